@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    name = "anxin.audit"
+    label = "audit"
+    verbose_name = _("审计日志")
+
+    def ready(self) -> None:
+        from anxin.core.access import install_rules
+
+        from . import permissions  # noqa: F401  (registers this app's resources)
+
+        install_rules()

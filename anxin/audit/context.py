@@ -1,0 +1,7 @@
+"""The request id of the work in progress, so that audit events can name it."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str] = ContextVar("anxin_request_id", default="")

@@ -1,0 +1,22 @@
+from anxin.core.access import Resource, Scope, internal, register
+from anxin.org.models import Role
+
+register(
+    Resource(
+        name="audit",
+        label="审计日志",
+        models=("audit.AuditEvent",),
+        path_field="unit_path",
+        path_of=lambda event: event.unit_path,
+        actions={
+            "view": {
+                Role.CITY_ADMIN: Scope.UNIT,
+                Role.COUNTY_ADMIN: Scope.UNIT,
+                Role.PRINCIPAL: Scope.SCHOOL,
+                Role.VICE_PRINCIPAL: Scope.SCHOOL,
+            },
+        },
+    )
+)
+
+internal("audit.AuditHead")

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from anxin.core.access import scoped
+
+from .models import AuditEvent
+
+
+def events_visible(
+    user: Any,
+    *,
+    action: str = "",
+    actor: str = "",
+    subject: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    qs = scoped(user, "audit", "view", AuditEvent.objects.all())
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor)
+    if subject:
+        qs = qs.filter(Q(subject_label__icontains=subject) | Q(subject_id=subject))
+    tz = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
+    if date_to:
+        qs = qs.filter(at__lte=datetime.combine(date_to, time.max, tzinfo=tz))
+    return qs.order_by("-at", "-seq")

@@ -1,0 +1,230 @@
+"""Who may do what where: the permission matrix and the scope it gives each person.
+
+Each app's ``permissions.py`` registers its resources. A resource names, for each action, the
+roles that may take it and how far their reach goes from the unit they hold the role on:
+
+- ``UNIT``: the unit itself and everything below it (a county bureau its county, a class
+  teacher the class);
+- ``SCHOOL``: the whole school the unit belongs to (a bureau role reaches its unit's subtree);
+- ``OWN``: only records the person made, inside their school.
+
+Selectors filter with :func:`scope_q`; single objects go through :func:`access`, which raises the
+same :class:`NotFound` for what does not exist and for what is out of reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+
+from .errors import NotFound
+
+
+class Scope(StrEnum):
+    UNIT = "unit"
+    SCHOOL = "school"
+    OWN = "own"
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    label: str
+    #: Model labels (``app.Model``) whose rows this resource governs.
+    models: tuple[str, ...]
+    #: Lookup from the queryset's model to a unit path, e.g. ``klass__path``.
+    path_field: str
+    #: action -> role -> scope
+    actions: dict[str, dict[str, Scope]]
+    #: Returns the unit path(s) of one object.
+    path_of: Callable[[Any], str | Iterable[str]]
+    #: Lookup to the author, for OWN scope.
+    owner_field: str | None = None
+    #: The path lookup crosses a to-many relation, so filtered rows need DISTINCT.
+    distinct: bool = False
+    action_labels: dict[str, str] = field(default_factory=dict)
+
+
+REGISTRY: dict[str, Resource] = {}
+
+#: Models that hold no user-facing data of their own and so need no row in the matrix.
+INTERNAL_MODELS: set[str] = set()
+
+
+def register(resource: Resource) -> Resource:
+    if resource.name in REGISTRY:
+        raise ValueError(f"resource {resource.name} registered twice")
+    for action, roles in resource.actions.items():
+        if resource.owner_field is None and Scope.OWN in roles.values():
+            raise ValueError(f"{resource.name}.{action}: OWN scope needs owner_field")
+    REGISTRY[resource.name] = resource
+    return resource
+
+
+def internal(*labels: str) -> None:
+    INTERNAL_MODELS.update(labels)
+
+
+def school_path(path: str) -> str:
+    """The path of the school a unit path lies in; the path itself above school level."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) <= 3:
+        return path
+    return "/" + "/".join(parts[:3]) + "/"
+
+
+def _assignments(user: Any) -> list[tuple[str, str]]:
+    """(role, unit path) pairs, cached on the user object for the request."""
+    cached = getattr(user, "_anxin_assignments", None)
+    if cached is None:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            cached = []
+        else:
+            cached = list(user.assignments.filter(unit__is_active=True).values_list("role", "unit__path"))
+        user._anxin_assignments = cached
+    return cached
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What one person may reach for one resource and action."""
+
+    everything: bool = False
+    paths: tuple[str, ...] = ()
+    own_paths: tuple[str, ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.everything or self.paths or self.own_paths)
+
+
+def reach(user: Any, resource: str, action: str) -> Reach:
+    res = REGISTRY[resource]
+    roles = res.actions.get(action)
+    if roles is None:
+        raise KeyError(f"{resource} has no action {action}")
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return Reach(everything=True)
+    paths: set[str] = set()
+    own: set[str] = set()
+    for role, unit_path in _assignments(user):
+        scope = roles.get(role)
+        if scope is Scope.UNIT:
+            paths.add(unit_path)
+        elif scope is Scope.SCHOOL:
+            paths.add(school_path(unit_path))
+        elif scope is Scope.OWN:
+            own.add(school_path(unit_path))
+    # Drop paths already covered by a broader one.
+    kept = tuple(sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
+    return Reach(paths=kept, own_paths=tuple(sorted(own)))
+
+
+def allowed(user: Any, resource: str, action: str) -> bool:
+    return not reach(user, resource, action).nothing
+
+
+def scope_q(user: Any, resource: str, action: str = "view", *, path_field: str | None = None) -> Q:
+    res = REGISTRY[resource]
+    field_name = path_field or res.path_field
+    r = reach(user, resource, action)
+    if r.everything:
+        return Q()
+    q = Q(pk__in=[])
+    for p in r.paths:
+        q |= Q(**{f"{field_name}__startswith": p})
+    for p in r.own_paths:
+        q |= Q(**{f"{field_name}__startswith": p, res.owner_field: user})
+    return q
+
+
+def scoped(user: Any, resource: str, action: str, qs: QuerySet) -> QuerySet:
+    qs = qs.filter(scope_q(user, resource, action))
+    return qs.distinct() if REGISTRY[resource].distinct else qs
+
+
+def can(user: Any, resource: str, action: str, obj: Model) -> bool:
+    res = REGISTRY[resource]
+    r = reach(user, resource, action)
+    if r.everything:
+        return True
+    obj_paths = res.path_of(obj)
+    if isinstance(obj_paths, str):
+        obj_paths = [obj_paths]
+    obj_paths = list(obj_paths)
+    for op in obj_paths:
+        if any(op.startswith(p) for p in r.paths):
+            return True
+        if r.own_paths and res.owner_field:
+            owner_id = getattr(obj, res.owner_field.split("__")[0] + "_id", None)
+            if owner_id == user.pk and any(op.startswith(p) for p in r.own_paths):
+                return True
+    return False
+
+
+def access(user: Any, resource: str, action: str, qs: QuerySet, pk: Any) -> Any:
+    """The object, or NotFound whether it is missing or out of the caller's reach."""
+    try:
+        obj = qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    if not can(user, resource, action, obj):
+        # A viewer without this action but with view access still gets 404 here: callers that
+        # want 403 for a visible object check `can(..., "view", obj)` first.
+        raise NotFound()
+    return obj
+
+
+def rules_predicate(resource: str, action: str) -> Callable[[Any, Any], bool]:
+    """A django-rules predicate for one cell of the matrix, so ``user.has_perm`` agrees with it."""
+    import rules
+
+    @rules.predicate(name=f"{resource}.{action}")
+    def predicate(user: Any, obj: Any = None) -> bool:
+        if obj is None:
+            return allowed(user, resource, action)
+        return can(user, resource, action, obj)
+
+    return predicate
+
+
+def install_rules() -> None:
+    import rules
+
+    for res in REGISTRY.values():
+        for action in res.actions:
+            name = f"anxin.{action}_{res.name}"
+            if not rules.perm_exists(name):
+                rules.add_perm(name, rules_predicate(res.name, action))
+
+
+def can_at(user: Any, resource: str, action: str, path: str) -> bool:
+    """Whether the caller may take ``action`` on rows of ``resource`` that sit at unit ``path``."""
+    r = reach(user, resource, action)
+    return r.everything or any(path.startswith(p) for p in r.paths)
+
+
+def require(user: Any, resource: str, action: str, obj: Model) -> None:
+    """Services call this before a write. ``user=None`` is the system itself (CLI, tasks)."""
+    from .errors import Forbidden
+
+    if user is None or can(user, resource, action, obj):
+        return
+    if action != "view" and "view" in REGISTRY[resource].actions and can(user, resource, "view", obj):
+        raise Forbidden()
+    raise NotFound()
+
+
+def require_at(user: Any, resource: str, action: str, path: str) -> None:
+    """Like :func:`require`, for a write placed at a unit rather than on an existing row."""
+    from .errors import Forbidden
+
+    if user is None or can_at(user, resource, action, path):
+        return
+    if "view" in REGISTRY[resource].actions and can_at(user, resource, "view", path):
+        raise Forbidden()
+    raise NotFound()

@@ -1,0 +1,114 @@
+"""The JSON API: one NinjaAPI, its error shapes, authentication and the token endpoint."""
+
+
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from .errors import ServiceError
+from .services import token_issue, token_user
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="安心校园 API",
+    version="1",
+    description="学生欺凌防治平台接口。错误统一为 {code, message, detail}。",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, detail: Any = None
+) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.detail)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("未找到，或您无权查看。"))
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    detail = [
+        {"loc": [str(p) for p in err.get("loc", [])], "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors
+    ]
+    return error_response(request, 422, "invalid_input", _("提交的数据格式不正确，请检查后重试。"), detail)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 401, "unauthenticated", _("请先登录或提供有效的访问令牌。"))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    messages = {
+        400: ("bad_request", _("请求格式不正确。")),
+        405: ("method_not_allowed", _("不支持该请求方法。")),
+        413: ("too_large", _("提交的内容过大。")),
+        415: ("unsupported_media_type", _("不支持的内容类型。")),
+    }
+    code, message = messages.get(exc.status_code, ("error", str(exc)))
+    return error_response(request, exc.status_code, code, message)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    detail: Any = None
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
+
+
+@api.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    tags=["auth"],
+    summary="用用户名和密码换取访问令牌",
+)
+def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
+    issued = token_issue(request=request, username=payload.username[:150], password=payload.password[:200])
+    return {"token": issued.token, "expires_at": issued.expires_at}
+
+
+def _mount_routers() -> None:
+    from anxin.audit.api import router as audit_router
+    from anxin.org.api import router as org_router
+
+    api.add_router("/org", org_router)
+    api.add_router("/audit", audit_router)
+
+
+_mount_routers()

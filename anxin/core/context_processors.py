@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .access import allowed
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu entries this person may use; nothing they could not open is shown."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [(_("工作台"), reverse("home"), "speedometer2")]
+    if allowed(user, "student", "view"):
+        items.append((_("学生"), reverse("org:students"), "people"))
+    if allowed(user, "staff", "view"):
+        items.append((_("教职工"), reverse("org:staff"), "person-badge"))
+    if allowed(user, "unit", "view"):
+        items.append((_("组织机构"), reverse("org:units"), "diagram-3"))
+    if allowed(user, "committee", "view"):
+        items.append((_("治理委员会"), reverse("org:committee"), "people-fill"))
+    if allowed(user, "audit", "view"):
+        items.append((_("审计日志"), reverse("audit:events"), "journal-check"))
+    return {"nav_items": items}

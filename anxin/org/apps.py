@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgConfig(AppConfig):
+    name = "anxin.org"
+    label = "org"
+    verbose_name = _("组织机构")
+
+    def ready(self) -> None:
+        from anxin.core.access import install_rules
+
+        from . import permissions  # noqa: F401  (registers this app's resources)
+
+        install_rules()

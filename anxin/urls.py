@@ -1,0 +1,18 @@
+from django.urls import include, path
+
+from anxin.core import views as core_views
+from anxin.core.api import api
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/", api.urls),
+    path("", include("anxin.core.urls")),
+    path("org/", include("anxin.org.urls")),
+    path("audit/", include("anxin.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+handler404 = "anxin.core.views.not_found"
+handler500 = "anxin.core.views.server_error"
+handler403 = "anxin.core.views.forbidden"
+handler400 = "anxin.core.views.bad_request"
