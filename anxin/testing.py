@@ -4,6 +4,7 @@ city 3701 (市教育局)
 ├── county 370102 (城关区) ── school A 3701020001 实验中学 (初中, boarding) ── 初一 ── (1)班, (2)班
 │                          └─ school B 3701020002 城关小学 (小学) ── 三年级 ── (1)班
 └── county 370103 (东城区) ── school C 3701030001 东城中学 (初中) ── 初一 ── (1)班
+city 3702 (another city) ── county 370201 ── school X 3702010001 ── 初一 ── (1)班
 
 Everyone in the cast has the password ``PASSWORD``. ``cast.users[role]`` holds the person with
 that role in school A (class teacher on class A1, bureau roles on county 370102, city admin on
@@ -36,6 +37,7 @@ class Cast:
     class_a2: Unit
     class_b1: Unit
     class_c1: Unit
+    class_x1: Unit
     users: dict[str, User] = field(default_factory=dict)
     outsider: User | None = None
     far_outsider: User | None = None
@@ -43,6 +45,7 @@ class Cast:
     student_a2: Student | None = None
     student_b1: Student | None = None
     student_c1: Student | None = None
+    student_x1: Student | None = None
 
 
 _HASH_CACHE: dict[str, str] = {}
@@ -57,27 +60,47 @@ def _user(username: str, full_name: str) -> User:
 def build_cast() -> Cast:
     city = services.unit_create(actor=None, parent=None, kind=UnitKind.CITY, code="3701", name="测试市")
     county = services.unit_create(actor=None, parent=city, kind=UnitKind.COUNTY, code="370102", name="城关区")
-    county2 = services.unit_create(actor=None, parent=city, kind=UnitKind.COUNTY, code="370103", name="东城区")
+    county2 = services.unit_create(
+        actor=None, parent=city, kind=UnitKind.COUNTY, code="370103", name="东城区"
+    )
     school = services.school_create(
         actor=None, county=county, code="3701020001", name="实验中学", stage=Stage.JUNIOR, boarding=True,
         contact_person="赵主任", hotline="0531-12345678",
     )  # fmt: skip
-    school_b = services.school_create(actor=None, county=county, code="3701020002", name="城关小学", stage=Stage.PRIMARY)
-    school_c = services.school_create(actor=None, county=county2, code="3701030001", name="东城中学", stage=Stage.JUNIOR)
+    school_b = services.school_create(
+        actor=None, county=county, code="3701020002", name="城关小学", stage=Stage.PRIMARY
+    )
+    school_c = services.school_create(
+        actor=None, county=county2, code="3701030001", name="东城中学", stage=Stage.JUNIOR
+    )
 
     def grade(s: Unit, n: int, name: str) -> Unit:
-        return services.unit_create(actor=None, parent=s, kind=UnitKind.GRADE, code=f"{s.code}-G{n}", name=name, number=n)
+        return services.unit_create(
+            actor=None, parent=s, kind=UnitKind.GRADE, code=f"{s.code}-G{n}", name=name, number=n
+        )
 
     def klass(g: Unit, n: int) -> Unit:
         return services.unit_create(
-            actor=None, parent=g, kind=UnitKind.CLASS, code=f"{g.code}-C{n}", name=f"{g.name}({n})班", number=n
+            actor=None,
+            parent=g,
+            kind=UnitKind.CLASS,
+            code=f"{g.code}-C{n}",
+            name=f"{g.name}({n})班",
+            number=n,
         )
 
+    city_x = services.unit_create(actor=None, parent=None, kind=UnitKind.CITY, code="3702", name="邻市")
+    county_x = services.unit_create(
+        actor=None, parent=city_x, kind=UnitKind.COUNTY, code="370201", name="邻区"
+    )
+    school_x = services.school_create(
+        actor=None, county=county_x, code="3702010001", name="邻市中学", stage=Stage.JUNIOR
+    )
     g_a = grade(school, 7, "初一")
     cast = Cast(
         city=city, county=county, county2=county2, school=school, school_b=school_b, school_c=school_c, grade=g_a,
         class_a1=klass(g_a, 1), class_a2=klass(g_a, 2), class_b1=klass(grade(school_b, 3, "三年级"), 1),
-        class_c1=klass(grade(school_c, 7, "初一"), 1),
+        class_c1=klass(grade(school_c, 7, "初一"), 1), class_x1=klass(grade(school_x, 7, "初一"), 1),
     )  # fmt: skip
     for role in Role:
         user = _user(f"t_{role.value}", f"{role.label}甲")
@@ -93,10 +116,25 @@ def build_cast() -> Cast:
     services.role_assign(actor=None, user=cast.outsider, role=Role.CLASS_TEACHER, unit=cast.class_b1)
     cast.far_outsider = _user("t_far", "东城校长")
     services.role_assign(actor=None, user=cast.far_outsider, role=Role.PRINCIPAL, unit=school_c)
-    cast.student_a1 = services.student_create(actor=None, klass=cast.class_a1, name="李小雨", gender="F", student_no="A1001")
-    cast.student_a2 = services.student_create(actor=None, klass=cast.class_a2, name="王小磊", gender="M", student_no="A2001")
-    cast.student_b1 = services.student_create(actor=None, klass=cast.class_b1, name="陈小明", gender="M", student_no="B1001")
-    cast.student_c1 = services.student_create(actor=None, klass=cast.class_c1, name="周小红", gender="F", student_no="C1001")
-    services.student_key_group_set(actor=None, student=cast.student_a1, group="left_behind", reason="父母在外务工，随祖母生活")
-    services.guardian_add(actor=None, student=cast.student_a1, name="李奶奶", relation="祖母", phone="13800000001")
+    cast.student_a1 = services.student_create(
+        actor=None, klass=cast.class_a1, name="李小雨", gender="F", student_no="A1001"
+    )
+    cast.student_a2 = services.student_create(
+        actor=None, klass=cast.class_a2, name="王小磊", gender="M", student_no="A2001"
+    )
+    cast.student_b1 = services.student_create(
+        actor=None, klass=cast.class_b1, name="陈小明", gender="M", student_no="B1001"
+    )
+    cast.student_c1 = services.student_create(
+        actor=None, klass=cast.class_c1, name="周小红", gender="F", student_no="C1001"
+    )
+    cast.student_x1 = services.student_create(
+        actor=None, klass=cast.class_x1, name="吴小军", gender="M", student_no="X1001"
+    )
+    services.student_key_group_set(
+        actor=None, student=cast.student_a1, group="left_behind", reason="父母在外务工，随祖母生活"
+    )
+    services.guardian_add(
+        actor=None, student=cast.student_a1, name="李奶奶", relation="祖母", phone="13800000001"
+    )
     return cast

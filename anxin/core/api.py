@@ -1,6 +1,5 @@
 """The JSON API: one NinjaAPI, its error shapes, authentication and the token endpoint."""
 
-
 from datetime import datetime
 from typing import Any
 

@@ -1,6 +1,5 @@
 """Organisation endpoints: units, people and students, each within the caller's scope."""
 
-
 from typing import Any
 
 from django.http import HttpRequest

@@ -151,6 +151,7 @@ def student_new(request: HttpRequest) -> HttpResponse:
         "student",
         "change",
         Unit.objects.filter(kind=UnitKind.CLASS),
+        path_field="path",
     ).select_related("parent")
     form = StudentForm(request.POST or None, classes=classes, initial={"klass": request.GET.get("klass")})
     if request.method == "POST" and form.is_valid():
@@ -169,7 +170,11 @@ def student_new(request: HttpRequest) -> HttpResponse:
 def student_edit(request: HttpRequest, student_id: int) -> HttpResponse:
     student = selectors.student_get(request.user, student_id, action="change")
     classes = scoped(
-        request.user, "student", "change", Unit.objects.filter(kind=UnitKind.CLASS, school=student.school)
+        request.user,
+        "student",
+        "change",
+        Unit.objects.filter(kind=UnitKind.CLASS, school=student.school),
+        path_field="path",
     )
     initial = {
         "name": student.name,

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 def _token(client: Client, username: str, password: str):  # noqa: ANN202
     return client.post(
-        "/api/auth/token", data=json.dumps({"username": username, "password": password}), content_type="application/json"
+        "/api/auth/token",
+        data=json.dumps({"username": username, "password": password}),
+        content_type="application/json",
     )
 
 
@@ -44,7 +46,13 @@ def test_five_failures_lock_the_account_with_429(client, cast, password):
 
 @pytest.mark.parametrize(
     "body",
-    ["", "not json", json.dumps({"username": "x"}), json.dumps([1, 2]), json.dumps({"username": 1, "password": None})],
+    [
+        "",
+        "not json",
+        json.dumps({"username": "x"}),
+        json.dumps([1, 2]),
+        json.dumps({"username": 1, "password": None}),
+    ],
 )
 def test_malformed_token_request_is_422_not_500(client, cast, body):
     response = client.post("/api/auth/token", data=body, content_type="application/json")
