@@ -10,6 +10,6 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from anxin.core.access import install_rules
 
-        from . import permissions  # noqa: F401  (registers this app's resources)
+        from . import panels, permissions  # noqa: F401  (registers resources and 工作台 panels)
 
         install_rules()

@@ -245,3 +245,16 @@ def test_unit_pages_scoped(cast, login):
     assert client.get(f"/org/units/{cast.school_b.pk}/").status_code == 404
     page = client.get("/org/units/").content.decode()
     assert "实验中学" in page and "东城中学" not in page
+
+
+def test_class_teacher_home_shows_my_class_with_care_count(cast, login):
+    page = login(cast.users["class_teacher"]).get("/").content.decode()
+    assert "我的班级" in page
+    assert "初一(1)班" in page
+    assert "1 名重点关爱" in page
+
+
+def test_principal_home_counts_only_own_school(cast, login):
+    page = login(cast.users["principal"]).get("/").content.decode()
+    assert "本校概况" in page
+    assert '<div class="stat-number">2</div><div class="small text-secondary">学生</div>' in page

@@ -1,0 +1,45 @@
+"""The organisation's panels on the 工作台."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from anxin.core.access import allowed, can_at
+from anxin.core.workbench import Panel, panel_provider
+
+from . import selectors
+from .models import KeyGroupFlag, Role, UnitKind
+
+
+@panel_provider
+def overview(request: HttpRequest) -> list[Panel]:
+    user = request.user
+    panels: list[Panel] = []
+    if allowed(user, "unit", "view"):
+        stats = []
+        schools = selectors.schools_visible(user)
+        n_schools = schools.count()
+        if n_schools > 1:
+            stats.append((_("学校"), n_schools))
+        if allowed(user, "student", "view"):
+            stats.append((_("学生"), selectors.students_visible(user).count()))
+        if allowed(user, "staff", "view"):
+            stats.append((_("教职工"), selectors.staff_visible(user).count()))
+        panels.append(Panel(title=_("本辖区概况") if n_schools > 1 else _("本校概况"),
+                            template="org/panel_overview.html", context={"stats": stats}, order=10))
+    my_classes = [
+        a.unit
+        for a in user.assignments.select_related("unit", "unit__parent")
+        if a.role == Role.CLASS_TEACHER and a.unit.kind == UnitKind.CLASS
+    ]
+    if my_classes:
+        rows = []
+        for klass in my_classes:
+            students = selectors.students_visible(user, klass=klass)
+            care = 0
+            if can_at(user, "student_care", "view", klass.path):
+                care = KeyGroupFlag.objects.filter(student__in=students).values("student").distinct().count()
+            rows.append({"klass": klass, "students": students.count(), "care": care})
+        panels.append(Panel(title=_("我的班级"), template="org/panel_my_classes.html", context={"rows": rows}, order=20))
+    return panels
