@@ -16,6 +16,8 @@ def _raw(sql: str, params: list | None = None) -> None:
     """Tamper as someone with database rights would: drop the guard triggers, then edit."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred foreign-key checks queued in the test's transaction block ALTER TABLE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")

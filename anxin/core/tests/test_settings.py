@@ -12,7 +12,11 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "ANXIN_ENV", "DEBUG"))}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "SECRET_KEY", "ANXIN_ENV", "DEBUG"))
+    }
     return subprocess.run(
         [sys.executable, "-m", "anxin.cli", *args],
         env={**base, **env},
@@ -41,7 +45,10 @@ def test_env_example_lists_every_variable_settings_reads():
         ({"ANXIN_ENV": "staging"}, "ANXIN_ENV must be development or production"),
         ({"ANXIN_ENV": "production"}, "SECRET_KEY or SECRET_KEY_FILE is required"),
         ({"DATABASE_URL": "mysql://x@y/z"}, "DATABASE_URL must point at SQLite or PostgreSQL"),
-        ({"CONN_MAX_AGE": "forever", "DATABASE_URL": "postgres://a@127.0.0.1:1/x"}, "CONN_MAX_AGE must be an integer"),
+        (
+            {"CONN_MAX_AGE": "forever", "DATABASE_URL": "postgres://a@127.0.0.1:1/x"},
+            "CONN_MAX_AGE must be an integer",
+        ),
         ({"SECRET_KEY_FILE": "/nonexistent/key"}, "SECRET_KEY_FILE cannot be read"),
     ],
 )

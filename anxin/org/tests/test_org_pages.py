@@ -258,3 +258,11 @@ def test_principal_home_counts_only_own_school(cast, login):
     page = login(cast.users["principal"]).get("/").content.decode()
     assert "本校概况" in page
     assert '<div class="stat-number">2</div><div class="small text-secondary">学生</div>' in page
+
+
+def test_login_form_locks_after_five_failures_with_429(client, cast, password):
+    for _ in range(5):
+        client.post("/login/", {"username": "t_principal", "password": "wrong-one"})
+    response = client.post("/login/", {"username": "t_principal", "password": password})
+    assert response.status_code == 429
+    assert "账号已暂时锁定" in response.content.decode()
