@@ -33,6 +33,8 @@ class Command(BaseCommand):
             "--bind", bind,
             "--workers", str(options["workers"]),
             "--threads", str(options["threads"]),
+            # Bulk staff imports hash one password per account inside the request.
+            "--timeout", "120",
             "--access-logfile", "-",
             # Intake paths are never written to the access log: see docs/deployment.md.
             "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)s %(L)ss',
