@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from anxin.core.errors import ServiceError
+from anxin.org.demo import (
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    DemoResult,
+    demo_load,
+    demo_state,
+    format_logins,
+    logins_path,
+    read_logins,
+    write_logins,
+)
+
+COUNT_LABELS = {
+    "units": "单位",
+    "school_profiles": "学校信息",
+    "users": "账号",
+    "role_assignments": "岗位",
+    "committee_members": "委员会成员",
+    "students": "学生",
+    "guardians": "监护人",
+    "key_group_flags": "重点群体标记",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "载入演示城市：区县、学校、年级、班级、教职工账号、欺凌治理委员会、学生及其监护人（全部为虚构数据）。"
+        "同一 --seed 每次生成相同的数据。数据库中已有非演示数据时拒绝载入。"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子（默认 2026）")
+        parser.add_argument("--districts", type=int, default=3, help="区县数（默认 3）")
+        parser.add_argument("--schools", type=int, default=4, help="每个区县的学校数（默认 4）")
+        parser.add_argument("--classes-per-grade", type=int, default=3, help="每个年级的班级数（默认 3）")
+        parser.add_argument("--students-per-class", type=int, default=40, help="每个班的学生数（默认 40）")
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="数据库为空时才载入；已有演示城市时只显示登录信息（make run 使用）",
+        )
+        mode.add_argument(
+            "--reset", action="store_true", help="删除现有的演示城市并重新载入（仅限演示数据库）"
+        )
+
+    def _progress(self, message: str) -> None:
+        self.stderr.write(message, style_func=lambda text: text)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"]:
+            state = demo_state()
+            if state == "demo":
+                self.stdout.write(_("数据库中已有演示城市，跳过载入。"))
+                self._show_logins()
+                return
+            if state == "other":
+                self.stderr.write(_("数据库中已有非演示数据，不载入演示城市。"), style_func=lambda text: text)
+                return
+        self._progress(_("正在生成演示城市，请稍候……"))
+        try:
+            result = demo_load(
+                seed=options["seed"],
+                districts=options["districts"],
+                schools=options["schools"],
+                classes_per_grade=options["classes_per_grade"],
+                students_per_class=options["students_per_class"],
+                reset=options["reset"],
+                progress=self._progress,
+            )
+        except ServiceError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
+        path = write_logins(result.logins)
+        self._report(result)
+        self.stdout.write(_("登录信息已写入 %(path)s") % {"path": path})
+
+    def _report(self, result: DemoResult) -> None:
+        counts = "，".join(f"{COUNT_LABELS.get(k, k)} {v:,}" for k, v in result.counts.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("演示城市已载入（种子 %(seed)s）：%(counts)s；共 %(rows)s 行，用时 %(seconds).1f 秒。")
+                % {
+                    "seed": result.seed,
+                    "counts": counts,
+                    "rows": f"{result.rows:,}",
+                    "seconds": result.elapsed,
+                }
+            )
+        )
+        self._print_table(result.logins)
+
+    def _show_logins(self) -> None:
+        logins = read_logins()
+        if logins is None:
+            self.stdout.write(
+                _("找不到登录信息文件 %(path)s。所有演示账号的密码都是 %(password)s，例如用户名 city_admin。")
+                % {"path": logins_path(), "password": DEMO_PASSWORD}
+            )
+            return
+        self._print_table(logins)
+
+    def _print_table(self, logins: list[Any]) -> None:
+        self.stdout.write("")
+        self.stdout.write(_("演示账号（所有账号密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
+        self.stdout.write(format_logins(logins))
+        self.stdout.write("")
+        self.stdout.write(
+            _(
+                "另有每个班级的班主任账号（用户名 ct_<学校代码>_<年级>_<班号>）和每所学校的各岗位账号，密码相同。"
+            )
+        )
