@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test setup lint browser-deps bench clean
+.PHONY: run test setup lint system-deps browser-deps bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,18 +21,29 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed
 
-run: setup
+run: setup system-deps
 	$(BIN)/anxin migrate --noinput -v0
 	$(BIN)/anxin demo --if-empty
 	$(BIN)/anxin serve --port $(PORT)
 
-# Browser tests drive Debian's chromium; Chinese text needs a CJK font.
-browser-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+# Debian packages: a Chinese font embedded in posters and PDFs, poppler-utils to turn a poster
+# into PNG; for the tests also chromium, which the browser tests drive.
+SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils
+system-deps:
+	@if ! command -v pdftoppm >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
-	    echo "浏览器测试需要 chromium 和中文字体：sudo apt-get install -y chromium fonts-wqy-microhei" >&2; exit 1; \
+	    echo "海报和 PDF 需要中文字体和 poppler：sudo apt-get install -y $(SYSTEM_PACKAGES)" >&2; \
+	  fi; \
+	fi
+
+browser-deps: system-deps
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n >/dev/null; \
+	  else \
+	    echo "浏览器测试需要 chromium：sudo apt-get install -y chromium $(SYSTEM_PACKAGES)" >&2; exit 1; \
 	  fi; \
 	fi
 

@@ -3,12 +3,20 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from anxin.testing import PASSWORD, Cast, build_cast
+from anxin.testing import PASSWORD, Cast, allow_audit_flush, build_cast
 
 
 @pytest.fixture
 def cast(db) -> Cast:  # noqa: ANN001
     return build_cast()
+
+
+@pytest.fixture
+def cast_tx(transactional_db):  # noqa: ANN001, ANN201
+    """The cast, committed: for tests where other threads must see the data."""
+    cast = build_cast()
+    yield cast
+    allow_audit_flush()
 
 
 @pytest.fixture
@@ -25,3 +33,13 @@ def login(client: Client):  # noqa: ANN201
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings) -> None:  # noqa: ANN001
+    """Each test gets its own in-memory cache, so rate-limit counters never leak between tests."""
+    import uuid
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }

@@ -84,6 +84,29 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("SECRET_KEY or SECRET_KEY_FILE is required in production")
 
+
+def _field_keys() -> list[str]:
+    """Keys for encrypted fields, newest first. Development generates one into var/."""
+    raw = _secret("FIELD_ENCRYPTION_KEYS") or ""
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    if keys:
+        if any(len(k) < 32 for k in keys):
+            raise ImproperlyConfigured("Each FIELD_ENCRYPTION_KEYS key must be at least 32 characters")
+        return keys
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEYS_FILE is required in production"
+        )
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = VAR_DIR / "field_keys"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        key_file.chmod(0o600)
+    return [k.strip() for k in key_file.read_text(encoding="utf-8").split(",") if k.strip()]
+
+
+FIELD_ENCRYPTION_KEYS = _field_keys()
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -100,6 +123,7 @@ INSTALLED_APPS = [
     "anxin.core",
     "anxin.audit",
     "anxin.org",
+    "anxin.intake",
 ]
 
 MIDDLEWARE = [
@@ -107,7 +131,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "anxin.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,6 +178,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
+    # Tests use a file too: an in-memory database shares one cache between threads and answers
+    # "table is locked" instead of waiting, which would hide how concurrent writers really behave.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 elif _db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
     _db["ENGINE"] = "django.db.backends.postgresql"
     _db["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
@@ -193,6 +219,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 API_TOKEN_TTL = timedelta(hours=_int("API_TOKEN_TTL_HOURS", 12))
 
 # --- I18n and time ---------------------------------------------------------------------------
+# Every page is in Simplified Chinese. Strings go through gettext so that an English catalogue
+# (anxin/locale/en) can follow; LocaleMiddleware is switched on only once it exists, so that an
+# English browser never gets Django's own words in English among ours in Chinese.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "anxin" / "locale"]
@@ -225,6 +254,13 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+
+# --- Cache (rate limits) ------------------------------------------------------------------------
+# Shared by every worker process: a file cache on one machine, Redis or the database beyond it.
+try:
+    CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+except Exception as exc:
+    raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from exc
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -259,9 +295,30 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # weasyprint logs a dozen lines per poster page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # The lockout is per account as the API contract says; per-address limits belong to the reverse
 # proxy, since many pupils' parents may share one school or carrier address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Pluggable SMS gateway: a class with send(to, body). The default only records, in the database.
+SMS_BACKEND = env.str("SMS_BACKEND", default="anxin.core.notify.RecordingSmsBackend")
+
+# A school receiving more online reports than this in an hour marks the rest suspect (never dropped).
+INTAKE_SCHOOL_HOURLY_CAP = _int("INTAKE_SCHOOL_HOURLY_CAP", 50)
+# Wrong receipts one client may try per window before 429.
+INTAKE_LOOKUP_RATE = env.str("INTAKE_LOOKUP_RATE", default="10/10m")
+
+# The address children's phones reach the site at, for the QR code on posters (e.g. https://anxin.example.edu.cn).
+# Empty: the address the poster was printed from.
+ANXIN_PUBLIC_BASE_URL = env.str("ANXIN_PUBLIC_BASE_URL", default="")
+# Behind a reverse proxy, the request header that carries the client address (e.g. HTTP_X_REAL_IP), used only
+# for rate limits, and only as a keyed hash. Empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

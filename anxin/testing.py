@@ -138,3 +138,25 @@ def build_cast() -> Cast:
         actor=None, student=cast.student_a1, name="李奶奶", relation="祖母", phone="13800000001"
     )
     return cast
+
+
+def allow_audit_flush() -> None:
+    """Let transactional_db's flush empty the append-only audit table on SQLite.
+
+    Django flushes SQLite with DELETE, which the audit triggers refuse; PostgreSQL flushes with
+    TRUNCATE, which row triggers do not see. On SQLite the triggers are dropped, the rows deleted
+    and the triggers created again from the migration's own statements.
+    """
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    migration = importlib.import_module("anxin.audit.migrations.0003_append_only")
+    with connection.cursor() as cursor:
+        for sql in migration.SQLITE_REVERSE:
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM audit_auditevent")
+        for sql in migration.SQLITE:
+            cursor.execute(sql)

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from anxin.core import views as core_views
 from anxin.core.api import api
+from anxin.intake.urls import public_urlpatterns as box_urls
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -9,6 +10,8 @@ urlpatterns = [
     path("", include("anxin.core.urls")),
     path("org/", include("anxin.org.urls")),
     path("audit/", include("anxin.audit.urls")),
+    path("intake/", include("anxin.intake.urls")),
+    path("box/", include((box_urls, "box"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -44,10 +44,15 @@ def audit_record(
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or subject.pk
         subject_label = subject_label or str(subject)
-    with transaction.atomic():
-        head, _ = AuditHead.objects.get_or_create(chain=chain)
+    # No savepoint: an audit failure must fail the write it describes, and a savepoint costs
+    # two more round trips on the hottest path (every report). Call this last in the
+    # transaction: the head row stays locked from here to the commit.
+    with transaction.atomic(savepoint=False):
         # Lock the head so two writers cannot take the same sequence number.
-        head = AuditHead.objects.select_for_update().get(pk=head.pk)
+        head = AuditHead.objects.select_for_update().filter(pk=chain).first()
+        if head is None:
+            head, _ = AuditHead.objects.get_or_create(chain=chain)
+            head = AuditHead.objects.select_for_update().get(pk=head.pk)
         actor_obj = actor if actor is not None and getattr(actor, "pk", None) else None
         event = AuditEvent(
             chain=chain,

@@ -6,7 +6,7 @@ roles that may take it and how far their reach goes from the unit they hold the 
 - ``UNIT``: the unit itself and everything below it (a county bureau its county, a class
   teacher the class);
 - ``SCHOOL``: the whole school the unit belongs to (a bureau role reaches its unit's subtree);
-- ``OWN``: only records the person made, inside their school.
+- ``OWN``: only records the person made or was made responsible for, inside their school.
 
 Selectors filter with :func:`scope_q`; single objects go through :func:`access`, which raises the
 same :class:`NotFound` for what does not exist and for what is out of reach.
@@ -42,8 +42,8 @@ class Resource:
     actions: dict[str, dict[str, Scope]]
     #: Returns the unit path(s) of one object.
     path_of: Callable[[Any], str | Iterable[str]]
-    #: Lookup to the author, for OWN scope.
-    owner_field: str | None = None
+    #: Field(s) naming the people a record is "their own" for, for OWN scope (any one suffices).
+    owner_field: str | tuple[str, ...] | None = None
     #: The path lookup crosses a to-many relation, so filtered rows need DISTINCT.
     distinct: bool = False
     action_labels: dict[str, str] = field(default_factory=dict)
@@ -67,6 +67,12 @@ def register(resource: Resource) -> Resource:
 
 def internal(*labels: str) -> None:
     INTERNAL_MODELS.update(labels)
+
+
+def _owner_fields(res: Resource) -> tuple[str, ...]:
+    if res.owner_field is None:
+        return ()
+    return (res.owner_field,) if isinstance(res.owner_field, str) else res.owner_field
 
 
 def school_path(path: str) -> str:
@@ -138,7 +144,10 @@ def scope_q(user: Any, resource: str, action: str = "view", *, path_field: str |
     for p in r.paths:
         q |= Q(**{f"{field_name}__startswith": p})
     for p in r.own_paths:
-        q |= Q(**{f"{field_name}__startswith": p, res.owner_field: user})
+        mine = Q(pk__in=[])
+        for owner in _owner_fields(res):
+            mine |= Q(**{owner: user})
+        q |= Q(**{f"{field_name}__startswith": p}) & mine
     return q
 
 
@@ -160,9 +169,8 @@ def can(user: Any, resource: str, action: str, obj: Model) -> bool:
     for op in obj_paths:
         if any(op.startswith(p) for p in r.paths):
             return True
-        if r.own_paths and res.owner_field:
-            owner_id = getattr(obj, res.owner_field.split("__")[0] + "_id", None)
-            if owner_id == user.pk and any(op.startswith(p) for p in r.own_paths):
+        if r.own_paths and any(getattr(obj, f + "_id", None) == user.pk for f in _owner_fields(res)):
+            if any(op.startswith(p) for p in r.own_paths):
                 return True
     return False
 
@@ -231,7 +239,7 @@ def require_at(user: Any, resource: str, action: str, path: str) -> None:
     raise NotFound()
 
 
-SCOPE_LABELS = {Scope.UNIT: "本单位及下级", Scope.SCHOOL: "本校", Scope.OWN: "本人记录"}
+SCOPE_LABELS = {Scope.UNIT: "本单位及下级", Scope.SCHOOL: "本校", Scope.OWN: "本人经手"}
 ACTION_LABELS = {"view": "查看", "change": "管理", "import": "导入"}
 
 
@@ -250,7 +258,7 @@ def matrix_markdown() -> str:
         "- **本单位及下级** (`unit`): that unit and everything below it — a county bureau its county, "
         "a class teacher the class.",
         "- **本校** (`school`): the whole school that unit belongs to.",
-        "- **本人记录** (`own`): only records the person made, inside their school.",
+        "- **本人经手** (`own`): only records the person made or was made responsible for, inside their school.",
         "- **—**: no access. Out-of-reach records answer 404, never 403, and never show in lists, counts or search.",
         "",
         "Roles are held on: "

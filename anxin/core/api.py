@@ -104,10 +104,14 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
 
 def _mount_routers() -> None:
     from anxin.audit.api import router as audit_router
+    from anxin.intake.api import router as intake_router
+    from anxin.intake.api_staff import router as intake_staff_router
     from anxin.org.api import router as org_router
 
     api.add_router("/org", org_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/intake", intake_router)
+    api.add_router("/intake", intake_staff_router)
 
 
 _mount_routers()

@@ -10,4 +10,5 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from .access import internal
 
-        internal("core.ApiToken")
+        # Tokens and notifications are read only by their own user; outbound records by nobody.
+        internal("core.ApiToken", "core.Notification", "core.OutboundMessage")

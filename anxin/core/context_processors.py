@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .access import allowed
+from .models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -15,6 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [(_("工作台"), reverse("home"), "speedometer2")]
+    if allowed(user, "report", "view"):
+        items.append((_("举报受理"), reverse("intake:queue"), "inbox"))
     if allowed(user, "student", "view"):
         items.append((_("学生"), reverse("org:students"), "people"))
     if allowed(user, "staff", "view"):
@@ -23,6 +26,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("组织机构"), reverse("org:units"), "diagram-3"))
     if allowed(user, "committee", "view"):
         items.append((_("治理委员会"), reverse("org:committee"), "people-fill"))
+    if allowed(user, "unit", "view"):
+        items.append((_("爱心信箱海报"), reverse("intake:posters"), "printer"))
     if allowed(user, "audit", "view"):
         items.append((_("审计日志"), reverse("audit:events"), "journal-check"))
-    return {"nav_items": items}
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return {
+        "nav_items": items,
+        "unread_count": unread.count(),
+        "unread_urgent": unread.filter(urgent=True).exists(),
+    }

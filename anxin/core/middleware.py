@@ -10,6 +10,10 @@ from anxin.audit.context import request_id_var
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
+#: Anonymous reporting paths: no request id is taken from the proxy, stored or sent back, since a
+#: proxy logs that id beside the client's address and would link a report to it.
+UNTRACED_PREFIXES = ("/box/", "/api/intake/reports", "/api/intake/lookup", "/api/intake/messages")
+
 
 class RequestIdMiddleware:
     """Gives each request an id (or keeps a well-formed one from the proxy) for logs and audit."""
@@ -18,6 +22,9 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(UNTRACED_PREFIXES):
+            request.request_id = ""  # type: ignore[attr-defined]
+            return self.get_response(request)
         incoming = request.headers.get("X-Request-ID", "")
         rid = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         request.request_id = rid  # type: ignore[attr-defined]

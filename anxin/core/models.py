@@ -33,3 +33,48 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return "ax_" + secrets.token_urlsafe(32)
+
+
+class Notification(models.Model):
+    """An in-app notice on a person's 工作台; email and SMS copies go through their backends."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    urgent = models.BooleanField(_("紧急"), default=False)
+    #: What the notice is about, so that one event notifies each person once.
+    subject_key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "subject_key"],
+                condition=~models.Q(subject_key=""),
+                name="core_notification_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OutboundMessage(models.Model):
+    """What the development SMS/notice backend 'sent': recorded instead of delivered."""
+
+    channel = models.CharField(max_length=20)
+    to = models.CharField(max_length=100)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("外发消息记录")
+        verbose_name_plural = _("外发消息记录")
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.to}"

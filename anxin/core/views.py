@@ -6,14 +6,18 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from .models import Notification
 from .workbench import panels_for
 
 
@@ -92,3 +96,25 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, _("系统出错"), _("系统暂时出错，您的数据没有丢失，请稍后再试。"))
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's own notices; nobody else's are reachable."""
+    items = Notification.objects.filter(user=request.user).order_by("read_at", "-created_at")
+    if request.method == "POST" and request.POST.get("all") == "read":
+        items.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications")
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notice = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    if notice.read_at is None:
+        Notification.objects.filter(pk=notice.pk).update(read_at=timezone.now())
+    if notice.url and url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()}):
+        return redirect(notice.url)
+    return redirect("notifications")

@@ -10,7 +10,6 @@ fixture builds :func:`anxin.testing.build_cast` under ``transactional_db``, on w
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import shutil
@@ -20,9 +19,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
-from anxin.testing import Cast, build_cast
+from anxin.testing import Cast, allow_audit_flush, build_cast
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -99,24 +97,6 @@ def artifacts_dir() -> Path:
     return path
 
 
-def _allow_audit_flush() -> None:
-    """Let transactional_db's flush empty the append-only audit table on SQLite.
-
-    Django flushes SQLite with DELETE, which the audit triggers refuse; PostgreSQL flushes with
-    TRUNCATE, which row triggers do not see. On SQLite the triggers are dropped, the rows deleted
-    and the triggers created again from the migration's own statements.
-    """
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module("anxin.audit.migrations.0003_append_only")
-    with connection.cursor() as cursor:
-        for sql in migration.SQLITE_REVERSE:
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM audit_auditevent")
-        for sql in migration.SQLITE:
-            cursor.execute(sql)
-
-
 @pytest.fixture
 def browser_cast(transactional_db, live_server, browser) -> Iterator[Cast]:  # noqa: ANN001
     """The shared cast, committed so the live server thread sees it.
@@ -126,7 +106,19 @@ def browser_cast(transactional_db, live_server, browser) -> Iterator[Cast]:  # n
     """
     cast = build_cast()
     yield cast
-    _allow_audit_flush()
+    allow_audit_flush()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:  # noqa: ANN001
+    """Uploads (report photos) go to a private folder for the test, never to $ANXIN_VAR_DIR/media.
+
+    ``settings`` changes the setting process-wide, so the live server thread stores there too.
+    """
+    path = tmp_path / "media"
+    path.mkdir()
+    settings.MEDIA_ROOT = path
+    return path
 
 
 @pytest.hookimpl(wrapper=True)

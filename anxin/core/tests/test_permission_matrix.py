@@ -62,6 +62,15 @@ def _event_at(cast: Cast, place: str) -> AuditEvent:
     return audit_record(actor=None, action="sample.event", unit=klass, subject=klass)
 
 
+def _report_at(cast: Cast, place: str, owner: User | None = None):  # noqa: ANN202
+    from anxin.intake.models import Channel, Report
+
+    return Report.objects.create(
+        school=_class_of(cast, place).school, channel=Channel.HOTLINE, text="样本报告", fingerprint=place,
+        owner=owner, recorded_by=owner,
+    )  # fmt: skip
+
+
 #: resource -> (place -> a record placed there, the unit whose subtree holds the record)
 SAMPLES: dict[str, Callable[[Cast, str], Any]] = {
     "unit": lambda cast, place: _class_of(cast, place),
@@ -70,16 +79,22 @@ SAMPLES: dict[str, Callable[[Cast, str], Any]] = {
     "student_care": _care_at,
     "committee": _member_at,
     "audit": _event_at,
+    "report": _report_at,
+}
+
+#: For resources with an owner: a record at class A1 that belongs to the given user.
+OWNED_SAMPLES: dict[str, Callable[[Cast, User], Any]] = {
+    "report": lambda cast, user: _report_at(cast, "a1", owner=user),
 }
 
 #: Where a record of each resource sits: its class, or its school for school-level records.
-SCHOOL_LEVEL = {"committee"}
+SCHOOL_LEVEL = {"committee", "report"}
 
 
 def _expected(cast: Cast, role: str, scope: Scope | None, resource: str, place: str) -> bool:
     """The oracle, written from the rules in docs/permissions.md rather than from access.py."""
-    if scope is None:
-        return False
+    if scope is None or scope is Scope.OWN:
+        return False  # OWN reaches only the person's own records, checked separately
     holder = cast.users[role]
     role_unit = holder.assignments.get().unit
     record_unit = _class_of(cast, place)
@@ -119,6 +134,15 @@ def test_matrix_cells(cast: Cast, resource: str, action: str) -> None:
             listed = scoped(user, resource, action, type(record).objects.filter(pk=record.pk)).exists()
             if listed is not expected:
                 wrong.append((role.value, place, "list", expected))
+        if resource in OWNED_SAMPLES:
+            own = OWNED_SAMPLES[resource](cast, user)
+            # Their own record is theirs whatever the scope, as long as they have the action at all.
+            expected = scope is not None
+            if can(user, resource, action, own) is not expected:
+                wrong.append((role.value, "own", "can", expected))
+            listed = scoped(user, resource, action, type(own).objects.filter(pk=own.pk)).exists()
+            if listed is not expected:
+                wrong.append((role.value, "own", "list", expected))
     assert not wrong, f"{resource}.{action}: cells that disagree with the matrix: {wrong}"
 
 
@@ -131,6 +155,8 @@ def test_every_model_is_governed_by_a_resource() -> None:
 
 def test_every_resource_has_a_sample() -> None:
     assert set(REGISTRY) == set(SAMPLES)
+    owned = {name for name, res in REGISTRY.items() if res.owner_field}
+    assert owned == set(OWNED_SAMPLES)
 
 
 def test_docs_permission_matrix_is_current() -> None:

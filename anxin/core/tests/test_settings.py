@@ -50,6 +50,11 @@ def test_env_example_lists_every_variable_settings_reads():
             "CONN_MAX_AGE must be an integer",
         ),
         ({"SECRET_KEY_FILE": "/nonexistent/key"}, "SECRET_KEY_FILE cannot be read"),
+        ({"FIELD_ENCRYPTION_KEYS": "short"}, "at least 32 characters"),
+        (
+            {"ANXIN_ENV": "production", "SECRET_KEY": "s" * 60},
+            "FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEYS_FILE is required",
+        ),
     ],
 )
 def test_bad_settings_refuse_to_start(env, message):
@@ -67,6 +72,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
             "SECRET_KEY_FILE": str(key),
             "ALLOWED_HOSTS": "anxin.example.edu.cn",
             "ANXIN_VAR_DIR": str(tmp_path),
+            "FIELD_ENCRYPTION_KEYS": "k" * 40,
         },
         "check",
         "--deploy",

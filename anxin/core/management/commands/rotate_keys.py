@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from anxin.audit.services import audit_record
+from anxin.core.crypto import rotate_keys
+
+
+class Command(BaseCommand):
+    help = (
+        "用 FIELD_ENCRYPTION_KEYS 中的第一个（最新）密钥重新加密所有加密字段。"
+        "轮换步骤：把新密钥放在最前、旧密钥留在后面，运行本命令，完成后再删除旧密钥。可中断后重跑。"
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        def progress(label: str, done: int) -> None:
+            self.stderr.write(f"  {label}: {done}")
+
+        counts = rotate_keys(progress=progress)
+        audit_record(actor=None, action="crypto.keys_rotated", after=counts)
+        total = sum(counts.values())
+        self.stdout.write(self.style.SUCCESS(f"已用最新密钥重新加密 {total} 行：{counts}"))

@@ -1,0 +1,83 @@
+"""Telling people: in the app, by email, by SMS through a pluggable backend.
+
+``SMS_BACKEND`` names a class with ``send(to, body)``. The default records each message in
+``OutboundMessage`` and sends nothing, for development and tests; a deployment plugs in its
+carrier's gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from .models import Notification, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+
+class RecordingSmsBackend:
+    def send(self, to: str, body: str) -> None:
+        OutboundMessage.objects.create(channel="sms", to=to, body=body)
+
+
+def sms_backend() -> Any:
+    return import_string(settings.SMS_BACKEND)()
+
+
+def notify(
+    users: Iterable[Any],
+    *,
+    title: str,
+    body: str = "",
+    url: str = "",
+    urgent: bool = False,
+    subject_key: str = "",
+    email: bool = False,
+    sms: bool = False,
+    fresh: bool = False,
+) -> list[Notification]:
+    """Notify each person once per ``subject_key``; email and SMS leave after the commit.
+
+    Call it inside the transaction of the event it announces: the notice is then stored if and
+    only if the event is. Returns the notices created (without ids when ``subject_key`` is set).
+    """
+    people = {u.pk: u for u in users if u is not None}
+    if subject_key and not fresh:  # a brand-new subject cannot have been announced yet
+        already = set(
+            Notification.objects.filter(subject_key=subject_key, user_id__in=people).values_list(
+                "user_id", flat=True
+            )
+        )
+        people = {pk: u for pk, u in people.items() if pk not in already}
+    rows = [
+        Notification(user=u, title=title, body=body, url=url, urgent=urgent, subject_key=subject_key)
+        for u in people.values()
+    ]
+    # ignore_conflicts: a concurrent sender of the same subject wins quietly (unique constraint).
+    Notification.objects.bulk_create(rows, ignore_conflicts=bool(subject_key))
+    for user in people.values():
+        if email and user.email:
+            transaction.on_commit(lambda u=user: _email(u.email, title, body, url))
+        if sms and user.phone:
+            transaction.on_commit(lambda u=user: _sms(u.phone, f"{title} {url}".strip()))
+    return rows
+
+
+def _email(to: str, title: str, body: str, url: str) -> None:
+    try:
+        send_mail(f"[安心校园] {title}", f"{body}\n\n{url}".strip(), None, [to])
+    except Exception:  # a mail server outage must not undo the report
+        log.exception("email to staff failed")
+
+
+def _sms(to: str, body: str) -> None:
+    try:
+        sms_backend().send(to, body)
+    except Exception:
+        log.exception("sms to staff failed")

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntakeConfig(AppConfig):
+    name = "anxin.intake"
+    label = "intake"
+    verbose_name = _("举报受理")
+
+    def ready(self) -> None:
+        from anxin.core.access import install_rules
+
+        from . import panels, permissions  # noqa: F401  (registers resources and 工作台 panels)
+
+        install_rules()

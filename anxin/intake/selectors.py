@@ -1,0 +1,67 @@
+"""Every read of reports, already cut to what the caller may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from anxin.audit.services import audit_record
+from anxin.core.access import access, scoped
+from anxin.core.errors import NotFound
+from anxin.org.models import Unit, UnitKind
+
+from .models import OPEN_STATUSES, Report
+
+
+def box_school(code: Any) -> Unit:
+    """The school whose 爱心信箱 a public page or API call addresses; NotFound in plain words."""
+    if not isinstance(code, str) or not code or len(code) > 40:
+        raise NotFound(_("没有找到这所学校，请检查二维码或链接。"))
+    school = (
+        Unit.objects.filter(code=code, kind=UnitKind.SCHOOL, is_active=True).select_related("profile").first()
+    )
+    if school is None:
+        raise NotFound(_("没有找到这所学校，请检查二维码或链接。"))
+    return school
+
+
+def reports_visible(
+    user: Any,
+    *,
+    school_id: int | None = None,
+    status: str = "",
+    urgent: bool | None = None,
+    open_only: bool = False,
+) -> QuerySet[Report]:
+    """The intake queue: pinned (urgent, not yet acknowledged) first, then urgent, then newest."""
+    qs = scoped(user, "report", "view", Report.objects.select_related("school", "owner"))
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    if status:
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if urgent is not None:
+        qs = qs.filter(urgent=urgent)
+    pinned = Case(When(urgent=True, acknowledged_at__isnull=True, then=Value(1)), default=Value(0),
+                  output_field=IntegerField())  # fmt: skip
+    return qs.annotate(is_pinned=pinned).order_by("-is_pinned", "-urgent", "-created_at")
+
+
+def report_get(user: Any, report_id: Any, *, action: str = "view") -> Report:
+    return access(
+        user, "report", action, Report.objects.select_related("school", "owner", "merged_into"), report_id
+    )
+
+
+def report_open(user: Any, report_id: Any) -> Report:
+    """A report as a member of staff opens it: an audit event, like every read of a child's account."""
+    report = report_get(user, report_id)
+    audit_record(actor=user, action="report.viewed", unit=report.school, subject=report)
+    return report
+
+
+def pinned_count(user: Any) -> int:
+    return reports_visible(user).filter(urgent=True, acknowledged_at__isnull=True).count()

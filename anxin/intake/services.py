@@ -1,0 +1,517 @@
+"""Every write of the intake: one function per action, one transaction, audit inside it.
+
+Nothing here ever sees who a reporter is: the online box hands in no request, address or
+account, so nothing of the kind can be stored by mistake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.audit.services import audit_record
+from anxin.core.access import require, require_at
+from anxin.core.errors import Conflict, Invalid, NotFound
+from anxin.core.models import Notification
+from anxin.core.notify import notify
+from anxin.org.models import Role, RoleAssignment, Unit, UnitKind, User
+
+from .images import MAX_PHOTOS, clean_image
+from .models import (
+    OPEN_STATUSES,
+    About,
+    Channel,
+    Kind,
+    Message,
+    Photo,
+    Place,
+    Report,
+    Sender,
+    Status,
+    TimeBand,
+)
+from .receipts import new_receipt, receipt_hash
+from .selectors import box_school
+from .triage import triage
+
+TEXT_MIN, TEXT_MAX = 10, 5000
+MESSAGE_MAX = 2000
+STAFF_CHANNELS = tuple(c for c in Channel.values if c != Channel.BOX)
+
+Upload = tuple[str, IO[bytes]]  # (file name as sent, file object)
+
+
+@dataclass
+class Submission:
+    report: Report
+    receipt: str
+
+
+def _clean_text(text: Any, *, field: str = "text", minimum: int = TEXT_MIN, maximum: int = TEXT_MAX) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise Invalid(_("请写下发生了什么。"), code="text_required", detail={field: [_("必填")]})
+    text = text.replace("\x00", "").strip()
+    if len(text) < minimum:
+        raise Invalid(
+            _("请至少写 %(n)d 个字，让老师能明白发生了什么。") % {"n": minimum},
+            code="text_too_short",
+            detail={field: [_("至少 %(n)d 个字") % {"n": minimum}]},
+        )
+    if len(text) > maximum:
+        raise Invalid(
+            _("内容太长了，请控制在 %(n)d 字以内。") % {"n": maximum},
+            code="text_too_long",
+            detail={field: [_("最多 %(n)d 个字") % {"n": maximum}]},
+        )
+    return text
+
+
+def _choice(value: Any, choices: type, field: str, default: str | None = None) -> str:
+    if (value is None or value == "") and default is not None:
+        return default
+    if value not in choices.values:
+        raise Invalid(
+            _("“%(field)s”的选项不正确。") % {"field": field},
+            code=f"bad_{field}",
+            detail={field: [_("选项不正确")]},
+        )
+    return str(value)
+
+
+def _kinds(values: Sequence[str] | None) -> list[str]:
+    if values is not None and (isinstance(values, str) or not all(isinstance(v, str) for v in values)):
+        raise Invalid(_("行为类型不正确。"), code="bad_kinds", detail={"kinds": [_("选项不正确")]})
+    kinds = list(dict.fromkeys(values or []))
+    bad = [k for k in kinds if k not in Kind.values]
+    if bad:
+        raise Invalid(_("行为类型不正确。"), code="bad_kinds", detail={"kinds": [_("选项不正确")]})
+    return kinds
+
+
+def _optional_text(value: Any, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(
+            _("“%(field)s”应为文字。") % {"field": field},
+            code=f"bad_{field}",
+            detail={field: [_("应为文字")]},
+        )
+    return value
+
+
+def _fingerprint(text: str) -> str:
+    squashed = re.sub(r"[\W_]+", "", text.lower())
+    return hashlib.sha256(squashed.encode("utf-8")).hexdigest()
+
+
+def _suspicion(school: Unit, fingerprint: str) -> list[str]:
+    """Reasons to look twice at a report. A suspect report is still kept and still handled."""
+    reasons = []
+    now = timezone.now()
+    cap = settings.INTAKE_SCHOOL_HOURLY_CAP
+    # Bounded by LIMIT: under a flood this costs the same as on a quiet day.
+    recent = (
+        Report.objects.filter(school=school, created_at__gte=now - timedelta(hours=1))
+        .order_by()[:cap]
+        .count()
+    )
+    if recent >= cap:
+        reasons.append(_("本校一小时内收到的报告超过 %(n)d 份。") % {"n": settings.INTAKE_SCHOOL_HOURLY_CAP})
+    if Report.objects.filter(
+        school=school, fingerprint=fingerprint, created_at__gte=now - timedelta(days=30)
+    ).exists():
+        reasons.append(_("与 30 天内提交过的内容完全相同。"))
+    return reasons
+
+
+def _store_photos(report: Report, photos: Sequence[Upload], message: Message | None = None) -> list[Photo]:
+    cleaned = [clean_image(f, name=name) for name, f in photos]  # all checked before anything is written
+    stored = []
+    for image in cleaned:
+        photo = Photo(report=report, message=message, content_type=image.content_type, width=image.width,
+                      height=image.height, size=len(image.data))  # fmt: skip
+        # A random name: the uploaded file name may carry the child's name or the device's.
+        photo.file.save(f"{uuid.uuid4().hex}.{image.extension}", ContentFile(image.data), save=False)
+        photo.save()
+        stored.append(photo)
+    return stored
+
+
+def _check_photo_count(photos: Sequence[Upload]) -> None:
+    if len(photos) > MAX_PHOTOS:
+        raise Invalid(_("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}, code="too_many_photos")
+
+
+def _leaders(school: Unit) -> list[User]:
+    """Who hears of an urgent report at once: the principal and the staff on duty."""
+    roles = [Role.PRINCIPAL, Role.DUTY_STAFF]
+    ids = RoleAssignment.objects.filter(unit=school, role__in=roles, user__is_active=True).values("user")
+    return list(User.objects.filter(pk__in=ids))
+
+
+def _queue_staff(school: Unit) -> list[User]:
+    roles = [
+        Role.PRINCIPAL,
+        Role.VICE_PRINCIPAL,
+        Role.MORAL_DIRECTOR,
+        Role.SAFETY_OFFICER,
+    ]  # not duty: urgent only
+    ids = RoleAssignment.objects.filter(unit=school, role__in=roles, user__is_active=True).values("user")
+    return list(User.objects.filter(pk__in=ids))
+
+
+def _announce(report: Report) -> None:
+    url = reverse("intake:report", args=[report.pk])
+    if report.urgent:
+        signals = "、".join(str(EXPLAIN_SIGNAL.get(s, s)) for s in report.signals)
+        notify(
+            _leaders(report.school),
+            title=_("紧急举报：%(signals)s") % {"signals": signals},
+            body=_("%(school)s 收到一份可能涉及紧急危险的报告，请立即查看并确认。") % {"school": report.school.name},
+            url=url, urgent=True, subject_key=f"report:{report.pk}:urgent", email=True, sms=True, fresh=True,
+        )  # fmt: skip
+    else:
+        notify(
+            _queue_staff(report.school),
+            title=_("新的欺凌举报"),
+            body=_("%(school)s 收到一份新报告。") % {"school": report.school.name},
+            url=url, subject_key=f"report:{report.pk}:new", fresh=True,
+        )  # fmt: skip
+
+
+EXPLAIN_SIGNAL = {
+    "self_harm": _("自伤自杀风险"),
+    "weapon": _("凶器"),
+    "sexual": _("性侵害"),
+    "serious_injury": _("严重伤害"),
+    "extortion": _("勒索"),
+}
+
+
+def _triage_fields(text: str) -> dict[str, Any]:
+    result = triage(text)
+    return {
+        "triage_kinds": list(result.kinds),
+        "signals": list(result.signals),
+        "triage_reasons": [dict(r) for r in result.reasons],
+        "urgent": bool(result.urgent),
+    }
+
+
+def report_submit(
+    *,
+    school_code: str,
+    text: Any,
+    about: Any = About.UNSURE,
+    place: Any = Place.OTHER,
+    time_band: Any = TimeBand.OTHER,
+    occurred_on: date | None = None,
+    kinds: Sequence[str] | None = None,
+    names: str = "",
+    wants_contact: bool = False,
+    contact: str = "",
+    photos: Sequence[Upload] = (),
+) -> Submission:
+    """A report through the online 爱心信箱. Stores nothing about who sent it."""
+    school = box_school(school_code)
+    text = _clean_text(text)
+    names, contact = _optional_text(names, "names"), _optional_text(contact, "contact")
+    fields = {
+        "about": _choice(about, About, "about", About.UNSURE),
+        "place": _choice(place, Place, "place", Place.OTHER),
+        "time_band": _choice(time_band, TimeBand, "time_band", TimeBand.OTHER),
+    }
+    if occurred_on is not None and occurred_on > timezone.localdate():
+        raise Invalid(_("发生日期不能晚于今天。"), code="bad_date", detail={"occurred_on": [_("日期不正确")]})
+    contact = (contact or "").strip()[:300]
+    if wants_contact and not contact:
+        raise Invalid(
+            _("希望学校联系你时，请留下联系方式。"), code="contact_required", detail={"contact": [_("必填")]}
+        )
+    _check_photo_count(photos)
+    receipt = new_receipt()
+    fingerprint = _fingerprint(text)
+    with transaction.atomic():
+        suspicion = _suspicion(school, fingerprint)
+        report = Report.objects.create(
+            school=school, channel=Channel.BOX, text=text, occurred_on=occurred_on, reported_kinds=_kinds(kinds),
+            names_involved=(names or "").strip()[:500] or None, wants_contact=bool(wants_contact),
+            contact=contact if wants_contact else None, receipt_hash=receipt_hash(receipt), fingerprint=fingerprint,
+            suspect=bool(suspicion), suspect_reasons=suspicion, **fields, **_triage_fields(text),
+        )  # fmt: skip
+        _store_photos(report, photos)
+        # In the same transaction: the leaders' notice exists exactly when the report does.
+        _announce(report)
+        audit_record(actor=None, action="report.received", unit=school, subject=report,
+                     after={"channel": report.channel, "urgent": report.urgent, "signals": report.signals,
+                            "photos": len(photos), "suspect": report.suspect})  # fmt: skip
+    return Submission(report=report, receipt=receipt)
+
+
+def report_record(
+    *,
+    actor: User,
+    school: Unit,
+    channel: str,
+    text: Any,
+    about: Any = About.UNSURE,
+    place: Any = Place.OTHER,
+    time_band: Any = TimeBand.OTHER,
+    occurred_on: date | None = None,
+    kinds: Sequence[str] | None = None,
+    names: str = "",
+    reporter_name: str = "",
+    reporter_relation: str = "",
+    contact: str = "",
+    photos: Sequence[Upload] = (),
+) -> Submission:
+    """A report received by staff: hotline, walk-in, email, letter, a parent, or seen on duty.
+
+    Whoever records it owns it until it is assigned (首问负责). The reporter may be given the
+    receipt to follow it up themselves.
+    """
+    if school.kind != UnitKind.SCHOOL:
+        raise NotFound()
+    require_at(actor, "report", "record", school.path)
+    if channel not in STAFF_CHANNELS:
+        raise Invalid(_("“渠道”的选项不正确。"), code="bad_channel", detail={"channel": [_("选项不正确")]})
+    text = _clean_text(text)
+    fields = {
+        "about": _choice(about, About, "about", About.UNSURE),
+        "place": _choice(place, Place, "place", Place.OTHER),
+        "time_band": _choice(time_band, TimeBand, "time_band", TimeBand.OTHER),
+    }
+    if occurred_on is not None and occurred_on > timezone.localdate():
+        raise Invalid(_("发生日期不能晚于今天。"), code="bad_date", detail={"occurred_on": [_("日期不正确")]})
+    _check_photo_count(photos)
+    receipt = new_receipt()
+    with transaction.atomic():
+        report = Report.objects.create(
+            school=school, channel=channel, text=text, occurred_on=occurred_on, reported_kinds=_kinds(kinds),
+            names_involved=(names or "").strip()[:500] or None, reporter_name=(reporter_name or "").strip()[:100] or None,
+            reporter_relation=(reporter_relation or "").strip()[:30], contact=(contact or "").strip()[:300] or None,
+            wants_contact=bool(contact), receipt_hash=receipt_hash(receipt), fingerprint=_fingerprint(text),
+            owner=actor, recorded_by=actor, **fields, **_triage_fields(text),
+        )  # fmt: skip
+        _store_photos(report, photos)
+        _announce(report)
+        audit_record(actor=actor, action="report.recorded", unit=school, subject=report,
+                     after={"channel": channel, "urgent": report.urgent, "signals": report.signals})  # fmt: skip
+    return Submission(report=report, receipt=receipt)
+
+
+def report_by_receipt(receipt: Any) -> Report:
+    """The report a receipt belongs to; the same NotFound for a malformed and an unknown receipt."""
+    digest = receipt_hash(receipt) if isinstance(receipt, str) else None
+    report = Report.objects.select_related("school").filter(receipt_hash=digest).first() if digest else None
+    if report is None:
+        raise NotFound(_("没有找到这个回执码对应的报告，请检查是否抄写正确。"), code="receipt_not_found")
+    return report
+
+
+def reporter_message_add(*, receipt: Any, text: Any, photos: Sequence[Upload] = ()) -> Message:
+    report = report_by_receipt(receipt)
+    text = _clean_text(text, minimum=1, maximum=MESSAGE_MAX)
+    _check_photo_count(photos)
+    with transaction.atomic():
+        message = Message.objects.create(report=report, sender=Sender.REPORTER, text=text)
+        _store_photos(report, photos, message)
+        audit_record(
+            actor=None,
+            action="report.reporter_message",
+            unit=report.school,
+            subject=report,
+            after={"photos": len(photos)},
+        )
+        # A new message on an urgent matter or after a reply goes to whoever holds the report.
+        holders = [report.owner] if report.owner_id else _queue_staff(report.school)
+        notify(
+            holders, title=_("反映人有新留言"), url=reverse("intake:report", args=[report.pk]),
+            subject_key=f"report:{report.pk}:msg:{message.pk}",
+        )  # fmt: skip
+    return message
+
+
+def _mark_acknowledged(report: Report, actor: User) -> None:
+    """Someone has the report now: the alarm is over for everyone who was alerted."""
+    report.acknowledged_at, report.acknowledged_by = timezone.now(), actor
+    Notification.objects.filter(subject_key=f"report:{report.pk}:urgent", read_at__isnull=True).update(
+        read_at=report.acknowledged_at
+    )
+
+
+def _locked(report: Report) -> Report:
+    return Report.objects.select_for_update().select_related("school").get(pk=report.pk)
+
+
+def report_acknowledge(*, actor: User, report: Report) -> Report:
+    """Someone has it: unpins an urgent report. Acknowledging twice is harmless."""
+    require(actor, "report", "handle", report)
+    with transaction.atomic():
+        current = _locked(report)
+        if current.acknowledged_at is not None:
+            return current
+        _mark_acknowledged(current, actor)
+        if current.status == Status.NEW:
+            current.status = Status.ACKNOWLEDGED
+        if current.owner_id is None:
+            current.owner = actor
+        current.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "owner", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="report.acknowledged",
+            unit=current.school,
+            subject=current,
+            after={"status": current.status},
+        )
+    return current
+
+
+def report_assign(*, actor: User, report: Report, owner: User) -> Report:
+    require(actor, "report", "handle", report)
+    if not RoleAssignment.objects.filter(
+        user=owner, user__is_active=True, unit__path__startswith=report.school.path
+    ).exists():
+        raise Invalid(
+            _("只能分派给本校教职工。"), code="owner_not_in_school", detail={"owner": [_("不是本校教职工")]}
+        )
+    with transaction.atomic():
+        current = _locked(report)
+        if not current.can_assign():
+            raise Conflict(_("该报告已处理完毕，不能再分派。"), code="report_not_open")
+        before = {"owner": current.owner_id, "status": current.status}
+        current.owner = owner
+        current.status = Status.ASSIGNED
+        if current.acknowledged_at is None:
+            _mark_acknowledged(current, actor)
+        current.save()
+        audit_record(
+            actor=actor,
+            action="report.assigned",
+            unit=current.school,
+            subject=current,
+            before=before,
+            after={"owner": owner.pk, "status": current.status},
+        )
+        notify(
+            [owner], title=_("您被指定负责一份欺凌举报"), url=reverse("intake:report", args=[current.pk]),
+            urgent=current.urgent, subject_key=f"report:{current.pk}:assigned:{owner.pk}", email=True,
+        )  # fmt: skip
+    return current
+
+
+def report_reply(*, actor: User, report: Report, text: Any) -> Message:
+    require(actor, "report", "reply", report)
+    text = _clean_text(text, minimum=1, maximum=MESSAGE_MAX)
+    with transaction.atomic():
+        current = _locked(report)
+        message = Message.objects.create(report=current, sender=Sender.SCHOOL, author=actor, text=text)
+        if current.acknowledged_at is None:
+            _mark_acknowledged(current, actor)
+            if current.status == Status.NEW:
+                current.status = Status.ACKNOWLEDGED
+            current.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "updated_at"])
+        audit_record(actor=actor, action="report.replied", unit=current.school, subject=current)
+    return message
+
+
+def report_merge(*, actor: User, report: Report, into: Report) -> Report:
+    """Fold a duplicate into another report of the same school; the reporter then follows that one."""
+    require(actor, "report", "handle", report)
+    require(actor, "report", "handle", into)
+    if report.pk == into.pk or into.school_id != report.school_id:
+        raise Invalid(_("只能合并到本校的另一份报告。"), code="bad_merge_target")
+    with transaction.atomic():
+        first, second = sorted([report.pk, into.pk])
+        locked = {
+            r.pk: r for r in Report.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
+        }
+        current, target = locked[report.pk], locked[into.pk]
+        if not current.can_merge() or target.status not in (*OPEN_STATUSES, Status.ACCEPTED):
+            raise Conflict(_("该报告当前状态不能合并。"), code="report_not_open")
+        current.status, current.merged_into = Status.MERGED, target
+        if current.urgent and not target.urgent:
+            target.urgent = True
+            target.signals = sorted(set(target.signals) | set(current.signals))
+            target.save(update_fields=["urgent", "signals", "updated_at"])
+        current.save(update_fields=["status", "merged_into", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="report.merged",
+            unit=current.school,
+            subject=current,
+            after={"into": target.pk},
+        )
+    return current
+
+
+def report_accept(*, actor: User, report: Report) -> Report:
+    """Accept as a matter to handle. Case handling takes it from here once it exists."""
+    require(actor, "report", "handle", report)
+    with transaction.atomic():
+        current = _locked(report)
+        if not current.can_accept():
+            raise Conflict(_("该报告当前状态不能受理。"), code="report_not_open")
+        before = current.status
+        current.status = Status.ACCEPTED
+        if current.acknowledged_at is None:
+            _mark_acknowledged(current, actor)
+        if current.owner_id is None:
+            current.owner = actor
+        current.save()
+        audit_record(
+            actor=actor,
+            action="report.accepted",
+            unit=current.school,
+            subject=current,
+            before={"status": before},
+            after={"status": current.status},
+        )
+    return current
+
+
+def report_close(*, actor: User, report: Report, reason: Any) -> Report:
+    """Close as not a bullying matter, with a reason the reporter reads in plain words."""
+    require(actor, "report", "handle", report)
+    if not isinstance(reason, str) or len(reason.strip()) < 4 or len(reason) > 1000:
+        raise Invalid(
+            _("请写明关闭原因（4 到 1000 字），反映人会看到这段话。"), code="reason_required",
+            detail={"reason": [_("4 到 1000 字")]},
+        )  # fmt: skip
+    reason = reason.strip()
+    with transaction.atomic():
+        current = _locked(report)
+        if not current.can_close():
+            raise Conflict(_("该报告当前状态不能关闭。"), code="report_not_open")
+        before = current.status
+        current.status, current.close_reason = Status.CLOSED, reason
+        if current.acknowledged_at is None:
+            _mark_acknowledged(current, actor)
+        current.save()
+        audit_record(
+            actor=actor,
+            action="report.closed",
+            unit=current.school,
+            subject=current,
+            before={"status": before},
+            after={"status": current.status},
+        )
+    return current
+
+
+def reports_pinned_q() -> Q:
+    return Q(urgent=True, acknowledged_at__isnull=True)

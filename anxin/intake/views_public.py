@@ -1,0 +1,297 @@
+"""The public 爱心信箱: children, parents and bystanders write to their school without an account.
+
+Anonymity is the point of these pages, so they are built to leave no trace of who used them:
+
+- pages are rendered without the request (no context processor runs), so nothing here can read
+  ``request.user``, open the session or ask for a CSRF token: no cookie is ever set;
+- the views hand the services only what was typed and the photos, never the request;
+- the only use of the client address is the guessing limit on receipts, and there only as a keyed
+  hash that lives in the cache for the length of the window;
+- the request id, which a reverse proxy may log beside the address, is kept off the audit rows;
+- every response says ``Cache-Control: no-store`` (a shared phone keeps no copy of a receipt or a
+  conversation) and ``Referrer-Policy: no-referrer`` (no link out reveals the school's box).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from anxin.audit.context import request_id_var
+from anxin.core.errors import Invalid, NotFound, ServiceError
+
+from . import selectors, services
+from .images import MAX_PHOTOS
+from .models import About, Kind, Place, PublicStatus, Report, Sender, TimeBand
+from .services import MESSAGE_MAX, TEXT_MAX, TEXT_MIN, Upload
+
+#: One counter of wrong receipts per client, shared by the pages and the API.
+RECEIPT_RATE_GROUP = "intake.receipt"
+TRUTHY = {"1", "true", "yes", "on"}
+
+STATUS_EXPLAINED = {
+    PublicStatus.RECEIVED: gettext_lazy("学校已经收到你的信，负责的老师会尽快查看。"),
+    PublicStatus.VERIFYING: gettext_lazy("老师正在了解情况、核实经过。有需要时会在这里给你留言。"),
+    PublicStatus.HANDLED: gettext_lazy("学校已经按规定处理了这件事。还有问题可以继续留言。"),
+    PublicStatus.CLOSED: gettext_lazy("这件事已经结案，学校的说明在下面。如果又发生了什么，随时可以再写信。"),
+}
+
+
+class TooManyAttempts(ServiceError):
+    status = 429
+    code = "too_many_attempts"
+    default_message = gettext_lazy(
+        "输错回执码的次数太多了，请过 10 分钟再试。如果回执码丢了，可以重新写一封信。"
+    )
+
+
+# --- The guessing limit on receipts ------------------------------------------------------------
+
+
+def client_key(group: str, request: HttpRequest) -> str:
+    """The rate-limit key of a client: a keyed hash of its address, never the address itself.
+
+    django-ratelimit hashes it once more into a cache key that expires with the window, so the
+    address is neither stored nor recoverable from the cache without the secret key.
+    """
+    address = (
+        request.META.get(settings.CLIENT_IP_HEADER or "REMOTE_ADDR") or request.META.get("REMOTE_ADDR") or ""
+    )
+    # A proxy header may list a chain ("client, proxy1"): the first entry is the client.
+    address = address.split(",")[0].strip()
+    return hmac.new(settings.SECRET_KEY.encode(), f"{group}:{address}".encode(), hashlib.sha256).hexdigest()
+
+
+def _limited(request: HttpRequest, *, increment: bool) -> bool:
+    return is_ratelimited(
+        request,
+        group=RECEIPT_RATE_GROUP,
+        key=client_key,
+        rate=settings.INTAKE_LOOKUP_RATE,
+        increment=increment,
+    )
+
+
+def report_for_receipt(request: HttpRequest, receipt: Any) -> Report:
+    """The report of a receipt. Only wrong receipts count towards the limit; a right one never does."""
+    if _limited(request, increment=False):
+        raise TooManyAttempts()
+    try:
+        return services.report_by_receipt(receipt)
+    except NotFound:
+        if _limited(request, increment=True):
+            raise TooManyAttempts() from None
+        raise
+
+
+# --- Shared helpers (the API uses them too) ----------------------------------------------------
+
+
+@contextmanager
+def untraced() -> Iterator[None]:
+    """Run a public write without the request id: a proxy may log that id beside the address."""
+    token = request_id_var.set("")
+    try:
+        yield
+    finally:
+        request_id_var.reset(token)
+
+
+def parse_day(value: Any) -> date | None:
+    """A day typed as YYYY-MM-DD (what <input type=date> sends), or None when left empty."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise Invalid(
+        _("日期格式不正确，请按“年-月-日”填写。"), code="bad_date", detail={"occurred_on": [_("日期不正确")]}
+    )
+
+
+def conversation(report: Report) -> list[dict[str, Any]]:
+    """What the reporter may read of the exchange: who wrote, what, and when (Asia/Shanghai)."""
+    return [
+        {
+            "from": m.sender,
+            "text": m.text,
+            "at": timezone.localtime(m.created_at),
+            "photos": len(m.photos.all()),
+        }
+        for m in report.messages.prefetch_related("photos").order_by("created_at", "pk")
+    ]
+
+
+def _no_trace(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _page(template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    # Rendered without the request on purpose: see the module docstring.
+    base = {"today": timezone.localdate().isoformat(), "text_min": TEXT_MIN, "text_max": TEXT_MAX,
+            "message_max": MESSAGE_MAX, "max_photos": MAX_PHOTOS}  # fmt: skip
+    return _no_trace(
+        HttpResponse(render_to_string(f"intake/box/{template}", {**base, **context}), status=status)
+    )
+
+
+def _posted(request: HttpRequest) -> tuple[QueryDict, list[Upload]]:
+    try:
+        return request.POST, [(f.name or "", f) for f in request.FILES.getlist("photos")]
+    except RequestDataTooBig:
+        raise Invalid(_("提交的内容太大了，请少写一些或少传几张照片。"), code="too_large") from None
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
+        raise Invalid(_("提交的内容不完整，请重新填写后再提交。"), code="bad_form") from None
+
+
+# --- The letter --------------------------------------------------------------------------------
+
+
+def _letter(data: QueryDict) -> dict[str, Any]:
+    """What was typed, as it will be shown again if something needs correcting."""
+    return {
+        "text": data.get("text", ""),
+        "about": data.get("about", ""),
+        "place": data.get("place", ""),
+        "time_band": data.get("time_band", ""),
+        "occurred_on": data.get("occurred_on", ""),
+        "kinds": data.getlist("kinds"),
+        "names": data.get("names", ""),
+        "wants_contact": data.get("wants_contact", "").lower() in TRUTHY,
+        "contact": data.get("contact", ""),
+    }
+
+
+def _box_context(school: Any, letter: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "school": school,
+        "letter": letter,
+        "abouts": About.choices,
+        "places": Place.choices,
+        "time_bands": TimeBand.choices,
+        "kind_choices": Kind.choices,
+    }
+
+
+# Exempt from CSRF because a CSRF token needs a cookie, and these pages must set none. What a
+# forged POST could do here is what anybody can do anyway: hand in a new anonymous report (or a
+# message to a report whose receipt the sender already holds). It changes nothing that exists, and
+# the flood of such reports is what the per-school hourly cap in services.report_submit marks.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def box(request: HttpRequest, school_code: str) -> HttpResponse:
+    try:
+        school = selectors.box_school(school_code)
+    except NotFound as exc:
+        return _page("not_found.html", {"message": exc.message}, status=404)
+    empty = _letter(QueryDict())
+    if request.method != "POST":
+        return _page("box.html", _box_context(school, empty))
+    letter, photos = empty, []
+    try:
+        data, photos = _posted(request)
+        letter = _letter(data)
+        with untraced():
+            submission = services.report_submit(
+                school_code=school.code,
+                text=letter["text"],
+                about=letter["about"],
+                place=letter["place"],
+                time_band=letter["time_band"],
+                occurred_on=parse_day(letter["occurred_on"]),
+                kinds=letter["kinds"],
+                names=letter["names"],
+                wants_contact=letter["wants_contact"],
+                contact=letter["contact"],
+                photos=photos,
+            )
+    except ServiceError as exc:
+        context = {**_box_context(school, letter), "error": exc, "error_fields": list(exc.detail) if isinstance(exc.detail, dict) else [],
+                   "photos_dropped": bool(photos)}  # fmt: skip
+        return _page("box.html", context, status=exc.status)
+    return _page(
+        "receipt.html",
+        {
+            "school": school,
+            "receipt": submission.receipt,
+            "receipt_groups": submission.receipt.split("-"),
+            "urgent": submission.report.urgent,
+            "wants_contact": submission.report.wants_contact,
+        },
+    )
+
+
+# --- Following up with the receipt -------------------------------------------------------------
+
+
+def _status_context(report: Report) -> dict[str, Any]:
+    status = report.public_status
+    order = list(PublicStatus)
+    now = order.index(status)
+    return {
+        "report": report,
+        "school": report.school,
+        "status": status,
+        "status_label": status.label,
+        "status_explained": STATUS_EXPLAINED[status],
+        "statuses": [
+            {
+                "label": s.label,
+                "explained": STATUS_EXPLAINED[s],
+                "state": "done" if i < now else "current" if i == now else "todo",
+            }
+            for i, s in enumerate(order)
+        ],
+        "close_reason": report.close_reason if status == PublicStatus.CLOSED else "",
+        "conversation": conversation(report),
+        "school_sender": Sender.SCHOOL,
+    }
+
+
+@csrf_exempt  # no cookie, so no CSRF token: see box() above
+@require_http_methods(["GET", "HEAD", "POST"])
+def follow(request: HttpRequest) -> HttpResponse:
+    """The receipt is only ever POSTed: a URL would leave it in the history, logs and referrers."""
+    if request.method != "POST":
+        return _page("follow.html", {})
+    try:
+        data, photos = _posted(request)
+    except Invalid as exc:
+        return _page("follow.html", {"error": exc}, status=exc.status)
+    receipt = data.get("receipt", "")
+    try:
+        report = report_for_receipt(request, receipt)
+    except ServiceError as exc:
+        return _page("follow.html", {"error": exc, "receipt": receipt[:80]}, status=exc.status)
+    context: dict[str, Any] = {"receipt": receipt}
+    status = 200
+    if data.get("action") == "message":
+        text = data.get("text", "")
+        try:
+            with untraced():
+                services.reporter_message_add(receipt=receipt, text=text, photos=photos)
+            context["sent"] = True
+        except ServiceError as exc:
+            context.update(message_error=exc, message_text=text, photos_dropped=bool(photos))
+            status = exc.status
+    return _page("follow.html", {**context, **_status_context(report)}, status=status)
