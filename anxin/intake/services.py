@@ -177,7 +177,9 @@ def _queue_staff(school: Unit) -> list[User]:
 def _announce(report: Report) -> None:
     url = reverse("intake:report", args=[report.pk])
     if report.urgent:
-        signals = "、".join(str(EXPLAIN_SIGNAL.get(s, s)) for s in report.signals)
+        signals = "、".join(str(EXPLAIN_SIGNAL.get(s, s)) for s in report.signals) or str(
+            EXPLAIN_SIGNAL["model"]
+        )
         notify(
             _leaders(report.school),
             title=_("紧急举报：%(signals)s") % {"signals": signals},
@@ -199,6 +201,7 @@ EXPLAIN_SIGNAL = {
     "sexual": _("性侵害"),
     "serious_injury": _("严重伤害"),
     "extortion": _("勒索"),
+    "model": _("综合研判疑似紧急"),
 }
 
 

@@ -545,6 +545,30 @@ def get_engine() -> Engine:
     return _engine
 
 
-def triage(text: str) -> TriageResult:
-    """Triage one report text: kinds of conduct, urgent danger signals and the words behind them."""
-    return get_engine().triage(text)
+MODEL_EXPLANATION = "文字整体上与涉及紧急危险的报告相似（模型研判，概率 %(p).0f%%），请人工尽快核实"
+
+
+def triage(text: str, *, use_model: bool = True) -> TriageResult:
+    """Triage one report text: kinds of conduct, urgent danger signals and the words behind them.
+
+    The lexicon rules decide the signals and kinds. When they find no danger, the n-gram model
+    (model.py) gets a say on urgency alone: a report it scores at or above its threshold is
+    urgent, with a reason naming the model, its probability and the n-grams that weighed most.
+    """
+    result = get_engine().triage(text)
+    if use_model and not result.urgent:
+        from .model import get_model
+
+        model = get_model()
+        probability, words = model.score(text)
+        if probability >= model.threshold:
+            result.urgent = True
+            result.reasons.insert(
+                0,
+                {
+                    "signal": "model",
+                    "words": words,
+                    "explanation": MODEL_EXPLANATION % {"p": probability * 100},
+                },
+            )
+    return result

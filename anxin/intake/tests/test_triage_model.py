@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+
+from anxin.intake.triage import triage
+from anxin.intake.triage.model import MODEL_FILE, char_wb_ngrams, get_model
+
+
+def test_scorer_reproduces_scikit_learn_probabilities():
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    model = get_model()
+    assert len(data["checks"]) >= 10
+    for check in data["checks"]:
+        assert abs(model.score(check["text"])[0] - check["p"]) < 1e-9
+
+
+def test_never_trained_on_the_fresh_held_out_file():
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert "triage_heldout3.jsonl" not in data["trained_on"]
+
+
+def test_char_wb_matches_scikit_learn_padding():
+    assert char_wb_ngrams("Ab  c", 1, 2) == [" ", "a", "b", " ", " a", "ab", "b ", " ", "c", " ", " c", "c "]
+
+
+def test_model_reason_names_itself_and_its_words():
+    # No listed trigger word: the lexicon alone does not see the danger in this wording.
+    text = "他们逼我在游戏里给他们充皮肤 一次好几百 不充就说要把我打残"
+    rules_only = triage(text, use_model=False)
+    combined = triage(text)
+    assert combined.urgent is True
+    if not rules_only.urgent:
+        reason = combined.reasons[0]
+        assert reason["signal"] == "model" and reason["words"] and "模型研判" in reason["explanation"]
+
+
+def test_model_does_not_flag_everyday_hyperbole():
+    for text in ["热死了，今天体育课跑了三圈", "笑死我了，他讲的笑话太好笑", "美术课用的刻刀找不到了"]:
+        assert triage(text).urgent is False, text
