@@ -124,6 +124,12 @@ INSTALLED_APPS = [
     "anxin.audit",
     "anxin.org",
     "anxin.intake",
+    "anxin.ledgers",
+    "anxin.ledgers.patrol",
+    "anxin.ledgers.gate",
+    "anxin.ledgers.hazards",
+    "anxin.ledgers.care",
+    "anxin.ledgers.education",
 ]
 
 MIDDLEWARE = [

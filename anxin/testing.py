@@ -160,3 +160,25 @@ def allow_audit_flush() -> None:
         cursor.execute("DELETE FROM audit_auditevent")
         for sql in migration.SQLITE:
             cursor.execute(sql)
+
+
+#: The places of the permission-matrix walk: class A1 and A2 of school A, school B of the same county,
+#: school C of the other county, school X of another city.
+PLACES = ("a1", "a2", "b", "c", "x")
+
+
+def place_class(cast: Cast, place: str) -> Unit:
+    return {
+        "a1": cast.class_a1,
+        "a2": cast.class_a2,
+        "b": cast.class_b1,
+        "c": cast.class_c1,
+        "x": cast.class_x1,
+    }[place]
+
+
+def place_student(cast: Cast, place: str) -> Student:
+    student = {"a1": cast.student_a1, "a2": cast.student_a2, "b": cast.student_b1, "c": cast.student_c1,
+               "x": cast.student_x1}[place]  # fmt: skip
+    assert student is not None
+    return student

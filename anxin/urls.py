@@ -11,6 +11,7 @@ urlpatterns = [
     path("org/", include("anxin.org.urls")),
     path("audit/", include("anxin.audit.urls")),
     path("intake/", include("anxin.intake.urls")),
+    path("ledgers/", include("anxin.ledgers.urls")),
     path("box/", include((box_urls, "box"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

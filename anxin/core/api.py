@@ -106,12 +106,14 @@ def _mount_routers() -> None:
     from anxin.audit.api import router as audit_router
     from anxin.intake.api import router as intake_router
     from anxin.intake.api_staff import router as intake_staff_router
+    from anxin.ledgers.api import router as ledgers_router
     from anxin.org.api import router as org_router
 
     api.add_router("/org", org_router)
     api.add_router("/audit", audit_router)
     api.add_router("/intake", intake_router)
     api.add_router("/intake", intake_staff_router)
+    api.add_router("/ledgers", ledgers_router)
 
 
 _mount_routers()

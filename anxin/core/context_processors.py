@@ -6,8 +6,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .access import allowed
+from .access import REGISTRY, allowed
 from .models import Notification
+
+
+def _ledger_resources() -> list[str]:
+    return [name for name in REGISTRY if name.startswith("ledger_")]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -18,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [(_("工作台"), reverse("home"), "speedometer2")]
     if allowed(user, "report", "view"):
         items.append((_("举报受理"), reverse("intake:queue"), "inbox"))
+    if any(allowed(user, name, "view") for name in _ledger_resources()):
+        items.append((_("台账"), reverse("ledgers:index"), "journal-check"))
     if allowed(user, "student", "view"):
         items.append((_("学生"), reverse("org:students"), "people"))
     if allowed(user, "staff", "view"):

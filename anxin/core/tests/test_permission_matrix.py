@@ -113,6 +113,23 @@ def _expected(cast: Cast, role: str, scope: Scope | None, resource: str, place: 
     return False
 
 
+def _discover_samples() -> None:
+    """Apps keep the samples of their own resources in <app>/tests/samples.py (SAMPLES, OWNED_SAMPLES)."""
+    import importlib
+    import pkgutil
+
+    import anxin
+
+    for info in pkgutil.walk_packages(anxin.__path__, "anxin."):
+        if info.name.endswith(".tests.samples"):
+            module = importlib.import_module(info.name)
+            SAMPLES.update(getattr(module, "SAMPLES", {}))
+            OWNED_SAMPLES.update(getattr(module, "OWNED_SAMPLES", {}))
+            SCHOOL_LEVEL.update(getattr(module, "SCHOOL_LEVEL", set()))
+
+
+_discover_samples()
+
 CELLS = [(resource, action) for resource, res in REGISTRY.items() for action in res.actions]
 
 

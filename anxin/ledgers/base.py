@@ -1,0 +1,167 @@
+"""What every ledger shares: the entry's school and author, idempotent recording, export, completeness.
+
+A ledger entry is written from a phone, often with a bad connection. The page keeps what was
+entered and sends it again until the server answers (static/ledgers/offline.js); each submission
+carries a client-made idempotency key, so a retry stores the entry exactly once.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anxin.audit.services import audit_record
+from anxin.core.access import require_at
+from anxin.core.errors import Invalid
+
+M = TypeVar("M", bound="LedgerEntry")
+
+
+class LedgerEntry(models.Model):
+    """Abstract base of every ledger row: where, who, when, and the idempotency key."""
+
+    school = models.ForeignKey("org.Unit", verbose_name=_("学校"), on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now, db_index=True)
+    #: Made by the page before the first try; the same key again is the same entry.
+    client_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-recorded_at"]
+
+    @classmethod
+    def unique_client_key(cls, name: str) -> models.UniqueConstraint:
+        """Each concrete ledger adds this to its Meta.constraints (the name must be unique)."""
+        return models.UniqueConstraint(fields=["school", "client_key"], name=name)
+
+
+@dataclass
+class Recorded:
+    entry: Any
+    created: bool
+
+
+def parse_client_key(raw: Any) -> uuid.UUID:
+    """The idempotency key a form or API call sent; a fresh one when none (no retry protection)."""
+    if raw in (None, ""):
+        return uuid.uuid4()
+    try:
+        return uuid.UUID(str(raw))
+    except (ValueError, TypeError, AttributeError):
+        raise Invalid(_("提交编号格式不正确，请刷新页面后重试。"), code="bad_client_key") from None
+
+
+def ledger_record(
+    model: type[M],
+    *,
+    actor: Any,
+    school: Any,
+    resource: str,
+    client_key: Any,
+    audit_action: str,
+    audit_after: dict[str, Any] | None = None,
+    before_save: Callable[[M], None] | None = None,
+    path: str | None = None,
+    **fields: Any,
+) -> Recorded:
+    """Store one ledger entry once. A repeat of the same client key returns the first entry.
+
+    ``before_save`` may validate further or attach related rows' data; it runs inside the
+    transaction. Validation errors from ``full_clean`` come back as Invalid with field details.
+    ``path`` is where the right to record is checked: the school by default, a class for entries
+    a class teacher keeps for their class.
+    """
+    from django.core.exceptions import ValidationError
+
+    require_at(actor, resource, "record", path or school.path)
+    key = parse_client_key(client_key)
+    existing = model.objects.filter(school=school, client_key=key).first()
+    if existing is not None:
+        return Recorded(existing, False)
+    entry = model(school=school, recorded_by=actor, client_key=key, **fields)
+    try:
+        entry.full_clean(exclude=["school", "recorded_by"], validate_unique=False)
+    except ValidationError as exc:
+        raise Invalid(
+            _("输入有误，请检查标出的字段。"), code="invalid_fields", detail=exc.message_dict
+        ) from exc
+    try:
+        with transaction.atomic():
+            if before_save is not None:
+                before_save(entry)
+            entry.save()
+            audit_record(actor=actor, action=audit_action, unit=school, subject=entry, after=audit_after)
+    except IntegrityError:
+        # Two tries of the same entry raced; the other one won. Same answer as a repeat.
+        again = model.objects.filter(school=school, client_key=key).first()
+        if again is None:
+            raise
+        return Recorded(again, False)
+    return Recorded(entry, True)
+
+
+def xlsx_response(
+    filename: str, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+) -> HttpResponse:
+    """An Excel download: each sheet a title, a header row and the rows (streamed in write-only mode)."""
+    from urllib.parse import quote
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        ws = workbook.create_sheet(title=title[:31])
+        ws.append(list(header))
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    )
+    return response
+
+
+def _cell(value: Any) -> Any:
+    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (str, int, float, date)):
+        return value
+    return str(value)
+
+
+@dataclass
+class Completeness:
+    """What was due against what was recorded, for one school and one period."""
+
+    due: int
+    done: int
+
+    @property
+    def ratio(self) -> float:
+        return 1.0 if self.due == 0 else min(1.0, self.done / self.due)
+
+    @property
+    def percent(self) -> int:
+        return round(self.ratio * 100)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anxin.org.forms import BootstrapMixin
+
+from .models import ActivityType
+from .schooldays import SessionKind
+
+#: The longest period a list or export covers at once.
+MAX_SPAN_DAYS = 400
+
+
+class _Keyed(forms.Form):
+    client_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class SessionForm(BootstrapMixin, _Keyed):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("类型"), choices=SessionKind.choices)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class MeetingForm(BootstrapMixin, _Keyed):
+    klass = forms.ModelChoiceField(label=_("班级"), queryset=None)  # type: ignore[arg-type]
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    topic = forms.CharField(label=_("主题"), max_length=100)
+    summary = forms.CharField(
+        label=_("内容摘要"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, classes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["klass"].queryset = classes
+        self.fields["klass"].label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]
+
+
+class ActivityForm(BootstrapMixin, _Keyed):
+    school = forms.ModelChoiceField(label=_("学校"), queryset=None)  # type: ignore[arg-type]
+    type = forms.ChoiceField(label=_("活动类型"), choices=ActivityType.choices)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label=_("主题"), max_length=100)
+    summary = forms.CharField(
+        label=_("内容摘要"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    expected = forms.IntegerField(label=_("应到人数"), min_value=0, max_value=100000, required=False)
+    present = forms.IntegerField(label=_("实到人数"), min_value=0, max_value=100000, required=False)
+
+    def __init__(self, *args: Any, schools: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        only = list(schools[:2])
+        if len(only) == 1:
+            self.fields["school"].initial = only[0].pk
+            self.fields["school"].widget = forms.HiddenInput()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("present") is not None
+            and data.get("expected") is not None
+            and data["present"] > data["expected"]
+        ):
+            self.add_error("present", _("实到人数不能多于应到人数。"))
+        return data
+
+
+class DocumentForm(BootstrapMixin, forms.Form):
+    text = forms.CharField(label=_("正文"), max_length=50000, widget=forms.Textarea(attrs={"rows": 14}))
+    note = forms.CharField(label=_("修改说明"), max_length=200, required=False)
+
+
+class PeriodForm(forms.Form):
+    """?from=&to= on lists and exports; defaults to the last 30 days."""
+
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=29)
+        if start > end:
+            raise forms.ValidationError(_("开始日期不能晚于结束日期。"), code="bad_period")
+        if (end - start).days > MAX_SPAN_DAYS:
+            raise forms.ValidationError(_("一次最多查询400天。"), code="period_too_long")
+        data["start"], data["end"] = start, end
+        return data
+
+    def period(self) -> tuple[date, date]:
+        return self.cleaned_data["start"], self.cleaned_data["end"]
+
+
+def period_from(params: Any) -> PeriodForm:
+    return PeriodForm({"start": params.get("from") or "", "end": params.get("to") or ""})

@@ -1,0 +1,191 @@
+"""Every read of the gate's ledgers, already cut to what the caller may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from anxin.core.access import access, scoped
+from anxin.core.errors import NotFound
+from anxin.org.models import Role, Student, Unit, UnitKind, User
+
+from .models import DangerousItem, ExitOutcome, LeavePass, StudentExit, Visitor
+
+VISITOR, LEAVE, EXIT, ITEM = (
+    "ledger_gate_visitor",
+    "ledger_gate_leave",
+    "ledger_gate_exit",
+    "ledger_gate_item",
+)
+
+#: How many students a gate search returns: enough to pick one, too few to browse the school.
+GATE_SEARCH_LIMIT = 20
+
+
+def record_schools(user: Any, resource: str) -> QuerySet[Unit]:
+    """Schools where the caller may record rows of ``resource`` (school-wide record scope only)."""
+    schools = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True)
+    return scoped(user, resource, "record", schools, path_field="path").order_by("path")
+
+
+def _in_range(qs: QuerySet, field: str, date_from: date | None, date_to: date | None) -> QuerySet:
+    if date_from is not None:
+        qs = qs.filter(**{f"{field}__date__gte": date_from})
+    if date_to is not None:
+        qs = qs.filter(**{f"{field}__date__lte": date_to})
+    return qs
+
+
+def visitors_visible(
+    user: Any, *, date_from: date | None = None, date_to: date | None = None, inside: bool = False
+) -> QuerySet[Visitor]:
+    qs = scoped(user, VISITOR, "view", Visitor.objects.select_related("school", "host", "recorded_by"))
+    qs = _in_range(qs, "time_in", date_from, date_to)
+    if inside:
+        qs = qs.filter(time_out__isnull=True)
+    return qs
+
+
+def visitor_get(user: Any, visitor_id: Any, *, action: str = "view") -> Visitor:
+    return access(user, VISITOR, action, Visitor.objects.select_related("school", "host"), visitor_id)
+
+
+def leaves_visible(
+    user: Any, *, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[LeavePass]:
+    qs = LeavePass.objects.select_related(
+        "school", "student", "student__klass", "student__klass__parent", "recorded_by"
+    )
+    return _in_range(scoped(user, LEAVE, "view", qs), "starts_at", date_from, date_to)
+
+
+def exits_visible(
+    user: Any, *, date_from: date | None = None, date_to: date | None = None, stopped: bool = False
+) -> QuerySet[StudentExit]:
+    qs = StudentExit.objects.select_related(
+        "school", "student", "student__klass", "student__klass__parent", "recorded_by", "leave"
+    )
+    qs = _in_range(scoped(user, EXIT, "view", qs), "recorded_at", date_from, date_to)
+    if stopped:
+        qs = qs.filter(outcome=ExitOutcome.STOPPED)
+    return qs
+
+
+def exit_get(user: Any, exit_id: Any) -> StudentExit:
+    return access(
+        user, EXIT, "view", StudentExit.objects.select_related("student", "student__klass"), exit_id
+    )
+
+
+def items_visible(
+    user: Any, *, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[DangerousItem]:
+    qs = DangerousItem.objects.select_related("school", "student", "student__klass", "visitor", "recorded_by")
+    return _in_range(scoped(user, ITEM, "view", qs), "recorded_at", date_from, date_to)
+
+
+def item_get(user: Any, item_id: Any) -> DangerousItem:
+    return access(user, ITEM, "view", DangerousItem.objects.select_related("school"), item_id)
+
+
+def class_label(klass: Unit) -> str:
+    return klass.display_name
+
+
+def _gate_students(user: Any, resource: str = EXIT) -> QuerySet[Student]:
+    """Active students of the schools where the caller keeps the exit (or item) ledger."""
+    return Student.objects.filter(is_active=True, school__in=record_schools(user, resource))
+
+
+def students_for_gate(user: Any, query: str, *, resource: str = EXIT) -> list[dict[str, Any]]:
+    """The students a gate guard may pick when a student leaves: id, name and class only.
+
+    Gate staff have no view of student records; this search exists so they can record an exit.
+    It needs a query (no browsing the roll), is limited to the caller's own school(s) and returns
+    nothing else about the student.
+    """
+    query = (query or "").strip()[:30]
+    if not query:
+        return []
+    qs = (
+        _gate_students(user, resource)
+        .filter(Q(name__icontains=query) | Q(student_no__iexact=query))
+        .select_related("klass", "klass__parent")
+        .order_by("klass__path", "name")[:GATE_SEARCH_LIMIT]
+    )
+    return [{"id": s.pk, "name": s.name, "class_name": class_label(s.klass)} for s in qs]
+
+
+def gate_student_get(user: Any, student_id: Any, *, resource: str = EXIT) -> Student:
+    """A student the caller may record an exit or an item for; NotFound for any other."""
+    try:
+        return (
+            _gate_students(user, resource)
+            .select_related("klass", "klass__parent", "school")
+            .get(pk=student_id)
+        )
+    except (Student.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def leave_students(user: Any) -> QuerySet[Student]:
+    """Students the caller may approve leave for: those whose records they may change."""
+    qs = Student.objects.filter(is_active=True).select_related("klass", "klass__parent")
+    return scoped(user, "student", "change", qs).order_by("klass__path", "student_no")
+
+
+def leave_covering(student: Student, moment: datetime) -> LeavePass | None:
+    """The approved leave pass that covers ``moment`` for this student, if any."""
+    return (
+        LeavePass.objects.filter(student=student, starts_at__lte=moment, ends_at__gte=moment)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def school_staff(school: Unit) -> QuerySet[User]:
+    """Whom a visitor may come to see: the school's staff by name. Gate staff have no staff view;
+    a visitor register needs the host's name and nothing more about them."""
+    return (
+        User.objects.filter(is_active=True, assignments__unit__school=school)
+        .exclude(assignments__role__in=[Role.GATE_GUARD, Role.DORM_STAFF])
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def class_teachers(klass: Unit) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True, assignments__role=Role.CLASS_TEACHER, assignments__unit=klass
+    ).distinct()
+
+
+@dataclass
+class GateToday:
+    visitors: int
+    inside: int
+    exits: int
+    with_leave: int
+
+    @property
+    def leave_percent(self) -> int | None:
+        """Share of exits in school hours that had a leave pass; None when nobody left."""
+        return None if self.exits == 0 else round(self.with_leave * 100 / self.exits)
+
+
+def gate_figures(user: Any, *, day: date | None = None, exit_days: int = 30) -> GateToday:
+    """Today's visitors (and how many are still inside) and, over the last ``exit_days`` days, the
+    share of student exits that had an approved leave pass. Both within the caller's view."""
+    day = day or timezone.localdate()
+    visitors = visitors_visible(user, date_from=day, date_to=day)
+    exits = exits_visible(user, date_from=day - timedelta(days=exit_days - 1), date_to=day)
+    return GateToday(
+        visitors=visitors.count(),
+        inside=visitors.filter(time_out__isnull=True).count(),
+        exits=exits.count(),
+        with_leave=exits.filter(outcome=ExitOutcome.ALLOWED).count(),
+    )

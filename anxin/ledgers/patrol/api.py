@@ -1,0 +1,157 @@
+"""值班巡逻 API under /api/ledgers/patrol: check-ins by QR token, dormitory rounds, points.
+
+Thin like the pages: the same selectors and services; errors in the shared {code, message, detail}.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status as Reply
+
+from anxin.core.api import ErrorOut
+from anxin.core.errors import Invalid, NotFound
+
+from . import selectors, services
+from .models import DormRound, PatrolCheckin
+
+router = Router(tags=["ledgers-patrol"])
+
+ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+MAX_ID = 2**31 - 1
+
+
+class Period(Schema):
+    start: date | None = None
+    end: date | None = None
+    point: int | None = None
+    recorder: int | None = None
+
+
+def _period(q: Period) -> dict[str, Any]:
+    if q.start and q.end and q.end < q.start:
+        raise Invalid(_("结束日期不能早于开始日期。"), code="bad_range", detail={"end": [_("日期不正确")]})
+    for name in ("point", "recorder"):
+        value = getattr(q, name)
+        if value is not None and not 0 < value <= MAX_ID:
+            raise Invalid(_("筛选条件不正确。"), code="bad_filter", detail={name: [_("数值不正确")]})
+    return {k: v for k, v in q.dict().items() if v is not None}
+
+
+class PointOut(Schema):
+    id: int
+    school_id: int
+    name: str
+    place_type: str
+    building: str
+    floor: str
+    active: bool
+    is_dorm: bool
+
+
+class CheckinOut(Schema):
+    id: int
+    school_id: int
+    point_id: int
+    point_name: str
+    recorded_by_id: int
+    recorded_at: datetime
+    finding: str
+    needs_report: bool
+    report_id: int | None
+    created: bool = False
+
+    @staticmethod
+    def resolve_point_name(obj: PatrolCheckin) -> str:
+        return str(obj.point)
+
+
+class CheckinIn(Schema):
+    token: str
+    client_key: str | None = None
+    finding: str | None = None
+    needs_report: bool = False
+
+
+class DormOut(Schema):
+    id: int
+    school_id: int
+    building: str
+    floor: str
+    patrolled_at: datetime
+    expected: int
+    present: int
+    absent_beds: str
+    anomalies: str
+    has_issue: bool
+    recorded_by_id: int
+    recorded_at: datetime
+    created: bool = False
+
+
+class DormIn(Schema):
+    school_id: int | None = None
+    client_key: str | None = None
+    building: str
+    floor: str = ""
+    patrolled_at: datetime | None = None
+    expected: int
+    present: int
+    absent_beds: str = ""
+    anomalies: str = ""
+
+
+@router.get("/points", response=list[PointOut])
+def points(request: HttpRequest) -> Any:
+    return list(selectors.points_visible(request.user))
+
+
+@router.get("/checkins", response=list[CheckinOut])
+@paginate(PageNumberPagination, page_size=50)
+def checkins(request: HttpRequest, q: Query[Period]) -> Any:
+    return selectors.checkins_visible(request.user, **_period(q))
+
+
+@router.post("/checkins", response={200: CheckinOut, 201: CheckinOut, **ERRORS})
+def checkin_create(request: HttpRequest, payload: CheckinIn) -> Any:
+    recorded = services.patrol_checkin_record(
+        actor=request.user, token=payload.token, client_key=payload.client_key, finding=payload.finding or "",
+        needs_report=payload.needs_report,
+    )  # fmt: skip
+    entry: PatrolCheckin = recorded.entry
+    entry.created = recorded.created  # type: ignore[attr-defined]
+    return Reply(201 if recorded.created else 200, entry)
+
+
+@router.get("/dorm-rounds", response=list[DormOut])
+@paginate(PageNumberPagination, page_size=50)
+def dorm_rounds(request: HttpRequest, q: Query[Period]) -> Any:
+    filters = _period(q)
+    filters.pop("point", None)
+    return selectors.dorm_rounds_visible(request.user, **filters)
+
+
+@router.post("/dorm-rounds", response={200: DormOut, 201: DormOut, **ERRORS})
+def dorm_round_create(request: HttpRequest, payload: DormIn) -> Any:
+    schools = selectors.schools_for(request.user, "ledger_patrol_dorm", "record")
+    if payload.school_id is None:
+        if schools.count() != 1:
+            raise Invalid(_("请指定学校。"), code="school_required", detail={"school_id": [_("必填")]})
+        school = schools.get()
+    else:
+        if not 0 < payload.school_id <= MAX_ID:
+            raise NotFound()
+        school = schools.filter(pk=payload.school_id).first()
+        if school is None:
+            raise NotFound()
+    data = payload.dict(exclude={"school_id"})
+    recorded = services.dorm_round_record(actor=request.user, school=school, **data)
+    entry: DormRound = recorded.entry
+    entry.created = recorded.created  # type: ignore[attr-defined]
+    return Reply(201 if recorded.created else 200, entry)
+
+
+__all__ = ["router"]

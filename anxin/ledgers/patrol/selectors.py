@@ -1,0 +1,227 @@
+"""Every read of 值班巡逻, already cut to the caller's reach.
+
+Completeness of patrol points (documented here because the bureau relies on the figure):
+
+- Each school schedules ``day_rounds`` rounds a day for ordinary points (default 2) and
+  ``night_rounds`` rounds a night for dormitory points (default 1), in PatrolSettings.
+- An ordinary point's day (00:00–24:00, Asia/Shanghai) is cut into ``day_rounds`` equal windows
+  (2 rounds: 00:00–12:00 and 12:00–24:00). A dormitory point's night (18:00 to 08:00 next morning,
+  counted to the date it starts) is cut into ``night_rounds`` equal windows; daytime check-ins at a
+  dormitory point count for nothing.
+- due = Σ over points active now of rounds × days in the period; done = distinct (point, date,
+  window) with at least one check-in. A second check-in in the same window adds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from anxin.core.access import access, reach, scoped
+from anxin.ledgers.base import Completeness
+from anxin.org.models import Unit, UnitKind, User
+
+from .models import DormRound, DutyShift, PatrolCheckin, PatrolPoint, PatrolSettings, Shift, ShiftHandover
+
+NIGHT_START = time(18, 0)
+NIGHT_END = time(8, 0)
+
+
+def schools_for(user: Any, resource: str, action: str) -> QuerySet[Unit]:
+    """Schools where the caller may take ``action`` on ``resource`` (their own rows there count too)."""
+    qs = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True).order_by("path")
+    r = reach(user, resource, action)
+    if r.everything:
+        return qs
+    q = Q(pk__in=[])
+    for p in (*r.paths, *r.own_paths):
+        q |= Q(path__startswith=p)
+    return qs.filter(q)
+
+
+def _period(qs: QuerySet, field: str, start: date | None, end: date | None) -> QuerySet:
+    tz = timezone.get_current_timezone()
+    if start is not None:
+        qs = qs.filter(**{f"{field}__gte": datetime.combine(start, time.min, tzinfo=tz)})
+    if end is not None:
+        qs = qs.filter(**{f"{field}__lt": datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)})
+    return qs
+
+
+def points_visible(
+    user: Any, *, school: Unit | None = None, active_only: bool = False
+) -> QuerySet[PatrolPoint]:
+    qs = scoped(user, "ledger_patrol_point", "view", PatrolPoint.objects.select_related("school"))
+    if school is not None:
+        qs = qs.filter(school=school)
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs
+
+
+def point_get(user: Any, pk: Any, *, action: str = "view") -> PatrolPoint:
+    return access(user, "ledger_patrol_point", action, PatrolPoint.objects.select_related("school"), pk)
+
+
+def checkins_visible(
+    user: Any,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    point: int | None = None,
+    recorder: int | None = None,
+    school: Unit | None = None,
+) -> QuerySet[PatrolCheckin]:
+    qs = scoped(
+        user,
+        "ledger_patrol_checkin",
+        "view",
+        PatrolCheckin.objects.select_related("school", "point", "recorded_by"),
+    )
+    qs = _period(qs, "recorded_at", start, end)
+    if point is not None:
+        qs = qs.filter(point_id=point)
+    if recorder is not None:
+        qs = qs.filter(recorded_by_id=recorder)
+    if school is not None:
+        qs = qs.filter(school=school)
+    return qs
+
+
+def dorm_rounds_visible(
+    user: Any, *, start: date | None = None, end: date | None = None, recorder: int | None = None
+) -> QuerySet[DormRound]:
+    qs = scoped(user, "ledger_patrol_dorm", "view", DormRound.objects.select_related("school", "recorded_by"))
+    qs = _period(qs, "patrolled_at", start, end).order_by("-patrolled_at", "-pk")
+    if recorder is not None:
+        qs = qs.filter(recorded_by_id=recorder)
+    return qs
+
+
+def handovers_visible(
+    user: Any, *, start: date | None = None, end: date | None = None
+) -> QuerySet[ShiftHandover]:
+    qs = scoped(
+        user,
+        "ledger_patrol_handover",
+        "view",
+        ShiftHandover.objects.select_related("school", "recorded_by", "receiver"),
+    )
+    return _period(qs, "handed_at", start, end).order_by("-handed_at", "-pk")
+
+
+def handover_get(user: Any, pk: Any) -> ShiftHandover:
+    return access(user, "ledger_patrol_handover", "view", ShiftHandover.objects.select_related("school"), pk)
+
+
+def rota_visible(user: Any, *, start: date | None = None, end: date | None = None) -> QuerySet[DutyShift]:
+    qs = scoped(user, "ledger_patrol_rota", "view", DutyShift.objects.select_related("school", "person"))
+    if start is not None:
+        qs = qs.filter(date__gte=start)
+    if end is not None:
+        qs = qs.filter(date__lte=end)
+    return qs
+
+
+def my_duties(user: Any, *, today: date | None = None) -> QuerySet[DutyShift]:
+    """The caller's own upcoming duties (today onwards)."""
+    today = today or timezone.localdate()
+    return DutyShift.objects.select_related("school").filter(
+        person=user, date__gte=today, school__is_active=True
+    )
+
+
+def duty_row_get(user: Any, pk: Any, *, action: str = "manage") -> DutyShift:
+    return access(
+        user, "ledger_patrol_rota", action, DutyShift.objects.select_related("school", "person"), pk
+    )
+
+
+def current_shift(at: datetime | None = None) -> tuple[date, str]:
+    """(rota date, shift) at a moment: the night shift runs 18:00–08:00 and belongs to its first date."""
+    local = timezone.localtime(at or timezone.now())
+    t = local.time()
+    if NIGHT_END <= t < NIGHT_START:
+        return local.date(), Shift.DAY
+    if t >= NIGHT_START:
+        return local.date(), Shift.NIGHT
+    return local.date() - timedelta(days=1), Shift.NIGHT
+
+
+def on_duty_now(school: Unit, at: datetime | None = None) -> list[User]:
+    """Who is rostered at ``school`` right now (or at ``at``), the leader on duty first.
+
+    For the system's own use (e.g. notifying the leader on duty of an urgent report): no caller scope.
+    """
+    day, shift = current_shift(at)
+    rows = DutyShift.objects.filter(
+        school=school, date=day, shift=shift, person__is_active=True
+    ).select_related("person")
+    return [row.person for row in rows.order_by("-is_leader", "pk")]
+
+
+def leaders_on_duty_now(school: Unit, at: datetime | None = None) -> list[User]:
+    day, shift = current_shift(at)
+    rows = DutyShift.objects.filter(
+        school=school, date=day, shift=shift, is_leader=True, person__is_active=True
+    )
+    return [row.person for row in rows.select_related("person").order_by("pk")]
+
+
+# --- completeness -----------------------------------------------------------------------------
+
+
+def rounds_of(school: Unit) -> tuple[int, int]:
+    s = PatrolSettings.objects.filter(school=school).first()
+    return (s.day_rounds, s.night_rounds) if s else (2, 1)
+
+
+def round_window(
+    point: PatrolPoint, moment: datetime, day_rounds: int, night_rounds: int
+) -> tuple[date, int] | None:
+    """The (date, window index) a check-in at ``moment`` counts for, or None when it counts for nothing."""
+    local = timezone.localtime(moment)
+    if point.is_dorm:
+        if night_rounds <= 0:
+            return None
+        t = local.time()
+        if NIGHT_END <= t < NIGHT_START:
+            return None
+        night_date = local.date() if t >= NIGHT_START else local.date() - timedelta(days=1)
+        tz = local.tzinfo
+        night_start = datetime.combine(night_date, NIGHT_START, tzinfo=tz)
+        seconds = (local - night_start).total_seconds()
+        length = 14 * 3600 / night_rounds
+        return night_date, min(night_rounds - 1, int(seconds // length))
+    if day_rounds <= 0:
+        return None
+    seconds = local.hour * 3600 + local.minute * 60 + local.second
+    return local.date(), min(day_rounds - 1, int(seconds // (86400 / day_rounds)))
+
+
+def checkin_completeness(school: Unit, start: date, end: date) -> Completeness:
+    """Due and done check-in rounds at ``school`` for the dates start..end (see the module docstring)."""
+    if end < start:
+        return Completeness(0, 0)
+    day_rounds, night_rounds = rounds_of(school)
+    points = list(PatrolPoint.objects.filter(school=school, active=True))
+    days = (end - start).days + 1
+    due = sum((night_rounds if p.is_dorm else day_rounds) for p in points) * days
+    by_id = {p.pk: p for p in points}
+    tz = timezone.get_current_timezone()
+    # A night that starts on the last day ends the next morning.
+    qs = PatrolCheckin.objects.filter(
+        school=school,
+        point_id__in=list(by_id),
+        recorded_at__gte=datetime.combine(start, time.min, tzinfo=tz),
+        recorded_at__lt=datetime.combine(end + timedelta(days=1), NIGHT_END, tzinfo=tz),
+    ).values_list("point_id", "recorded_at")
+    done: set[tuple[int, date, int]] = set()
+    for point_id, moment in qs:
+        window = round_window(by_id[point_id], moment, day_rounds, night_rounds)
+        if window is not None and start <= window[0] <= end:
+            done.add((point_id, *window))
+    return Completeness(due=due, done=len(done))

@@ -1,0 +1,438 @@
+"""Pages of 值班巡逻. Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from anxin.core.access import allowed, can
+from anxin.core.errors import ServiceError
+from anxin.ledgers.base import xlsx_response
+
+from . import selectors, services
+from .forms import (
+    CheckinForm,
+    DormRoundForm,
+    FilterForm,
+    HandoverForm,
+    PointForm,
+    RotaWeekForm,
+    SettingsForm,
+    form_errors_text,
+)
+
+PAGE = 50
+
+
+def _filters(request: HttpRequest) -> tuple[FilterForm, dict[str, Any], str]:
+    """The list filters; a bad value is shown as an error and the list answers 400."""
+    form = FilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, {}, form_errors_text(form)
+    data = form.cleaned_data if form.is_bound else {}
+    return form, {k: v for k, v in data.items() if v not in (None, "")}, ""
+
+
+def _period(filters: dict[str, Any]) -> tuple[date, date]:
+    end = filters.get("end") or timezone.localdate()
+    start = filters.get("start") or end - timedelta(days=6)
+    return start, end
+
+
+def _completeness(user: Any, start: date, end: date) -> list[tuple[Any, Any]]:
+    schools = selectors.schools_for(user, "ledger_patrol_point", "view")
+    return [(s, selectors.checkin_completeness(s, start, end)) for s in schools[:50]]
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    can_any = any(
+        allowed(user, r, "view")
+        for r in ("ledger_patrol_point", "ledger_patrol_checkin", "ledger_patrol_dorm", "ledger_patrol_rota")
+    )
+    if not can_any:
+        raise Http404
+    today = timezone.localdate()
+    context = {
+        "duties": selectors.my_duties(user, today=today)[:14],
+        "completeness": _completeness(user, today - timedelta(days=6), today),
+        "can": {
+            "checkins": allowed(user, "ledger_patrol_checkin", "view"),
+            "dorm": allowed(user, "ledger_patrol_dorm", "view"),
+            "dorm_record": allowed(user, "ledger_patrol_dorm", "record"),
+            "handover": allowed(user, "ledger_patrol_handover", "view"),
+            "handover_record": allowed(user, "ledger_patrol_handover", "record"),
+            "points": allowed(user, "ledger_patrol_point", "view"),
+            "manage": allowed(user, "ledger_patrol_point", "manage"),
+            "rota": allowed(user, "ledger_patrol_rota", "view"),
+        },
+    }
+    return render(request, "ledgers/patrol/home.html", context)
+
+
+# --- check-ins --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest, token: str) -> HttpResponse:
+    point = services.point_for_checkin(actor=request.user, token=token)
+    form = CheckinForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.get("photo")
+        try:
+            recorded = services.patrol_checkin_record(
+                actor=request.user, token=token, client_key=form.cleaned_data["client_key"],
+                finding=form.cleaned_data["finding"], needs_report=form.cleaned_data["needs_report"],
+                photo=(upload.name, upload) if upload else None,
+            )  # fmt: skip
+        except ServiceError as exc:
+            form.apply_error(exc)
+        else:
+            when = timezone.localtime(recorded.entry.recorded_at)
+            messages.success(
+                request, _("已打卡：%(point)s %(time)s") % {"point": str(point), "time": f"{when:%H:%M}"}
+            )
+            if recorded.entry.report_id:
+                messages.info(
+                    request, _("已上报（编号 #%(number)d）。") % {"number": recorded.entry.report_id}
+                )
+            return redirect("ledgers:patrol_scan", token=token)
+    status = 422 if form.errors else 200
+    recent = selectors.checkins_visible(request.user, point=point.pk, start=timezone.localdate())[:5]
+    return render(
+        request, "ledgers/patrol/scan.html", {"point": point, "form": form, "recent": recent}, status=status
+    )
+
+
+@login_required
+@require_GET
+def checkin_list(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "ledger_patrol_checkin", "view"):
+        raise Http404
+    form, filters, error = _filters(request)
+    rows = (
+        selectors.checkins_visible(request.user, **filters)
+        if not error
+        else selectors.checkins_visible(request.user).none()
+    )
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    start, end = _period(filters)
+    context = {
+        "form": form,
+        "error": error,
+        "page": page,
+        "points": selectors.points_visible(request.user),
+        "start": start,
+        "end": end,
+        "completeness": _completeness(request.user, start, end),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "ledgers/patrol/checkins.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_GET
+def checkin_export(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "ledger_patrol_checkin", "view"):
+        raise Http404
+    form, filters, error = _filters(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    rows = selectors.checkins_visible(request.user, **filters)
+    header = [
+        _("学校"),
+        _("巡查点"),
+        _("楼栋"),
+        _("楼层"),
+        _("打卡时间"),
+        _("记录人"),
+        _("发现的问题"),
+        _("需要上报"),
+        _("上报编号"),
+    ]
+    data = (
+        [c.school.name, c.point.name, c.point.building, c.point.floor, c.recorded_at, str(c.recorded_by),
+         c.finding, c.needs_report, c.report_id or ""]
+        for c in rows.iterator()
+    )  # fmt: skip
+    return xlsx_response(_("巡查打卡.xlsx"), [(_("巡查打卡"), header, data)])
+
+
+# --- points -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def points(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "ledger_patrol_point", "view"):
+        raise Http404
+    manage_schools = selectors.schools_for(request.user, "ledger_patrol_point", "manage")
+    form = PointForm(request.POST or None, schools=manage_schools) if manage_schools.exists() else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.patrol_point_create(actor=request.user, **form.cleaned_data)
+            except ServiceError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, _("巡查点已添加。"))
+                return redirect("ledgers:patrol_points")
+    rows = selectors.points_visible(request.user)
+    context = {"form": form, "rows": rows, "manage": form is not None}
+    return render(
+        request,
+        "ledgers/patrol/points.html",
+        context,
+        status=422 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def point_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    point = selectors.point_get(request.user, pk)
+    try:
+        services.patrol_point_set_active(actor=request.user, point=point, active=not point.active)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("ledgers:patrol_points")
+
+
+@login_required
+@require_GET
+def points_print(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "ledger_patrol_point", "manage"):
+        raise Http404
+    schools = selectors.schools_for(request.user, "ledger_patrol_point", "manage")
+    cards = []
+    for point in selectors.points_visible(request.user, active_only=True).filter(school__in=schools):
+        url = request.build_absolute_uri(reverse("ledgers:patrol_scan", args=[point.token]))
+        cards.append(
+            {"point": point, "svg": segno.make(url, error="m").svg_inline(scale=4, border=2), "url": url}
+        )
+    return render(request, "ledgers/patrol/print.html", {"cards": cards})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    schools = selectors.schools_for(request.user, "ledger_patrol_point", "manage")
+    if not schools.exists():
+        raise Http404
+    first = schools.first()
+    day, night = selectors.rounds_of(first)
+    form = SettingsForm(
+        request.POST or None, schools=schools, initial={"day_rounds": day, "night_rounds": night}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patrol_settings_set(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("巡查设置已保存。"))
+            return redirect("ledgers:patrol_points")
+    context = {"form": form, "title": _("巡查次数设置"), "offline": False}
+    return render(request, "ledgers/patrol/form.html", context, status=422 if form.errors else 200)
+
+
+# --- dormitory rounds -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dorm_new(request: HttpRequest) -> HttpResponse:
+    schools = selectors.schools_for(request.user, "ledger_patrol_dorm", "record")
+    if not schools.exists():
+        raise Http404
+    form = DormRoundForm(request.POST or None, schools=schools)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dorm_round_record(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("熄灯后巡查已记录。"))
+            return redirect("ledgers:patrol_dorm_new")
+    context = {
+        "form": form,
+        "title": _("熄灯后巡查"),
+        "offline": True,
+        "list_url": reverse("ledgers:patrol_dorm_list"),
+    }
+    return render(request, "ledgers/patrol/form.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def dorm_list(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "ledger_patrol_dorm", "view"):
+        raise Http404
+    form, filters, error = _filters(request)
+    filters.pop("point", None)
+    rows = selectors.dorm_rounds_visible(request.user, **filters)
+    if error:
+        rows = rows.none()
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form, "error": error, "page": page, "query": request.GET.urlencode(),
+        "can_record": allowed(request.user, "ledger_patrol_dorm", "record"),
+    }  # fmt: skip
+    return render(request, "ledgers/patrol/dorm_list.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_GET
+def dorm_export(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "ledger_patrol_dorm", "view"):
+        raise Http404
+    form, filters, error = _filters(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    filters.pop("point", None)
+    rows = selectors.dorm_rounds_visible(request.user, **filters)
+    header = [
+        _("学校"),
+        _("楼栋"),
+        _("楼层"),
+        _("巡查时间"),
+        _("应到人数"),
+        _("实到人数"),
+        _("缺勤床位"),
+        _("异常情况"),
+        _("记录人"),
+    ]
+    data = (
+        [r.school.name, r.building, r.floor, r.patrolled_at, r.expected, r.present, r.absent_beds, r.anomalies,
+         str(r.recorded_by)]
+        for r in rows.iterator()
+    )  # fmt: skip
+    return xlsx_response(_("熄灯后巡查.xlsx"), [(_("熄灯后巡查"), header, data)])
+
+
+# --- handovers --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handover_new(request: HttpRequest) -> HttpResponse:
+    schools = selectors.schools_for(request.user, "ledger_patrol_handover", "record")
+    if not schools.exists():
+        raise Http404
+    form = HandoverForm(request.POST or None, schools=schools)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.handover_record(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("交接班已记录，请接班人登录确认。"))
+            return redirect("ledgers:patrol_handovers")
+    context = {
+        "form": form,
+        "title": _("交接班"),
+        "offline": True,
+        "list_url": reverse("ledgers:patrol_handovers"),
+    }
+    return render(request, "ledgers/patrol/form.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def handover_list(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "ledger_patrol_handover", "view"):
+        raise Http404
+    form, filters, error = _filters(request)
+    rows = selectors.handovers_visible(request.user, start=filters.get("start"), end=filters.get("end"))
+    if error:
+        rows = rows.none()
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form, "error": error, "page": page,
+        "can_record": allowed(request.user, "ledger_patrol_handover", "record"),
+    }  # fmt: skip
+    return render(request, "ledgers/patrol/handover_list.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def handover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    handover = selectors.handover_get(request.user, pk)
+    try:
+        services.handover_confirm(actor=request.user, handover=handover)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已确认接班。"))
+    return redirect("ledgers:patrol_handovers")
+
+
+# --- rota -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rota(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "ledger_patrol_rota", "view"):
+        raise Http404
+    schools = selectors.schools_for(request.user, "ledger_patrol_rota", "manage")
+    form = RotaWeekForm(request.POST or None, schools=schools) if schools.exists() else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                for day in sorted(int(d) for d in data["days"]):
+                    when = data["week_start"] + timedelta(days=day)
+                    if data["leader"]:
+                        services.duty_shift_add(actor=request.user, school=data["school"], day=when,
+                                                shift=data["shift"], person=data["leader"], is_leader=True)  # fmt: skip
+                    for person in data["people"]:
+                        if person != data["leader"]:
+                            services.duty_shift_add(actor=request.user, school=data["school"], day=when,
+                                                    shift=data["shift"], person=person)  # fmt: skip
+            except ServiceError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, _("值班安排已保存。"))
+                return redirect("ledgers:patrol_rota")
+    today = timezone.localdate()
+    rows = selectors.rota_visible(
+        request.user, start=today - timedelta(days=1), end=today + timedelta(days=35)
+    )
+    context = {
+        "form": form,
+        "rows": rows[:500],
+        "duties": selectors.my_duties(request.user, today=today)[:14],
+    }
+    return render(
+        request, "ledgers/patrol/rota.html", context, status=422 if form is not None and form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def rota_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    row = selectors.duty_row_get(request.user, pk, action="view")
+    if not can(request.user, "ledger_patrol_rota", "manage", row):
+        raise Http404
+    services.duty_shift_remove(actor=request.user, row=row)
+    messages.success(request, _("已删除。"))
+    return redirect("ledgers:patrol_rota")

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "ledgers"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("patrol/", include("anxin.ledgers.patrol.urls")),
+    path("gate/", include("anxin.ledgers.gate.urls")),
+    path("hazards/", include("anxin.ledgers.hazards.urls")),
+    path("care/", include("anxin.ledgers.care.urls")),
+    path("education/", include("anxin.ledgers.education.urls")),
+]
