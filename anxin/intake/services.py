@@ -157,10 +157,24 @@ def _check_photo_count(photos: Sequence[Upload]) -> None:
 
 
 def _leaders(school: Unit) -> list[User]:
-    """Who hears of an urgent report at once: the principal and the staff on duty."""
-    roles = [Role.PRINCIPAL, Role.DUTY_STAFF]
-    ids = RoleAssignment.objects.filter(unit=school, role__in=roles, user__is_active=True).values("user")
-    return list(User.objects.filter(pk__in=ids))
+    """Who hears of an urgent report at once: the principal and the leader on duty now.
+
+    The leader on duty comes from the duty rota (ledgers.patrol); a school without a rota entry
+    for this shift alerts everyone who holds the 值班人员 role instead, so nobody is left out.
+    """
+    from anxin.ledgers.patrol.selectors import leaders_on_duty_now
+
+    principals = RoleAssignment.objects.filter(unit=school, role=Role.PRINCIPAL, user__is_active=True).values(
+        "user"
+    )
+    people = list(User.objects.filter(pk__in=principals))
+    on_duty = leaders_on_duty_now(school)
+    if not on_duty:
+        duty = RoleAssignment.objects.filter(unit=school, role=Role.DUTY_STAFF, user__is_active=True).values(
+            "user"
+        )
+        on_duty = list(User.objects.filter(pk__in=duty))
+    return people + [u for u in on_duty if u.pk not in {p.pk for p in people}]
 
 
 def _queue_staff(school: Unit) -> list[User]:

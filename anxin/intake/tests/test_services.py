@@ -256,3 +256,18 @@ def test_duty_staff_can_open_and_acknowledge_the_urgent_report_they_are_told_of(
     assert client.get(f"/intake/{sub.report.pk}/").status_code == 200
     report = services.report_acknowledge(actor=cast.users["duty_staff"], report=sub.report)
     assert report.pinned is False
+
+
+def test_urgent_report_alerts_the_leader_on_duty_from_the_rota(cast, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from anxin.ledgers.patrol.models import DutyShift
+    from anxin.ledgers.patrol.selectors import current_shift
+
+    day, shift = current_shift(timezone.now())
+    DutyShift.objects.create(school=cast.school, date=day, shift=shift, person=cast.users["vice_principal"],
+                             is_leader=True)  # fmt: skip
+    _submit(cast, text=KNIFE)
+    told = set(Notification.objects.filter(urgent=True).values_list("user__username", flat=True))
+    # The rostered leader replaces the blanket 值班人员 alert.
+    assert told == {"t_principal", "t_vice_principal"}
