@@ -26,8 +26,14 @@ def overview(request: HttpRequest) -> list[Panel]:
             stats.append((_("学生"), selectors.students_visible(user).count()))
         if allowed(user, "staff", "view"):
             stats.append((_("教职工"), selectors.staff_visible(user).count()))
-        panels.append(Panel(title=_("本辖区概况") if n_schools > 1 else _("本校概况"),
-                            template="org/panel_overview.html", context={"stats": stats}, order=10))
+        panels.append(
+            Panel(
+                title=_("本辖区概况") if n_schools > 1 else _("本校概况"),
+                template="org/panel_overview.html",
+                context={"stats": stats},
+                order=10,
+            )
+        )
     my_classes = [
         a.unit
         for a in user.assignments.select_related("unit", "unit__parent")
@@ -41,5 +47,7 @@ def overview(request: HttpRequest) -> list[Panel]:
             if can_at(user, "student_care", "view", klass.path):
                 care = KeyGroupFlag.objects.filter(student__in=students).values("student").distinct().count()
             rows.append({"klass": klass, "students": students.count(), "care": care})
-        panels.append(Panel(title=_("我的班级"), template="org/panel_my_classes.html", context={"rows": rows}, order=20))
+        panels.append(
+            Panel(title=_("我的班级"), template="org/panel_my_classes.html", context={"rows": rows}, order=20)
+        )
     return panels
