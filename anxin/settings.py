@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "anxin.ledgers.hazards",
     "anxin.ledgers.care",
     "anxin.ledgers.education",
+    "anxin.ledgers.warnings",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,7 @@ API_TOKEN_TTL = timedelta(hours=_int("API_TOKEN_TTL_HOURS", 12))
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "anxin" / "locale"]
+FORMAT_MODULE_PATH = ["anxin.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -11,4 +11,5 @@ urlpatterns = [
     path("hazards/", include("anxin.ledgers.hazards.urls")),
     path("care/", include("anxin.ledgers.care.urls")),
     path("education/", include("anxin.ledgers.education.urls")),
+    path("warnings/", include("anxin.ledgers.warnings.urls")),
 ]

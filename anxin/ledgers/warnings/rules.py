@@ -1,0 +1,456 @@
+"""The early-warning rules: each a small function from one school's ledgers to candidate warnings.
+
+Every rule reads unscoped selectors of the other areas (the engine, not a person, is looking) and
+returns :class:`Candidate` rows with reasons in plain Chinese and the evidence behind them. The
+thresholds come from :data:`DEFAULTS`, overridden per city and county by ``WarningPolicy``.
+
+What each rule means, in words a teacher would use:
+
+- ``student_named`` — 学生多次被提及: in the last 30 days the student was named by other children
+  in at least 2 谈心谈话, or their full name appears in reports, 2 mentions in all. Told: the
+  student's class teacher.
+- ``care_plan_overdue`` — 帮扶计划逾期: an active care plan whose review date has passed. Told: the
+  plan's owner.
+- ``watch_exit`` — 重点关注学生擅自离校被拦: a student with behaviour-watch entries (last 60 days)
+  or flagged 行为异常关注 was stopped at the gate leaving without approved leave in the last 7 days.
+  Told: the class teacher.
+- ``place_repeat`` — 重点部位反复出现隐患: a key place with at least 2 hazards or screening
+  findings in 30 days. Told: the place's 网格责任人 (the safety officer when there is none).
+- ``class_no_talks`` / ``class_no_1530`` — a class with no 谈心谈话 / no 1530 record on any of the
+  last 10 school days (classes set up less than 10 school days ago are left alone). Told: the class
+  teacher.
+- ``hazard_overdue`` — 隐患整改逾期: a hazard still being rectified after its deadline. Told: its
+  owner, and the safety officer.
+- ``urgent_unacknowledged`` — 紧急举报无人确认: an urgent report nobody has acknowledged 15
+  minutes after it came in. Told: the principal.
+
+When nobody holds the role the rule names, the warning goes to the moral-education director, then
+the principal; a school with neither still gets the warning, for its leaders' list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from anxin.org.models import KeyGroup, KeyGroupFlag, Role, RoleAssignment, Student, Unit, UnitKind
+
+from .models import Rule, Severity, SubjectType
+
+#: Thresholds per rule; ``quiet_days``: after a warning is closed, the same subject is raised again
+#: only with new evidence or once this many days have passed.
+DEFAULTS: dict[str, dict[str, int]] = {
+    Rule.STUDENT_NAMED: {"window_days": 30, "min_mentions": 2, "quiet_days": 14},
+    Rule.CARE_PLAN_OVERDUE: {"grace_days": 0, "quiet_days": 7},
+    Rule.WATCH_EXIT: {"window_days": 7, "watch_days": 60, "quiet_days": 7},
+    Rule.PLACE_REPEAT: {"window_days": 30, "min_findings": 2, "quiet_days": 14},
+    Rule.CLASS_NO_TALKS: {"school_days": 10, "quiet_days": 7},
+    Rule.CLASS_NO_1530: {"school_days": 10, "quiet_days": 7},
+    Rule.HAZARD_OVERDUE: {"grace_days": 0, "quiet_days": 7},
+    Rule.URGENT_UNACKNOWLEDGED: {"minutes": 15, "quiet_days": 1},
+}
+
+
+@dataclass
+class Candidate:
+    rule: str
+    subject_type: str
+    subject_id: int
+    subject_label: str
+    unit_path: str
+    responsible_id: int | None
+    reasons: list[str]
+    evidence: list[str]
+    severity: str = Severity.WARNING
+    #: Others told when the warning is raised (they see it through their school-wide view).
+    also_notify: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """What every rule of one evaluation shares: the school, the moment, who holds which role."""
+
+    school: Unit
+    today: date
+    now: datetime
+    thresholds: dict[str, dict[str, int]]
+    _roles: dict[tuple[str, int], list[int]] | None = None
+
+    def t(self, rule: str) -> dict[str, int]:
+        return self.thresholds.get(rule, DEFAULTS[rule])
+
+    def holders(self, role: str, unit_id: int | None = None) -> list[int]:
+        if self._roles is None:
+            roles: dict[tuple[str, int], list[int]] = defaultdict(list)
+            for r, unit, user in (
+                RoleAssignment.objects.filter(
+                    unit__school=self.school, unit__is_active=True, user__is_active=True
+                )
+                .order_by("pk")
+                .values_list("role", "unit_id", "user_id")
+            ):
+                roles[(r, unit)].append(user)
+            self._roles = roles
+        return self._roles.get((role, unit_id or self.school.pk), [])
+
+    def first(self, *choices: tuple[str, int | None]) -> int | None:
+        """The first holder of the first role that someone holds; then the fallbacks."""
+        for role, unit in (*choices, (Role.MORAL_DIRECTOR, None), (Role.PRINCIPAL, None)):
+            people = self.holders(role, unit)
+            if people:
+                return people[0]
+        return None
+
+
+def md(d: date | datetime) -> str:
+    if isinstance(d, datetime):
+        d = timezone.localtime(d).date()
+    return f"{d.month}月{d.day}日"
+
+
+def _dates(days: list[date]) -> str:
+    return "、".join(md(d) for d in sorted(days))
+
+
+def _student_label(student: Student) -> str:
+    return f"{student.masked_name} · {student.klass.display_name}"
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def student_named(ctx: Context) -> list[Candidate]:
+    from anxin.intake.models import Report, Status
+    from anxin.ledgers.care.models import Talk
+
+    t = ctx.t(Rule.STUDENT_NAMED)
+    since = ctx.today - timedelta(days=t["window_days"] - 1)
+    talks: dict[int, dict[int, date]] = defaultdict(dict)
+    for student_id, talk_id, talked_on, about in Talk.named_students.through.objects.filter(
+        talk__school=ctx.school, talk__talked_on__gte=since, talk__talked_on__lte=ctx.today
+    ).values_list("student_id", "talk_id", "talk__talked_on", "talk__student_id"):
+        if student_id != about:  # named by *other* children
+            talks[student_id][talk_id] = talked_on
+    reports: dict[int, dict[int, date]] = defaultdict(dict)
+    since_at = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    rows = list(
+        Report.objects.filter(school=ctx.school, created_at__gte=since_at)
+        .exclude(status=Status.MERGED)
+        .only("pk", "names_involved", "created_at")
+    )
+    rows = [r for r in rows if r.names_involved]
+    if rows:
+        # Names are encrypted at rest: matched in Python, fine at the size of one school.
+        names = Student.objects.filter(school=ctx.school, is_active=True).values_list("pk", "name")
+        for pk, name in names:
+            if len(name) < 2:
+                continue
+            for report in rows:
+                if name in report.names_involved:
+                    reports[pk][report.pk] = timezone.localtime(report.created_at).date()
+    ids = [pk for pk in set(talks) | set(reports) if len(talks[pk]) + len(reports[pk]) >= t["min_mentions"]]
+    out = []
+    for student in Student.objects.filter(pk__in=ids, is_active=True).select_related("klass__parent"):
+        reasons = []
+        if talks[student.pk]:
+            n = len(talks[student.pk])
+            reasons.append(
+                f"近 {t['window_days']} 天内在 {n} 次谈心谈话中被其他同学提到（{_dates(list(talks[student.pk].values()))}）"
+            )
+        if reports[student.pk]:
+            n = len(reports[student.pk])
+            reasons.append(
+                f"近 {t['window_days']} 天内有 {n} 份举报提到其姓名（{_dates(list(reports[student.pk].values()))}）"
+            )
+        reasons.append("建议与该生单独谈心，了解同伴关系，必要时与心理教师一起跟进。")
+        out.append(
+            Candidate(
+                rule=Rule.STUDENT_NAMED,
+                subject_type=SubjectType.STUDENT,
+                subject_id=student.pk,
+                subject_label=_student_label(student),
+                unit_path=student.klass.path,
+                responsible_id=ctx.first((Role.CLASS_TEACHER, student.klass_id)),
+                reasons=reasons,
+                evidence=sorted(
+                    [f"talk:{k}" for k in talks[student.pk]] + [f"report:{k}" for k in reports[student.pk]]
+                ),
+                severity=Severity.WARNING,
+            )  # fmt: skip
+        )
+    return out
+
+
+def care_plan_overdue(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.care.selectors import overdue_care_plans
+
+    t = ctx.t(Rule.CARE_PLAN_OVERDUE)
+    out = []
+    for plan in overdue_care_plans(ctx.school, ctx.today - timedelta(days=t["grace_days"])).select_related(
+        "student__klass__parent"
+    ):
+        late = (ctx.today - plan.next_review_on).days
+        out.append(
+            Candidate(
+                rule=Rule.CARE_PLAN_OVERDUE,
+                subject_type=SubjectType.STUDENT,
+                subject_id=plan.student_id,
+                subject_label=_student_label(plan.student),
+                unit_path=plan.student.klass.path,
+                responsible_id=plan.owner_id,
+                reasons=[
+                    f"关爱帮扶计划应于 {md(plan.next_review_on)} 回顾，已逾期 {late} 天，尚无回顾记录。"
+                ],
+                evidence=[f"plan:{plan.pk}:{plan.next_review_on.isoformat()}"],
+                severity=Severity.NOTICE,
+            )  # fmt: skip
+        )
+    return out
+
+
+def watch_exit(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.care.selectors import watch_students
+    from anxin.ledgers.gate.models import ExitOutcome, StudentExit
+
+    t = ctx.t(Rule.WATCH_EXIT)
+    since = ctx.today - timedelta(days=t["window_days"] - 1)
+    stops: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for pk, student_id, at in StudentExit.objects.filter(
+        school=ctx.school, outcome=ExitOutcome.STOPPED, recorded_at__date__gte=since,
+        recorded_at__date__lte=ctx.today,
+    ).values_list("pk", "student_id", "recorded_at"):  # fmt: skip
+        stops[student_id].append((pk, timezone.localtime(at).date()))
+    if not stops:
+        return []
+    watched = {
+        s.pk: s
+        for s in watch_students(ctx.school, since=ctx.today - timedelta(days=t["watch_days"])).filter(
+            pk__in=list(stops)
+        )
+    }
+    flagged = set(
+        KeyGroupFlag.objects.filter(student_id__in=list(stops), group=KeyGroup.BEHAVIOUR).values_list(
+            "student_id", flat=True
+        )
+    )
+    out = []
+    for student in Student.objects.filter(pk__in=set(watched) | flagged, is_active=True).select_related(
+        "klass__parent"
+    ):
+        mine = stops[student.pk]
+        reasons = [
+            f"近 {t['window_days']} 天内 {len(mine)} 次未经批准离校被门卫拦下（{_dates([d for _, d in mine])}）。"
+        ]
+        if student.pk in watched:
+            w = watched[student.pk]
+            reasons.append(
+                f"近 {t['watch_days']} 天有 {w.watch_count} 条行为异常记录（最近 {md(w.last_seen_on)}）。"
+            )
+        if student.pk in flagged:
+            reasons.append("该生已列入“行为异常关注”重点群体。")
+        out.append(
+            Candidate(
+                rule=Rule.WATCH_EXIT,
+                subject_type=SubjectType.STUDENT,
+                subject_id=student.pk,
+                subject_label=_student_label(student),
+                unit_path=student.klass.path,
+                responsible_id=ctx.first((Role.CLASS_TEACHER, student.klass_id)),
+                reasons=reasons,
+                evidence=sorted(f"exit:{pk}" for pk, _ in mine),
+                severity=Severity.WARNING,
+            )  # fmt: skip
+        )
+    return out
+
+
+def place_repeat(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.hazards.models import Hazard, KeyPlace, Screening, ScreeningResult
+    from anxin.ledgers.hazards.selectors import uncovered_places
+
+    t = ctx.t(Rule.PLACE_REPEAT)
+    since = ctx.today - timedelta(days=t["window_days"] - 1)
+    found: dict[int, dict[str, date]] = defaultdict(dict)
+    from_screening: set[int] = set()
+    for pk, place_id, screening_id, at in Hazard.objects.filter(
+        school=ctx.school, place__isnull=False, recorded_at__date__gte=since, recorded_at__date__lte=ctx.today
+    ).values_list("pk", "place_id", "screening_id", "recorded_at"):
+        found[place_id][f"hazard:{pk}"] = timezone.localtime(at).date()
+        if screening_id:
+            from_screening.add(screening_id)
+    for pk, place_id, day in Screening.objects.filter(
+        school=ctx.school, result=ScreeningResult.FOUND, screened_on__gte=since, screened_on__lte=ctx.today
+    ).values_list("pk", "place_id", "screened_on"):
+        if pk not in from_screening:  # a finding that became a hazard counts once
+            found[place_id][f"screening:{pk}"] = day
+    ids = [pk for pk, rows in found.items() if len(rows) >= t["min_findings"]]
+    if not ids:
+        return []
+    places = KeyPlace.objects.filter(pk__in=ids, is_active=True)
+    no_camera = set(uncovered_places(places).values_list("pk", flat=True))
+    safety = ctx.holders(Role.SAFETY_OFFICER)
+    out = []
+    for place in places:
+        rows = found[place.pk]
+        reasons = [
+            f"近 {t['window_days']} 天内该部位 {len(rows)} 次发现隐患（{_dates(list(rows.values()))}）。"
+        ]
+        if place.pk in no_camera:
+            reasons.append("该部位没有正常工作的监控摄像头。")
+        reasons.append("建议加密排查和值班巡查，查明反复出现的原因。")
+        out.append(
+            Candidate(
+                rule=Rule.PLACE_REPEAT,
+                subject_type=SubjectType.PLACE,
+                subject_id=place.pk,
+                subject_label=str(place),
+                unit_path=ctx.school.path,
+                responsible_id=place.responsible_id or (safety[0] if safety else ctx.first()),
+                reasons=reasons,
+                evidence=sorted(rows),
+                severity=Severity.WARNING,
+            )  # fmt: skip
+        )
+    return out
+
+
+def _old_enough(classes: Any, first_day: date) -> list[Unit]:
+    """Classes set up before the window began: a new class has not had the chance yet."""
+    return [k for k in classes if timezone.localtime(k.created_at).date() <= first_day]
+
+
+def class_no_talks(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.care.models import Talk
+    from anxin.ledgers.education.schooldays import school_days_back
+
+    n = ctx.t(Rule.CLASS_NO_TALKS)["school_days"]
+    window = school_days_back(ctx.today, n)
+    if len(window) < n:
+        return []
+    talked = Talk.objects.filter(
+        school=ctx.school, talked_on__gte=window[0], talked_on__lte=ctx.today
+    ).values("student__klass_id")
+    classes = (
+        Unit.objects.filter(school=ctx.school, kind=UnitKind.CLASS, is_active=True)
+        .exclude(pk__in=talked)
+        .select_related("parent")
+    )
+    return [
+        Candidate(
+            rule=Rule.CLASS_NO_TALKS,
+            subject_type=SubjectType.CLASS,
+            subject_id=k.pk,
+            subject_label=k.display_name,
+            unit_path=k.path,
+            responsible_id=ctx.first((Role.CLASS_TEACHER, k.pk)),
+            reasons=[f"最近 {n} 个上学日（{md(window[0])}起）本班没有任何谈心谈话记录。"],
+            evidence=[f"since:{window[0].isoformat()}"],
+            severity=Severity.NOTICE,
+        )  # fmt: skip
+        for k in _old_enough(classes, window[0])
+    ]
+
+
+def class_no_1530(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.education.schooldays import school_days_back
+    from anxin.ledgers.education.selectors import classes_without_1530
+
+    n = ctx.t(Rule.CLASS_NO_1530)["school_days"]
+    window = school_days_back(ctx.today, n)
+    if len(window) < n:
+        return []
+    classes = classes_without_1530(ctx.school, n, ctx.today).select_related("parent")
+    return [
+        Candidate(
+            rule=Rule.CLASS_NO_1530,
+            subject_type=SubjectType.CLASS,
+            subject_id=k.pk,
+            subject_label=k.display_name,
+            unit_path=k.path,
+            responsible_id=ctx.first((Role.CLASS_TEACHER, k.pk)),
+            reasons=[f"最近 {n} 个上学日（{md(window[0])}起）本班没有任何“1530”安全教育记录。"],
+            evidence=[f"since:{window[0].isoformat()}"],
+            severity=Severity.NOTICE,
+        )  # fmt: skip
+        for k in _old_enough(classes, window[0])
+    ]
+
+
+def hazard_overdue(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.hazards.selectors import overdue_hazards
+
+    t = ctx.t(Rule.HAZARD_OVERDUE)
+    safety = ctx.holders(Role.SAFETY_OFFICER)
+    out = []
+    for hazard in overdue_hazards(ctx.school, ctx.today - timedelta(days=t["grace_days"])).select_related(
+        "place"
+    ):
+        late = (ctx.today - hazard.deadline).days
+        where = f"{hazard.place.name}：" if hazard.place_id else ""
+        responsible = hazard.owner_id or (safety[0] if safety else ctx.first())
+        out.append(
+            Candidate(
+                rule=Rule.HAZARD_OVERDUE,
+                subject_type=SubjectType.HAZARD,
+                subject_id=hazard.pk,
+                subject_label=f"{where}{hazard.description[:40]}",
+                unit_path=ctx.school.path,
+                responsible_id=responsible,
+                reasons=[f"整改期限为 {md(hazard.deadline)}，已逾期 {late} 天仍未整改完成。"],
+                evidence=[f"hazard:{hazard.pk}:{hazard.deadline.isoformat()}"],
+                severity=Severity.WARNING,
+                also_notify=[u for u in safety if u != responsible],
+            )  # fmt: skip
+        )
+    return out
+
+
+def urgent_unacknowledged(ctx: Context) -> list[Candidate]:
+    from anxin.intake.models import Report, Status
+
+    minutes = ctx.t(Rule.URGENT_UNACKNOWLEDGED)["minutes"]
+    cutoff = ctx.now - timedelta(minutes=minutes)
+    out = []
+    for report in (
+        Report.objects.filter(
+            school=ctx.school, urgent=True, acknowledged_at__isnull=True, created_at__lte=cutoff
+        )
+        .exclude(Q(status=Status.CLOSED) | Q(status=Status.MERGED))
+        .only("pk", "created_at")
+    ):
+        waited = int((ctx.now - report.created_at).total_seconds() // 60)
+        at = timezone.localtime(report.created_at)
+        out.append(
+            Candidate(
+                rule=Rule.URGENT_UNACKNOWLEDGED,
+                subject_type=SubjectType.REPORT,
+                subject_id=report.pk,
+                subject_label=f"举报 #{report.pk}",
+                unit_path=ctx.school.path,
+                responsible_id=ctx.first((Role.PRINCIPAL, None)),
+                reasons=[
+                    f"紧急举报于 {md(at)} {at:%H:%M} 提交，已 {waited} 分钟无人确认收到（要求 {minutes} 分钟内）。"
+                ],
+                evidence=[f"report:{report.pk}"],
+                severity=Severity.URGENT,
+            )  # fmt: skip
+        )
+    return out
+
+
+RULES: dict[str, Callable[[Context], list[Candidate]]] = {
+    Rule.STUDENT_NAMED: student_named,
+    Rule.CARE_PLAN_OVERDUE: care_plan_overdue,
+    Rule.WATCH_EXIT: watch_exit,
+    Rule.PLACE_REPEAT: place_repeat,
+    Rule.CLASS_NO_TALKS: class_no_talks,
+    Rule.CLASS_NO_1530: class_no_1530,
+    Rule.HAZARD_OVERDUE: hazard_overdue,
+    Rule.URGENT_UNACKNOWLEDGED: urgent_unacknowledged,
+}

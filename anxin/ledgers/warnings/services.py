@@ -1,0 +1,301 @@
+"""Raising warnings (the evaluation) and dealing with them (acknowledge, act, dismiss).
+
+``evaluate`` is idempotent: the same ledgers give the same warnings. A live warning found again is
+merged into (its ``last_seen`` moves; reasons, evidence and ``occurrences`` change only when the
+evidence does); nothing is ever closed by the engine, only by a person. After a person closes a
+warning, the same rule and subject stay quiet for the rule's ``quiet_days`` unless new evidence
+appears, so 王老师 is not handed back the warning she has just dealt with.
+
+There is no background scheduler yet: run ``anxin warnings evaluate`` from cron every 15 minutes
+(the urgent-report rule counts in minutes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.audit.services import audit_record
+from anxin.core.access import require
+from anxin.core.errors import Conflict, Invalid
+from anxin.core.notify import notify
+from anxin.org.models import Unit, UnitKind, User
+
+from .models import LIVE, Status, Warning, WarningPolicy
+from .rules import DEFAULTS, RULES, Candidate, Context
+
+log = logging.getLogger(__name__)
+
+RESOURCE = "ledger_warning"
+NOTE_MAX = 2000
+
+# --- thresholds -----------------------------------------------------------------------------------
+
+
+def _merge_policy(base: dict[str, dict[str, int]], override: Any) -> None:
+    if not isinstance(override, dict):
+        return
+    for rule, values in override.items():
+        if rule not in base or not isinstance(values, dict):
+            continue
+        for name, value in values.items():
+            # Unknown names and nonsense values are ignored rather than break the evaluation.
+            if (
+                name in base[rule]
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                and 0 <= value <= 3650
+            ):
+                base[rule][name] = value
+
+
+def thresholds_for(school: Unit, policies: dict[int, Any] | None = None) -> dict[str, dict[str, int]]:
+    """The code's defaults, overridden by the city's policy, then by the county's."""
+    result = {rule: dict(values) for rule, values in DEFAULTS.items()}
+    chain: list[int] = []
+    node = school.parent
+    while node is not None and node.kind in (UnitKind.COUNTY, UnitKind.CITY):
+        chain.append(node.pk)
+        node = node.parent
+    if policies is None:
+        policies = dict(WarningPolicy.objects.filter(unit_id__in=chain).values_list("unit_id", "thresholds"))
+    for unit_id in reversed(chain):  # the city first, the county last
+        _merge_policy(result, policies.get(unit_id))
+    return result
+
+
+# --- evaluation -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    schools: int = 0
+    candidates: int = 0
+    created: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    suppressed: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    def add(self, other: Evaluation) -> None:
+        for name in ("schools", "candidates", "created", "merged", "unchanged", "suppressed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failed += other.failed
+
+
+def _key(obj: Any) -> tuple[str, str, int]:
+    return (str(obj.rule), str(obj.subject_type), int(obj.subject_id))
+
+
+def _announce(warning: Warning, user_ids: Iterable[int | None], *, fresh: bool = False) -> None:
+    ids = [u for u in user_ids if u]
+    if not ids:
+        return
+    notify(
+        User.objects.filter(pk__in=ids, is_active=True),
+        title=_("预警：%(rule)s · %(subject)s")
+        % {"rule": warning.get_rule_display(), "subject": warning.subject_label},
+        body="\n".join(warning.reasons),
+        url=reverse("ledgers:warning", args=[warning.pk]),
+        urgent=warning.severity == "urgent",
+        subject_key=f"warning:{warning.pk}",
+        fresh=fresh,
+    )
+
+
+def _merge(warning: Warning, cand: Candidate, now: datetime, *, touch: bool = True) -> bool:
+    """Fold a repeat into the live warning; True when anything but ``last_seen`` changed.
+
+    ``touch=False`` leaves a mere sighting unsaved: the caller moves ``last_seen`` in bulk.
+    """
+    changed: list[str] = ["last_seen"]
+    warning.last_seen = now
+    if sorted(cand.evidence) != sorted(warning.evidence or []):
+        warning.evidence = sorted(cand.evidence)
+        warning.reasons = cand.reasons
+        warning.occurrences += 1
+        warning.severity = cand.severity
+        changed += ["evidence", "reasons", "occurrences", "severity"]
+    if cand.subject_label != warning.subject_label:
+        warning.subject_label = cand.subject_label
+        changed.append("subject_label")
+    newcomer = None
+    if cand.responsible_id and cand.responsible_id != warning.responsible_id:
+        # The class got a new teacher, the plan a new owner: the warning follows the duty.
+        warning.responsible_id = cand.responsible_id
+        newcomer = cand.responsible_id
+        changed.append("responsible")
+    if len(changed) == 1 and not touch:
+        return False
+    warning.save(update_fields=changed)
+    if newcomer:
+        _announce(warning, [newcomer])
+    return len(changed) > 1
+
+
+def _create(school: Unit, cand: Candidate, now: datetime) -> Warning | None:
+    """Insert the warning; None when a concurrent evaluation inserted it first (then merged)."""
+    try:
+        with transaction.atomic():
+            warning = Warning.objects.create(
+                school=school, unit_path=cand.unit_path, rule=cand.rule, subject_type=cand.subject_type,
+                subject_id=cand.subject_id, subject_label=cand.subject_label[:200],
+                responsible_id=cand.responsible_id, reasons=cand.reasons, evidence=sorted(cand.evidence),
+                severity=cand.severity, first_seen=now, last_seen=now,
+            )  # fmt: skip
+            _announce(warning, [cand.responsible_id, *cand.also_notify], fresh=True)
+            return warning
+    except IntegrityError:
+        live = (
+            Warning.objects.select_for_update()
+            .filter(school=school, rule=cand.rule, subject_type=cand.subject_type, subject_id=cand.subject_id)
+            .filter(status__in=LIVE)
+            .first()
+        )
+        if live is None:
+            raise
+        _merge(live, cand, now)
+        return None
+
+
+def evaluate(
+    school: Unit,
+    today: date | None = None,
+    *,
+    now: datetime | None = None,
+    policies: dict[int, Any] | None = None,
+) -> Evaluation:
+    """Run every rule for one school and store what they found. Safe to run as often as wanted."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    result = Evaluation(schools=1)
+    ctx = Context(school=school, today=today, now=now, thresholds=thresholds_for(school, policies))
+    candidates: list[Candidate] = []
+    for name, rule in RULES.items():
+        try:
+            candidates.extend(rule(ctx))
+        except Exception:  # one broken rule must not silence the others
+            log.exception("warning rule %s failed for school %s", name, school.code)
+            result.failed.append(f"{school.code}:{name}")
+    result.candidates = len(candidates)
+    if not candidates:
+        return result
+    quiet = max(values["quiet_days"] for values in ctx.thresholds.values())
+    with transaction.atomic():
+        live = {_key(w): w for w in Warning.objects.filter(school=school, status__in=LIVE)}
+        closed: dict[tuple[str, str, int], Warning] = {}
+        untouched: list[int] = []
+        for w in Warning.objects.filter(
+            school=school,
+            status__in=(Status.ACTED, Status.DISMISSED),
+            closed_at__gte=now - timedelta(days=quiet),
+        ).order_by("closed_at"):
+            closed[_key(w)] = w  # the latest closing wins
+        created: list[Warning] = []
+        for cand in candidates:
+            key = _key(cand)
+            if key in live:
+                if _merge(live[key], cand, now, touch=False):
+                    result.merged += 1
+                else:
+                    untouched.append(live[key].pk)
+                    result.unchanged += 1
+                continue
+            done = closed.get(key)
+            if done is not None and done.closed_at is not None:
+                quiet_until = done.closed_at + timedelta(days=ctx.t(cand.rule)["quiet_days"])
+                if now < quiet_until and set(cand.evidence) <= set(done.evidence or []):
+                    result.suppressed += 1
+                    continue
+            warning = _create(school, cand, now)
+            if warning is None:
+                result.merged += 1
+            else:
+                created.append(warning)
+                live[key] = warning
+        if untouched:
+            Warning.objects.filter(pk__in=untouched).update(last_seen=now)
+        result.created = len(created)
+        if created:
+            audit_record(
+                actor=None, action="ledger_warning.raised", unit=school, subject_type="ledger_warnings.warning",
+                subject_label=f"{len(created)} 条预警", after={"ids": [w.pk for w in created]},
+            )  # fmt: skip
+    return result
+
+
+def evaluate_all(
+    today: date | None = None, *, now: datetime | None = None, schools: Iterable[Unit] | None = None
+) -> Evaluation:
+    """Every active school (or the given ones), each in its own transaction."""
+    now = now or timezone.now()
+    policies = dict(WarningPolicy.objects.values_list("unit_id", "thresholds"))
+    if schools is None:
+        schools = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True).select_related("parent__parent")
+    total = Evaluation()
+    for school in schools:
+        total.add(evaluate(school, today, now=now, policies=policies))
+    return total
+
+
+# --- a person deals with a warning ------------------------------------------------------------------
+
+#: action -> (states it may start from, state it leads to, whether a note is required)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
+    "acknowledge": ((Status.OPEN,), Status.ACKNOWLEDGED, False),
+    "act": ((Status.OPEN, Status.ACKNOWLEDGED), Status.ACTED, True),
+    "dismiss": ((Status.OPEN, Status.ACKNOWLEDGED), Status.DISMISSED, True),
+}
+
+
+def warning_action(*, actor: User | None, warning: Warning, action: str, note: str = "") -> Warning:
+    """Move a warning on. ``warning`` comes from ``selectors.warning_get`` (the caller sees it)."""
+    if action not in TRANSITIONS:
+        raise Invalid(_("未知的操作。"), code="bad_action", detail={"allowed": list(TRANSITIONS)})
+    require(actor, RESOURCE, "handle", warning)
+    sources, target, needs_note = TRANSITIONS[action]
+    note = (note or "").strip()
+    if needs_note and not note:
+        message = _("请填写采取了哪些措施。") if action == "act" else _("请填写排除的原因。")
+        raise Invalid(message, code="note_required", detail={"note": [message]})
+    if len(note) > NOTE_MAX:
+        raise Invalid(_("说明过长（最多 2000 字）。"), code="note_too_long")
+    now = timezone.now()
+    fields: dict[str, Any] = {"status": target}
+    if action == "acknowledge":
+        fields.update(acknowledged_at=now, acknowledged_by=actor)
+    else:
+        fields.update(closed_at=now, closed_by=actor, close_note=note)
+        if warning.acknowledged_at is None:
+            fields.update(acknowledged_at=now, acknowledged_by=actor)
+    with transaction.atomic():
+        moved = Warning.objects.filter(pk=warning.pk, status__in=sources).update(**fields)
+        if moved != 1:
+            raise Conflict(_("该预警已被处理，请刷新页面。"), code="wrong_status")
+        before = warning.status
+        warning.refresh_from_db()
+        audit_record(
+            actor=actor, action=f"ledger_warning.{action}", unit=warning.school, subject=warning,
+            before={"status": before}, after={"status": warning.status, "note": note},
+        )  # fmt: skip
+    return warning
+
+
+def warning_acknowledge(*, actor: User | None, warning: Warning) -> Warning:
+    return warning_action(actor=actor, warning=warning, action="acknowledge")
+
+
+def warning_act(*, actor: User | None, warning: Warning, note: str) -> Warning:
+    return warning_action(actor=actor, warning=warning, action="act", note=note)
+
+
+def warning_dismiss(*, actor: User | None, warning: Warning, reason: str) -> Warning:
+    return warning_action(actor=actor, warning=warning, action="dismiss", note=reason)
