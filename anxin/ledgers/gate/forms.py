@@ -70,7 +70,7 @@ class VisitorForm(SchoolLedgerForm):
     id_last4 = forms.CharField(
         label=_("身份证号后4位"),
         help_text=_("只登记后4位，不要输入完整身份证号。"),
-        widget=forms.TextInput(attrs={"maxlength": "4", "inputmode": "text", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"maxlength": "18", "inputmode": "text", "autocomplete": "off"}),
     )
     phone = forms.CharField(label=_("联系电话（可不填）"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))  # fmt: skip

@@ -25,6 +25,7 @@
     el.textContent = text; el.hidden = !text;
   }
   function pendingText(n) { return n ? ("有 " + n + " 条记录尚未送达，联网后会自动提交。") : ""; }
+  var busy = false, sent = 0;
 
   function send(item, done) {
     var xhr = new XMLHttpRequest();
@@ -37,11 +38,22 @@
     xhr.send(item.body);
   }
   function flush() {
+    if (busy) { return; }  // one send at a time: a second flush must not post or drop the same item
     var items = load();
-    if (!items.length || !navigator.onLine) { banner(pendingText(items.length)); return; }
+    if (!items.length || !navigator.onLine) {
+      banner(items.length ? pendingText(items.length) : (sent ? ("已自动提交 " + sent + " 条记录。") : ""));
+      return;
+    }
     var item = items[0];
+    busy = true;
     send(item, function (ok) {
-      if (ok) { save(load().slice(1)); flush(); } else { banner(pendingText(load().length)); }
+      busy = false;
+      if (ok) {
+        // Remove this item by its id, not "the first": the queue may have changed meanwhile.
+        save(load().filter(function (other) { return other.id !== item.id; }));
+        sent += 1;
+        flush();
+      } else { banner(pendingText(load().length)); }
     });
   }
   function serialize(form) {
@@ -66,7 +78,7 @@
           ev.preventDefault();
           var csrf = form.querySelector("input[name='csrfmiddlewaretoken']");
           var items = load();
-          items.push({ action: form.action || location.href, body: serialize(form), csrf: csrf ? csrf.value : "" });
+          items.push({ id: uuid(), action: form.action || location.href, body: serialize(form), csrf: csrf ? csrf.value : "" });
           save(items);
           form.reset();
           if (key) { key.value = uuid(); }
