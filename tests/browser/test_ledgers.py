@@ -362,3 +362,42 @@ def test_talk_date_defaults_to_today(browser_cast: Cast, new_page) -> None:  # n
     log_in(page, "t_class_teacher")
     page.goto("/ledgers/care/talks/new/")
     expect(page.get_by_label("谈话日期")).to_have_value(timezone.localdate().isoformat(), timeout=2000)
+
+
+def test_class_teacher_sees_an_early_warning_with_its_reasons_and_deals_with_it(
+    browser_cast: Cast, new_page, shot
+) -> None:  # noqa: ANN001
+    """Scenario 2: 小雨 named in two talks by other children; the warning reaches her class teacher."""
+    from anxin.ledgers.care import services as care
+    from anxin.ledgers.warnings import services as warnings
+    from anxin.ledgers.warnings.models import Warning
+    from anxin.org import services as org
+
+    cast = browser_cast
+    today = timezone.localdate()
+    for n, days_ago in ((1, 9), (2, 2)):
+        classmate = org.student_create(
+            actor=None, klass=cast.class_a1, name=f"同学{n}号", gender="F", student_no=f"BW{n}"
+        )
+        care.talk_record(
+            actor=cast.users["class_teacher"], student=classmate, talked_on=today - timedelta(days=days_ago),
+            topic="peers", content="她们不让小雨跟我们玩", mood="low", peers="tense", named_students=[cast.student_a1],
+        )  # fmt: skip
+    warnings.evaluate(cast.school, today)
+    warning = Warning.objects.get(rule="student_named")
+
+    page = new_page("phone")
+    log_in(page, "t_class_teacher")
+    panel = page.get_by_test_id("panel-warnings")
+    expect(panel).to_contain_text("李小雨")
+    expect(panel).to_contain_text("2 次谈心谈话中被其他同学提到")
+    shot(page, "40-warning-on-home-phone")
+    panel.get_by_test_id("warning-item").first.click()
+    page.get_by_role("button", name="我已知悉").click()
+    page.locator("#act-note").fill("与三位女生分别谈心，约定课间一起活动")
+    page.get_by_role("button", name="记录处置").click()
+    shot(page, "41-warning-acted-phone")
+    warning.refresh_from_db()
+    assert warning.status == "acted" and warning.close_note.startswith("与三位女生")
+    page.goto("/")
+    expect(page.get_by_test_id("panel-warnings")).to_have_count(0)
