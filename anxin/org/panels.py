@@ -12,6 +12,22 @@ from . import selectors
 from .models import KeyGroupFlag, Role, UnitKind
 
 
+def _title(user, n_schools: int) -> str:  # noqa: ANN001
+    if n_schools > 1:
+        return _("本辖区概况")
+    if allowed(user, "student", "view") and not can_see_whole_school_students(user):
+        return _("我可查看的范围")
+    return _("本校概况")
+
+
+def can_see_whole_school_students(user) -> bool:  # noqa: ANN001
+    from anxin.core.access import reach
+    from anxin.core.access import school_path as _school_path
+
+    r = reach(user, "student", "view")
+    return r.everything or any(p == _school_path(p) for p in r.paths)
+
+
 @panel_provider
 def overview(request: HttpRequest) -> list[Panel]:
     user = request.user
@@ -28,7 +44,7 @@ def overview(request: HttpRequest) -> list[Panel]:
             stats.append((_("教职工"), selectors.staff_visible(user).count()))
         panels.append(
             Panel(
-                title=_("本辖区概况") if n_schools > 1 else _("本校概况"),
+                title=_title(user, n_schools),
                 template="org/panel_overview.html",
                 context={"stats": stats},
                 order=10,
