@@ -78,26 +78,30 @@ def ledger_record(
     audit_action: str,
     audit_after: dict[str, Any] | None = None,
     before_save: Callable[[M], None] | None = None,
-    path: str | None = None,
+    after_save: Callable[[M], None] | None = None,
+    unit: Any = None,
     **fields: Any,
 ) -> Recorded:
     """Store one ledger entry once. A repeat of the same client key returns the first entry.
 
-    ``before_save`` may validate further or attach related rows' data; it runs inside the
-    transaction. Validation errors from ``full_clean`` come back as Invalid with field details.
-    ``path`` is where the right to record is checked: the school by default, a class for entries
-    a class teacher keeps for their class.
+    ``unit`` is where the entry sits, the school by default: the right to record is checked there
+    and the audit event is placed there — a class, for what a class teacher keeps for their class.
+    ``before_save`` may validate further inside the transaction; ``after_save`` sets what needs the
+    saved row (many-to-many fields). Validation errors come back as Invalid with field details.
     """
     from django.core.exceptions import ValidationError
 
-    require_at(actor, resource, "record", path or school.path)
+    place = unit if unit is not None else school
+    require_at(actor, resource, "record", place.path)
     key = parse_client_key(client_key)
     existing = model.objects.filter(school=school, client_key=key).first()
     if existing is not None:
         return Recorded(existing, False)
     entry = model(school=school, recorded_by=actor, client_key=key, **fields)
+    # Related rows handed in as objects were already found in scope; re-checking them costs queries.
+    given = [name for name, value in fields.items() if isinstance(value, models.Model)]
     try:
-        entry.full_clean(exclude=["school", "recorded_by"], validate_unique=False)
+        entry.full_clean(exclude=["school", "recorded_by", *given], validate_unique=False)
     except ValidationError as exc:
         raise Invalid(
             _("输入有误，请检查标出的字段。"), code="invalid_fields", detail=exc.message_dict
@@ -107,7 +111,9 @@ def ledger_record(
             if before_save is not None:
                 before_save(entry)
             entry.save()
-            audit_record(actor=actor, action=audit_action, unit=school, subject=entry, after=audit_after)
+            if after_save is not None:
+                after_save(entry)
+            audit_record(actor=actor, action=audit_action, unit=place, subject=entry, after=audit_after)
     except IntegrityError:
         # Two tries of the same entry raced; the other one won. Same answer as a repeat.
         again = model.objects.filter(school=school, client_key=key).first()

@@ -6,15 +6,14 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.audit.services import audit_record
 from anxin.core.access import require, require_at
 from anxin.core.errors import Conflict, Forbidden, Invalid
-from anxin.ledgers.base import Recorded, parse_client_key
+from anxin.ledgers.base import Recorded, ledger_record, parse_client_key
 from anxin.org.models import RoleAssignment, Student, User
 
 from .models import CarePlan, CareReview, PlanStatus, Talk, WatchEntry
@@ -36,40 +35,11 @@ def _record_at(
     after_save: Callable[[M], None] | None = None,
     **fields: Any,
 ) -> Recorded:
-    """``ledger_record`` placed at the student's class rather than the school, so that a class
-    teacher (whose reach is the class) may record. Same idempotency and audit."""
-    require_at(actor, resource, "record", place.klass.path)
-    school = place.school
-    key = parse_client_key(client_key)
-    existing = model.objects.filter(school=school, client_key=key).first()
-    if existing is not None:
-        return Recorded(existing, False)
-    entry = model(school=school, recorded_by=actor, client_key=key, **fields)
-    try:
-        entry.full_clean(exclude=["school", "recorded_by"], validate_unique=False)
-    except ValidationError as exc:
-        raise Invalid(
-            _("输入有误，请检查标出的字段。"), code="invalid_fields", detail=exc.message_dict
-        ) from exc
-    try:
-        with transaction.atomic():
-            entry.save()
-            if after_save is not None:
-                after_save(entry)
-            audit_record(
-                actor=actor,
-                action=audit_action,
-                unit=place.klass,
-                subject=entry,
-                subject_label=str(entry),
-                after=audit_after,
-            )
-    except IntegrityError:
-        again = model.objects.filter(school=school, client_key=key).first()
-        if again is None:
-            raise
-        return Recorded(again, False)
-    return Recorded(entry, True)
+    """An entry about a student, placed at the student's class so a class teacher may record it."""
+    return ledger_record(
+        model, actor=actor, school=place.school, unit=place.klass, resource=resource, client_key=client_key,
+        audit_action=audit_action, audit_after=audit_after, after_save=after_save, **fields,
+    )  # fmt: skip
 
 
 def _text(value: Any, field: str, *, required: bool = True) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.audit.services import audit_record
 from anxin.core.access import require_at
 from anxin.core.errors import Invalid
-from anxin.ledgers.base import Recorded, ledger_record, parse_client_key
+from anxin.ledgers.base import Recorded, ledger_record
 from anxin.org.models import Unit, UnitKind
 
 from .models import ClassMeeting, DocKind, Document, DocumentVersion, EduActivity, SafetySession
@@ -37,39 +36,14 @@ def _class_record(
     audit_action: str,
     **fields: Any,
 ) -> Recorded:
-    """ledger_record for rows that sit at a class: the class teacher's reach is the class, not the
-    school, so the check is made at the class's path (base.ledger_record checks the school's)."""
+    """An entry that sits at a class, recorded with the class teacher's reach (the class)."""
     if klass.kind != UnitKind.CLASS or not klass.is_active:
         raise Invalid(_("请选择一个班级。"), code="not_a_class")
-    require_at(actor, resource, "record", klass.path)
-    school = klass.school
-    key = parse_client_key(client_key)
-    existing = model.objects.filter(school=school, client_key=key).first()
-    if existing is not None:
-        return Recorded(existing, False)
-    entry = model(school=school, klass=klass, recorded_by=actor, client_key=key, **fields)
-    try:
-        entry.full_clean(exclude=["school", "recorded_by", "klass"], validate_unique=False)
-    except ValidationError as exc:
-        raise Invalid(
-            _("输入有误，请检查标出的字段。"), code="invalid_fields", detail=exc.message_dict
-        ) from exc
-    try:
-        with transaction.atomic():
-            entry.save()
-            audit_record(
-                actor=actor,
-                action=audit_action,
-                unit=klass,
-                subject=entry,
-                after={k: str(v) for k, v in fields.items() if k != "summary"},
-            )
-    except IntegrityError:
-        again = model.objects.filter(school=school, client_key=key).first()
-        if again is None:
-            raise
-        return Recorded(again, False)
-    return Recorded(entry, True)
+    return ledger_record(
+        model, actor=actor, school=klass.school, unit=klass, resource=resource, client_key=client_key,
+        audit_action=audit_action, audit_after={k: str(v) for k, v in fields.items() if k != "summary"},
+        klass=klass, **fields,
+    )  # fmt: skip
 
 
 def session_record(

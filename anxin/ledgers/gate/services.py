@@ -2,7 +2,7 @@
 
 Visitors, exits and items go through :func:`anxin.ledgers.base.ledger_record` (idempotent on the
 client key). A leave pass is placed at the student's class, not at the school, because a class
-teacher approves leave for their own class only; it repeats ledger_record's steps with that check.
+teacher approves leave for their own class only (ledger_record's ``unit``).
 """
 
 from __future__ import annotations
@@ -12,19 +12,18 @@ import uuid
 from datetime import datetime
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.audit.services import audit_record
-from anxin.core.access import require, require_at
+from anxin.core.access import require
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.notify import notify
 from anxin.intake.images import clean_image
-from anxin.ledgers.base import Recorded, ledger_record, parse_client_key
+from anxin.ledgers.base import Recorded, ledger_record
 from anxin.org.models import Student, Unit
 
 from . import selectors
@@ -131,50 +130,18 @@ def leave_approve(
         student = selectors.leave_students(actor).select_related("school").get(pk=_int(student_id))
     except Student.DoesNotExist:
         raise NotFound() from None
-    require_at(actor, LEAVE, "record", student.klass.path)
     if starts_at is None or ends_at is None or ends_at <= starts_at:
         raise Invalid(
             _("请假结束时间必须晚于开始时间。"),
             code="bad_leave_span",
             detail={"ends_at": [_("结束时间有误。")]},
         )
-    key = parse_client_key(client_key)
-    existing = LeavePass.objects.filter(school=student.school, client_key=key).first()
-    if existing is not None:
-        return Recorded(existing, False)
-    entry = LeavePass(
-        school=student.school,
-        recorded_by=actor,
-        client_key=key,
-        student=student,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        reason=(reason or "").strip(),
-    )
-    try:
-        entry.full_clean(
-            exclude=["school", "recorded_by", "student"], validate_unique=False, validate_constraints=False
-        )
-    except ValidationError as exc:
-        raise Invalid(
-            _("输入有误，请检查标出的字段。"), code="invalid_fields", detail=exc.message_dict
-        ) from exc
-    try:
-        with transaction.atomic():
-            entry.save()
-            audit_record(
-                actor=actor,
-                action="ledger_gate.leave_approved",
-                unit=student.klass,
-                subject=entry,
-                after={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
-            )
-    except IntegrityError:
-        again = LeavePass.objects.filter(school=student.school, client_key=key).first()
-        if again is None:
-            raise
-        return Recorded(again, False)
-    return Recorded(entry, True)
+    return ledger_record(
+        LeavePass, actor=actor, school=student.school, unit=student.klass, resource=LEAVE, client_key=client_key,
+        audit_action="ledger_gate.leave_approved",
+        audit_after={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+        student=student, starts_at=starts_at, ends_at=ends_at, reason=(reason or "").strip(),
+    )  # fmt: skip
 
 
 def exit_record(
