@@ -10,8 +10,9 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -25,6 +26,33 @@ from anxin.core.access import require_at
 from anxin.core.errors import Invalid
 
 M = TypeVar("M", bound="LedgerEntry")
+
+#: When the person wrote the entry, if the page kept it offline and sends it later (offline.js
+#: sends it in the X-Anxin-Written-At header; anxin.ledgers.middleware puts it here).
+written_at_var: ContextVar[datetime | None] = ContextVar("anxin_written_at", default=None)
+#: How far back a kept entry may date itself: a phone left offline for a weekend, not longer.
+WRITTEN_AT_MAX_AGE = timedelta(hours=72)
+
+
+def written_now() -> datetime:
+    """The moment an entry was written: now, or when a phone without signal kept it."""
+    return written_at_var.get() or timezone.now()
+
+
+def parse_written_at(raw: str) -> datetime | None:
+    """The header's time (ISO 8601 with offset), or None if absent, malformed or implausible."""
+    if not raw or len(raw) > 40:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if timezone.is_naive(value):
+        return None
+    now = timezone.now()
+    if value > now or value < now - WRITTEN_AT_MAX_AGE:
+        return None
+    return value
 
 
 class LedgerEntry(models.Model):
@@ -97,6 +125,7 @@ def ledger_record(
     existing = model.objects.filter(school=school, client_key=key).first()
     if existing is not None:
         return Recorded(existing, False)
+    fields.setdefault("recorded_at", written_now())
     entry = model(school=school, recorded_by=actor, client_key=key, **fields)
     # Related rows handed in as objects were already found in scope; re-checking them costs queries.
     given = [name for name, value in fields.items() if isinstance(value, models.Model)]

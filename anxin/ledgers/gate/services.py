@@ -23,7 +23,7 @@ from anxin.core.access import require
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.notify import notify
 from anxin.intake.images import clean_image
-from anxin.ledgers.base import Recorded, ledger_record
+from anxin.ledgers.base import Recorded, ledger_record, written_now
 from anxin.org.models import Student, Unit
 
 from . import selectors
@@ -95,7 +95,7 @@ def visitor_record(
         host_text=host_text,
         reason=(reason or "").strip(),
         items=(items or "").strip(),
-        time_in=time_in or timezone.now(),
+        time_in=time_in or written_now(),
     )
 
 
@@ -105,7 +105,7 @@ def visitor_check_out(*, actor: Any, visitor_id: Any, at: datetime | None = None
     require(actor, VISITOR, "record", visitor)
     if not visitor.can_check_out():
         return visitor
-    moment = at or timezone.now()
+    moment = at or written_now()
     with transaction.atomic():
         changed = Visitor.objects.filter(pk=visitor.pk, time_out__isnull=True).update(time_out=moment)
         if changed:
@@ -158,7 +158,7 @@ def exit_record(
     A stopped exit needs what the guard did, and tells the student's class teacher in the app.
     """
     student = selectors.gate_student_get(actor, student_id)
-    moment = at or timezone.now()
+    moment = at or written_now()
     leave = selectors.leave_covering(student, moment)
     if leave is not None:
         outcome, action = ExitOutcome.ALLOWED, ""

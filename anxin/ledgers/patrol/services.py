@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from anxin.audit.services import audit_record
 from anxin.core.access import can_at, require, require_at
 from anxin.core.errors import Invalid, NotFound
-from anxin.ledgers.base import Recorded, ledger_record
+from anxin.ledgers.base import Recorded, ledger_record, written_now
 from anxin.org.models import Unit, UnitKind, User
 
 from .models import (
@@ -225,7 +225,7 @@ def _count(value: Any, field: str, label: str) -> int:
 
 def _moment(value: Any, field: str, label: str) -> datetime:
     if value is None:
-        return timezone.now()
+        return written_now()
     if not isinstance(value, datetime):
         raise Invalid(
             _("“%(label)s”格式不正确。") % {"label": label},

@@ -33,6 +33,7 @@
     xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
     xhr.setRequestHeader("X-CSRFToken", item.csrf || "");
     xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+    if (item.writtenAt) { xhr.setRequestHeader("X-Anxin-Written-At", item.writtenAt); }
     xhr.onload = function () { done(xhr.status > 0 && xhr.status < 500); };
     xhr.onerror = function () { done(false); };
     xhr.send(item.body);
@@ -78,7 +79,7 @@
           ev.preventDefault();
           var csrf = form.querySelector("input[name='csrfmiddlewaretoken']");
           var items = load();
-          items.push({ id: uuid(), action: form.action || location.href, body: serialize(form), csrf: csrf ? csrf.value : "" });
+          items.push({ id: uuid(), writtenAt: new Date().toISOString(), action: form.action || location.href, body: serialize(form), csrf: csrf ? csrf.value : "" });
           save(items);
           form.reset();
           if (key) { key.value = uuid(); }
