@@ -25,13 +25,12 @@ def test_char_wb_matches_scikit_learn_padding():
 
 def test_model_reason_names_itself_and_its_words():
     # No listed trigger word: the lexicon alone does not see the danger in this wording.
-    text = "他们逼我在游戏里给他们充皮肤 一次好几百 不充就说要把我打残"
-    rules_only = triage(text, use_model=False)
+    text = "我真的撑不下去了，每天都被他们堵在楼梯口"
+    assert triage(text, use_model=False).urgent is False
     combined = triage(text)
-    assert combined.urgent is True
-    if not rules_only.urgent:
-        reason = combined.reasons[0]
-        assert reason["signal"] == "model" and reason["words"] and "模型研判" in reason["explanation"]
+    assert combined.urgent is True and combined.signals == []
+    reason = combined.reasons[0]
+    assert reason["signal"] == "model" and reason["words"] and "模型研判" in reason["explanation"]
 
 
 def test_model_does_not_flag_everyday_hyperbole():
