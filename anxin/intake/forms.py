@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anxin.core.access import scoped
 from anxin.core.errors import Invalid, NotFound
 from anxin.org.forms import BootstrapMixin
-from anxin.org.models import RoleAssignment, Unit, UnitKind, User
+from anxin.org.models import RoleAssignment, Unit, User
+from anxin.org.selectors import schools_where
 
 from . import selectors, services
 from .images import MAX_PHOTOS
@@ -28,8 +28,7 @@ PHOTO_ACCEPT = "image/jpeg,image/png,image/heic,image/heif"
 
 def record_schools(user: Any) -> QuerySet[Unit]:
     """Schools where the caller may record a report."""
-    schools = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True)
-    return scoped(user, "report", "record", schools, path_field="path").order_by("path")
+    return schools_where(user, "report", "record")
 
 
 def school_staff(school: Unit) -> QuerySet[User]:

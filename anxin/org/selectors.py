@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from anxin.audit.services import audit_record
-from anxin.core.access import access, allowed, can, scoped
+from anxin.core.access import access, allowed, can, reach, school_path, scoped
 
 from .models import Guardian, KeyGroupFlag, Student, Unit, UnitKind, User
 
@@ -27,6 +27,21 @@ def unit_get(user: Any, unit_id: Any, *, action: str = "view") -> Unit:
 
 def schools_visible(user: Any) -> QuerySet[Unit]:
     return units_visible(user, kind=UnitKind.SCHOOL)
+
+
+def schools_where(user: Any, resource: str, action: str) -> QuerySet[Unit]:
+    """The schools where the caller may take ``action`` on ``resource``, including those where
+    they may only act on their own records (OWN scope): the choices of a "which school" field."""
+    schools = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True).order_by("path")
+    r = reach(user, resource, action)
+    if r.everything:
+        return schools
+    q = Q(pk__in=[])
+    for path in (*r.paths, *r.own_paths):
+        q |= Q(path__startswith=path) | Q(
+            pk__in=Unit.objects.filter(kind=UnitKind.SCHOOL, path=school_path(path))
+        )
+    return schools.filter(q)
 
 
 def classes_visible(user: Any, *, school: Unit | None = None) -> QuerySet[Unit]:

@@ -13,6 +13,7 @@ from anxin.core.access import allowed, can_at, scoped
 from anxin.core.errors import NotFound
 from anxin.ledgers.base import Completeness
 from anxin.org.models import Unit, UnitKind
+from anxin.org.selectors import schools_where
 
 from .models import ClassMeeting, DocKind, Document, DocumentVersion, EduActivity, SafetySession
 from .schooldays import RANK, DueSession, SessionKind, due_between, due_on, school_days_back, term_of
@@ -48,8 +49,7 @@ def class_get(user: Any, class_id: Any, resource: str = "ledger_1530", action: s
 
 
 def schools_for(user: Any, resource: str, action: str) -> QuerySet[Unit]:
-    qs = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True)
-    return scoped(user, resource, action, qs, path_field="path").order_by("path")
+    return schools_where(user, resource, action)
 
 
 # --- 1530 ----------------------------------------------------------------------------------------

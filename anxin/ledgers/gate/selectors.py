@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from anxin.core.access import access, scoped
 from anxin.core.errors import NotFound
-from anxin.org.models import Role, Student, Unit, UnitKind, User
+from anxin.org.models import Role, Student, Unit, User
+from anxin.org.selectors import schools_where
 
 from .models import DangerousItem, ExitOutcome, LeavePass, StudentExit, Visitor
 
@@ -27,9 +28,8 @@ GATE_SEARCH_LIMIT = 20
 
 
 def record_schools(user: Any, resource: str) -> QuerySet[Unit]:
-    """Schools where the caller may record rows of ``resource`` (school-wide record scope only)."""
-    schools = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True)
-    return scoped(user, resource, "record", schools, path_field="path").order_by("path")
+    """Schools where the caller may record rows of ``resource``."""
+    return schools_where(user, resource, "record")
 
 
 def _in_range(qs: QuerySet, field: str, date_from: date | None, date_to: date | None) -> QuerySet:

@@ -9,9 +9,10 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from anxin.core.access import access, reach, scoped
+from anxin.core.access import access, scoped
 from anxin.ledgers.base import Completeness
-from anxin.org.models import Unit, UnitKind
+from anxin.org.models import Unit
+from anxin.org.selectors import schools_where
 
 from .models import (
     COVERAGE_KINDS,
@@ -29,17 +30,7 @@ HAZARD = "ledger_hazard"
 
 
 def schools_for(user: Any, resource: str, action: str) -> QuerySet[Unit]:
-    """The schools where the caller may take ``action``."""
-    r = reach(user, resource, action)
-    schools = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True)
-    if r.everything:
-        return schools
-    from django.db.models import Q
-
-    q = Q(pk__in=[])
-    for p in r.paths + r.own_paths:
-        q |= Q(path__startswith=p)
-    return schools.filter(q)
+    return schools_where(user, resource, action)
 
 
 def places_visible(user: Any, *, school_id: int | None = None) -> QuerySet[KeyPlace]:

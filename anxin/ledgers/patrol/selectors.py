@@ -17,12 +17,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from anxin.core.access import access, reach, scoped
+from anxin.core.access import access, scoped
 from anxin.ledgers.base import Completeness
-from anxin.org.models import Unit, UnitKind, User
+from anxin.org.models import Unit, User
+from anxin.org.selectors import schools_where
 
 from .models import DormRound, DutyShift, PatrolCheckin, PatrolPoint, PatrolSettings, Shift, ShiftHandover
 
@@ -31,15 +32,7 @@ NIGHT_END = time(8, 0)
 
 
 def schools_for(user: Any, resource: str, action: str) -> QuerySet[Unit]:
-    """Schools where the caller may take ``action`` on ``resource`` (their own rows there count too)."""
-    qs = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True).order_by("path")
-    r = reach(user, resource, action)
-    if r.everything:
-        return qs
-    q = Q(pk__in=[])
-    for p in (*r.paths, *r.own_paths):
-        q |= Q(path__startswith=p)
-    return qs.filter(q)
+    return schools_where(user, resource, action)
 
 
 def _period(qs: QuerySet, field: str, start: date | None, end: date | None) -> QuerySet:
