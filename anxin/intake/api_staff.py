@@ -19,7 +19,7 @@ from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
 
 from . import selectors, services
-from .forms import ACTION_FORMS, record_schools
+from .forms import ACTION_FORMS
 from .models import About, Place, Report, Status, TimeBand
 
 router = Router(tags=["intake-staff"])
@@ -284,7 +284,7 @@ def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> An
 
 @router.post("/queue", response={201: RecordOut, **ERRORS}, summary="登记来电、来访等渠道收到的报告")
 def report_record(request: HttpRequest, payload: RecordIn) -> Any:
-    schools = record_schools(request.user)
+    schools = selectors.record_schools(request.user)
     if payload.school is not None:
         school = schools.filter(pk=payload.school).first()
         if school is None:

@@ -9,49 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anxin.core.errors import Invalid, NotFound
 from anxin.org.forms import BootstrapMixin
-from anxin.org.models import RoleAssignment, Unit, User
-from anxin.org.selectors import schools_where
+from anxin.org.models import Unit, User
 
 from . import selectors, services
 from .images import MAX_PHOTOS
-from .models import OPEN_STATUSES, About, Channel, Kind, Place, Report, Status, TimeBand
+from .models import About, Channel, Kind, Place, Report, Status, TimeBand
+from .selectors import school_staff
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/heic,image/heif"
-
-
-def record_schools(user: Any) -> QuerySet[Unit]:
-    """Schools where the caller may record a report."""
-    return schools_where(user, "report", "record")
-
-
-def school_staff(school: Unit) -> QuerySet[User]:
-    """Active people holding a role anywhere in the school: whom a report may be assigned to."""
-    return (
-        User.objects.filter(is_active=True, assignments__unit__path__startswith=school.path)
-        .distinct()
-        # Only the roles held in this school label the choice.
-        .prefetch_related(
-            Prefetch("assignments", RoleAssignment.objects.filter(unit__path__startswith=school.path))
-        )
-        .order_by("full_name", "username")
-    )
-
-
-def merge_candidates(report: Report) -> QuerySet[Report]:
-    """Other reports of the same school a duplicate could be folded into, newest first."""
-    statuses = (*OPEN_STATUSES, Status.ACCEPTED)
-    return (
-        Report.objects.filter(school_id=report.school_id, status__in=statuses)
-        .exclude(pk=report.pk)
-        .order_by("-created_at")
-    )
 
 
 def uploads(files: list[Any]) -> list[services.Upload]:

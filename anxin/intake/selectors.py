@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record
 from anxin.core.access import access, scoped
 from anxin.core.errors import NotFound
-from anxin.org.models import Unit, UnitKind
+from anxin.org.models import RoleAssignment, Unit, UnitKind, User
+from anxin.org.selectors import schools_where
 
-from .models import OPEN_STATUSES, Report
+from .models import OPEN_STATUSES, Report, Status
 
 
 def box_school(code: Any) -> Unit:
@@ -65,3 +67,42 @@ def report_open(user: Any, report_id: Any) -> Report:
 
 def pinned_count(user: Any) -> int:
     return reports_visible(user).filter(urgent=True, acknowledged_at__isnull=True).count()
+
+
+def record_schools(user: Any) -> QuerySet[Unit]:
+    """Schools where the caller may record a report."""
+    return schools_where(user, "report", "record")
+
+
+def school_staff(school: Unit) -> QuerySet[User]:
+    """Active people holding a role anywhere in the school: whom a report may be assigned to."""
+    return (
+        User.objects.filter(is_active=True, assignments__unit__path__startswith=school.path)
+        .distinct()
+        # Only the roles held in this school label the choice.
+        .prefetch_related(
+            Prefetch("assignments", RoleAssignment.objects.filter(unit__path__startswith=school.path))
+        )
+        .order_by("full_name", "username")
+    )
+
+
+def merge_candidates(report: Report) -> QuerySet[Report]:
+    """Other reports of the same school a duplicate could be folded into, newest first."""
+    statuses = (*OPEN_STATUSES, Status.ACCEPTED)
+    return (
+        Report.objects.filter(school_id=report.school_id, status__in=statuses)
+        .exclude(pk=report.pk)
+        .order_by("-created_at")
+    )
+
+
+def report_history(report: Report) -> tuple[list[AuditEvent], int, dict[int, str]]:
+    """What happened to a report, from the audit trail: the changes in order, how many times it was
+    opened (reads are only counted), and the names of the people it was assigned to."""
+    events = AuditEvent.objects.filter(subject_type="intake.report", subject_id=str(report.pk))
+    views = events.filter(action="report.viewed").count()
+    changes = list(events.exclude(action="report.viewed").order_by("at", "seq"))
+    owner_ids = {e.after.get("owner") for e in changes if isinstance(e.after, dict) and e.after.get("owner")}
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=owner_ids)}
+    return changes, views, names

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anxin.audit.models import AuditEvent
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
-from anxin.org.models import Role, User
+from anxin.org.models import Role
 
 from . import selectors, services
 from .forms import (
@@ -36,9 +36,7 @@ from .forms import (
     RecordForm,
     ReplyForm,
     form_errors_text,
-    merge_candidates,
     queue_filters,
-    record_schools,
 )
 from .models import Kind, Photo, Place, Report, Status
 
@@ -124,12 +122,7 @@ def _actor(event: AuditEvent) -> str:
 
 def _history(report: Report) -> tuple[list[dict[str, Any]], int]:
     """What happened to the report, from the audit trail; reads are only counted."""
-    # Belongs in selectors.py (report_history), which is not this change's to edit.
-    events = AuditEvent.objects.filter(subject_type="intake.report", subject_id=str(report.pk))
-    views = events.filter(action="report.viewed").count()
-    changes = list(events.exclude(action="report.viewed").order_by("at", "seq"))
-    owner_ids = {e.after.get("owner") for e in changes if isinstance(e.after, dict) and e.after.get("owner")}
-    names = {u.pk: str(u) for u in User.objects.filter(pk__in=owner_ids)}
+    changes, views, names = selectors.report_history(report)
     rows = []
     for event in changes:
         after = event.after if isinstance(event.after, dict) else {}
@@ -138,7 +131,9 @@ def _history(report: Report) -> tuple[list[dict[str, Any]], int]:
             detail = names.get(after.get("owner"), "")
         elif event.action == "report.merged":
             detail = f"#{after.get('into')}"
-        elif after.get("status"):
+        elif (
+            after.get("status") and event.action != "report.acknowledged"
+        ):  # "确认收到：已确认收到" says it twice
             detail = str(Status(after["status"]).label) if after["status"] in Status.values else ""
         rows.append(
             {
@@ -209,7 +204,7 @@ def _report_page(request: HttpRequest, report: Report, bound: ActionForm | None 
         "forms": forms,
         "open_form": bound.action if bound is not None else "",
         "can_handle": can(user, "report", "handle", report),
-        "merge_candidates": list(merge_candidates(report)[:50]) if "merge" in forms else [],
+        "merge_candidates": list(selectors.merge_candidates(report)[:50]) if "merge" in forms else [],
     }
     return render(request, "intake/staff/report.html", context)
 
@@ -266,7 +261,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
-    schools = record_schools(request.user)
+    schools = selectors.record_schools(request.user)
     if not schools.exists():
         raise Http404
     form = RecordForm(request.POST or None, request.FILES or None, schools=schools)
@@ -289,7 +284,7 @@ def record(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def quick(request: HttpRequest) -> HttpResponse:
-    schools = record_schools(request.user)
+    schools = selectors.record_schools(request.user)
     if not schools.exists():
         raise Http404
     roles = set(request.user.assignments.values_list("role", flat=True))
