@@ -43,3 +43,19 @@ def _private_cache(settings) -> None:  # noqa: ANN001
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
     }
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings) -> None:  # noqa: ANN001
+    """Tasks run when enqueued, whatever TASKS_BACKEND a developer's .env sets."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_workday_calendar():  # noqa: ANN202
+    """An administrator-entered calendar year lives in process memory: never let it leak between tests."""
+    from anxin.core.workdays import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()

@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "anxin.core",
     "anxin.audit",
     "anxin.org",
@@ -270,6 +272,22 @@ try:
     CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 except Exception as exc:
     raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from exc
+
+# --- Background tasks (django-tasks) -----------------------------------------------------------
+# immediate: the embedded default, a task runs in the process that enqueues it, and `anxin serve`
+# looks for due periodic jobs in its own workers. database: tasks wait in a table for `anxin worker`.
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be immediate or database, got {TASKS_BACKEND!r}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# Seconds between two looks for due periodic jobs by `anxin serve` (anxin.core.gunicorn_conf).
+PERIODIC_INTERVAL = _int("PERIODIC_INTERVAL", 300)
+if PERIODIC_INTERVAL < 1:
+    raise ImproperlyConfigured(f"PERIODIC_INTERVAL must be at least 1 second, got {PERIODIC_INTERVAL}")
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -10,5 +10,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from .access import internal
 
-        # Tokens and notifications are read only by their own user; outbound records by nobody.
-        internal("core.ApiToken", "core.Notification", "core.OutboundMessage")
+        # Tokens and notifications are read only by their own user; outbound records and the
+        # periodic jobs' bookkeeping by nobody.
+        internal("core.ApiToken", "core.Notification", "core.OutboundMessage", "core.PeriodicRun")
+        # The working-day calendar is national, not per unit: everyone's deadlines read it; only
+        # superusers and city administrators enter it (anxin.core.workdays.can_manage).
+        internal("core.CalendarYear", "core.CalendarDay")

@@ -34,6 +34,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("治理委员会"), reverse("org:committee"), "people-fill"))
     if allowed(user, "unit", "view"):
         items.append((_("爱心信箱海报"), reverse("intake:posters"), "printer"))
+    from anxin.core.workdays import can_manage
+
+    if can_manage(user):
+        items.append((_("节假日安排"), reverse("core:calendar"), "calendar3"))
     if allowed(user, "audit", "view"):
         items.append((_("审计日志"), reverse("audit:events"), "journal-check"))
     unread = Notification.objects.filter(user=user, read_at__isnull=True)

@@ -78,3 +78,68 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.to}"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic job (anxin.core.periodic) was last enqueued: the slot every scheduler claims."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_enqueued_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("周期任务记录")
+        verbose_name_plural = _("周期任务记录")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday schedule (国务院办公厅通知) an administrator has entered.
+
+    Entered years take precedence over the installed chinese-calendar package, which knows only the
+    years published before its release; see :mod:`anxin.core.workdays`.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    #: Where the schedule comes from, e.g. the notice's number or the uploaded file's name.
+    source = models.CharField(_("依据"), max_length=200)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    loaded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}"
+
+    @property
+    def overrides_package(self) -> bool:
+        """Whether the installed calendar knows this year too, so that this entry replaces it."""
+        from .workdays import package_knows
+
+        return package_knows(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception in an entered year: a weekday holiday or a weekend make-up working day (调休).
+
+    A day of an entered year without a row is a working day exactly when it is Monday to Friday.
+    """
+
+    calendar = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("上班"))
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日安排日")
+        verbose_name_plural = _("节假日安排日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'} {self.name}".rstrip()

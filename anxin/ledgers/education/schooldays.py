@@ -1,8 +1,9 @@
 """School days and the 1530 safety education due on each (DOMAIN.md §5).
 
-School days are China's official working days (``chinese-calendar``: weekends, statutory holidays
-and the make-up working days 调休). The library knows 2004–2026; for other years we fall back to
-Monday–Friday and mark the day "节假日数据未知" (``known=False``) rather than fail.
+School days are China's official working days (:mod:`anxin.core.workdays`: weekends, statutory
+holidays and the make-up working days 调休, from ``chinese-calendar`` (2004–2026) or a year an
+administrator entered). For other years we fall back to Monday–Friday and mark the day
+"节假日数据未知" (``known=False``) rather than fail.
 
 One session is due per class per school day, of the largest kind that applies:
 
@@ -22,6 +23,8 @@ from functools import lru_cache
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from anxin.core import workdays
 
 #: How far ahead we look for the next working day; the longest Chinese holiday run is under 10 days.
 LOOKAHEAD = 15
@@ -48,16 +51,11 @@ class DayInfo:
     known: bool
 
 
-@lru_cache(maxsize=4096)
 def day_info(day: date) -> DayInfo:
-    import chinese_calendar
-
-    try:
-        working = chinese_calendar.is_workday(day)
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
+    if not workdays.is_known(day):
         return DayInfo(working=day.weekday() < 5, holiday=False, known=False)
-    return DayInfo(working=working, holiday=bool(on_holiday and name), known=True)
+    facts = workdays.day_facts(day)
+    return DayInfo(working=facts.working, holiday=bool(facts.holiday), known=True)
 
 
 def is_school_day(day: date) -> bool:
@@ -76,9 +74,14 @@ class DueSession:
         return str(self.kind.label)
 
 
-@lru_cache(maxsize=4096)
 def due_on(day: date) -> DueSession | None:
     """The session due on ``day``, or None when it is not a school day."""
+    return _due_on(day, workdays.generation())
+
+
+@lru_cache(maxsize=4096)
+def _due_on(day: date, generation: int) -> DueSession | None:
+    # ``generation`` keys the cache on the calendar, so that a newly entered year is seen.
     info = day_info(day)
     if not info.working:
         return None

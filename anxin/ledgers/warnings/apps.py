@@ -15,4 +15,5 @@ class WarningsConfig(AppConfig):
 
         import_module(f"{self.name}.permissions")
         import_module(f"{self.name}.panels")
+        import_module(f"{self.name}.tasks")
         install_rules()

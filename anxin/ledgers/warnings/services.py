@@ -6,8 +6,8 @@ evidence does); nothing is ever closed by the engine, only by a person. After a 
 warning, the same rule and subject stay quiet for the rule's ``quiet_days`` unless new evidence
 appears, so 王老师 is not handed back the warning she has just dealt with.
 
-There is no background scheduler yet: run ``anxin warnings evaluate`` from cron every 15 minutes
-(the urgent-report rule counts in minutes).
+It runs every 15 minutes as a periodic task (``tasks.py``; the urgent-report rule counts in
+minutes), and by hand with ``anxin warnings evaluate``.
 """
 
 from __future__ import annotations

@@ -27,9 +27,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"安心校园 正在 http://{bind} 上提供服务（数据库：{settings.DATABASES['default']['ENGINE']}）"
         )
+        if settings.TASKS_BACKEND == "database":
+            self.stdout.write(
+                "后台任务在数据库队列中排队：请同时运行 anxin worker（见 docs/deployment.md）。"
+            )
+        else:
+            self.stdout.write(f"后台任务在本进程内执行，周期任务每 {settings.PERIODIC_INTERVAL} 秒检查一次。")
         argv = [
             gunicorn,
             "anxin.wsgi:application",
+            # Hooks only: with TASKS_BACKEND=immediate each worker looks for due periodic jobs.
+            "--config", "python:anxin.core.gunicorn_conf",
             "--bind", bind,
             "--workers", str(options["workers"]),
             "--threads", str(options["threads"]),

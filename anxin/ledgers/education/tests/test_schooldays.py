@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from anxin.ledgers.education.schooldays import (
     SessionKind,
     due_between,
@@ -10,6 +12,9 @@ from anxin.ledgers.education.schooldays import (
     school_days_back,
     term_of,
 )
+
+# School days read the working-day calendar, whose administrator-entered years live in the database.
+pytestmark = pytest.mark.django_db
 
 
 def test_national_day_2026_is_off_and_make_up_saturday_is_a_school_day() -> None:

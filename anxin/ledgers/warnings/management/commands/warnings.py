@@ -1,7 +1,7 @@
 """``anxin warnings evaluate [--school CODE] [--date YYYY-MM-DD]``: run the early-warning rules.
 
-No background scheduler exists yet: run this from cron every 15 minutes, e.g.
-``*/15 * * * * /srv/anxin/.venv/bin/anxin warnings evaluate``. It is idempotent.
+The same evaluation runs every 15 minutes as a periodic task (``anxin/ledgers/warnings/tasks.py``,
+run by ``anxin worker`` or in-process by ``anxin serve``); this command runs it by hand. Idempotent.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from anxin.org.models import Unit, UnitKind
 
 
 class Command(BaseCommand):
-    help = "预警：运行预警规则（幂等，建议每 15 分钟由 cron 运行一次）"
+    help = "预警：运行预警规则（幂等；后台任务每 15 分钟自动运行一次）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

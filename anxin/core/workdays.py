@@ -1,0 +1,542 @@
+"""China's official working-day calendar, for case deadlines and school days (DOMAIN.md §3).
+
+Where the facts for a year come from, first match wins:
+
+1. a year an administrator entered (:class:`~anxin.core.models.CalendarYear` and its
+   :class:`~anxin.core.models.CalendarDay` exceptions), so that a wrong or late package can be
+   corrected;
+2. the installed ``chinese-calendar`` package (2004–2026 in 1.11.0);
+3. nothing: :class:`CalendarUnknown`. A deadline is never guessed from Monday–Friday.
+
+Counting a period: the start day is not counted. A calendar-day period ends on ``start + days``,
+moved to the next working day when that is a rest day; a working-day period counts working days
+only. Example: from 2026-09-24, 10 days end on 2026-10-08 (calendar) or 2026-10-15 (working).
+
+The deadline sweep asks about tens of thousands of cases, so the entered years are read once into
+a process-wide snapshot with memoised answers. A process that loads a year drops its snapshot at
+once; every process re-reads the (small) tables at most every :data:`RECHECK_SECONDS` and keeps its
+snapshot when nothing changed. Tests that write calendars call :func:`clear_cache`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .errors import Invalid, NotFound, ServiceError
+from .models import CalendarDay, CalendarYear
+
+#: How often a process re-reads the entered years to see another process's changes.
+RECHECK_SECONDS = 60
+
+#: Entered years outside this range are refused as typing mistakes.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+HOLIDAY, WORKDAY = "休", "班"
+
+#: Largest calendar file accepted; a real year has a few dozen lines.
+MAX_FILE_BYTES = 64 * 1024
+
+
+class PeriodUnit(models.TextChoices):
+    CALENDAR = "calendar", gettext_lazy("自然日")
+    WORKING = "working", gettext_lazy("工作日")
+
+
+class CalendarUnknown(ServiceError):
+    """A day was asked about in a year whose official holiday schedule nobody has entered."""
+
+    status = 409
+    code = "calendar_unknown"
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            _("%(year)s 年的法定节假日安排尚未录入，无法计算工作日。请市教育局管理员在“工作日历”中录入。")
+            % {"year": year},
+            detail={"year": year},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DayFacts:
+    working: bool
+    #: The statutory holiday the day belongs to (Chinese name), "" for working days and plain weekends.
+    holiday: str
+    #: From an administrator-entered year rather than the installed package.
+    entered: bool
+
+
+# -- the installed package ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def package_knows(year: int) -> bool:
+    """Whether the installed chinese-calendar has data for ``year``."""
+    import chinese_calendar
+
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def package_years() -> tuple[int, int]:
+    """The first and last year the installed chinese-calendar knows."""
+    import chinese_calendar
+
+    years = {d.year for d in chinese_calendar.holidays}
+    return min(years), max(years)
+
+
+@lru_cache(maxsize=1)
+def _holiday_names() -> dict[str, str]:
+    import chinese_calendar
+
+    return {h.value: h.chinese for h in chinese_calendar.Holiday}
+
+
+def _package_facts(day: date) -> DayFacts:
+    import chinese_calendar
+
+    working = chinese_calendar.is_workday(day)
+    on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    holiday = _holiday_names().get(name, name) if on_holiday and name else ""
+    return DayFacts(working=working, holiday=holiday, entered=False)
+
+
+# -- the snapshot of entered years ---------------------------------------------------------------
+
+
+@dataclass
+class _Snapshot:
+    years: frozenset[int]
+    #: date -> (is_workday, name)
+    exceptions: dict[date, tuple[bool, str]]
+    generation: int
+    checked_at: float
+    facts: dict[date, DayFacts] = field(default_factory=dict)
+    periods: dict[tuple[date, int, str], date] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_snapshot: _Snapshot | None = None
+_generation = 0
+
+
+def _read() -> tuple[frozenset[int], dict[date, tuple[bool, str]]]:
+    years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+    exceptions = {d: (w, n) for d, w, n in CalendarDay.objects.values_list("date", "is_workday", "name")}
+    return years, exceptions
+
+
+def _current() -> _Snapshot:
+    global _snapshot, _generation
+    snap = _snapshot
+    if snap is not None and time.monotonic() - snap.checked_at < RECHECK_SECONDS:
+        return snap
+    with _lock:
+        snap = _snapshot
+        now = time.monotonic()
+        if snap is not None and now - snap.checked_at < RECHECK_SECONDS:
+            return snap
+        years, exceptions = _read()
+        if snap is not None and snap.years == years and snap.exceptions == exceptions:
+            # Unchanged: keep the memoised answers.
+            snap.checked_at = now
+            return snap
+        _generation += 1
+        _snapshot = _Snapshot(years=years, exceptions=exceptions, generation=_generation, checked_at=now)
+        return _snapshot
+
+
+def clear_cache() -> None:
+    """Forget the entered years; the next question reads them again."""
+    global _snapshot
+    with _lock:
+        _snapshot = None
+
+
+def generation() -> int:
+    """Changes whenever the calendar may have changed: callers key their own caches on it."""
+    return _current().generation
+
+
+def _facts(snap: _Snapshot, day: date) -> DayFacts:
+    facts = snap.facts.get(day)
+    if facts is not None:
+        return facts
+    if day.year in snap.years:
+        exception = snap.exceptions.get(day)
+        if exception is None:
+            facts = DayFacts(working=day.weekday() < 5, holiday="", entered=True)
+        else:
+            working, name = exception
+            facts = DayFacts(working=working, holiday="" if working else (name or _("节假日")), entered=True)
+    elif package_knows(day.year):
+        facts = _package_facts(day)
+    else:
+        raise CalendarUnknown(day.year)
+    snap.facts[day] = facts
+    return facts
+
+
+# -- questions -----------------------------------------------------------------------------------
+
+
+def day_facts(day: date) -> DayFacts:
+    """Whether ``day`` is a working day and which holiday it belongs to; CalendarUnknown if unknown."""
+    return _facts(_current(), day)
+
+
+def is_workday(day: date) -> bool:
+    """Whether ``day`` is an official working day (make-up days 调休 included)."""
+    return _facts(_current(), day).working
+
+
+def is_known(day: date) -> bool:
+    """Whether the official schedule of ``day``'s year is entered or in the installed package."""
+    return day.year in _current().years or package_knows(day.year)
+
+
+def entered_years() -> frozenset[int]:
+    return _current().years
+
+
+def add_period(start: date, days: int, unit: str) -> date:
+    """The last day of a period of ``days`` days counted from ``start`` (which is not counted).
+
+    ``unit`` is ``"calendar"``: ``start + days``, or the next working day when that is a rest day;
+    or ``"working"``: the ``days``-th working day after ``start``. A period of 0 days ends on
+    ``start``. Raises CalendarUnknown when a day it must look at lies in an unknown year.
+    """
+    unit = PeriodUnit(unit)
+    if days < 0:
+        raise ValueError("days must not be negative")
+    snap = _current()
+    key = (start, days, unit.value)
+    end = snap.periods.get(key)
+    if end is not None:
+        return end
+    if unit is PeriodUnit.CALENDAR:
+        end = start + timedelta(days=days)
+        if days:
+            while not _facts(snap, end).working:
+                end += timedelta(days=1)
+    else:
+        end = start
+        left = days
+        while left:
+            end += timedelta(days=1)
+            if _facts(snap, end).working:
+                left -= 1
+    snap.periods[key] = end
+    return end
+
+
+def subtract_working_days(day: date, n: int) -> date:
+    """The working day ``n`` working days before ``day`` (``day`` itself for 0), e.g. for a reminder
+    two working days before a deadline."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    snap = _current()
+    cursor = day
+    while n:
+        cursor -= timedelta(days=1)
+        if _facts(snap, cursor).working:
+            n -= 1
+    return cursor
+
+
+def working_days_between(a: date, b: date) -> int:
+    """How many working days ``d`` there are with ``a < d <= b``; 0 when ``b <= a``."""
+    snap = _current()
+    count = 0
+    cursor = a + timedelta(days=1)
+    while cursor <= b:
+        if _facts(snap, cursor).working:
+            count += 1
+        cursor += timedelta(days=1)
+    return count
+
+
+# -- entering a year -----------------------------------------------------------------------------
+
+
+def can_manage(user: Any) -> bool:
+    """Superusers and city bureau administrators enter the calendar; it applies everywhere."""
+    from anxin.org.models import Role
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.assignments.filter(role=Role.CITY_ADMIN, unit__is_active=True).exists()
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    rows: list[tuple[date, bool, str]]
+    #: The file line each row came from, for messages.
+    lines: list[int]
+
+
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_SEPARATOR = re.compile(r"\s*[,\t，]\s*")
+_HEADERS = {"date", "日期"}
+
+
+def _bad(code: str, line: int, message: str, **detail: Any) -> Invalid:
+    return Invalid(
+        _("第 %(line)s 行：%(message)s") % {"line": line, "message": message},
+        code=code,
+        detail={"line": line, **detail},
+    )
+
+
+def parse_file(data: bytes | str) -> ParsedFile:
+    """Read a calendar file: ``date,type,name`` per line, type 休 or 班, ``#`` comments.
+
+    Commas, Chinese commas or tabs separate the fields; the name may be left out; a first line
+    ``date,type,name`` (or ``日期,类型,名称``) is skipped. Raises Invalid naming the bad line.
+    """
+    if isinstance(data, bytes):
+        if len(data) > MAX_FILE_BYTES:
+            raise Invalid(_("文件太大：节假日安排文件不超过 64 KB。"), code="calendar_too_large")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid(
+                _("文件不是 UTF-8 编码，请用记事本等“另存为 UTF-8”后再上传。"), code="calendar_encoding"
+            ) from None
+    else:
+        text = data.removeprefix("\ufeff")
+    rows: list[tuple[date, bool, str]] = []
+    lines: list[int] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = _SEPARATOR.split(line)
+        if not rows and fields[0].strip().lower() in _HEADERS:
+            continue
+        if len(fields) not in (2, 3):
+            raise _bad(
+                "calendar_bad_line",
+                number,
+                _("应为“日期,类型,名称”三项，例如 2027-10-01,休,国庆节。"),
+                text=line,
+            )
+        day_text, kind, name = fields[0], fields[1], fields[2] if len(fields) == 3 else ""
+        match = _DATE.match(day_text)
+        try:
+            if match is None:
+                raise ValueError(day_text)
+            day = date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            raise _bad(
+                "calendar_bad_date",
+                number,
+                _("日期“%(value)s”无效，应写成 2027-10-01 这样的格式。") % {"value": day_text},
+                text=line,
+            ) from None
+        if kind not in (HOLIDAY, WORKDAY):
+            raise _bad(
+                "calendar_bad_type",
+                number,
+                _("类型“%(value)s”无效，只能是“休”（放假）或“班”（调休上班）。") % {"value": kind},
+                text=line,
+            )
+        rows.append((day, kind == WORKDAY, name.strip()))
+        lines.append(number)
+    return ParsedFile(rows=rows, lines=lines)
+
+
+WEEKDAYS = (
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+)
+
+
+def _weekday_label(day: date) -> str:
+    return str(WEEKDAYS[day.weekday()])
+
+
+def _validate(year: int, rows: Sequence[tuple[date, bool, str]], lines: Sequence[int]) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Invalid(
+            _("年份 %(year)s 不在 %(min)s–%(max)s 之间。") % {"year": year, "min": MIN_YEAR, "max": MAX_YEAR},
+            code="calendar_bad_year",
+            detail={"year": year},
+        )
+    if not rows:
+        raise Invalid(
+            _("没有任何日期：请列出工作日放假（休）和周末调休上班（班）的日期。"),
+            code="calendar_empty",
+            detail={"year": year},
+        )
+    seen: dict[date, int] = {}
+    for (day, working, name), line in zip(rows, lines, strict=True):
+        iso = day.isoformat()
+        if day.year != year:
+            raise _bad(
+                "calendar_wrong_year",
+                line,
+                _("%(date)s 不在 %(year)s 年内。") % {"date": iso, "year": year},
+                date=iso,
+            )
+        if day in seen:
+            raise _bad(
+                "calendar_duplicate",
+                line,
+                _("%(date)s 重复出现（第 %(first)s 行已有）。") % {"date": iso, "first": seen[day]},
+                date=iso,
+            )
+        seen[day] = line
+        weekend = day.weekday() >= 5
+        if working != weekend:
+            if working:
+                reason = _("%(date)s 是%(weekday)s，本来就上班，不用列出。")
+            else:
+                reason = _("%(date)s 是%(weekday)s，本来就休息，不用列出。")
+            raise _bad(
+                "calendar_default_row",
+                line,
+                reason % {"date": iso, "weekday": _weekday_label(day)}
+                + _("只列出工作日放假（休）和周末调休上班（班）的日期。"),
+                date=iso,
+            )
+        if len(name) > CalendarDay._meta.get_field("name").max_length:
+            raise _bad("calendar_bad_name", line, _("名称太长（最多 50 个字）。"), date=iso)
+
+
+def _rows_for_audit(rows: Sequence[tuple[date, bool, str]]) -> list[list[str]]:
+    return [[d.isoformat(), WORKDAY if w else HOLIDAY, n] for d, w, n in sorted(rows)]
+
+
+def load_year(
+    *,
+    actor: Any,
+    year: int,
+    rows: Sequence[tuple[date, bool, str]],
+    source: str,
+    line_numbers: Sequence[int] | None = None,
+) -> CalendarYear:
+    """Enter (or replace) the official schedule of ``year``: its weekday holidays and weekend
+    make-up working days as ``(date, is_workday, name)``.
+
+    Refuses, with Invalid and nothing changed, a date outside ``year``, a date listed twice and a
+    row that states the default (a weekend holiday or a weekday working day). ``line_numbers``
+    are the file lines of the rows, for messages (default 1, 2, ...). A year the installed package
+    knows may be entered too, to correct it; ``overrides_package`` on the result and the audit
+    event say so. ``actor=None`` is the system (the command line).
+    """
+    from anxin.audit.services import audit_record
+
+    if actor is not None and not can_manage(actor):
+        raise NotFound()
+    lines = list(line_numbers) if line_numbers is not None else list(range(1, len(rows) + 1))
+    if len(lines) != len(rows):
+        raise ValueError("line_numbers must match rows")
+    _validate(year, rows, lines)
+    source = (source or "").strip()[: CalendarYear._meta.get_field("source").max_length] or _("未注明")
+    with transaction.atomic():
+        old = CalendarYear.objects.select_for_update().filter(year=year).first()
+        before = None
+        if old is not None:
+            before = {
+                "source": old.source,
+                "loaded_by": str(old.loaded_by) if old.loaded_by else None,
+                "loaded_at": old.loaded_at,
+                "rows": _rows_for_audit(list(old.days.values_list("date", "is_workday", "name"))),
+            }
+            old.delete()
+        calendar = CalendarYear.objects.create(year=year, source=source, loaded_by=actor)
+        CalendarDay.objects.bulk_create(
+            CalendarDay(calendar=calendar, date=d, is_workday=w, name=n) for d, w, n in rows
+        )
+        # Seen at once here, and by this process's other threads once committed.
+        clear_cache()
+        transaction.on_commit(clear_cache)
+        audit_after = {
+            "year": year,
+            "source": source,
+            "overrides_package": calendar.overrides_package,
+            "holidays": sum(1 for _d, w, _n in rows if not w),
+            "workdays": sum(1 for _d, w, _n in rows if w),
+            "rows": _rows_for_audit(rows),
+        }
+        audit_record(
+            actor=actor, action="calendar.loaded", subject=calendar, before=before, after=audit_after
+        )
+    return calendar
+
+
+def load_file(*, actor: Any, data: bytes | str, source: str, year: int | None = None) -> CalendarYear:
+    """Parse a calendar file and enter it with :func:`load_year`. Without ``year`` the file's
+    dates decide it, and they must all lie in one year."""
+    parsed = parse_file(data)
+    if year is None:
+        years = sorted({d.year for d, _w, _n in parsed.rows})
+        if len(years) > 1:
+            raise Invalid(
+                _("文件中的日期跨了多个年份（%(years)s），请只放一年的安排，或指明年份。")
+                % {"years": "、".join(str(y) for y in years)},
+                code="calendar_wrong_year",
+                detail={"years": years},
+            )
+        if not years:
+            raise Invalid(
+                _("没有任何日期：请列出工作日放假（休）和周末调休上班（班）的日期。"),
+                code="calendar_empty",
+            )
+        year = years[0]
+    return load_year(actor=actor, year=year, rows=parsed.rows, source=source, line_numbers=parsed.lines)
+
+
+def year_exceptions(year: int) -> list[tuple[date, bool, str]]:
+    """The exceptions of ``year`` as a file would list them: weekday holidays and weekend working
+    days, from the entered year or else the package; CalendarUnknown when neither knows it."""
+    snap = _current()
+    if year not in snap.years and not package_knows(year):
+        raise CalendarUnknown(year)
+    out: list[tuple[date, bool, str]] = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        facts = _facts(snap, day)
+        if facts.working != (day.weekday() < 5):
+            out.append((day, facts.working, facts.holiday if not facts.working else _holiday_of_workday(day)))
+        day += timedelta(days=1)
+    return out
+
+
+def _holiday_of_workday(day: date) -> str:
+    """The name a make-up working day carries (调休 for which holiday)."""
+    snap = _current()
+    if day.year in snap.years:
+        return snap.exceptions.get(day, (True, ""))[1]
+    import chinese_calendar
+
+    _on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    return _holiday_names().get(name, name) if name else ""
+
+
+def format_rows(rows: Sequence[tuple[date, bool, str]]) -> str:
+    """Rows in the file format :func:`parse_file` reads."""
+    return "\n".join(f"{d.isoformat()},{WORKDAY if w else HOLIDAY},{n}".rstrip(",") for d, w, n in rows)
