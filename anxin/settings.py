@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "anxin.ledgers.care",
     "anxin.ledgers.education",
     "anxin.ledgers.warnings",
+    "anxin.cases",
 ]
 
 MIDDLEWARE = [

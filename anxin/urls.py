@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("anxin.audit.urls")),
     path("intake/", include("anxin.intake.urls")),
     path("ledgers/", include("anxin.ledgers.urls")),
+    path("cases/", include("anxin.cases.urls")),
     path("box/", include((box_urls, "box"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

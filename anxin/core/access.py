@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from .errors import NotFound
@@ -46,6 +47,9 @@ class Resource:
     owner_field: str | tuple[str, ...] | None = None
     #: The path lookup crosses a to-many relation, so filtered rows need DISTINCT.
     distinct: bool = False
+    #: An owner field is to-many (e.g. a case's watchers): DISTINCT only for callers with OWN reach,
+    #: so a school-wide list stays a plain indexed scan.
+    owner_to_many: bool = False
     action_labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -154,7 +158,21 @@ def scope_q(user: Any, resource: str, action: str = "view", *, path_field: str |
 def scoped(user: Any, resource: str, action: str, qs: QuerySet, *, path_field: str | None = None) -> QuerySet:
     """``qs`` cut to the caller's reach; ``path_field`` when ``qs`` is not of the resource's own model."""
     qs = qs.filter(scope_q(user, resource, action, path_field=path_field))
-    return qs.distinct() if REGISTRY[resource].distinct else qs
+    res = REGISTRY[resource]
+    if res.distinct or (res.owner_to_many and reach(user, resource, action).own_paths):
+        return qs.distinct()
+    return qs
+
+
+def _owned_by(obj: Model, field_name: str, user: Any) -> bool:
+    """Whether ``user`` is the record's owner through a foreign key or a many-to-many field."""
+    try:
+        model_field = obj._meta.get_field(field_name)
+    except FieldDoesNotExist:  # a related model of the resource without this field
+        return False
+    if model_field.many_to_many:
+        return obj.pk is not None and getattr(obj, field_name).filter(pk=user.pk).exists()
+    return getattr(obj, field_name + "_id", None) == user.pk
 
 
 def can(user: Any, resource: str, action: str, obj: Model) -> bool:
@@ -169,7 +187,7 @@ def can(user: Any, resource: str, action: str, obj: Model) -> bool:
     for op in obj_paths:
         if any(op.startswith(p) for p in r.paths):
             return True
-        if r.own_paths and any(getattr(obj, f + "_id", None) == user.pk for f in _owner_fields(res)):
+        if r.own_paths and any(_owned_by(obj, f, user) for f in _owner_fields(res)):
             if any(op.startswith(p) for p in r.own_paths):
                 return True
     return False
@@ -179,7 +197,7 @@ def access(user: Any, resource: str, action: str, qs: QuerySet, pk: Any) -> Any:
     """The object, or NotFound whether it is missing or out of the caller's reach."""
     try:
         obj = qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
     if not can(user, resource, action, obj):
         # A viewer without this action but with view access still gets 404 here: callers that
@@ -274,7 +292,7 @@ def matrix_markdown() -> str:
             f"Models: {', '.join(f'`{m}`' for m in res.models)}",
             "",
         ]
-        lines.append("| 角色 | " + " | ".join(f"{ACTION_LABELS.get(a, a)} (`{a}`)" for a in actions) + " |")
+        lines.append("| 角色 | " + " | ".join(f"{res.action_labels.get(a) or ACTION_LABELS.get(a, a)} (`{a}`)" for a in actions) + " |")
         lines.append("| --- |" + " --- |" * len(actions))
         for role in Role:
             cells = [SCOPE_LABELS[s] if (s := res.actions[a].get(role)) else "—" for a in actions]

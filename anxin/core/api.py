@@ -114,6 +114,7 @@ def _mount_routers() -> None:
     api.add_router("/intake", intake_router)
     api.add_router("/intake", intake_staff_router)
     api.add_router("/ledgers", ledgers_router)
+    api.add_router("/cases", "anxin.cases.api.router")
 
 
 _mount_routers()

@@ -22,6 +22,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [(_("工作台"), reverse("home"), "speedometer2")]
     if allowed(user, "report", "view"):
         items.append((_("举报受理"), reverse("intake:queue"), "inbox"))
+    if allowed(user, "case", "view") or allowed(user, "case", "handle"):
+        items.append((_("案件处置"), reverse("cases:list"), "folder2-open"))
+    if allowed(user, "case", "bureau"):
+        items.append((_("严重案件与复查"), reverse("cases:bureau"), "bank"))
     if any(allowed(user, name, "view") for name in _ledger_resources()):
         items.append((_("台账"), reverse("ledgers:index"), "journal-check"))
     if allowed(user, "student", "view"):

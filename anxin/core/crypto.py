@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -59,7 +60,19 @@ class EncryptedCharField(_OurKeys, ef.EncryptedCharField):
 
 
 class EncryptedJSONField(_OurKeys, ef.EncryptedJSONField):
-    pass
+    """Each leaf value is encrypted on its own (and comes back as a string)."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, str) and value:
+            try:
+                self._decrypt_values(json.loads(value))
+            except InvalidToken:
+                raise UndecryptableError(
+                    f"{self.model.__name__}.{self.name}: no key in FIELD_ENCRYPTION_KEYS decrypts a stored value"
+                ) from None
+            except ValueError:
+                pass
+        return ef.EncryptedJSONField.from_db_value(self, value, expression, connection)
 
 
 ENCRYPTED_FIELD_TYPES = (EncryptedTextField, EncryptedCharField, EncryptedJSONField)

@@ -30,7 +30,7 @@ from anxin.core.errors import Invalid
 from . import services
 from .models import PublicStatus
 from .services import Upload
-from .views_public import STATUS_EXPLAINED, conversation, parse_day, report_for_receipt, untraced
+from .views_public import conversation, parse_day, progress, report_for_receipt, untraced
 
 router = Router(tags=["intake"])
 
@@ -96,6 +96,9 @@ class StatusOut(Schema):
     close_reason: str
     school_name: str
     messages: list[MessageOut]
+    in_case: bool = Field(False, description="报告已转为案件：status 与 explanation 随案件进展")
+    case_status: str = Field("", description="案件状态代码（未立案时为空）")
+    reexam_available: bool = Field(False, description="当事学生本人现在可以申请复查")
 
 
 def _read(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
@@ -199,15 +202,19 @@ def report_create(request: HttpRequest, response: HttpResponse) -> Any:
 def report_lookup(request: HttpRequest, response: HttpResponse) -> Any:
     data, _photos = _read(request)
     report = report_for_receipt(request, _validated(ReceiptIn, data).receipt)
-    status = report.public_status
+    now = progress(report)
+    status = now.status
     _private(response)
     return {
         "status": status.value,
         "status_label": str(status.label),
-        "explanation": str(STATUS_EXPLAINED[status]),
+        "explanation": now.explanation,
         "close_reason": report.close_reason if status == PublicStatus.CLOSED else "",
         "school_name": report.school.name,
         "messages": conversation(report),
+        "in_case": bool(now.case_status),
+        "case_status": now.case_status,
+        "reexam_available": now.reexam == "open",
     }
 
 

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,12 +35,20 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from anxin.audit.context import request_id_var
-from anxin.core.errors import Invalid, NotFound, ServiceError
+from anxin.cases.models import Case, DeadlineKind
+from anxin.cases.selectors import case_for_receipt
+from anxin.cases.services import reexam_apply_by_receipt
+from anxin.cases.states import PUBLIC_WORDS, State
+from anxin.cases.workflow import APPEALABLE
+from anxin.core.errors import Conflict, Invalid, NotFound, ServiceError
 
 from . import selectors, services
 from .images import MAX_PHOTOS
 from .models import About, Kind, Place, PublicStatus, Report, Sender, TimeBand
 from .services import MESSAGE_MAX, TEXT_MAX, TEXT_MIN, Upload
+
+#: The longest reason for a re-examination the case form takes.
+REEXAM_REASON_MAX = 5000
 
 #: One counter of wrong receipts per client, shared by the pages and the API.
 RECEIPT_RATE_GROUP = "intake.receipt"
@@ -50,6 +59,22 @@ STATUS_EXPLAINED = {
     PublicStatus.VERIFYING: gettext_lazy("老师正在了解情况、核实经过。有需要时会在这里给你留言。"),
     PublicStatus.HANDLED: gettext_lazy("学校已经按规定处理了这件事。还有问题可以继续留言。"),
     PublicStatus.CLOSED: gettext_lazy("这件事已经结案，学校的说明在下面。如果又发生了什么，随时可以再写信。"),
+}
+
+
+#: Where a case stands on the reporter's four steps; the words under them are the case's own.
+CASE_PROGRESS = {
+    State.ACCEPTED: PublicStatus.VERIFYING,
+    State.EMERGENCY: PublicStatus.VERIFYING,
+    State.INVESTIGATING: PublicStatus.VERIFYING,
+    State.PENDING: PublicStatus.VERIFYING,
+    State.DETERMINED: PublicStatus.HANDLED,
+    State.NOT_BULLYING: PublicStatus.HANDLED,
+    State.MEASURES: PublicStatus.HANDLED,
+    State.AFTERCARE: PublicStatus.HANDLED,
+    State.REFERRED: PublicStatus.HANDLED,
+    State.REEXAMINATION: PublicStatus.HANDLED,
+    State.CLOSED: PublicStatus.CLOSED,
 }
 
 
@@ -138,6 +163,42 @@ def conversation(report: Report) -> list[dict[str, Any]]:
         }
         for m in report.messages.prefetch_related("photos").order_by("created_at", "pk")
     ]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a reporter may know of where their report stands: plain words, nobody's details."""
+
+    status: PublicStatus
+    explanation: str
+    #: The case's state when the report became part of a case, else "".
+    case_status: str = ""
+    #: "open" when the reporter may apply for re-examination here, "late" when the window has passed.
+    reexam: str = ""
+    #: The last day to apply, when the school has delivered the finding.
+    appeal_due: date | None = None
+
+
+def progress(report: Report) -> Progress:
+    """The intake status words, or once the report is part of a case, the case's (cases.states)."""
+    linked = case_for_receipt(report)
+    if linked is None:
+        status = report.public_status
+        return Progress(status, str(STATUS_EXPLAINED[status]))
+    # Read afresh: the report may hold the case as it was before an action of this request.
+    case = Case.objects.get(pk=linked.pk)
+    reexam, due = "", None
+    if report.about == About.SELF and case.status in APPEALABLE:
+        appeal = case.deadlines.filter(kind=DeadlineKind.APPEAL, cancelled=False).order_by("-pk").first()
+        due = appeal.due_on if appeal is not None else None
+        reexam = "late" if due is not None and timezone.localdate() > due else "open"
+    return Progress(
+        CASE_PROGRESS.get(case.status, PublicStatus.VERIFYING),
+        str(PUBLIC_WORDS[case.status]),
+        case_status=case.status,
+        reexam=reexam,
+        appeal_due=due,
+    )
 
 
 def _no_trace(response: HttpResponse) -> HttpResponse:
@@ -245,7 +306,8 @@ def box(request: HttpRequest, school_code: str) -> HttpResponse:
 
 
 def _status_context(report: Report) -> dict[str, Any]:
-    status = report.public_status
+    now_at = progress(report)
+    status = now_at.status
     order = list(PublicStatus)
     now = order.index(status)
     return {
@@ -253,7 +315,11 @@ def _status_context(report: Report) -> dict[str, Any]:
         "school": report.school,
         "status": status,
         "status_label": status.label,
-        "status_explained": STATUS_EXPLAINED[status],
+        "status_explained": now_at.explanation,
+        "in_case": bool(now_at.case_status),
+        "reexam": now_at.reexam,
+        "appeal_due": now_at.appeal_due,
+        "reexam_max": REEXAM_REASON_MAX,
         "statuses": [
             {
                 "label": s.label,
@@ -271,7 +337,13 @@ def _status_context(report: Report) -> dict[str, Any]:
 @csrf_exempt  # no cookie, so no CSRF token: see box() above
 @require_http_methods(["GET", "HEAD", "POST"])
 def follow(request: HttpRequest) -> HttpResponse:
-    """The receipt is only ever POSTed: a URL would leave it in the history, logs and referrers."""
+    """The receipt is only ever POSTed: a URL would leave it in the history, logs and referrers.
+
+    With the receipt the reporter may add a message (``action=message``) or, when they are the
+    child the report is about and the committee's finding may be appealed, apply for
+    re-examination (``action=reexam``). Either needs the receipt, which a forged POST from another
+    site does not have; a wrong one counts towards the same guessing limit as a lookup.
+    """
     if request.method != "POST":
         return _page("follow.html", {})
     try:
@@ -294,4 +366,31 @@ def follow(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             context.update(message_error=exc, message_text=text, photos_dropped=bool(photos))
             status = exc.status
+    elif data.get("action") == "reexam":
+        reason = data.get("reason", "")
+        try:
+            with untraced():
+                reexam_apply_by_receipt(report=report, reason=reason)
+            context["reexam_sent"] = True
+        except ServiceError as exc:
+            refusal = _reexam_refusal(exc)
+            context.update(reexam_error=refusal, reexam_reason=reason[:REEXAM_REASON_MAX])
+            status = refusal.status
     return _page("follow.html", {**context, **_status_context(report)}, status=status)
+
+
+def _reexam_refusal(exc: ServiceError) -> ServiceError:
+    """A refusal of a re-examination in words for the child, keeping the service's code."""
+    if isinstance(exc, NotFound):
+        # The receipt was right (checked before): what is missing is a case to re-examine.
+        return Conflict(_("学校还没有就这件事立案认定，暂时不能申请复查。"), code="no_case")
+    if exc.code == "transition_not_allowed":
+        return Conflict(
+            _(
+                "现在不能申请复查：学校欺凌治理委员会作出认定后，对认定结果有异议才可以申请；已经提交的申请不用重复提交。"
+            ),
+            code=exc.code,
+        )
+    if exc.code == "missing_inputs":
+        return Invalid(_("请写下申请复查的理由（至少 4 个字）。"), code=exc.code, detail=exc.detail)
+    return exc

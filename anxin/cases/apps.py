@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "anxin.cases"
+    label = "cases"
+    verbose_name = _("案件处置")
+
+    def ready(self) -> None:
+        from anxin.core.access import install_rules
+
+        from . import panels, permissions, tasks  # noqa: F401  (register the case resource, panels and the deadline sweep)
+
+        install_rules()

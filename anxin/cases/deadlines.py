@@ -1,0 +1,150 @@
+"""Computing and tracking a case's deadlines with the official working-day calendar.
+
+Counting follows DOMAIN.md §3: the start day is not counted; a calendar-day period that ends on a
+rest day ends on the next working day; a working-day period counts working days only. When the
+calendar of a year the count reaches is unknown, the deadline has no date and says which year is
+missing (``calendar_gap``) instead of guessing; the sweep fills it in once an administrator has
+entered that year.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Min
+from django.utils import timezone
+
+from anxin.core.workdays import CalendarUnknown, add_period, subtract_working_days
+
+from .models import Case, Deadline, DeadlineKind
+
+
+def compute(
+    starts_on: date, days: int, unit: str, remind_days: int
+) -> tuple[date | None, date | None, int | None]:
+    """(due date, reminder date, missing calendar year)."""
+    try:
+        due = add_period(starts_on, days, unit)
+    except CalendarUnknown as gap:
+        return None, None, gap.year
+    try:
+        remind = subtract_working_days(due, remind_days) if remind_days else due
+    except CalendarUnknown:
+        remind = None
+    if remind is not None and remind <= starts_on:
+        remind = None
+    return due, remind, None
+
+
+def schedule(
+    case: Case,
+    kind: str,
+    starts_on: date,
+    *,
+    days: int | None = None,
+    unit: str | None = None,
+    measure: Any = None,
+    reexamination: Any = None,
+) -> Deadline:
+    """Store one deadline computed from the case's own policy version."""
+    rules = case.policy.rules
+    if days is None:
+        rule = rules[kind]
+        days, unit = rule["days"], rule["unit"]
+    due, remind, gap = compute(starts_on, days, unit or "calendar", rules.get("remind_working_days", 2))
+    return Deadline.objects.create(
+        case=case, kind=kind, starts_on=starts_on, days=days, unit=unit or "calendar", due_on=due,
+        remind_on=remind, calendar_gap=gap, measure=measure, reexamination=reexamination,
+    )  # fmt: skip
+
+
+def schedule_fixed(case: Case, kind: str, due_on: date, *, measure: Any = None) -> Deadline:
+    """A deadline set by a person (a measure's due date) rather than by the policy."""
+    rules = case.policy.rules
+    today = local_today()
+    try:
+        remind = subtract_working_days(due_on, rules.get("remind_working_days", 2))
+    except CalendarUnknown:
+        remind = None
+    return Deadline.objects.create(
+        case=case, kind=kind, starts_on=today, days=max((due_on - today).days, 0), unit="fixed",
+        due_on=due_on, remind_on=remind, measure=measure,
+    )  # fmt: skip
+
+
+def meet(case: Case, kinds: tuple[str, ...] | str, *, at: datetime | None = None, **filters: Any) -> int:
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
+    return Deadline.objects.filter(
+        case=case, kind__in=kinds, met_at__isnull=True, cancelled=False, **filters
+    ).update(met_at=at or timezone.now())
+
+
+def cancel(case: Case, kinds: tuple[str, ...] | str, **filters: Any) -> int:
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
+    return Deadline.objects.filter(
+        case=case, kind__in=kinds, met_at__isnull=True, cancelled=False, **filters
+    ).update(cancelled=True)
+
+
+def refill_unknown() -> int:
+    """Give a date to deadlines that waited for a year's calendar, once it is known."""
+    filled = 0
+    for d in Deadline.objects.filter(
+        due_on__isnull=True, met_at__isnull=True, cancelled=False
+    ).select_related("case__policy"):
+        if d.unit == "fixed":
+            continue
+        due, remind, gap = compute(
+            d.starts_on, d.days, d.unit, d.case.policy.rules.get("remind_working_days", 2)
+        )
+        if due is not None:
+            Deadline.objects.filter(pk=d.pk, due_on__isnull=True).update(
+                due_on=due, remind_on=remind, calendar_gap=None
+            )
+            refresh_next_due(d.case)
+            filled += 1
+        elif gap != d.calendar_gap:
+            Deadline.objects.filter(pk=d.pk).update(calendar_gap=gap)
+    # A measure's own due date whose reminder day could not be counted back (unknown calendar).
+    for d in Deadline.objects.filter(
+        unit="fixed", remind_on__isnull=True, met_at__isnull=True, cancelled=False, due_on__gte=local_today()
+    ).select_related("case__policy"):
+        try:
+            remind = subtract_working_days(d.due_on, d.case.policy.rules.get("remind_working_days", 2))
+        except CalendarUnknown:
+            continue
+        Deadline.objects.filter(pk=d.pk, remind_on__isnull=True).update(remind_on=remind)
+    return filled
+
+
+def refresh_next_due(case: Case) -> None:
+    """Store the case's earliest pending deadline (and whether one waits for the calendar) on the case."""
+    pending = Deadline.objects.filter(case=case, met_at__isnull=True, cancelled=False).exclude(
+        kind=DeadlineKind.APPEAL
+    )
+    agg = pending.aggregate(first=Min("due_on"))
+    unknown = pending.filter(due_on__isnull=True).exists()
+    Case.objects.filter(pk=case.pk).update(next_due=agg["first"], due_unknown=unknown)
+    case.next_due, case.due_unknown = agg["first"], unknown
+
+
+def local_today() -> date:
+    return timezone.localdate()
+
+
+def urgency(deadline: Deadline, today: date | None = None) -> str:
+    """A colour word for lists: overdue / due soon / unknown / fine / done."""
+    if not deadline.pending:
+        return "done"
+    if deadline.due_on is None:
+        return "unknown"
+    today = today or local_today()
+    if deadline.due_on < today:
+        return "overdue"
+    if deadline.remind_on and deadline.remind_on <= today or (deadline.due_on - today).days <= 2:
+        return "soon"
+    return "ok"
+
+
+VISIT_ORDER = (DeadlineKind.VISIT_1W, DeadlineKind.VISIT_1M, DeadlineKind.VISIT_3M)

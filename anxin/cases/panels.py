@@ -1,0 +1,55 @@
+"""The cases' panels on the 工作台: measures waiting for their owner, and the cases one handles."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from anxin.core.workbench import Panel, panel_provider
+
+from .deadlines import urgency
+from .models import Deadline
+from .selectors import my_cases_due, my_open_measures
+
+SHOWN = 8
+
+
+@panel_provider
+def measures_panel(request: HttpRequest) -> list[Panel]:
+    """Each measure stays on its owner's 工作台 until it is recorded as done."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    measures = list(my_open_measures(user)[: SHOWN + 1])
+    if not measures:
+        return []
+    rows = [{"m": m, "urgency": urgency(Deadline(due_on=m.due_on))} for m in measures[:SHOWN]]
+    overdue = any(r["urgency"] == "overdue" for r in rows)
+    return [
+        Panel(
+            title=_("待落实的处理措施"),
+            template="cases/panel_measures.html",
+            context={"rows": rows, "more": len(measures) > SHOWN, "overdue": overdue},
+            order=8 if overdue else 20,
+        )
+    ]
+
+
+@panel_provider
+def my_cases_panel(request: HttpRequest) -> list[Panel]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    due = my_cases_due(user)
+    if not due:
+        return []
+    rows = [{"case": case, "deadline": {"d": d, "urgency": urgency(d)}} for case, d in due[:SHOWN]]
+    overdue = any(r["deadline"]["urgency"] == "overdue" for r in rows)
+    return [
+        Panel(
+            title=_("我经办的案件"),
+            template="cases/panel_mine.html",
+            context={"rows": rows, "total": len(due), "overdue": overdue},
+            order=9 if overdue else 25,
+        )
+    ]

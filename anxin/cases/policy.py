@@ -1,0 +1,138 @@
+"""Deadline policies: city defaults, county overrides, versioned (DOMAIN.md §3, *(configurable)*).
+
+A case stores the policy version it was opened under (``Case.policy``) and every deadline stores
+the days and unit it was computed with, so a bureau changing its policy never moves an old case.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from anxin.audit.services import audit_record
+from anxin.core.access import require_at
+from anxin.core.errors import Invalid
+from anxin.org.models import Unit, UnitKind
+
+from .models import DeadlinePolicy
+
+UNITS = ("calendar", "working")
+#: Periods with a number of days and a way of counting them.
+PERIODS = ("investigation", "appeal", "reexamination", "visit_1w", "visit_1m", "visit_3m")
+
+DEFAULT_RULES: dict[str, Any] = {
+    # DOMAIN.md §3: investigation 10 days, appeal 5 days, re-examination 15 days, visits at
+    # 1 week, 1 month, 3 months.
+    "investigation": {"days": 10, "unit": "calendar"},
+    "appeal": {"days": 5, "unit": "calendar"},
+    "reexamination": {"days": 15, "unit": "calendar"},
+    "visit_1w": {"days": 7, "unit": "calendar"},
+    "visit_1m": {"days": 30, "unit": "calendar"},
+    "visit_3m": {"days": 90, "unit": "calendar"},
+    # Reminders go to whoever must act this many working days before a deadline.
+    "remind_working_days": 2,
+    # After a deadline passes: the owner at once, the principal after this many working days,
+    # the county bureau after this many.
+    "escalate_principal_after": 1,
+    "escalate_bureau_after": 3,
+    # A determination needs more than this share of the committee present.
+    "quorum_percent": 50,
+}
+
+LABELS = {
+    "investigation": _("调查期限"),
+    "appeal": _("复查申请期限"),
+    "reexamination": _("复查决定期限"),
+    "visit_1w": _("第一次回访"),
+    "visit_1m": _("第二次回访"),
+    "visit_3m": _("第三次回访"),
+}
+
+
+def validate_rules(rules: Any) -> dict[str, Any]:
+    """A complete rules dict from a partial one, or Invalid naming every bad entry."""
+    if not isinstance(rules, dict):
+        raise Invalid(_("期限规则格式不正确。"), code="policy_invalid")
+    out = copy.deepcopy(DEFAULT_RULES)
+    errors: dict[str, list[str]] = {}
+    for key, value in rules.items():
+        if key in PERIODS:
+            if (
+                not isinstance(value, dict)
+                or not isinstance(value.get("days"), int)
+                or isinstance(value.get("days"), bool)
+                or not 1 <= value["days"] <= 365
+                or value.get("unit", "calendar") not in UNITS
+            ):
+                errors[key] = [
+                    _("天数须为 1 到 365 的整数，计算方式为 calendar（自然日）或 working（工作日）。")
+                ]
+                continue
+            out[key] = {"days": value["days"], "unit": value.get("unit", "calendar")}
+        elif key in ("remind_working_days", "escalate_principal_after", "escalate_bureau_after"):
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 60:
+                errors[key] = [_("须为 0 到 60 的整数。")]
+                continue
+            out[key] = value
+        elif key == "quorum_percent":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 100:
+                errors[key] = [_("须为 0 到 99 的整数。")]
+                continue
+            out[key] = value
+        else:
+            errors[key] = [_("未知的规则项。")]
+    if out["escalate_bureau_after"] < out["escalate_principal_after"]:
+        errors.setdefault("escalate_bureau_after", []).append(_("上报教育局不能早于上报校长。"))
+    if errors:
+        raise Invalid(_("期限规则有误，请检查标出的各项。"), code="policy_invalid", detail=errors)
+    return out
+
+
+def _county_and_city(school: Unit) -> list[Unit]:
+    out = []
+    node = school.parent
+    while node is not None:
+        if node.kind in (UnitKind.COUNTY, UnitKind.CITY):
+            out.append(node)
+        node = node.parent
+    return out
+
+
+def policy_for(school: Unit) -> DeadlinePolicy:
+    """The policy in force for a school: its county's latest version, else its city's (made on first use)."""
+    levels = _county_and_city(school)
+    found = DeadlinePolicy.objects.filter(unit__in=levels).select_related("unit").order_by("-version")
+    by_unit: dict[int, DeadlinePolicy] = {}
+    for p in found:
+        by_unit.setdefault(p.unit_id, p)
+    for unit in levels:
+        if unit.pk in by_unit:
+            return by_unit[unit.pk]
+    city = next((u for u in levels if u.kind == UnitKind.CITY), levels[-1] if levels else school)
+    policy, _created = DeadlinePolicy.objects.get_or_create(
+        unit=city, version=1, defaults={"rules": copy.deepcopy(DEFAULT_RULES), "note": "默认规则"}
+    )
+    return policy
+
+
+def policy_set(*, actor: Any, unit: Unit, rules: Any, note: str = "") -> DeadlinePolicy:
+    """A new version of a county's or city's policy; cases already open keep theirs."""
+    if unit.kind not in (UnitKind.COUNTY, UnitKind.CITY):
+        raise Invalid(_("期限规则只能由市或县（区）教育行政部门设定。"), code="policy_unit")
+    require_at(actor, "case", "bureau", unit.path)
+    clean = validate_rules(rules)
+    with transaction.atomic():
+        Unit.objects.select_for_update().filter(pk=unit.pk).first()
+        last = DeadlinePolicy.objects.filter(unit=unit).aggregate(v=Max("version"))["v"] or 0
+        policy = DeadlinePolicy.objects.create(
+            unit=unit, version=last + 1, rules=clean, note=(note or "")[:200], created_by=actor
+        )
+        audit_record(
+            actor=actor, action="case_policy.set", unit=unit, subject=policy,
+            after={"version": policy.version, "rules": clean},
+        )  # fmt: skip
+    return policy

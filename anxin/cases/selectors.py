@@ -1,0 +1,264 @@
+"""Every read of cases, already cut to what the caller may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from anxin.audit.services import audit_record
+from anxin.core.access import access, can, reach, scoped
+from anxin.core.errors import NotFound
+from anxin.org.models import Role, RoleAssignment, Unit, User
+
+from .models import Case, Deadline, Measure, Party
+from .permissions import sees_identities
+from .states import State
+from .workflow import STEPS, TABLE, Step
+
+OPEN = [s.value for s in State if s != State.CLOSED]
+
+
+def cases_visible(user: Any, action: str = "view") -> QuerySet[Case]:
+    return scoped(user, "case", action, Case.objects.all())
+
+
+def access_case(user: Any, case_id: Any, *, action: str = "view", audit: bool = False) -> Case:
+    """The case, or NotFound alike when it does not exist or is out of the caller's reach.
+
+    ``audit=True`` records the opening (every read of a case is in the audit trail).
+    """
+    qs = Case.objects.select_related("school", "owner", "policy")
+    case = access(user, "case", action, qs, case_id)
+    if audit:
+        audit_record(actor=user, action="case.opened", unit=case.school, subject=case)
+    return case
+
+
+def party_label(party: Party, *, masked: bool) -> str:
+    name = party.masked_name if masked else party.name
+    if party.student_id and party.klass_id:
+        where = (
+            party.klass.name
+            if party.school_id is None or party.klass.school_id == party.case.school_id
+            else (f"{party.klass.school.name if party.klass.school else ''} {party.klass.name}")
+        )
+        return f"{party.get_role_display()}：{name}（{where}）"
+    if party.student_id is None:
+        return f"{party.get_role_display()}：{name}（校外人员）"
+    return f"{party.get_role_display()}：{name}"
+
+
+def case_staff(case: Case) -> list[User]:
+    """People of the case's school who may be given the case or one of its measures."""
+    ids = (
+        RoleAssignment.objects.filter(unit__path__startswith=case.school.path, user__is_active=True)
+        .exclude(role__in=[Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.INSPECTOR])
+        .values_list("user_id", flat=True)
+    )
+    return list(User.objects.filter(pk__in=ids).order_by("full_name", "username"))
+
+
+def principals(school: Unit) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, assignments__role=Role.PRINCIPAL, assignments__unit=school
+        ).distinct()
+    )
+
+
+def bureau_people(school: Unit, roles: tuple[str, ...] = (Role.COUNTY_ADMIN,)) -> list[User]:
+    """The bureau staff above a school (county first; the city when the county has nobody)."""
+    ancestors = [p for p in _ancestor_paths(school.path)]
+    people = list(
+        User.objects.filter(
+            is_active=True, assignments__role__in=roles, assignments__unit__path__in=ancestors
+        ).distinct()
+    )
+    if not people and Role.CITY_ADMIN not in roles:
+        return bureau_people(school, (Role.CITY_ADMIN,))
+    return people
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+
+
+def class_teachers(klass_id: int | None) -> list[User]:
+    if not klass_id:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True, assignments__role=Role.CLASS_TEACHER, assignments__unit_id=klass_id
+        ).distinct()
+    )
+
+
+@dataclass
+class ActionView:
+    step: Step
+    allowed: bool
+
+    @property
+    def name(self) -> str:
+        return self.step.name
+
+    @property
+    def label(self) -> str:
+        return str(self.step.label)
+
+
+def actions_for(user: Any, case: Case) -> list[Step]:
+    """The actions this person may take on this case now (state, permission and applicability)."""
+    out = []
+    for step in TABLE:
+        if case.status not in step.sources:
+            continue
+        if step.applies is not None and not step.applies(case):
+            continue
+        if not can(user, "case", step.permission, case):
+            continue
+        out.append(step)
+    return out
+
+
+def step(name: str) -> Step | None:
+    return STEPS.get(name)
+
+
+def next_deadline_map(case_ids: list[int]) -> dict[int, Deadline]:
+    """The earliest pending deadline of each case for lists; one waiting for the calendar comes last."""
+    rows = (
+        Deadline.objects.filter(case_id__in=case_ids, met_at__isnull=True, cancelled=False)
+        .exclude(kind="appeal")
+        .order_by("case_id", F("due_on").asc(nulls_last=True), "pk")
+    )
+    out: dict[int, Deadline] = {}
+    for d in rows:
+        out.setdefault(d.case_id, d)
+    return out
+
+
+def case_list(
+    user: Any,
+    *,
+    status: str = "",
+    serious: bool | None = None,
+    overdue: bool = False,
+    school_id: int | None = None,
+    query: str = "",
+    include_closed: bool = False,
+) -> QuerySet[Case]:
+    qs = cases_visible(user).select_related("school", "owner")
+    if status:
+        qs = qs.filter(status=status)
+    elif not include_closed:
+        qs = qs.filter(status__in=OPEN)
+    if serious is not None:
+        qs = qs.filter(serious=serious)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    if query:
+        qs = qs.filter(Q(number__icontains=query) | Q(school__name__icontains=query))
+    if overdue:
+        qs = qs.filter(next_due__lt=timezone.localdate())
+    return qs.order_by(F("next_due").asc(nulls_last=True), "-opened_at")
+
+
+def bureau_cases(user: Any) -> dict[str, QuerySet[Case]]:
+    """The bureau's page: serious cases, police referrals and re-examinations in its area."""
+    base = cases_visible(user).select_related("school", "owner")
+    return {
+        "serious": base.filter(serious=True).exclude(status=State.CLOSED).order_by("-opened_at"),
+        "referred": base.filter(police_referred_on__isnull=False).order_by("-police_referred_on"),
+        "reexam": base.filter(status=State.REEXAMINATION).order_by("-opened_at"),
+        "overdue": base.filter(next_due__lt=timezone.localdate()).order_by("next_due"),
+    }
+
+
+def involved_parties(user: Any) -> QuerySet[Party]:
+    """Students of the caller's school who are parties in another school's case (only their part).
+
+    School-wide case handlers see all their school's students; a class teacher those of their classes.
+    """
+    r = reach(user, "case", "handle")
+    q = Q(pk__in=[])
+    for p in r.paths:
+        q |= Q(school__path__startswith=p)
+    classes = list(
+        RoleAssignment.objects.filter(user=user, role=Role.CLASS_TEACHER, unit__is_active=True).values_list(
+            "unit_id", flat=True
+        )
+    ) if getattr(user, "is_authenticated", False) else []  # fmt: skip
+    if classes:
+        q |= Q(klass_id__in=classes)
+    qs = Party.objects.filter(school__isnull=False).exclude(case__school_id=F("school_id"))
+    if not r.everything:
+        qs = qs.filter(q)
+    return qs.select_related("case", "case__school", "klass").order_by("-case__opened_at")
+
+
+def my_open_measures(user: Any) -> QuerySet[Measure]:
+    return (
+        Measure.objects.filter(owner=user, done_at__isnull=True, case__status__in=OPEN)
+        .select_related("case", "case__school")
+        .order_by("due_on")
+    )
+
+
+def my_cases_due(user: Any) -> list[tuple[Case, Deadline]]:
+    """Open cases this person owns with their next deadline, soonest first."""
+    cases = list(Case.objects.filter(owner=user, status__in=OPEN).select_related("school")[:50])
+    nd = next_deadline_map([c.pk for c in cases])
+    rows = [(c, nd[c.pk]) for c in cases if c.pk in nd]
+    return sorted(rows, key=lambda r: r[1].due_on or date.max)
+
+
+def case_detail(user: Any, case: Case) -> dict[str, Any]:
+    """Everything the case page shows, masked for those whose duty does not need names."""
+    show = sees_identities(user, case)
+    parties = list(case.parties.select_related("klass", "klass__school", "student", "case"))
+    return {
+        "case": case,
+        "identities": show,
+        "parties": [{"party": p, "label": party_label(p, masked=not show)} for p in parties],
+        "events": list(case.events.select_related("actor")),
+        "contacts": list(case.guardian_contacts.select_related("party")),
+        "determinations": list(case.determinations.prefetch_related("members_present")),
+        "measures": list(case.measures.select_related("owner", "party")),
+        "reexaminations": list(case.reexaminations.select_related("applicant")),
+        "visits": list(case.visits.select_related("deadline", "party", "visited_by")),
+        "deadlines": list(case.deadlines.all().order_by("starts_on", "pk")),
+        "attachments": list(case.attachments.all()),
+        "reports": [link.report for link in case.report_links.select_related("report")],
+        "actions": actions_for(user, case),
+    }
+
+
+def case_for_receipt(report: Any) -> Case | None:
+    """The case a reporter's report became part of, if any (the report or the one it was merged into)."""
+    target, seen = report, 0
+    while target is not None and seen < 10:
+        link = getattr(target, "case_link", None) if _has_link(target) else None
+        if link is not None:
+            return link.case
+        target = target.merged_into if target.merged_into_id else None
+        seen += 1
+    return None
+
+
+def _has_link(report: Any) -> bool:
+    from .models import CaseReport
+
+    return CaseReport.objects.filter(report_id=report.pk).exists()
+
+
+def prefetch_parties(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.prefetch_related(Prefetch("parties", queryset=Party.objects.select_related("klass")))
+
+
+__all__ = ["NotFound"]

@@ -1,0 +1,131 @@
+"""Opening a case, directly or from intake reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.audit.services import audit_record
+from anxin.core.access import require, require_at
+from anxin.core.errors import Conflict, Invalid, NotFound
+from anxin.intake.models import Report
+from anxin.intake.models import Status as ReportStatus
+from anxin.org.models import Unit, UnitKind, User
+
+from .. import deadlines
+from ..forms import OpenForm
+from ..models import (
+    Case,
+    CaseReport,
+    DeadlineKind,
+    EventKind,
+)
+from ..policy import policy_for
+from ..selectors import case_staff, principals
+from .common import (
+    _invalid_from,
+    _log,
+    _now,
+    _number,
+    _tell,
+    due_words,
+)
+
+
+def case_open(
+    *,
+    actor: User,
+    school: Unit,
+    data: Any,
+    reports: list[Report] | tuple[Report, ...] = (),
+    owner: User | None = None,
+) -> Case:
+    """Open a case at a school, directly or from intake reports (which are then accepted)."""
+    if school.kind != UnitKind.SCHOOL:
+        raise NotFound()
+    require_at(actor, "case", "open", school.path)
+    form = OpenForm(data)
+    if not form.is_valid():
+        raise _invalid_from(form)
+    d = form.cleaned_data
+    owner = owner or actor
+    if owner.pk not in {u.pk for u in case_staff_of(school)} and not owner.is_superuser:
+        raise Invalid(
+            _("经办人须为本校教职工。"), code="owner_not_staff", detail={"owner": [_("须为本校教职工。")]}
+        )
+    now = _now()
+    with transaction.atomic():
+        locked_reports = []
+        for r in reports:
+            report = Report.objects.select_for_update().get(pk=r.pk)
+            if report.school_id != school.pk:
+                raise Invalid(_("只能由本校的举报立案。"), code="report_other_school")
+            require(actor, "report", "handle", report)
+            # An accepted report (受理 in the intake queue) that has no case yet may still become one.
+            if (
+                report.status
+                not in (
+                    ReportStatus.NEW,
+                    ReportStatus.ACKNOWLEDGED,
+                    ReportStatus.ASSIGNED,
+                    ReportStatus.ACCEPTED,
+                )
+                or CaseReport.objects.filter(report=report).exists()
+            ):
+                raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code="report_not_open")
+            locked_reports.append(report)
+        today = timezone.localdate()
+        urgent = d["urgent"] or any(r.urgent for r in locked_reports)
+        kinds = list(
+            dict.fromkeys([*d["kinds"], *[k for r in locked_reports for k in (r.triage_kinds or [])]])
+        )
+        for attempt in range(5):
+            try:
+                with transaction.atomic():
+                    case = Case.objects.create(
+                        school=school, number=_number(school, today), title=d["title"], narrative=d["narrative"],
+                        kinds=kinds, places=d["places"] or [r.place for r in locked_reports if r.place],
+                        time_bands=d["time_bands"] or [r.time_band for r in locked_reports if r.time_band],
+                        occurred_on=d["occurred_on"], urgent=urgent, owner=owner, opened_by=actor, opened_at=now,
+                        opened_on=today, policy=policy_for(school),
+                    )  # fmt: skip
+                break
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        if owner.pk != actor.pk:
+            # Whoever opened it (a teacher on duty for a colleague, say) can still follow it.
+            case.watchers.add(actor)
+        for report in locked_reports:
+            CaseReport.objects.create(case=case, report=report)
+            report.status = ReportStatus.ACCEPTED
+            if report.acknowledged_at is None:
+                report.acknowledged_at, report.acknowledged_by = now, actor
+            if report.owner_id is None:
+                report.owner = owner
+            report.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "owner", "updated_at"])
+        _log(case, EventKind.OPENED, _("立案"), actor=actor, body=d["narrative"], at=now,
+             reports=[r.pk for r in locked_reports])  # fmt: skip
+        inv = deadlines.schedule(case, DeadlineKind.INVESTIGATION, today)
+        _log(case, EventKind.DEADLINE, _("调查期限：%(due)s") % {"due": due_words(inv)}, at=now)
+        deadlines.refresh_next_due(case)
+        if owner.pk != actor.pk:
+            _tell(case, [owner], _("您被指定为案件 %(n)s 的经办人") % {"n": case.number}, actor=actor,
+                  key=f"case:{case.pk}:owner:{owner.pk}")  # fmt: skip
+        _tell(case, [p for p in principals(school) if p.pk != actor.pk], _("新立案件 %(n)s") % {"n": case.number},
+              urgent=urgent, key=f"case:{case.pk}:opened", actor=actor)  # fmt: skip
+        audit_record(actor=actor, action="case.opened_new", unit=school, subject=case,
+                     after={"status": case.status, "reports": [r.pk for r in locked_reports], "urgent": urgent})  # fmt: skip
+    return case
+
+
+def case_staff_of(school: Unit) -> list[User]:
+    class _C:  # case_staff only needs .school
+        pass
+
+    c = _C()
+    c.school = school  # type: ignore[attr-defined]
+    return case_staff(c)  # type: ignore[arg-type]

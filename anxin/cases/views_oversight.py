@@ -1,0 +1,504 @@
+"""Pages above and beside the school that runs a case.
+
+- ``bureau``: the county or city bureau's page of serious cases, police referrals, re-examinations
+  and overdue deadlines in its area (DOMAIN.md §3.6, §3.8, §6);
+- ``involved``: another school whose students are parties sees only its own students' part;
+- ``policy``: the deadline policy in force for a county or city, its versions, and a new version.
+
+Thin like the other pages: parse, call a selector or service, render. The few reads these pages
+need beyond :mod:`.selectors` are the small functions under "Reads" below, each cut to the caller's
+reach before anything is shown.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from anxin.audit.services import audit_record
+from anxin.core.access import allowed, reach
+from anxin.core.errors import ServiceError
+from anxin.core.workdays import PeriodUnit
+from anxin.org.forms import BootstrapMixin
+from anxin.org.models import Role, RoleAssignment, Unit, UnitKind
+
+from . import selectors
+from .deadlines import urgency
+from .models import Case, Deadline, DeadlineKind, DeadlinePolicy, Party, PartyRole, Reexamination
+from .permissions import LEADS, sees_identities
+from .policy import DEFAULT_RULES, PERIODS, policy_set
+from .states import State
+
+#: Rows shown per section of a list page; the counts above always count everything.
+LIMIT = 200
+
+URGENCY_LABELS = {
+    "overdue": gettext_lazy("已逾期"),
+    "soon": gettext_lazy("即将到期"),
+    "unknown": gettext_lazy("待录入节假日安排"),
+    "ok": gettext_lazy("未到期"),
+    "done": gettext_lazy("已完成"),
+}
+URGENCY_COLOURS = {
+    "overdue": "danger",
+    "soon": "warning",
+    "unknown": "secondary",
+    "ok": "success",
+    "done": "light",
+}
+
+
+def _due(deadline: Deadline | None, today: date) -> dict[str, Any] | None:
+    """A deadline as the lists show it: kind, date, how it stands, days over."""
+    if deadline is None:
+        return None
+    word = urgency(deadline, today)
+    return {
+        "deadline": deadline,
+        "label": deadline.get_kind_display(),
+        "due_on": deadline.due_on,
+        "urgency": word,
+        "urgency_label": URGENCY_LABELS[word],
+        "colour": URGENCY_COLOURS[word],
+        "days_over": (today - deadline.due_on).days if word == "overdue" and deadline.due_on else 0,
+        "calendar_gap": deadline.calendar_gap,
+    }
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def _bureau_prefetch(qs: Any) -> Any:
+    return qs.prefetch_related(
+        Prefetch("parties", queryset=Party.objects.order_by("role", "pk")),
+        Prefetch(
+            "reexaminations",
+            queryset=Reexamination.objects.filter(decided_on__isnull=True)
+            .select_related("applicant")
+            .prefetch_related("deadlines")
+            .order_by("-pk"),
+            to_attr="open_reexams",
+        ),
+        Prefetch(
+            "deadlines",
+            queryset=Deadline.objects.filter(met_at__isnull=True, cancelled=False)
+            .exclude(kind=DeadlineKind.APPEAL)
+            .order_by(F("due_on").asc(nulls_last=True), "pk"),
+            to_attr="pending_deadlines",
+        ),
+    )
+
+
+def _party_words(case: Case, show: bool) -> list[dict[str, str]]:
+    # Only the children the case is about; witnesses are not named on a list page at all.
+    return [
+        {"role": p.get_role_display(), "name": p.name if show else p.masked_name}
+        for p in case.parties.all()
+        if p.role in (PartyRole.TARGET, PartyRole.BULLY)
+    ]
+
+
+def _panel_words(rx: Reexamination) -> str:
+    if rx.panel_assigned_at is None:
+        return _("复查小组待组成")
+    return _("复查小组已组成（%(n)s 人，%(on)s）") % {
+        "n": len(rx.panel or []),
+        "on": timezone.localdate(rx.panel_assigned_at).isoformat(),
+    }
+
+
+def bureau_page(user: Any) -> dict[str, Any]:
+    """The bureau's page: each section of :func:`selectors.bureau_cases` as rows, with counts."""
+    today = timezone.localdate()
+    identities: dict[int, bool] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    for key, qs in selectors.bureau_cases(user).items():
+        rows = []
+        for case in _bureau_prefetch(qs)[:LIMIT]:
+            if case.pk not in identities:
+                identities[case.pk] = sees_identities(user, case)
+            rx = case.open_reexams[0] if case.open_reexams else None
+            rx_deadline = None
+            if rx is not None:
+                rx_deadline = next(
+                    (d for d in rx.deadlines.all() if d.kind == DeadlineKind.REEXAMINATION), None
+                )
+            pending = case.pending_deadlines
+            rows.append(
+                {
+                    "case": case,
+                    "identities": identities[case.pk],
+                    "parties": _party_words(case, identities[case.pk]),
+                    "reexam": rx,
+                    "reexam_due": _due(rx_deadline, today),
+                    "panel": _panel_words(rx) if rx is not None else "",
+                    "overdue": [_due(d, today) for d in pending if d.due_on is not None and d.due_on < today],
+                    "next": _due(pending[0], today) if pending else None,
+                    "unacknowledged": case.serious and case.bureau_acknowledged_at is None,
+                }
+            )
+        count = qs.count() if len(rows) == LIMIT else len(rows)
+        sections[key] = {"count": count, "rows": rows, "more": count - len(rows)}
+    shown = sorted(pk for pk, yes in identities.items() if yes)
+    if shown:
+        # Children's names were on the screen: that read is an audit event like opening a case.
+        audit_record(actor=user, action="case.bureau_list_viewed", after={"identities": shown})
+    return sections
+
+
+def _class_teacher_classes(user: Any) -> list[int]:
+    return list(
+        RoleAssignment.objects.filter(user=user, role=Role.CLASS_TEACHER, unit__is_active=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+
+
+def involved_rows(user: Any) -> list[dict[str, Any]]:
+    """Students of the caller's school who are parties in another school's case: only their part.
+
+    The school's leaders see the reach of :func:`selectors.involved_parties`; a class teacher, whose
+    reach is only what they are given, sees the students of their own classes (the case service
+    tells them to look here). Names are shown to the leaders of the student's school and to the
+    student's class teacher; anyone else with reach sees 张*某.
+    """
+    parties = list(selectors.involved_parties(user)[:LIMIT])
+    classes = _class_teacher_classes(user)
+    if classes:
+        seen = {p.pk for p in parties}
+        mine = (
+            Party.objects.filter(school__isnull=False, klass_id__in=classes)
+            .exclude(case__school_id=F("school_id"))
+            .select_related("case", "case__school", "klass")
+            .order_by("-case__opened_at")
+        )
+        parties += [p for p in mine[:LIMIT] if p.pk not in seen]
+        parties.sort(key=lambda p: p.case.opened_at, reverse=True)
+    leads = set(
+        RoleAssignment.objects.filter(user=user, role__in=LEADS, unit__is_active=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+    rows = []
+    for p in parties:
+        show = user.is_superuser or p.school_id in leads or p.klass_id in classes
+        rows.append(
+            {
+                "party": p,
+                "name": p.name if show else p.masked_name,
+                "identity": show,
+                "klass": p.klass.name if p.klass_id else "",
+                "role": p.get_role_display(),
+                "other_school": p.case.school.name,
+                "state": State(p.case.status).label,
+                "opened_on": p.case.opened_on,
+            }
+        )
+    shown = [r["party"].pk for r in rows if r["identity"]]
+    if shown:
+        audit_record(actor=user, action="case.involved_viewed", after={"parties": shown})
+    return rows
+
+
+def policy_units(user: Any) -> list[Unit]:
+    """Counties and cities whose deadline policy the caller may set (the bureau action's reach)."""
+    r = reach(user, "case", "bureau")
+    qs = Unit.objects.filter(kind__in=[UnitKind.CITY, UnitKind.COUNTY], is_active=True)
+    if not r.everything:
+        q = Q(pk__in=[])
+        for path in r.paths:
+            q |= Q(path__startswith=path)
+        qs = qs.filter(q)
+    return list(qs.order_by("path"))
+
+
+def _city_of(unit: Unit) -> Unit | None:
+    node: Unit | None = unit
+    while node is not None and node.kind != UnitKind.CITY:
+        node = node.parent
+    return node
+
+
+@dataclass
+class PolicyInForce:
+    unit: Unit
+    #: The version in force; None while nobody has saved one (the built-in defaults apply).
+    policy: DeadlinePolicy | None
+    rules: dict[str, Any]
+    #: The county has none of its own and works under its city's.
+    inherited: bool = False
+    history: list[DeadlinePolicy] = field(default_factory=list)
+
+
+def _complete(rules: Any) -> dict[str, Any]:
+    out = copy.deepcopy(DEFAULT_RULES)
+    if isinstance(rules, dict):
+        out.update({k: v for k, v in rules.items() if k in out})
+    return out
+
+
+def policy_in_force(unit: Unit) -> PolicyInForce:
+    """A county's or city's policy now: its latest version, else its city's, else the defaults.
+
+    The same order as :func:`anxin.cases.policy.policy_for` uses for a school, so the page shows
+    what the next case opened in that unit will get.
+    """
+    history = list(DeadlinePolicy.objects.filter(unit=unit).select_related("created_by").order_by("-version"))
+    if history:
+        return PolicyInForce(unit, history[0], _complete(history[0].rules), history=history)
+    city = _city_of(unit)
+    if city is not None and city.pk != unit.pk:
+        inherited = (
+            DeadlinePolicy.objects.filter(unit=city).select_related("unit").order_by("-version").first()
+        )
+        if inherited is not None:
+            return PolicyInForce(unit, inherited, _complete(inherited.rules), inherited=True)
+    return PolicyInForce(unit, None, copy.deepcopy(DEFAULT_RULES))
+
+
+def _open_cases_by_policy(policies: list[DeadlinePolicy]) -> dict[int, int]:
+    rows = (
+        Case.objects.filter(policy__in=policies)
+        .exclude(status=State.CLOSED)
+        .values("policy_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["policy_id"]: r["n"] for r in rows}
+
+
+# --- Bureau ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def bureau(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "case", "bureau"):
+        raise Http404
+    sections = bureau_page(request.user)
+    unacknowledged = sum(1 for row in sections["serious"]["rows"] if row["unacknowledged"])
+    return render(
+        request,
+        "cases/oversight/bureau.html",
+        {
+            "sections": sections,
+            "unacknowledged": unacknowledged,
+            "today": timezone.localdate(),
+            "limit": LIMIT,
+        },
+    )
+
+
+# --- Involved school -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def involved(request: HttpRequest) -> HttpResponse:
+    if not allowed(request.user, "case", "handle"):
+        raise Http404
+    return render(
+        request, "cases/oversight/involved.html", {"rows": involved_rows(request.user), "limit": LIMIT}
+    )
+
+
+# --- Deadline policy -------------------------------------------------------------------------
+
+NUMBER_RULES = {
+    "remind_working_days": (
+        gettext_lazy("到期前提醒（工作日）"),
+        gettext_lazy("截止日前多少个工作日提醒经办人。"),
+    ),
+    "escalate_principal_after": (
+        gettext_lazy("逾期上报校长（工作日）"),
+        gettext_lazy("逾期后经办人立即收到提醒；再过多少个工作日报告校长。"),
+    ),
+    "escalate_bureau_after": (
+        gettext_lazy("逾期上报教育局（工作日）"),
+        gettext_lazy("逾期多少个工作日后报告县（区）教育局，不能早于上报校长。"),
+    ),
+    "quorum_percent": (
+        gettext_lazy("认定会议法定人数（%）"),
+        gettext_lazy("出席委员须超过委员总数的这个百分比，认定才有效。"),
+    ),
+}
+PERIOD_HELP = {
+    "investigation": gettext_lazy("自立案次日起算。"),
+    "appeal": gettext_lazy("自认定结果送达次日起算。"),
+    "reexamination": gettext_lazy("自收到复查申请次日起算。"),
+    "visit_1w": gettext_lazy("自进入跟踪回访次日起算。"),
+    "visit_1m": gettext_lazy("自进入跟踪回访次日起算。"),
+    "visit_3m": gettext_lazy("自进入跟踪回访次日起算。"),
+}
+
+
+class PolicyForm(BootstrapMixin, forms.Form):
+    """One new version of a unit's rules. Ranges are checked by the service, so its words show."""
+
+    note = forms.CharField(label=gettext_lazy("修改说明"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in PERIODS:
+            self.fields[f"{name}_days"] = forms.IntegerField(
+                label=DeadlineKind(name).label,
+                help_text=PERIOD_HELP[name],
+                widget=forms.NumberInput(
+                    attrs={"min": 1, "max": 365, "inputmode": "numeric", "class": "form-control"}
+                ),
+            )
+            self.fields[f"{name}_unit"] = forms.ChoiceField(
+                label=_("计算方式"),
+                choices=PeriodUnit.choices,
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+        for name, (label, help_text) in NUMBER_RULES.items():
+            self.fields[name] = forms.IntegerField(
+                label=label,
+                help_text=help_text,
+                widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric", "class": "form-control"}),
+            )
+        self.fields["note"] = self.fields.pop("note")  # last on the page
+        for f in self.fields.values():
+            f.error_messages["required"] = _("此项为必填项。")
+            if isinstance(f, forms.IntegerField):
+                f.error_messages["invalid"] = _("请输入整数。")
+
+    @classmethod
+    def initial_from(cls, rules: dict[str, Any]) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        for name in PERIODS:
+            initial[f"{name}_days"] = rules[name]["days"]
+            initial[f"{name}_unit"] = rules[name]["unit"]
+        for name in NUMBER_RULES:
+            initial[name] = rules[name]
+        return initial
+
+    def periods(self) -> list[tuple[Any, Any]]:
+        return [(self[f"{name}_days"], self[f"{name}_unit"]) for name in PERIODS]
+
+    def numbers(self) -> list[Any]:
+        return [self[name] for name in NUMBER_RULES]
+
+    def rules(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        out: dict[str, Any] = {
+            name: {"days": d[f"{name}_days"], "unit": d[f"{name}_unit"]} for name in PERIODS
+        }
+        out.update({name: d[name] for name in NUMBER_RULES})
+        return out
+
+    def apply_error(self, exc: ServiceError) -> None:
+        """The service names rule keys; a period's error goes to its number of days."""
+        detail = exc.detail if isinstance(exc.detail, dict) else {}
+        placed = False
+        for key, errors in detail.items():
+            name = f"{key}_days" if key in PERIODS else key
+            if name in self.fields:
+                for message in errors if isinstance(errors, list) else [errors]:
+                    self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, exc.message)
+
+
+def _rule_words(rules: dict[str, Any]) -> list[tuple[str, str]]:
+    rules = _complete(rules)
+    rows = []
+    for name in PERIODS:
+        unit = (
+            PeriodUnit(rules[name]["unit"]).label
+            if rules[name]["unit"] in PeriodUnit.values
+            else rules[name]["unit"]
+        )
+        rows.append(
+            (
+                str(DeadlineKind(name).label),
+                _("%(days)s 个%(unit)s") % {"days": rules[name]["days"], "unit": unit},
+            )
+        )
+    for name, (label, _help) in NUMBER_RULES.items():
+        rows.append((str(label), str(rules[name])))
+    return rows
+
+
+def _chosen_unit(request: HttpRequest, units: list[Unit]) -> Unit:
+    raw = request.GET.get("unit", "")
+    if raw == "":
+        return units[0]
+    chosen = next((u for u in units if str(u.pk) == raw), None)
+    if chosen is None:  # not a number, not a unit, or out of reach: all alike
+        raise Http404
+    return chosen
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy(request: HttpRequest) -> HttpResponse:
+    units = policy_units(request.user)
+    if not units:
+        raise Http404
+    unit = _chosen_unit(request, units)
+    current = policy_in_force(unit)
+    status = 200
+    if request.method == "POST":
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = policy_set(
+                    actor=request.user, unit=unit, rules=form.rules(), note=form.cleaned_data["note"]
+                )
+            except ServiceError as exc:
+                form.apply_error(exc)
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "已保存%(unit)s期限规则第 %(v)s 版。此后新立的案件按新规则计算期限；已立案件仍按原版本。"
+                    )
+                    % {"unit": unit.name, "v": saved.version},
+                )
+                return redirect(f"{reverse('cases:policy')}?unit={unit.pk}")
+        else:
+            status = 422
+    else:
+        form = PolicyForm(initial=PolicyForm.initial_from(current.rules))
+    open_counts = _open_cases_by_policy(current.history)
+    history = [
+        {
+            "policy": p,
+            "by": (p.created_by.full_name or p.created_by.username) if p.created_by else _("系统默认"),
+            "rules": _rule_words(p.rules),
+            "open_cases": open_counts.get(p.pk, 0),
+        }
+        for p in current.history
+    ]
+    counties = []
+    if unit.kind == UnitKind.CITY:
+        for county in Unit.objects.filter(parent=unit, kind=UnitKind.COUNTY, is_active=True).order_by("code"):
+            own = DeadlinePolicy.objects.filter(unit=county).order_by("-version").first()
+            counties.append({"unit": county, "policy": own, "reachable": county in units})
+    context = {
+        "units": units,
+        "unit": unit,
+        "current": current,
+        "current_rules": _rule_words(current.rules),
+        "history": history,
+        "counties": counties,
+        "form": form,
+    }
+    return render(request, "cases/oversight/policy.html", context, status=status)
