@@ -919,11 +919,14 @@ def demo_load(
     students_per_class: int = 40,
     reset: bool = False,
     progress: Progress | None = None,
+    cases: bool = True,
 ) -> DemoResult:
     """Load the demo city in one transaction, marked by a DemoLoad row and one audit event.
 
     Refuses a database with organisation data that did not come from the demo. With ``reset`` the
-    previous demo is deleted first, in the same transaction.
+    previous demo is deleted first, in the same transaction. ``cases`` adds the demo cases
+    (:mod:`anxin.cases.demo`); their audit trail then refers to the demo, which can no longer be
+    reset in place.
     """
     _validate(
         districts=districts,
@@ -985,6 +988,10 @@ def demo_load(
         loader.load_committees()
         loader.load_profiles()
         loader.load_pupils()
+        if cases:
+            from anxin.cases.demo import demo_cases_build  # builds on the city just loaded
+
+            loader.counts.update(demo_cases_build(seed=seed, progress=progress).counts)
         demo = DemoLoad.objects.create(
             seed=seed, params={**params, "logins": [login.as_json() for login in loader.logins]}
         )

@@ -27,6 +27,7 @@ COUNT_LABELS = {
     "students": "学生",
     "guardians": "监护人",
     "key_group_flags": "重点群体标记",
+    "cases": "案件",
 }
 
 
@@ -42,6 +43,11 @@ class Command(BaseCommand):
         parser.add_argument("--schools", type=int, default=4, help="每个区县的学校数（默认 4）")
         parser.add_argument("--classes-per-grade", type=int, default=3, help="每个年级的班级数（默认 3）")
         parser.add_argument("--students-per-class", type=int, default=40, help="每个班的学生数（默认 40）")
+        parser.add_argument(
+            "--no-cases",
+            action="store_true",
+            help="不生成演示案件（案件的审计记录指向演示数据，有案件的演示城市不能用 --reset 原地重置）",
+        )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
             "--if-empty",
@@ -75,6 +81,7 @@ class Command(BaseCommand):
                 students_per_class=options["students_per_class"],
                 reset=options["reset"],
                 progress=self._progress,
+                cases=not options["no_cases"],
             )
         except ServiceError as exc:
             raise CommandError(exc.message, returncode=2) from exc
