@@ -51,7 +51,13 @@ class CaseForm(forms.Form):
     """Base: knows the case; subclasses set their choices from it."""
 
     def __init__(
-        self, data: Any = None, *, case: Case | None = None, files: Any = None, viewer: Any = None, **kwargs: Any
+        self,
+        data: Any = None,
+        *,
+        case: Case | None = None,
+        files: Any = None,
+        viewer: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(data, files, **kwargs)
         self.case = case

@@ -292,7 +292,11 @@ def matrix_markdown() -> str:
             f"Models: {', '.join(f'`{m}`' for m in res.models)}",
             "",
         ]
-        lines.append("| 角色 | " + " | ".join(f"{res.action_labels.get(a) or ACTION_LABELS.get(a, a)} (`{a}`)" for a in actions) + " |")
+        lines.append(
+            "| 角色 | "
+            + " | ".join(f"{res.action_labels.get(a) or ACTION_LABELS.get(a, a)} (`{a}`)" for a in actions)
+            + " |"
+        )
         lines.append("| --- |" + " --- |" * len(actions))
         for role in Role:
             cells = [SCOPE_LABELS[s] if (s := res.actions[a].get(role)) else "—" for a in actions]

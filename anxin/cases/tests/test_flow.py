@@ -66,7 +66,9 @@ def test_a_report_accepted_in_the_queue_can_still_become_a_case(cast: Cast) -> N
     report = report_record(actor=lead(cast), school=cast.school, channel=Channel.HOTLINE,
                            text="妈妈来电：孩子被同学叫外号，照片被发到班级群。").report  # fmt: skip
     report_accept(actor=lead(cast), report=report)
-    case = case_open(actor=lead(cast), school=cast.school, data={"title": "外号与班级群照片"}, reports=[report])
+    case = case_open(
+        actor=lead(cast), school=cast.school, data={"title": "外号与班级群照片"}, reports=[report]
+    )
     assert case.report_links.get().report_id == report.pk
     with pytest.raises(Conflict) as e:  # but never into two cases
         case_open(actor=lead(cast), school=cast.school, data={"title": "再次立案"}, reports=[report])

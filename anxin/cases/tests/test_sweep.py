@@ -534,7 +534,9 @@ def test_sweep_over_fifty_thousand_cases_of_history_announces_only_what_is_due(c
 
 @pytest.mark.django_db
 def test_each_person_gets_one_email_per_sweep_listing_everything_due(
-    cast: Cast, settings, django_capture_on_commit_callbacks  # noqa: ANN001
+    cast: Cast,
+    settings,
+    django_capture_on_commit_callbacks,  # noqa: ANN001
 ) -> None:
     from django.core import mail
 
