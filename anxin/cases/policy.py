@@ -7,18 +7,20 @@ the days and unit it was computed with, so a bureau changing its policy never mo
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from anxin.audit.services import audit_record
-from anxin.core.access import require_at
+from anxin.core.access import reach, require_at
 from anxin.core.errors import Invalid
 from anxin.org.models import Unit, UnitKind
 
-from .models import DeadlinePolicy
+from .models import Case, DeadlinePolicy
+from .states import State
 
 UNITS = ("calendar", "working")
 #: Periods with a number of days and a way of counting them.
@@ -136,3 +138,72 @@ def policy_set(*, actor: Any, unit: Unit, rules: Any, note: str = "") -> Deadlin
             after={"version": policy.version, "rules": clean},
         )  # fmt: skip
     return policy
+
+
+# --- reads for the policy page -------------------------------------------------------------------
+
+
+def policy_units(user: Any) -> list[Unit]:
+    """Counties and cities whose deadline policy the caller may set (the bureau action's reach)."""
+    r = reach(user, "case", "bureau")
+    qs = Unit.objects.filter(kind__in=[UnitKind.CITY, UnitKind.COUNTY], is_active=True)
+    if not r.everything:
+        q = Q(pk__in=[])
+        for path in r.paths:
+            q |= Q(path__startswith=path)
+        qs = qs.filter(q)
+    return list(qs.order_by("path"))
+
+
+def _city_of(unit: Unit) -> Unit | None:
+    node: Unit | None = unit
+    while node is not None and node.kind != UnitKind.CITY:
+        node = node.parent
+    return node
+
+
+@dataclass
+class PolicyInForce:
+    unit: Unit
+    #: The version in force; None while nobody has saved one (the built-in defaults apply).
+    policy: DeadlinePolicy | None
+    rules: dict[str, Any]
+    #: The county has none of its own and works under its city's.
+    inherited: bool = False
+    history: list[DeadlinePolicy] = field(default_factory=list)
+
+
+def complete_rules(rules: Any) -> dict[str, Any]:
+    out = copy.deepcopy(DEFAULT_RULES)
+    if isinstance(rules, dict):
+        out.update({k: v for k, v in rules.items() if k in out})
+    return out
+
+
+def policy_in_force(unit: Unit) -> PolicyInForce:
+    """A county's or city's policy now: its latest version, else its city's, else the defaults.
+
+    The same order as :func:`policy_for` uses for a school, so the page shows
+    what the next case opened in that unit will get.
+    """
+    history = list(DeadlinePolicy.objects.filter(unit=unit).select_related("created_by").order_by("-version"))
+    if history:
+        return PolicyInForce(unit, history[0], complete_rules(history[0].rules), history=history)
+    city = _city_of(unit)
+    if city is not None and city.pk != unit.pk:
+        inherited = (
+            DeadlinePolicy.objects.filter(unit=city).select_related("unit").order_by("-version").first()
+        )
+        if inherited is not None:
+            return PolicyInForce(unit, inherited, complete_rules(inherited.rules), inherited=True)
+    return PolicyInForce(unit, None, copy.deepcopy(DEFAULT_RULES))
+
+
+def open_cases_by_policy(policies: list[DeadlinePolicy]) -> dict[int, int]:
+    rows = (
+        Case.objects.filter(policy__in=policies)
+        .exclude(status=State.CLOSED)
+        .values("policy_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["policy_id"]: r["n"] for r in rows}

@@ -12,15 +12,13 @@ reach before anything is shown.
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.audit.services import audit_record
-from anxin.core.access import allowed, reach
+from anxin.core.access import allowed
 from anxin.core.errors import ServiceError
 from anxin.core.workdays import PeriodUnit
 from anxin.org.forms import BootstrapMixin
@@ -40,7 +38,14 @@ from . import selectors
 from .deadlines import urgency
 from .models import Case, Deadline, DeadlineKind, DeadlinePolicy, Party, PartyRole, Reexamination
 from .permissions import LEADS, sees_identities
-from .policy import DEFAULT_RULES, PERIODS, policy_set
+from .policy import (
+    PERIODS,
+    complete_rules,
+    open_cases_by_policy,
+    policy_in_force,
+    policy_set,
+    policy_units,
+)
 from .states import State
 
 #: Rows shown per section of a list page; the counts above always count everything.
@@ -214,72 +219,6 @@ def involved_rows(user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def policy_units(user: Any) -> list[Unit]:
-    """Counties and cities whose deadline policy the caller may set (the bureau action's reach)."""
-    r = reach(user, "case", "bureau")
-    qs = Unit.objects.filter(kind__in=[UnitKind.CITY, UnitKind.COUNTY], is_active=True)
-    if not r.everything:
-        q = Q(pk__in=[])
-        for path in r.paths:
-            q |= Q(path__startswith=path)
-        qs = qs.filter(q)
-    return list(qs.order_by("path"))
-
-
-def _city_of(unit: Unit) -> Unit | None:
-    node: Unit | None = unit
-    while node is not None and node.kind != UnitKind.CITY:
-        node = node.parent
-    return node
-
-
-@dataclass
-class PolicyInForce:
-    unit: Unit
-    #: The version in force; None while nobody has saved one (the built-in defaults apply).
-    policy: DeadlinePolicy | None
-    rules: dict[str, Any]
-    #: The county has none of its own and works under its city's.
-    inherited: bool = False
-    history: list[DeadlinePolicy] = field(default_factory=list)
-
-
-def _complete(rules: Any) -> dict[str, Any]:
-    out = copy.deepcopy(DEFAULT_RULES)
-    if isinstance(rules, dict):
-        out.update({k: v for k, v in rules.items() if k in out})
-    return out
-
-
-def policy_in_force(unit: Unit) -> PolicyInForce:
-    """A county's or city's policy now: its latest version, else its city's, else the defaults.
-
-    The same order as :func:`anxin.cases.policy.policy_for` uses for a school, so the page shows
-    what the next case opened in that unit will get.
-    """
-    history = list(DeadlinePolicy.objects.filter(unit=unit).select_related("created_by").order_by("-version"))
-    if history:
-        return PolicyInForce(unit, history[0], _complete(history[0].rules), history=history)
-    city = _city_of(unit)
-    if city is not None and city.pk != unit.pk:
-        inherited = (
-            DeadlinePolicy.objects.filter(unit=city).select_related("unit").order_by("-version").first()
-        )
-        if inherited is not None:
-            return PolicyInForce(unit, inherited, _complete(inherited.rules), inherited=True)
-    return PolicyInForce(unit, None, copy.deepcopy(DEFAULT_RULES))
-
-
-def _open_cases_by_policy(policies: list[DeadlinePolicy]) -> dict[int, int]:
-    rows = (
-        Case.objects.filter(policy__in=policies)
-        .exclude(status=State.CLOSED)
-        .values("policy_id")
-        .annotate(n=Count("pk"))
-    )
-    return {r["policy_id"]: r["n"] for r in rows}
-
-
 # --- Bureau ----------------------------------------------------------------------------------
 
 
@@ -416,7 +355,7 @@ class PolicyForm(BootstrapMixin, forms.Form):
 
 
 def _rule_words(rules: dict[str, Any]) -> list[tuple[str, str]]:
-    rules = _complete(rules)
+    rules = complete_rules(rules)
     rows = []
     for name in PERIODS:
         unit = (
@@ -477,7 +416,7 @@ def policy(request: HttpRequest) -> HttpResponse:
             status = 422
     else:
         form = PolicyForm(initial=PolicyForm.initial_from(current.rules))
-    open_counts = _open_cases_by_policy(current.history)
+    open_counts = open_cases_by_policy(current.history)
     history = [
         {
             "policy": p,
