@@ -541,10 +541,11 @@ def _detail(user: Any, case: Case) -> dict[str, Any]:
         return {"id": party.pk, "label": labels.get(party.pk, "")} if party is not None else None
 
     next_deadline = selectors.next_deadline_map([case.pk]).get(case.pk)
+    shown = view["case"]  # names in its texts are masked for readers who may not see them
     return {
         **_item(case, next_deadline),
-        "title": case.title,
-        "narrative": case.narrative or "",
+        "title": shown.title,
+        "narrative": shown.narrative or "",
         "places": list(case.places or []),
         "time_bands": list(case.time_bands or []),
         "occurred_on": case.occurred_on,
@@ -557,7 +558,7 @@ def _detail(user: Any, case: Case) -> dict[str, Any]:
         "bureau_acknowledged_at": case.bureau_acknowledged_at,
         "police_referred_on": case.police_referred_on,
         "closed_at": case.closed_at,
-        "closing_summary": case.closing_summary or "",
+        "closing_summary": shown.closing_summary or "",
         "policy_version": case.policy.version,
         "identities": show,
         "parties": [_party(row["party"], labels, show) for row in view["parties"]],

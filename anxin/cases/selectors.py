@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -218,11 +220,40 @@ def my_cases_due(user: Any) -> list[tuple[Case, Deadline]]:
     return sorted(rows, key=lambda r: r[1].due_on or date.max)
 
 
+def text_masker(parties: list[Party]) -> Callable[[str | None], str]:
+    """Replace the parties' names in free text (张三丰 → 张*丰, 三丰 → *丰) for readers who may not see them.
+
+    It catches the names the case knows; a child named in a narrative who is not a party is not
+    caught, which is why the narrative's author is asked to use the parties list for names.
+    """
+    pairs: dict[str, str] = {}
+    for p in parties:
+        name = (p.name or "").strip()
+        if len(name) >= 2:
+            pairs[name] = p.masked_name
+        if len(name) >= 3:  # the given name alone, as classmates and teachers write it
+            pairs.setdefault(name[1:], "*" * (len(name) - 2) + name[-1])
+    ordered = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+    def mask(text: str | None) -> str:
+        text = text or ""
+        for name, masked in ordered:
+            text = text.replace(name, masked)
+        return text
+
+    return mask
+
+
 def case_detail(user: Any, case: Case) -> dict[str, Any]:
-    """Everything the case page shows, masked for those whose duty does not need names."""
+    """Everything the case page, the API and the case file show, masked for those whose duty does not need names.
+
+    For such readers the parties' names are replaced in every free text (narrative, notes, evidence,
+    measures, visits, guardians' words) of the returned objects; those objects are copies or fresh
+    rows that are never saved.
+    """
     show = sees_identities(user, case)
     parties = list(case.parties.select_related("klass", "klass__school", "student", "case"))
-    return {
+    data = {
         "case": case,
         "identities": show,
         "parties": [{"party": p, "label": party_label(p, masked=not show)} for p in parties],
@@ -237,6 +268,32 @@ def case_detail(user: Any, case: Case) -> dict[str, Any]:
         "reports": [link.report for link in case.report_links.select_related("report")],
         "actions": actions_for(user, case),
     }
+    if not show:
+        _mask_texts(data, text_masker(parties))
+    return data
+
+
+def _mask_texts(data: dict[str, Any], mask: Callable[[str | None], str]) -> None:
+    shown = copy.copy(data["case"])  # the caller's object stays as it is (it may be saved later)
+    shown.title, shown.narrative = mask(shown.title), mask(shown.narrative)
+    shown.closing_summary = mask(shown.closing_summary)
+    data["case"] = shown
+    for e in data["events"]:
+        e.title, e.body = mask(e.title), mask(e.body)
+    for c in data["contacts"]:
+        c.said = mask(c.said)
+    for d in data["determinations"]:
+        d.parents_participation, d.reasoning = mask(d.parents_participation), mask(d.reasoning)
+        d.criteria = {
+            k: {**v, "evidence": mask(v.get("evidence"))} if isinstance(v, dict) else v
+            for k, v in (d.criteria or {}).items()
+        }
+    for m in data["measures"]:
+        m.detail, m.done_note = mask(m.detail), mask(m.done_note)
+    for rx in data["reexaminations"]:
+        rx.reason, rx.finding_note = mask(rx.reason), mask(rx.finding_note)
+    for v in data["visits"]:
+        v.note = mask(v.note)
 
 
 def case_for_receipt(report: Any) -> Case | None:

@@ -253,3 +253,23 @@ def test_key_rotation_reencrypts_case_text_and_determinations(cast: Cast, settin
             Case.objects.get(pk=case.pk).determinations.get()
     finally:
         reset_field_keys()
+
+
+def test_names_in_free_text_are_masked_for_those_who_may_not_see_them(cast: Cast) -> None:
+    from ..selectors import case_detail
+
+    case = walk(cast, "investigating")
+    from .helpers import add_parties
+
+    add_parties(cast, case)
+    full, given = cast.student_a2.name, cast.student_a2.name[1:]
+    case = case_act(actor=lead(cast), case=case, action="add_note",
+                    data={"text": f"询问了{full}，{given}承认起外号。"})  # fmt: skip
+    officer = case_detail(cast.users["safety_officer"], case)
+    texts = " ".join(e.body or "" for e in officer["events"])
+    assert full not in texts and given not in texts
+    assert cast.student_a2.masked_name in texts
+    principal = case_detail(cast.users["principal"], case)
+    assert f"询问了{full}" in " ".join(e.body or "" for e in principal["events"])
+    stored = [e.body or "" for e in Case.objects.get(pk=case.pk).events.all()]
+    assert any(f"询问了{full}" in body for body in stored)  # the masking never reaches the database
