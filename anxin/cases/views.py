@@ -412,7 +412,8 @@ def _detail_context(user: Any, case: Case) -> dict[str, Any]:
         "notice_parties": [
             row for row in data["parties"] if row["party"].role in (PartyRole.TARGET, PartyRole.BULLY)
         ]
-        if can_handle
+        # A notice names the child for their own family: only for those who may see names.
+        if can_handle and show
         else [],
     }
 

@@ -89,7 +89,7 @@ def _due(deadline: Deadline | None, today: date) -> dict[str, Any] | None:
 
 def _bureau_prefetch(qs: Any) -> Any:
     return qs.prefetch_related(
-        Prefetch("parties", queryset=Party.objects.order_by("role", "pk")),
+        Prefetch("parties", queryset=Party.objects.all()),
         Prefetch(
             "reexaminations",
             queryset=Reexamination.objects.filter(decided_on__isnull=True)
