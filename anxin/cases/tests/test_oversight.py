@@ -321,3 +321,8 @@ def test_city_page_lists_the_default_version_and_which_counties_have_their_own(c
     page = response.content.decode()
     assert "系统默认" in page and "1 件按此版本计算" in page
     assert "城关区" in page and "自定规则第 1 版" in page and "东城区" in page and "沿用市级规则" in page
+
+
+def test_bureau_page_links_to_the_deadline_rules(cast: Cast, login) -> None:
+    page = login(cast.users["county_admin"]).get("/cases/bureau/").content.decode()
+    assert 'data-testid="policy-link"' in page and 'href="/cases/policy/"' in page
