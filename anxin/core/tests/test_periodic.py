@@ -202,3 +202,23 @@ def test_bad_task_settings_refuse_to_start(env: dict[str, str], message: str) ->
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.django_db
+def test_finished_task_results_older_than_two_weeks_are_pruned(settings) -> None:  # noqa: ANN001
+    from anxin.core.tasks import prune_task_results
+
+    _database_backend(settings)
+    old, recent, waiting = tick.enqueue(), tick.enqueue(), tick.enqueue()
+    long_ago = timezone.now() - timedelta(days=15)
+    DBTaskResult.objects.filter(id__in=[old.id]).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=long_ago
+    )
+    DBTaskResult.objects.filter(id=recent.id).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now()
+    )
+    assert prune_task_results.call() == 1
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)} == {
+        str(recent.id),
+        str(waiting.id),
+    }
