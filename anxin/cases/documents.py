@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from anxin.intake.poster import FONT_FAMILY, FONT_INSTALL_COMMAND, cjk_font_file
 from anxin.org.models import CommitteeRole, Unit, UnitKind
+from anxin.org.models import mask_name as _mask
 
 from .models import (
     Answer,
@@ -62,11 +63,6 @@ class NotDetermined(Exception):
 
 
 # --- shared helpers -------------------------------------------------------------------------
-
-
-def _mask(name: str) -> str:
-    # The same masking the case page uses for parties (Party.masked_name), for guardians' names.
-    return Party(name=name).masked_name
 
 
 def _kind_labels(kinds: list[str]) -> str:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField
 
 from anxin.core.crypto import EncryptedCharField, EncryptedJSONField, EncryptedTextField
-from anxin.org.models import CommitteeMember, Student, Unit
+from anxin.org.models import CommitteeMember, Student, Unit, mask_name
 
 from .states import FINAL_STATES, State
 from .workflow import CaseWorkflow
@@ -184,12 +184,7 @@ class Party(models.Model):
 
     @property
     def masked_name(self) -> str:
-        name = self.name or ""
-        if len(name) <= 1:
-            return "*"
-        if len(name) == 2:
-            return name[0] + "*"
-        return name[0] + "*" * (len(name) - 2) + name[-1]
+        return mask_name(self.name)
 
 
 class ContactMethod(models.TextChoices):

@@ -15,6 +15,7 @@ from anxin.audit.services import audit_record
 from anxin.core.access import access, can, reach, scoped
 from anxin.core.errors import NotFound
 from anxin.org.models import Role, RoleAssignment, Unit, User
+from anxin.org.selectors import school_staff
 
 from .models import Case, Deadline, Measure, Party
 from .permissions import sees_identities
@@ -56,12 +57,7 @@ def party_label(party: Party, *, masked: bool) -> str:
 
 def case_staff(case: Case) -> list[User]:
     """People of the case's school who may be given the case or one of its measures."""
-    ids = (
-        RoleAssignment.objects.filter(unit__path__startswith=case.school.path, user__is_active=True)
-        .exclude(role__in=[Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.INSPECTOR])
-        .values_list("user_id", flat=True)
-    )
-    return list(User.objects.filter(pk__in=ids).order_by("full_name", "username"))
+    return list(school_staff(case.school))
 
 
 def principals(school: Unit) -> list[User]:

@@ -30,6 +30,7 @@ from anxin.intake.models import OPEN_STATUSES as REPORT_OPEN
 from anxin.intake.models import Place, Report, TimeBand
 from anxin.intake.models import Status as ReportStatus
 from anxin.org.models import CommitteeMember, Role, RoleAssignment, Unit
+from anxin.org.models import mask_name as _mask
 from anxin.org.selectors import schools_where
 
 from . import selectors, services
@@ -78,16 +79,6 @@ PARTY_FIELDS = ("party", "applicant")
 
 def _kind_labels(codes: Iterable[str]) -> list[str]:
     return [str(Kind(c).label) for c in codes or () if c in Kind.values]
-
-
-def _mask(name: str) -> str:
-    """A guardian's name reveals the child: masked like a party's (张*某)."""
-    name = name or ""
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _error_page(request: HttpRequest, status: int, message: str, code: str, back: str = "") -> HttpResponse:

@@ -12,6 +12,7 @@ from anxin.audit.services import audit_record
 from anxin.core.access import access, scoped
 from anxin.core.errors import NotFound
 from anxin.org.models import RoleAssignment, Unit, UnitKind, User
+from anxin.org.selectors import school_staff as org_school_staff
 from anxin.org.selectors import schools_where
 
 from .models import OPEN_STATUSES, Report, Status
@@ -76,14 +77,9 @@ def record_schools(user: Any) -> QuerySet[Unit]:
 
 def school_staff(school: Unit) -> QuerySet[User]:
     """Active people holding a role anywhere in the school: whom a report may be assigned to."""
-    return (
-        User.objects.filter(is_active=True, assignments__unit__path__startswith=school.path)
-        .distinct()
-        # Only the roles held in this school label the choice.
-        .prefetch_related(
-            Prefetch("assignments", RoleAssignment.objects.filter(unit__path__startswith=school.path))
-        )
-        .order_by("full_name", "username")
+    # Only the roles held in this school label the choice.
+    return org_school_staff(school).prefetch_related(
+        Prefetch("assignments", RoleAssignment.objects.filter(unit__path__startswith=school.path))
     )
 
 

@@ -255,6 +255,16 @@ class CommitteeMember(models.Model):
         return f"{self.name}（{self.get_committee_role_display()}）"
 
 
+def mask_name(name: str | None) -> str:
+    """A person's name as 张*某 (张* for two characters): for readers whose duty does not need it."""
+    name = name or ""
+    if len(name) <= 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 class Gender(models.TextChoices):
     MALE = "M", _("男")
     FEMALE = "F", _("女")
@@ -285,11 +295,7 @@ class Student(models.Model):
     @property
     def masked_name(self) -> str:
         """张*某 style: enough for staff outside the duty to know a student exists, no more."""
-        if len(self.name) <= 1:
-            return "*"
-        if len(self.name) == 2:
-            return self.name[0] + "*"
-        return self.name[0] + "*" * (len(self.name) - 2) + self.name[-1]
+        return mask_name(self.name)
 
 
 class KeyGroup(models.TextChoices):

@@ -112,3 +112,12 @@ def student_profile(user: Any, student_id: Any) -> dict[str, Any]:
 
 def can_manage_students(user: Any) -> bool:
     return allowed(user, "student", "change")
+
+
+def school_staff(school: Unit) -> QuerySet[User]:
+    """Active people holding a role anywhere in the school (its own units and classes)."""
+    return (
+        User.objects.filter(is_active=True, assignments__unit__path__startswith=school.path)
+        .distinct()
+        .order_by("full_name", "username")
+    )

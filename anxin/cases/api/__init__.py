@@ -30,6 +30,7 @@ from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
 from anxin.intake import selectors as intake_selectors
 from anxin.org.models import Unit, User
+from anxin.org.models import mask_name as _mask
 
 from .. import deadlines as deadline_rules
 from .. import selectors, services
@@ -102,16 +103,6 @@ def _case(request: HttpRequest, case_id: int, *, audit: bool = False) -> Case:
 
 def _named(user: Any) -> dict[str, Any]:
     return {"id": user.pk, "name": str(user)}
-
-
-def _mask(name: str) -> str:
-    """张*某, as :attr:`Party.masked_name` does for parties."""
-    name = name or ""
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _next_deadline(d: Deadline | None) -> dict[str, Any] | None:

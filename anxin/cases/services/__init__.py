@@ -13,6 +13,6 @@ from __future__ import annotations
 from .acting import case_act, reexam_apply_by_receipt
 from .common import due_words
 from .handlers import HANDLERS
-from .opening import case_open, case_staff_of
+from .opening import case_open
 
-__all__ = ["HANDLERS", "case_act", "case_open", "case_staff_of", "due_words", "reexam_apply_by_receipt"]
+__all__ = ["HANDLERS", "case_act", "case_open", "due_words", "reexam_apply_by_receipt"]
