@@ -176,23 +176,13 @@ def _class_teacher_classes(user: Any) -> list[int]:
 def involved_rows(user: Any) -> list[dict[str, Any]]:
     """Students of the caller's school who are parties in another school's case: only their part.
 
-    The school's leaders see the reach of :func:`selectors.involved_parties`; a class teacher, whose
-    reach is only what they are given, sees the students of their own classes (the case service
-    tells them to look here). Names are shown to the leaders of the student's school and to the
+    Who is listed is :func:`selectors.involved_parties`: the school's leaders their school's students,
+    a class teacher the students of their own classes (the case service tells them to look here). Names are shown to the leaders of the student's school and to the
     student's class teacher; anyone else with reach sees 张*某.
     """
+    # involved_parties already includes the students of a class teacher's own classes.
     parties = list(selectors.involved_parties(user)[:LIMIT])
     classes = _class_teacher_classes(user)
-    if classes:
-        seen = {p.pk for p in parties}
-        mine = (
-            Party.objects.filter(school__isnull=False, klass_id__in=classes)
-            .exclude(case__school_id=F("school_id"))
-            .select_related("case", "case__school", "klass")
-            .order_by("-case__opened_at")
-        )
-        parties += [p for p in mine[:LIMIT] if p.pk not in seen]
-        parties.sort(key=lambda p: p.case.opened_at, reverse=True)
     leads = set(
         RoleAssignment.objects.filter(user=user, role__in=LEADS, unit__is_active=True).values_list(
             "unit_id", flat=True
