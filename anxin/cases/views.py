@@ -8,7 +8,7 @@ everyone else reads 张*某, in labels, form choices and the list alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -29,7 +29,7 @@ from anxin.intake import selectors as intake_selectors
 from anxin.intake.models import OPEN_STATUSES as REPORT_OPEN
 from anxin.intake.models import Place, Report, TimeBand
 from anxin.intake.models import Status as ReportStatus
-from anxin.org.models import CommitteeMember, Role, RoleAssignment, Unit
+from anxin.org.models import Unit
 from anxin.org.models import mask_name as _mask
 from anxin.org.selectors import schools_where
 
@@ -47,10 +47,9 @@ from .models import (
     Kind,
     PanelSeat,
     ParentsRule,
-    Party,
     PartyRole,
 )
-from .permissions import BUREAU, sees_identities
+from .permissions import identity_rule, sees_identities
 from .states import State
 from .workflow import STEPS, Step
 
@@ -84,45 +83,6 @@ def _kind_labels(codes: Iterable[str]) -> list[str]:
 def _error_page(request: HttpRequest, status: int, message: str, code: str, back: str = "") -> HttpResponse:
     context = {"message": message, "code": code, "back": back or reverse("cases:list")}
     return render(request, "cases/error.html", context, status=status)
-
-
-def _identity_rule(user: Any, cases: list[Case]) -> Callable[[Case], bool]:
-    """:func:`~anxin.cases.permissions.sees_identities` for many cases at once, in at most three queries.
-
-    It answers the same for every case the caller may view (a test holds the two together); the
-    list only ever shows such cases.
-    """
-    if user.is_superuser:
-        return lambda case: True
-    roles = list(
-        RoleAssignment.objects.filter(user=user, unit__is_active=True).values_list(
-            "role", "unit_id", "unit__path"
-        )
-    )
-    full_schools = {unit_id for role, unit_id, _p in roles if role in (Role.PRINCIPAL, Role.PSYCH_TEACHER)}
-    bureau_paths = [path for role, _u, path in roles if role in BUREAU]
-    classes = [unit_id for role, unit_id, _p in roles if role == Role.CLASS_TEACHER]
-    committee = set(
-        CommitteeMember.objects.filter(user=user, active=True).values_list("school_id", flat=True)
-    )
-    class_cases: set[int] = set()
-    if classes and cases:
-        class_cases = set(
-            Party.objects.filter(case_id__in=[c.pk for c in cases], klass_id__in=classes).values_list(
-                "case_id", flat=True
-            )
-        )
-
-    def sees(case: Case) -> bool:
-        return (
-            case.owner_id == user.pk
-            or case.school_id in full_schools
-            or case.school_id in committee
-            or case.pk in class_cases
-            or (case.serious and any(case.school.path.startswith(p) for p in bureau_paths))
-        )
-
-    return sees
 
 
 def _deadline_row(deadline: Deadline | None) -> dict[str, Any] | None:
@@ -176,7 +136,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
     found = Case.objects.select_related("school", "owner").in_bulk(list(page.object_list))
     cases = [found[pk] for pk in page.object_list if pk in found]
-    sees = _identity_rule(user, cases)
+    sees = identity_rule(user, cases)
     due = selectors.next_deadline_map([c.pk for c in cases])
     rows = [
         {
