@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from anxin.audit.services import audit_record
 from anxin.core.access import access, can, reach, scoped
-from anxin.core.errors import NotFound
 from anxin.org.models import Role, RoleAssignment, Unit, User
 from anxin.org.selectors import school_staff
 
-from .models import Case, Deadline, Measure, Party
+from .models import Case, CaseReport, Deadline, Measure, Party
 from .permissions import sees_identities
 from .states import State
-from .workflow import STEPS, TABLE, Step
+from .workflow import TABLE, Step
 
 OPEN = [s.value for s in State if s != State.CLOSED]
 
@@ -96,20 +94,6 @@ def class_teachers(klass_id: int | None) -> list[User]:
     )
 
 
-@dataclass
-class ActionView:
-    step: Step
-    allowed: bool
-
-    @property
-    def name(self) -> str:
-        return self.step.name
-
-    @property
-    def label(self) -> str:
-        return str(self.step.label)
-
-
 def actions_for(user: Any, case: Case) -> list[Step]:
     """The actions this person may take on this case now (state, permission and applicability)."""
     out = []
@@ -122,10 +106,6 @@ def actions_for(user: Any, case: Case) -> list[Step]:
             continue
         out.append(step)
     return out
-
-
-def step(name: str) -> Step | None:
-    return STEPS.get(name)
 
 
 def next_deadline_map(case_ids: list[int]) -> dict[int, Deadline]:
@@ -296,22 +276,9 @@ def case_for_receipt(report: Any) -> Case | None:
     """The case a reporter's report became part of, if any (the report or the one it was merged into)."""
     target, seen = report, 0
     while target is not None and seen < 10:
-        link = getattr(target, "case_link", None) if _has_link(target) else None
+        link = CaseReport.objects.filter(report_id=target.pk).select_related("case").first()
         if link is not None:
             return link.case
         target = target.merged_into if target.merged_into_id else None
         seen += 1
     return None
-
-
-def _has_link(report: Any) -> bool:
-    from .models import CaseReport
-
-    return CaseReport.objects.filter(report_id=report.pk).exists()
-
-
-def prefetch_parties(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.prefetch_related(Prefetch("parties", queryset=Party.objects.select_related("klass")))
-
-
-__all__ = ["NotFound"]

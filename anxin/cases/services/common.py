@@ -74,10 +74,6 @@ def _add_watchers(case: Case, people: list[Any]) -> None:
         case.watchers.add(*people)
 
 
-def _party_students_klasses(case: Case) -> list[int]:
-    return [k for k in case.parties.exclude(klass_id=None).values_list("klass_id", flat=True)]
-
-
 def _tell_bureau(case: Case, why: str, *, actor: Any) -> None:
     """A serious case or a police referral: the county bureau is told at once (DOMAIN.md §3.6)."""
     case.serious = True
