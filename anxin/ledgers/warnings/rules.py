@@ -325,6 +325,24 @@ def _old_enough(classes: Any, first_day: date) -> list[Unit]:
     return [k for k in classes if timezone.localtime(k.created_at).date() <= first_day]
 
 
+def _silent_classes(ctx: Context, rule: str, classes: Any, window: list[date], what: str) -> list[Candidate]:
+    """A notice to the class teacher of each class (old enough) with no record of ``what`` in the window."""
+    return [
+        Candidate(
+            rule=rule,
+            subject_type=SubjectType.CLASS,
+            subject_id=k.pk,
+            subject_label=k.display_name,
+            unit_path=k.path,
+            responsible_id=ctx.first((Role.CLASS_TEACHER, k.pk)),
+            reasons=[f"最近 {len(window)} 个上学日（{md(window[0])}起）本班没有任何{what}记录。"],
+            evidence=[f"since:{window[0].isoformat()}"],
+            severity=Severity.NOTICE,
+        )  # fmt: skip
+        for k in _old_enough(classes, window[0])
+    ]
+
+
 def class_no_talks(ctx: Context) -> list[Candidate]:
     from anxin.ledgers.care.models import Talk
     from anxin.ledgers.education.schooldays import school_days_back
@@ -341,20 +359,7 @@ def class_no_talks(ctx: Context) -> list[Candidate]:
         .exclude(pk__in=talked)
         .select_related("parent")
     )
-    return [
-        Candidate(
-            rule=Rule.CLASS_NO_TALKS,
-            subject_type=SubjectType.CLASS,
-            subject_id=k.pk,
-            subject_label=k.display_name,
-            unit_path=k.path,
-            responsible_id=ctx.first((Role.CLASS_TEACHER, k.pk)),
-            reasons=[f"最近 {n} 个上学日（{md(window[0])}起）本班没有任何谈心谈话记录。"],
-            evidence=[f"since:{window[0].isoformat()}"],
-            severity=Severity.NOTICE,
-        )  # fmt: skip
-        for k in _old_enough(classes, window[0])
-    ]
+    return _silent_classes(ctx, Rule.CLASS_NO_TALKS, classes, window, "谈心谈话")
 
 
 def class_no_1530(ctx: Context) -> list[Candidate]:
@@ -366,20 +371,7 @@ def class_no_1530(ctx: Context) -> list[Candidate]:
     if len(window) < n:
         return []
     classes = classes_without_1530(ctx.school, n, ctx.today).select_related("parent")
-    return [
-        Candidate(
-            rule=Rule.CLASS_NO_1530,
-            subject_type=SubjectType.CLASS,
-            subject_id=k.pk,
-            subject_label=k.display_name,
-            unit_path=k.path,
-            responsible_id=ctx.first((Role.CLASS_TEACHER, k.pk)),
-            reasons=[f"最近 {n} 个上学日（{md(window[0])}起）本班没有任何“1530”安全教育记录。"],
-            evidence=[f"since:{window[0].isoformat()}"],
-            severity=Severity.NOTICE,
-        )  # fmt: skip
-        for k in _old_enough(classes, window[0])
-    ]
+    return _silent_classes(ctx, Rule.CLASS_NO_1530, classes, window, "“1530”安全教育")
 
 
 def hazard_overdue(ctx: Context) -> list[Candidate]:
