@@ -2,9 +2,10 @@
 
 Counting follows DOMAIN.md §3: the start day is not counted; a calendar-day period that ends on a
 rest day ends on the next working day; a working-day period counts working days only. When the
-calendar of a year the count reaches is unknown, the deadline has no date and says which year is
-missing (``calendar_gap``) instead of guessing; the sweep fills it in once an administrator has
-entered that year.
+calendar of a year the count reaches is unknown, the deadline still gets a date, counted from the
+statutory holidays alone and marked 暂定 (``calendar_gap`` names the missing year); its reminder
+is counted back from the earliest date the real schedule could bring; the sweep recomputes it once
+an administrator has entered that year. A deadline never silently has no date.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
-from anxin.core.workdays import CalendarUnknown, add_period, subtract_working_days
+from anxin.core.workdays import add_period_provisional, subtract_working_days_provisional
 
 from .models import Case, Deadline, DeadlineKind
 
@@ -23,18 +24,14 @@ from .models import Case, Deadline, DeadlineKind
 def compute(
     starts_on: date, days: int, unit: str, remind_days: int
 ) -> tuple[date | None, date | None, int | None]:
-    """(due date, reminder date, missing calendar year)."""
-    try:
-        due = add_period(starts_on, days, unit)
-    except CalendarUnknown as gap:
-        return None, None, gap.year
-    try:
-        remind = subtract_working_days(due, remind_days) if remind_days else due
-    except CalendarUnknown:
-        remind = None
+    """(due date, reminder date, missing calendar year): a missing year makes the date 暂定."""
+    period = add_period_provisional(starts_on, days, unit)
+    remind: date | None = period.earliest
+    if remind_days:
+        remind = subtract_working_days_provisional(period.earliest, remind_days)
     if remind is not None and remind <= starts_on:
         remind = None
-    return due, remind, None
+    return period.end, remind, period.unknown_year
 
 
 def schedule(
@@ -63,10 +60,7 @@ def schedule_fixed(case: Case, kind: str, due_on: date, *, measure: Any = None) 
     """A deadline set by a person (a measure's due date) rather than by the policy."""
     rules = case.policy.rules
     today = local_today()
-    try:
-        remind = subtract_working_days(due_on, rules.get("remind_working_days", 2))
-    except CalendarUnknown:
-        remind = None
+    remind = subtract_working_days_provisional(due_on, rules.get("remind_working_days", 2))
     return Deadline.objects.create(
         case=case, kind=kind, starts_on=today, days=max((due_on - today).days, 0), unit="fixed",
         due_on=due_on, remind_on=remind, measure=measure,
@@ -88,43 +82,44 @@ def cancel(case: Case, kinds: tuple[str, ...] | str, **filters: Any) -> int:
 
 
 def refill_unknown() -> int:
-    """Give a date to deadlines that waited for a year's calendar, once it is known."""
+    """Recompute the 暂定 deadlines (and any left without a date by older versions) once the year
+    they waited for is known; returns how many got their final date."""
     filled = 0
-    for d in Deadline.objects.filter(
-        due_on__isnull=True, met_at__isnull=True, cancelled=False
-    ).select_related("case__policy"):
-        if d.unit == "fixed":
-            continue
+    for d in (
+        Deadline.objects.filter(met_at__isnull=True, cancelled=False)
+        .filter(Q(due_on__isnull=True) | Q(calendar_gap__isnull=False))
+        .exclude(unit="fixed")
+        .select_related("case__policy")
+    ):
         due, remind, gap = compute(
             d.starts_on, d.days, d.unit, d.case.policy.rules.get("remind_working_days", 2)
         )
-        if due is not None:
-            Deadline.objects.filter(pk=d.pk, due_on__isnull=True).update(
-                due_on=due, remind_on=remind, calendar_gap=None
-            )
-            refresh_next_due(d.case)
+        if (due, remind, gap) == (d.due_on, d.remind_on, d.calendar_gap):
+            continue
+        Deadline.objects.filter(pk=d.pk, met_at__isnull=True).update(
+            due_on=due, remind_on=remind, calendar_gap=gap
+        )
+        refresh_next_due(d.case)
+        if gap is None:
             filled += 1
-        elif gap != d.calendar_gap:
-            Deadline.objects.filter(pk=d.pk).update(calendar_gap=gap)
-    # A measure's own due date whose reminder day could not be counted back (unknown calendar).
+    # A measure's own due date whose reminder day older versions could not count back.
     for d in Deadline.objects.filter(
         unit="fixed", remind_on__isnull=True, met_at__isnull=True, cancelled=False, due_on__gte=local_today()
     ).select_related("case__policy"):
-        try:
-            remind = subtract_working_days(d.due_on, d.case.policy.rules.get("remind_working_days", 2))
-        except CalendarUnknown:
-            continue
+        remind = subtract_working_days_provisional(
+            d.due_on, d.case.policy.rules.get("remind_working_days", 2)
+        )
         Deadline.objects.filter(pk=d.pk, remind_on__isnull=True).update(remind_on=remind)
     return filled
 
 
 def refresh_next_due(case: Case) -> None:
-    """Store the case's earliest pending deadline (and whether one waits for the calendar) on the case."""
+    """Store the case's earliest pending deadline (and whether one is 暂定) on the case."""
     pending = Deadline.objects.filter(case=case, met_at__isnull=True, cancelled=False).exclude(
         kind=DeadlineKind.APPEAL
     )
     agg = pending.aggregate(first=Min("due_on"))
-    unknown = pending.filter(due_on__isnull=True).exists()
+    unknown = pending.filter(Q(due_on__isnull=True) | Q(calendar_gap__isnull=False)).exists()
     Case.objects.filter(pk=case.pk).update(next_due=agg["first"], due_unknown=unknown)
     case.next_due, case.due_unknown = agg["first"], unknown
 

@@ -9,7 +9,7 @@ from anxin.core.workbench import Panel, panel_provider
 
 from .deadlines import urgency
 from .models import Deadline
-from .selectors import my_cases_due, my_open_measures
+from .selectors import my_cases_due, my_open_measures, provisional_cases
 
 SHOWN = 8
 
@@ -51,5 +51,35 @@ def my_cases_panel(request: HttpRequest) -> list[Panel]:
             template="cases/panel_mine.html",
             context={"rows": rows, "total": len(due), "overdue": overdue},
             order=9 if overdue else 25,
+        )
+    ]
+
+
+@panel_provider
+def provisional_panel(request: HttpRequest) -> list[Panel]:
+    """A principal learns which of the school's cases have 暂定 deadlines, and why."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    cases = list(provisional_cases(user)[: SHOWN + 1])
+    if not cases:
+        return []
+    years = sorted(
+        set(
+            Deadline.objects.filter(
+                case__in=cases[:SHOWN], met_at__isnull=True, cancelled=False, calendar_gap__isnull=False
+            ).values_list("calendar_gap", flat=True)
+        )
+    )
+    return [
+        Panel(
+            title=_("期限为暂定日期的案件"),
+            template="cases/panel_provisional.html",
+            context={
+                "cases": cases[:SHOWN],
+                "more": len(cases) > SHOWN,
+                "years": "、".join(str(y) for y in years),
+            },
+            order=30,
         )
     ]

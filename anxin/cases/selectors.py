@@ -188,6 +188,18 @@ def my_open_measures(user: Any) -> QuerySet[Measure]:
     )
 
 
+def provisional_cases(user: Any) -> QuerySet[Case]:
+    """Open cases of the schools this person heads whose deadlines are 暂定 (a year's official
+    holiday schedule is not entered yet)."""
+    schools = RoleAssignment.objects.filter(user=user, role=Role.PRINCIPAL).values("unit_id")
+    return (
+        cases_visible(user)
+        .filter(school_id__in=schools, status__in=OPEN, due_unknown=True)
+        .select_related("school")
+        .order_by(F("next_due").asc(nulls_last=True), "pk")
+    )
+
+
 def my_cases_due(user: Any) -> list[tuple[Case, Deadline]]:
     """Open cases this person owns with their next deadline, soonest first."""
     cases = list(Case.objects.filter(owner=user, status__in=OPEN).select_related("school")[:50])

@@ -150,11 +150,12 @@ class _Calendar:
             try:
                 self._late[due] = workdays.working_days_between(due, self.today)
             except workdays.CalendarUnknown:
-                # For escalation only, a day of a year whose holiday schedule nobody has entered
-                # counts as a working day when it is Monday to Friday: an overdue case must still
-                # reach the principal and the bureau while the calendar is missing. Deadlines
-                # themselves are never guessed this way (they wait, see deadlines.refill_unknown).
-                self._late[due] = sum(1 for d in _days_after(due, self.today) if _working_or_weekday(d))
+                # A day of a year whose schedule nobody has entered is judged by the statutory
+                # holidays alone, as the 暂定 deadlines themselves are: an overdue case must still
+                # reach the principal and the bureau while the calendar is missing.
+                self._late[due] = sum(
+                    1 for d in _days_after(due, self.today) if workdays.is_workday_provisional(d)
+                )
         return self._late[due]
 
 
@@ -163,10 +164,6 @@ def _days_after(a: date, b: date) -> Iterator[date]:
     while day <= b:
         yield day
         day += timedelta(days=1)
-
-
-def _working_or_weekday(day: date) -> bool:
-    return workdays.is_workday(day) if workdays.is_known(day) else day.weekday() < 5
 
 
 def stages_due(row: Row, today: date, rules: dict[str, Any], calendar: _Calendar) -> list[str]:
@@ -528,16 +525,17 @@ def _name(user: User) -> str:
 
 
 def _refill(now: datetime) -> int:
-    """``deadlines.refill_unknown`` and a case-log line for each deadline that got its date."""
+    """``deadlines.refill_unknown`` and a case-log line for each 暂定 deadline that got its final date."""
     waiting = list(
-        Deadline.objects.filter(due_on__isnull=True, met_at__isnull=True, cancelled=False)
+        Deadline.objects.filter(met_at__isnull=True, cancelled=False)
+        .filter(Q(due_on__isnull=True) | Q(calendar_gap__isnull=False))
         .exclude(unit="fixed")
         .values_list("pk", flat=True)
     )
     if not waiting:
         return 0
     filled = deadlines.refill_unknown()
-    for d in Deadline.objects.filter(pk__in=waiting, due_on__isnull=False).only(
+    for d in Deadline.objects.filter(pk__in=waiting, due_on__isnull=False, calendar_gap__isnull=True).only(
         "pk", "case_id", "kind", "due_on"
     ):
         with transaction.atomic():
@@ -552,7 +550,7 @@ def _refill(now: datetime) -> int:
                 kind=EventKind.DEADLINE,
                 at=now,
                 title=(
-                    _("%(what)s已可计算：%(due)s（节假日安排已录入）")
+                    _("%(what)s已确定：%(due)s（节假日安排已录入，不再是暂定日期）")
                     % {"what": DeadlineKind(d.kind).label, "due": d.due_on.isoformat()}
                 )[:200],
                 data={"filled": d.pk},

@@ -16,4 +16,4 @@ class CoreConfig(AppConfig):
         # The working-day calendar is national, not per unit: everyone's deadlines read it; only
         # superusers and city administrators enter it (anxin.core.workdays.can_manage).
         internal("core.CalendarYear", "core.CalendarDay")
-        from . import tasks  # noqa: F401  (registers the periodic housekeeping job)
+        from . import panels, tasks  # noqa: F401  (register the calendar panel and the periodic housekeeping job)

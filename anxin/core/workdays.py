@@ -6,7 +6,12 @@ Where the facts for a year come from, first match wins:
    :class:`~anxin.core.models.CalendarDay` exceptions), so that a wrong or late package can be
    corrected;
 2. the installed ``chinese-calendar`` package (2004–2026 in 1.11.0);
-3. nothing: :class:`CalendarUnknown`. A deadline is never guessed from Monday–Friday.
+3. nothing: :class:`CalendarUnknown` from the strict questions (:func:`is_workday`,
+   :func:`add_period`). A case deadline must still have a date, so :func:`add_period_provisional`
+   counts such a year from what 《全国年节及纪念日放假办法》 fixes (weekends and the statutory
+   holiday days, the lunar ones computed) and marks the result 暂定: only the make-up working days
+   (调休) and bridged weekdays the State Council announces each year are unknown, and the caller
+   reminds by the earliest date those could bring.
 
 Counting a period: the start day is not counted. A calendar-day period ends on ``start + days``,
 moved to the next working day when that is a rest day; a working-day period counts working days
@@ -75,6 +80,11 @@ class DayFacts:
     holiday: str
     #: From an administrator-entered year rather than the installed package.
     entered: bool
+    #: Guessed from the statutory holidays alone: the year's official schedule is unknown.
+    provisional: bool = False
+    #: Provisional only: a weekend day next to a statutory holiday, which the official schedule
+    #: often turns into a make-up working day (调休).
+    maybe_workday: bool = False
 
 
 # -- the installed package ----------------------------------------------------------------------
@@ -116,6 +126,49 @@ def _package_facts(day: date) -> DayFacts:
     return DayFacts(working=working, holiday=holiday, entered=False)
 
 
+# -- a year nobody has entered: the statutory holidays alone ------------------------------------
+
+#: How many days before or after a statutory holiday a weekend day may become a make-up working day.
+MAKEUP_REACH = 7
+
+
+@lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The rest days 《全国年节及纪念日放假办法》 (2024 revision, in force from 2025) fixes for
+    ``year``: 元旦 1 day; 春节 4 days from 除夕; 清明 1 day; 劳动节 2 days; 端午 1 day; 中秋 1 day;
+    国庆 3 days. It says nothing of the make-up working days (调休), which each year's notice adds."""
+    import chinese_calendar
+    from lunardate import LunarDate
+
+    days: dict[date, str] = {date(year, 1, 1): _("元旦")}
+    new_year = LunarDate(year, 1, 1).to_solar_date()
+    for offset in range(-1, 3):
+        days[new_year + timedelta(days=offset)] = _("春节")
+    qingming = [d for d, name in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 10))]
+    if qingming:
+        days[qingming[0]] = _("清明节")
+    days[date(year, 5, 1)] = days[date(year, 5, 2)] = _("劳动节")
+    days[LunarDate(year, 5, 5).to_solar_date()] = _("端午节")
+    days[LunarDate(year, 8, 15).to_solar_date()] = _("中秋节")
+    for d in (1, 2, 3):
+        days[date(year, 10, d)] = _("国庆节")
+    return days
+
+
+def _provisional_facts(day: date) -> DayFacts:
+    holidays = statutory_holidays(day.year)
+    name = holidays.get(day, "")
+    if name:
+        return DayFacts(working=False, holiday=name, entered=False, provisional=True)
+    weekend = day.weekday() >= 5
+    maybe = weekend and any(
+        (day + timedelta(days=k)) in statutory_holidays((day + timedelta(days=k)).year)
+        for k in range(-MAKEUP_REACH, MAKEUP_REACH + 1)
+        if (day + timedelta(days=k)).year == day.year
+    )
+    return DayFacts(working=not weekend, holiday="", entered=False, provisional=True, maybe_workday=maybe)
+
+
 # -- the snapshot of entered years ---------------------------------------------------------------
 
 
@@ -128,6 +181,7 @@ class _Snapshot:
     checked_at: float
     facts: dict[date, DayFacts] = field(default_factory=dict)
     periods: dict[tuple[date, int, str], date] = field(default_factory=dict)
+    provisional_periods: dict[tuple[date, int, str], ProvisionalEnd] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -173,10 +227,12 @@ def generation() -> int:
     return _current().generation
 
 
-def _facts(snap: _Snapshot, day: date) -> DayFacts:
+def _facts(snap: _Snapshot, day: date, *, provisional: bool = False) -> DayFacts:
     facts = snap.facts.get(day)
     if facts is not None:
         return facts
+    if provisional and day.year not in snap.years and not package_knows(day.year):
+        return _provisional_facts(day)
     if day.year in snap.years:
         exception = snap.exceptions.get(day)
         if exception is None:
@@ -243,6 +299,89 @@ def add_period(start: date, days: int, unit: str) -> date:
                 left -= 1
     snap.periods[key] = end
     return end
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionalEnd:
+    """The end of a period that may reach a year whose official schedule is unknown."""
+
+    end: date
+    #: The earliest the end can turn out to be once the year is entered (make-up working days
+    #: only ever come earlier in a working-day count): remind by this one.
+    earliest: date
+    #: The first unknown year the count reached; None when every day it looked at is known.
+    unknown_year: int | None
+
+    @property
+    def provisional(self) -> bool:
+        return self.unknown_year is not None
+
+
+def add_period_provisional(start: date, days: int, unit: str) -> ProvisionalEnd:
+    """Like :func:`add_period`, but a day of an unknown year is judged by the statutory holidays
+    alone (see :func:`statutory_holidays`) instead of raising, and the result says so."""
+    unit = PeriodUnit(unit)
+    if days < 0:
+        raise ValueError("days must not be negative")
+    snap = _current()
+    key = (start, days, unit.value)
+    cached = snap.provisional_periods.get(key)
+    if cached is not None:
+        return cached
+    unknown: int | None = None
+
+    def facts(day: date) -> DayFacts:
+        nonlocal unknown
+        f = _facts(snap, day, provisional=True)
+        if f.provisional and unknown is None:
+            unknown = day.year
+        return f
+
+    if unit is PeriodUnit.CALENDAR:
+        end = earliest = start + timedelta(days=days)
+        if days:
+            while not facts(end).working:
+                end += timedelta(days=1)
+            # A rest day at the end may turn out a make-up working day: the end is then that day.
+            while earliest < end and not facts(earliest).maybe_workday and not facts(earliest).working:
+                earliest += timedelta(days=1)
+    else:
+        end = earliest = start
+        left = left_earliest = days
+        cursor = start
+        while left or left_earliest:
+            cursor += timedelta(days=1)
+            f = facts(cursor)
+            if left_earliest and (f.working or f.maybe_workday):
+                left_earliest -= 1
+                earliest = cursor
+            if left and f.working:
+                left -= 1
+                end = cursor
+    result = ProvisionalEnd(end=end, earliest=min(earliest, end), unknown_year=unknown)
+    snap.provisional_periods[key] = result
+    return result
+
+
+def subtract_working_days_provisional(day: date, n: int) -> date:
+    """:func:`subtract_working_days` that judges a day of an unknown year by the statutory
+    holidays alone, counting a weekend day that may become a make-up working day as working (so
+    the result is never later than the real one)."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    snap = _current()
+    cursor = day
+    while n:
+        cursor -= timedelta(days=1)
+        f = _facts(snap, cursor, provisional=True)
+        if f.working or f.maybe_workday:
+            n -= 1
+    return cursor
+
+
+def is_workday_provisional(day: date) -> bool:
+    """:func:`is_workday`, or the statutory-holidays guess for a year nobody has entered."""
+    return _facts(_current(), day, provisional=True).working
 
 
 def subtract_working_days(day: date, n: int) -> date:

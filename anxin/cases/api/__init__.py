@@ -133,6 +133,10 @@ def _deadline(d: Deadline, case: Case) -> dict[str, Any]:
     note = None
     if d.calendar_gap and d.due_on is None:
         note = _("%(year)s 年节假日安排未录入，暂无法计算（请管理员录入）") % {"year": d.calendar_gap}
+    elif d.calendar_gap:
+        note = _("暂定：%(year)s 年节假日安排尚未录入，按法定节日和周末推算，录入后自动重算") % {
+            "year": d.calendar_gap
+        }
     return {
         "id": d.pk,
         "kind": d.kind,
@@ -144,6 +148,7 @@ def _deadline(d: Deadline, case: Case) -> dict[str, Any]:
         "remind_on": d.remind_on,
         "calendar_gap": d.calendar_gap,
         "calendar_note": note,
+        "provisional": bool(d.calendar_gap and d.due_on),
         "met_at": d.met_at,
         "cancelled": d.cancelled,
         "urgency": deadline_rules.urgency(d),

@@ -90,11 +90,19 @@ def due_words(deadline: Any) -> str:
     if deadline.due_on is None:
         return _("%(year)s 年节假日安排未录入，暂无法计算（请管理员录入）") % {"year": deadline.calendar_gap}
     unit = _("工作日") if deadline.unit == "working" else _("自然日")
-    return _("%(due)s（%(days)s 个%(unit)s）") % {
+    words = _("%(due)s（%(days)s 个%(unit)s）") % {
         "due": deadline.due_on.isoformat(),
         "days": deadline.days,
         "unit": unit,
     }
+    if deadline.calendar_gap:
+        words += provisional_words(deadline.calendar_gap)
+    return words
+
+
+def provisional_words(year: int) -> str:
+    """What a 暂定 deadline says everywhere it shows."""
+    return _("，暂定：%(year)s 年节假日安排尚未录入，按法定节日和周末推算，录入后自动重算") % {"year": year}
 
 
 def _check_state(case: Case, step: Any) -> None:

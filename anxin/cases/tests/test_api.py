@@ -197,7 +197,7 @@ def test_deadlines_show_the_investigation_date_under_the_county_policy(cast, log
     (row,) = _ok(client.get(f"{CASES}/{working.pk}/deadlines"))
     assert row == {
         "id": row["id"], "kind": "investigation", "label": "调查期限", "starts_on": "2026-09-24", "days": 10,
-        "unit": "working", "due_on": "2026-10-15", "remind_on": "2026-10-13", "calendar_gap": None,
+        "unit": "working", "due_on": "2026-10-15", "remind_on": "2026-10-13", "calendar_gap": None, "provisional": False,
         "calendar_note": None, "met_at": None, "cancelled": False, "urgency": "ok",
         "policy_version": policy.version,
     }  # fmt: skip
@@ -206,17 +206,17 @@ def test_deadlines_show_the_investigation_date_under_the_county_policy(cast, log
 
 
 @time_machine.travel(datetime(2026, 12, 28, 10, tzinfo=SHANGHAI), tick=False)
-def test_a_deadline_reaching_into_an_unknown_year_says_which_year(cast, login):
+def test_a_deadline_reaching_into_an_unknown_year_is_provisional_and_says_which_year(cast, login):
     policy_set(actor=cast.users["county_admin"], unit=cast.county,
                rules={"investigation": {"days": 10, "unit": "working"}})  # fmt: skip
     case = open_case(cast)
     client = login(cast.users["principal"])
     (row,) = _ok(client.get(f"{CASES}/{case.pk}/deadlines"))
-    assert row["due_on"] is None and row["remind_on"] is None
-    assert row["calendar_gap"] == 2027 and row["urgency"] == "unknown"
-    assert "2027 年节假日安排未录入" in row["calendar_note"]
+    assert (row["due_on"], row["remind_on"], row["provisional"]) == ("2027-01-12", "2027-01-06", True)
+    assert row["calendar_gap"] == 2027 and row["urgency"] == "ok"
+    assert "暂定：2027 年节假日安排尚未录入" in row["calendar_note"]
     (item,) = _ok(client.get(CASES))["items"]
-    assert item["next_deadline"]["due_on"] is None and item["next_deadline"]["urgency"] == "unknown"
+    assert item["next_deadline"]["due_on"] == "2027-01-12"
 
 
 # --- actions -------------------------------------------------------------------------------------------

@@ -96,15 +96,19 @@ def test_spring_festival_in_calendar_days_ends_after_the_holiday(cast: Cast) -> 
     assert deadline.due_on == date(2026, 2, 24)
 
 
-def test_a_period_into_an_unknown_year_waits_for_its_calendar_and_says_which(cast: Cast) -> None:
+def test_a_period_into_an_unknown_year_gets_a_provisional_date_and_says_which(cast: Cast) -> None:
     county_policy(cast)
     deadline = investigation_opened_on(cast, date(2026, 12, 28))
-    assert deadline.due_on is None
-    assert deadline.remind_on is None
+    # 12-29, 12-30, 12-31; 01-01 is 元旦 by law; 01-04 ... 01-08, 01-11, 01-12.
+    assert deadline.due_on == date(2027, 1, 12)
     assert deadline.calendar_gap == 2027
-    assert urgency(deadline, date(2026, 12, 29)) == "unknown"
+    # The weekend next to 元旦 may become make-up working days: the earliest the real end can be
+    # is 01-08, and the reminder comes two working days before that.
+    assert deadline.remind_on == date(2027, 1, 6)
+    assert urgency(deadline, date(2026, 12, 29)) == "ok"
     opened = CaseEvent.objects.get(case=deadline.case, kind=EventKind.DEADLINE)
-    assert "2027 年节假日安排未录入" in opened.title
+    assert "2027-01-12" in opened.title
+    assert "暂定：2027 年节假日安排尚未录入" in opened.title
 
     with time_machine.travel(at(date(2026, 12, 29)), tick=False):
         waiting = sweep()
@@ -112,8 +116,13 @@ def test_a_period_into_an_unknown_year_waits_for_its_calendar_and_says_which(cas
     assert waiting.errors == []
     assert not Notification.objects.filter(subject_key__startswith="deadline:").exists()
 
+    with time_machine.travel(at(date(2027, 1, 6)), tick=False):
+        reminded = sweep()
+    assert reminded.errors == []
+    assert Notification.objects.filter(subject_key__startswith="deadline:").exists()
 
-def test_after_the_year_is_entered_the_sweep_fills_in_the_date_and_page_and_api_show_it(
+
+def test_after_the_year_is_entered_the_sweep_recomputes_the_provisional_date_and_page_and_api_show_it(
     cast: Cast, login: Any
 ) -> None:
     county_policy(cast)
@@ -122,28 +131,45 @@ def test_after_the_year_is_entered_the_sweep_fills_in_the_date_and_page_and_api_
         client = login(cast.users["principal"])
         page = client.get(f"/cases/{deadline.case_id}/").content.decode()
         (row,) = client.get(f"/api/cases/{deadline.case_id}/deadlines").json()
-    assert "2027 年节假日安排尚未录入，期限暂无法计算" in page
-    assert (row["due_on"], row["calendar_gap"], row["urgency"]) == (None, 2027, "unknown")
+    assert "2027-01-12（暂定）" in page
+    assert "2027 年节假日安排尚未录入：按法定节日和周末暂定" in page
+    assert (row["due_on"], row["calendar_gap"], row["provisional"], row["urgency"]) == (
+        "2027-01-12",
+        2027,
+        True,
+        "ok",
+    )
+    assert "暂定" in row["calendar_note"]
 
-    workdays.load_year(actor=None, year=2027, rows=[(date(2027, 1, 1), False, "元旦")], source="测试")
+    # The official schedule turns Saturday 01-09 into a make-up working day: the end moves earlier.
+    workdays.load_year(
+        actor=None,
+        year=2027,
+        rows=[(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 9), True, "元旦")],
+        source="测试",
+    )
     with time_machine.travel(at(date(2026, 12, 30)), tick=False):
         result = sweep()
 
     assert result.filled == 1
     assert result.errors == []
     deadline.refresh_from_db()
-    # 12-29, 12-30, 12-31, then 01-01 is New Year's Day: 01-04 ... 01-08, 01-11, 01-12.
-    assert deadline.due_on == date(2027, 1, 12)
-    assert deadline.remind_on == date(2027, 1, 8)
+    assert deadline.due_on == date(2027, 1, 11)
+    assert deadline.remind_on == date(2027, 1, 8)  # 01-09 (worked), 01-08
     assert deadline.calendar_gap is None
     filled = CaseEvent.objects.filter(case=deadline.case, kind=EventKind.DEADLINE).order_by("pk").last()
-    assert filled.title == "调查期限已可计算：2027-01-12（节假日安排已录入）"
+    assert filled.title == "调查期限已确定：2027-01-11（节假日安排已录入，不再是暂定日期）"
     with time_machine.travel(at(date(2026, 12, 30)), tick=False):
         client = login(cast.users["principal"])
         page = client.get(f"/cases/{deadline.case_id}/").content.decode()
         (row,) = client.get(f"/api/cases/{deadline.case_id}/deadlines").json()
-    assert "2027-01-12" in page and "期限暂无法计算" not in page
-    assert (row["due_on"], row["remind_on"], row["calendar_gap"]) == ("2027-01-12", "2027-01-08", None)
+    assert "2027-01-11" in page and "data-provisional" not in page and "（暂定）" not in page
+    assert (row["due_on"], row["remind_on"], row["calendar_gap"], row["provisional"]) == (
+        "2027-01-11",
+        "2027-01-08",
+        None,
+        False,
+    )
 
     with time_machine.travel(at(date(2026, 12, 31)), tick=False):
         again = sweep()
@@ -167,3 +193,24 @@ def test_a_policy_change_keeps_an_open_case_deadline_and_applies_to_the_next_cas
     assert after.due_on == date(2026, 9, 29)
     assert (after.days, after.unit) == (5, "calendar")
     assert after.case.policy.version == 2
+
+
+def test_the_principal_sees_the_cases_with_provisional_deadlines_until_the_year_is_entered(
+    cast: Cast, login: Any
+) -> None:
+    county_policy(cast)
+    provisional = investigation_opened_on(cast, date(2026, 12, 28))
+    exact = investigation_opened_on(cast, date(2026, 12, 1))
+    with time_machine.travel(at(date(2026, 12, 29)), tick=False):
+        page = login(cast.users["principal"]).get("/").content.decode()
+        teacher = login(cast.users["class_teacher"]).get("/").content.decode()
+    assert 'data-testid="panel-provisional"' in page
+    assert "2027 年的法定节假日安排尚未录入" in page
+    assert provisional.case.number in page and exact.case.number not in page.split("panel-provisional")[1]
+    assert 'data-testid="panel-provisional"' not in teacher
+
+    workdays.load_year(actor=None, year=2027, rows=[(date(2027, 1, 1), False, "元旦")], source="测试")
+    with time_machine.travel(at(date(2026, 12, 30)), tick=False):
+        sweep()
+        page = login(cast.users["principal"]).get("/").content.decode()
+    assert 'data-testid="panel-provisional"' not in page

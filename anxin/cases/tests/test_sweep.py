@@ -300,12 +300,12 @@ def test_escalation_goes_on_while_next_year_calendar_is_missing(cast: Cast) -> N
     assert case.deadlines.get(kind=DeadlineKind.INVESTIGATION).due_on == date(2026, 12, 30)
     principal, county = cast.users["principal"].username, cast.users["county_admin"].username
 
-    # 2027 is unknown: for escalation its Monday-to-Friday count as working days.
+    # 2027 is unknown: for escalation it is judged by the statutory holidays (元旦 01-01) and weekends.
     news = sweep_every_day(date(2026, 12, 31), date(2027, 1, 6), hours=(9,))
 
     assert news == {
         date(2026, 12, 31): [(lead(cast).username, "overdue"), (principal, "principal")],
-        date(2027, 1, 4): [(county, "bureau")],  # 12-31, Friday 01-01 and Monday 01-04
+        date(2027, 1, 5): [(county, "bureau")],  # 12-31, Monday 01-04 and Tuesday 01-05
     }
 
 

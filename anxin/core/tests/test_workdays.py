@@ -360,3 +360,69 @@ def test_superuser_may_open_the_page_and_download_the_sample(login) -> None:
     response = client.get("/calendar/?download=sample")
     assert response.status_code == 200
     assert b"EXAMPLE" in b"".join(response.streaming_content)
+
+
+# -- a year nobody has entered: provisional dates from the statutory holidays -------------------
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_statutory_holidays_computed_for_a_known_year_are_all_official_rest_days(year) -> None:
+    import chinese_calendar
+
+    holidays = workdays.statutory_holidays(year)
+    # 元旦 1, 春节 4, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3 (the 2024 revision, in force from 2025).
+    assert len(holidays) == 13
+    assert all(not chinese_calendar.is_workday(day) for day in holidays)
+    assert sorted(set(holidays.values())) == sorted(
+        {"元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"}
+    )
+
+
+def test_the_lunar_holidays_of_2027_fall_on_their_lunar_dates() -> None:
+    holidays = workdays.statutory_holidays(2027)
+    # 除夕 2027-02-05, 初一 02-06; 清明 04-05; 端午 06-09; 中秋 09-15.
+    assert [d for d, n in holidays.items() if n == "春节"] == [date(2027, 2, d) for d in (5, 6, 7, 8)]
+    assert holidays[date(2027, 4, 5)] == "清明节"
+    assert holidays[date(2027, 6, 9)] == "端午节"
+    assert holidays[date(2027, 9, 15)] == "中秋节"
+
+
+@pytest.mark.parametrize("unit", ["calendar", "working"])
+def test_a_provisional_count_within_known_years_is_the_exact_count(unit) -> None:
+    for start in (date(2026, 1, 20), date(2026, 4, 28), date(2026, 9, 24), date(2026, 12, 1)):
+        for days in (1, 5, 10, 15):
+            result = workdays.add_period_provisional(start, days, unit)
+            assert result.end == add_period(start, days, unit) == result.earliest
+            assert result.provisional is False
+
+
+def test_a_count_into_an_unknown_year_is_provisional_and_never_later_than_its_earliest_bound() -> None:
+    with pytest.raises(CalendarUnknown):
+        add_period(date(2027, 1, 25), 10, "working")
+    result = workdays.add_period_provisional(date(2027, 1, 25), 10, "working")
+    # 01-26 ... 01-29, 02-01 ... 02-04, then 春节 02-05 ... 02-08, 02-09, 02-10.
+    assert (result.end, result.unknown_year) == (date(2027, 2, 10), 2027)
+    # The weekends next to 春节 may become make-up working days.
+    assert result.earliest == date(2027, 2, 4)
+    calendar = workdays.add_period_provisional(date(2027, 9, 24), 10, "calendar")
+    # 10-04 is the day after 国庆's three statutory days, a Monday.
+    assert calendar.end == date(2027, 10, 4)
+
+
+def test_the_city_admin_is_told_from_november_that_next_years_schedule_is_missing(
+    cast, login, monkeypatch
+) -> None:
+    client = login(cast.users["city_admin"])
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 10, 20))
+    assert 'data-testid="panel-calendar"' not in client.get("/").content.decode()
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 11, 1))
+    page = client.get("/").content.decode()
+    assert 'data-testid="panel-calendar"' in page
+    assert "2027 年的法定节假日安排尚未录入" in page and 'href="/calendar/"' in page
+    # Nobody else is asked to enter it.
+    other = login(cast.users["principal"])
+    assert 'data-testid="panel-calendar"' not in other.get("/").content.decode()
+
+    load_year(actor=None, year=2027, rows=ROWS_2027, source="测试")
+    assert 'data-testid="panel-calendar"' not in login(cast.users["city_admin"]).get("/").content.decode()
