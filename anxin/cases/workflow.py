@@ -26,8 +26,23 @@ from .states import State as S
 OPEN_STATES = tuple(s for s in S if s != S.CLOSED)
 #: Before the committee has decided: the matter may still go to the police straight away.
 BEFORE_FINDING = (S.ACCEPTED, S.EMERGENCY, S.INVESTIGATING, S.PENDING)
-#: A finding is in force and may be appealed (DOMAIN.md §3.8).
-APPEALABLE = (S.DETERMINED, S.NOT_BULLYING, S.MEASURES)
+#: A finding is in force and may be appealed (DOMAIN.md §3.8): whatever the school has done since,
+#: measures, aftercare or a police referral, the parties' right to re-examination lasts as long as
+#: the 复查申请期限 (see :func:`appeal_open`).
+APPEALABLE = (S.DETERMINED, S.NOT_BULLYING, S.MEASURES, S.AFTERCARE, S.REFERRED)
+
+
+def appeal_open(case: Any) -> bool:
+    """A finding exists and its appeal window has not closed: either the result has not been
+    served yet (the window has not started) or the 复查申请期限 is still pending."""
+    if case.is_bullying is None:
+        return False  # e.g. referred to the police before any finding
+    from .models import DeadlineKind
+
+    appeals = case.deadlines.filter(kind=DeadlineKind.APPEAL, cancelled=False)
+    if not appeals.exists():
+        return True
+    return appeals.filter(met_at__isnull=True).exists()
 
 
 @dataclass(frozen=True)
@@ -56,12 +71,12 @@ TABLE: tuple[Step, ...] = (
          help=_("记录会议、出席委员、各项要件及证据、认定结论和家长参与情况。")),
     Step("notify_result", _("送达认定结果"), (S.DETERMINED, S.NOT_BULLYING), None, "handle", moves=False,
          help=_("书面告知当事学生及家长；复查申请期限自送达之日起算。")),
-    Step("apply_reexam", _("登记复查申请"), APPEALABLE, S.REEXAMINATION, "handle",
-         help=_("当事人对认定结果不服，在期限内向县（区）教体局申请复查。")),
+    Step("apply_reexam", _("登记复查申请"), APPEALABLE, S.REEXAMINATION, "handle", applies=appeal_open,
+         help=_("当事人对认定结果不服，在期限内向县（区）教体局申请复查；期限内无论案件进行到哪一步都可申请。")),
     Step("assign_panel", _("组成复查小组"), (S.REEXAMINATION,), None, "bureau", moves=False,
          help=_("复查小组由学校代表、家长代表和校外专家组成。")),
     Step("decide_reexam", _("作出复查决定"), (S.REEXAMINATION,),
-         (S.DETERMINED, S.NOT_BULLYING, S.MEASURES, S.INVESTIGATING), "bureau"),
+         (S.DETERMINED, S.NOT_BULLYING, S.MEASURES, S.AFTERCARE, S.REFERRED, S.INVESTIGATING), "bureau"),
     Step("refer_police", _("移送公安机关"), (*BEFORE_FINDING, S.DETERMINED, S.MEASURES), S.REFERRED, "determine",
          help=_("涉嫌违法犯罪的，移送公安机关，并立即报告教育局。")),
     Step("start_measures", _("落实处理措施"), (S.DETERMINED, S.REFERRED), S.MEASURES, "handle"),

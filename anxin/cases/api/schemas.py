@@ -64,7 +64,10 @@ class DeadlineOut(Schema):
     unit: str = Field(..., description="calendar（自然日）、working（工作日）或 fixed（人工设定）")
     due_on: date | None
     remind_on: date | None
-    calendar_gap: int | None = Field(..., description="节假日安排未录入的年份：due_on 为暂定日期（按法定节日和周末推算），录入后重算；null 表示已按正式安排算出")
+    calendar_gap: int | None = Field(
+        ...,
+        description="节假日安排未录入的年份：due_on 为暂定日期（按法定节日和周末推算），录入后重算；null 表示已按正式安排算出",
+    )
     calendar_note: str | None = Field(None, description="calendar_gap 不为 null 时的说明")
     provisional: bool = Field(False, description="截止日期为暂定（所涉年份的节假日安排尚未录入）")
     met_at: datetime | None

@@ -150,6 +150,38 @@ def test_appeal_upheld_returns_the_case_to_the_school(cast: Cast) -> None:
     assert case.deadlines.get(kind=DeadlineKind.REEXAMINATION).met_at is not None
 
 
+@pytest.mark.parametrize("stage", ["measures", "aftercare"])
+def test_the_appeal_right_lasts_the_whole_window_whatever_the_school_has_done_since(
+    cast: Cast, stage: str
+) -> None:
+    case = walk(cast, stage)
+    assert case.deadlines.get(kind=DeadlineKind.APPEAL).met_at is None
+    assert "apply_reexam" in [s.name for s in actions_for(lead(cast), case)]
+    bully = case.parties.get(role=PartyRole.BULLY)
+    case = case_act(actor=lead(cast), case=case, action="apply_reexam", data={
+        "applicant": bully.pk, "applied_on": timezone.localdate().isoformat(), "reason": "不服认定结果"})  # fmt: skip
+    assert case.status == State.REEXAMINATION
+    admin = county_admin(cast)
+    case = case_act(actor=admin, case=case, action="assign_panel", data={
+        "school_member": "外校代表", "parent_member": "家长代表", "expert_member": "律师"})  # fmt: skip
+    case = case_act(actor=admin, case=case, action="decide_reexam", data={
+        "finding": "uphold", "decided_on": timezone.localdate().isoformat(), "note": "维持原认定"})  # fmt: skip
+    # Upheld: the case goes back to where the school had taken it.
+    assert case.status == stage
+
+
+def test_no_appeal_when_the_police_took_the_case_before_any_finding(cast: Cast) -> None:
+    referred = walk(cast, "investigating")
+    referred = case_act(actor=cast.users["principal"], case=referred, action="refer_police",
+                        data={"referred_on": timezone.localdate().isoformat(), "agency": "城关派出所"})  # fmt: skip
+    assert "apply_reexam" not in [s.name for s in actions_for(lead(cast), referred)]
+    with pytest.raises(Conflict) as e:
+        case_act(actor=lead(cast), case=referred, action="apply_reexam", data={
+            "applicant": 1, "applied_on": timezone.localdate().isoformat(),
+            "reason": "不服"})  # fmt: skip
+    assert e.value.code == "transition_not_allowed"
+
+
 def test_appeal_after_the_window_is_refused(cast: Cast) -> None:
     case = walk(cast, "notified")
     bully = case.parties.get(role=PartyRole.BULLY)
