@@ -15,8 +15,14 @@ from typing import Any
 
 from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from anxin.core.workdays import add_period_provisional, subtract_working_days_provisional
+from anxin.core.workdays import (
+    add_period_provisional,
+    subtract_working_days_provisional,
+    working_days_between,
+)
 
 from .models import Case, Deadline, DeadlineKind
 
@@ -126,6 +132,32 @@ def refresh_next_due(case: Case) -> None:
 
 def local_today() -> date:
     return timezone.localdate()
+
+
+def deadline_label(deadline: Deadline) -> str:
+    """The deadline's name; a measure's deadline names its measure (书面道歉完成期限)."""
+    if deadline.kind == DeadlineKind.MEASURE and deadline.measure_id is not None:
+        return _("%(measure)s完成期限") % {"measure": deadline.measure.get_kind_display()}
+    return str(deadline.get_kind_display())
+
+
+def due_phrase(due_on: date | None, today: date | None = None) -> str:
+    """How a pending deadline stands, in the same words on every page and message:
+    还剩 N 个工作日 / 今天到期 / 已逾期 N 个工作日 (counted in official working days)."""
+    if due_on is None:
+        return ""
+    today = today or local_today()
+    if due_on == today:
+        return _("今天到期")
+    if due_on > today:
+        n = working_days_between(today, due_on, provisional=True)
+        if n == 0:
+            return _("下一个工作日前到期")
+        return ngettext("还剩 %(n)s 个工作日", "还剩 %(n)s 个工作日", n) % {"n": n}
+    n = working_days_between(due_on, today, provisional=True)
+    if n == 0:
+        return _("已逾期（今天是休息日）")
+    return ngettext("已逾期 %(n)s 个工作日", "已逾期 %(n)s 个工作日", n) % {"n": n}
 
 
 def urgency(deadline: Deadline, today: date | None = None) -> str:

@@ -113,6 +113,7 @@ def next_deadline_map(case_ids: list[int]) -> dict[int, Deadline]:
     rows = (
         Deadline.objects.filter(case_id__in=case_ids, met_at__isnull=True, cancelled=False)
         .exclude(kind="appeal")
+        .select_related("measure")
         .order_by("case_id", F("due_on").asc(nulls_last=True), "pk")
     )
     out: dict[int, Deadline] = {}
@@ -251,7 +252,7 @@ def case_detail(user: Any, case: Case) -> dict[str, Any]:
         "measures": list(case.measures.select_related("owner", "party")),
         "reexaminations": list(case.reexaminations.select_related("applicant")),
         "visits": list(case.visits.select_related("deadline", "party", "visited_by")),
-        "deadlines": list(case.deadlines.all().order_by("starts_on", "pk")),
+        "deadlines": list(case.deadlines.select_related("measure").order_by("starts_on", "pk")),
         "attachments": list(case.attachments.all()),
         "reports": [link.report for link in case.report_links.select_related("report")],
         "actions": actions_for(user, case),

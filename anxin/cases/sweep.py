@@ -442,6 +442,7 @@ class _Run:
             "late": self.calendar.late(row.due_on) if self.today > row.due_on else 0,
             "owner": _name(owner) if owner is not None else "",
             "who": _who(row.kind, stage),
+            "phrase": deadlines.due_phrase(row.due_on, self.today),
         }
         return {key: text % values for key, text in self.templates[stage].items()}
 
@@ -485,14 +486,14 @@ def _templates(stage: str) -> dict[str, str]:
     if stage == AlertStage.REMIND:
         return {
             "title": _("案件 %(number)s：%(what)s %(due)s 即将到期"),
-            "body": _("%(school)s 案件 %(number)s 的%(what)s将于 %(date)s 届满，请按期办理。"),
+            "body": _("%(school)s 案件 %(number)s 的%(what)s将于 %(date)s 届满（%(phrase)s），请按期办理。"),
             "log": _("%(what)s %(due)s 即将到期，已提醒%(who)s"),
             "nobody": _("%(what)s %(due)s 即将到期，应提醒%(who)s，但没有可通知的账号"),
         }
     if stage == AlertStage.OVERDUE:
         return {
             "title": _("案件 %(number)s：%(what)s %(due)s 已逾期"),
-            "body": _("%(school)s 案件 %(number)s 的%(what)s已于 %(date)s 届满，请尽快办理。"),
+            "body": _("%(school)s 案件 %(number)s 的%(what)s已于 %(date)s 届满（%(phrase)s），请尽快办理。"),
             "log": _("%(what)s %(due)s 已逾期，已通知%(who)s"),
             "nobody": _("%(what)s %(due)s 已逾期，应通知%(who)s，但没有可通知的账号"),
         }

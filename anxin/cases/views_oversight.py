@@ -35,7 +35,7 @@ from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Role, RoleAssignment, Unit, UnitKind
 
 from . import selectors
-from .deadlines import urgency
+from .deadlines import deadline_label, urgency
 from .models import Case, Deadline, DeadlineKind, DeadlinePolicy, Party, PartyRole, Reexamination
 from .permissions import LEADS, sees_identities
 from .policy import (
@@ -74,7 +74,7 @@ def _due(deadline: Deadline | None, today: date) -> dict[str, Any] | None:
     word = urgency(deadline, today)
     return {
         "deadline": deadline,
-        "label": deadline.get_kind_display(),
+        "label": deadline_label(deadline),
         "due_on": deadline.due_on,
         "urgency": word,
         "urgency_label": URGENCY_LABELS[word],
@@ -102,6 +102,7 @@ def _bureau_prefetch(qs: Any) -> Any:
             "deadlines",
             queryset=Deadline.objects.filter(met_at__isnull=True, cancelled=False)
             .exclude(kind=DeadlineKind.APPEAL)
+            .select_related("measure")
             .order_by(F("due_on").asc(nulls_last=True), "pk"),
             to_attr="pending_deadlines",
         ),

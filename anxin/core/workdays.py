@@ -398,13 +398,14 @@ def subtract_working_days(day: date, n: int) -> date:
     return cursor
 
 
-def working_days_between(a: date, b: date) -> int:
-    """How many working days ``d`` there are with ``a < d <= b``; 0 when ``b <= a``."""
+def working_days_between(a: date, b: date, *, provisional: bool = False) -> int:
+    """How many working days ``d`` there are with ``a < d <= b``; 0 when ``b <= a``.
+    ``provisional``: judge a day of an unknown year by the statutory holidays instead of raising."""
     snap = _current()
     count = 0
     cursor = a + timedelta(days=1)
     while cursor <= b:
-        if _facts(snap, cursor).working:
+        if _facts(snap, cursor, provisional=provisional).working:
             count += 1
         cursor += timedelta(days=1)
     return count

@@ -35,6 +35,21 @@ STATE_CLASSES = {
 
 
 @register.filter
+def deadline_label(deadline: Any) -> str:
+    from ..deadlines import deadline_label as label
+
+    return label(deadline)
+
+
+@register.filter
+def due_phrase(due_on: Any) -> str:
+    """还剩 N 个工作日 / 今天到期 / 已逾期 N 个工作日 (see :func:`anxin.cases.deadlines.due_phrase`)."""
+    from ..deadlines import due_phrase as phrase
+
+    return phrase(due_on)
+
+
+@register.filter
 def urgency_class(word: str) -> str:
     return URGENCY_CLASSES.get(word, "text-bg-light border")
 

@@ -119,7 +119,10 @@ def test_a_period_into_an_unknown_year_gets_a_provisional_date_and_says_which(ca
     with time_machine.travel(at(date(2027, 1, 6)), tick=False):
         reminded = sweep()
     assert reminded.errors == []
-    assert Notification.objects.filter(subject_key__startswith="deadline:").exists()
+    notice = Notification.objects.filter(subject_key__startswith="deadline:").first()
+    assert notice is not None
+    # Reminded by the earliest possible end; the words count to the 暂定 date: 01-07, 01-08, 01-11, 01-12.
+    assert "2027-01-12 届满（还剩 4 个工作日）" in notice.body
 
 
 def test_after_the_year_is_entered_the_sweep_recomputes_the_provisional_date_and_page_and_api_show_it(
@@ -214,3 +217,32 @@ def test_the_principal_sees_the_cases_with_provisional_deadlines_until_the_year_
         sweep()
         page = login(cast.users["principal"]).get("/").content.decode()
     assert 'data-testid="panel-provisional"' not in page
+
+
+@pytest.mark.parametrize(
+    ("today", "words"),
+    [
+        (date(2026, 9, 28), "还剩 3 个工作日"),  # 09-29, 09-30, then National Day until 10-07, 10-08
+        (date(2026, 10, 7), "还剩 1 个工作日"),
+        (date(2026, 10, 8), "今天到期"),
+        (date(2026, 10, 10), "已逾期 2 个工作日"),  # 10-09 and Saturday 10-10, a make-up working day
+        (date(2026, 10, 11), "已逾期 2 个工作日"),
+    ],
+)
+def test_deadlines_say_how_many_working_days_are_left_or_over(today: date, words: str) -> None:
+    from ..deadlines import due_phrase
+
+    assert due_phrase(date(2026, 10, 8), today) == words
+
+
+def test_the_case_page_names_the_measure_a_deadline_belongs_to_and_the_days_left(
+    cast: Cast, login: Any
+) -> None:
+    from .helpers import walk
+
+    with time_machine.travel(at(date(2026, 11, 2)), tick=False):
+        case = walk(cast, "measures")
+        page = login(cast.users["principal"]).get(f"/cases/{case.pk}/").content.decode()
+    # walk() gives the correction measure a due date 30 days on: 12-02, 22 working days from 11-02.
+    assert "矫治计划完成期限 2026-12-02" in page
+    assert "还剩 22 个工作日" in page
