@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.intake.poster import FONT_FAMILY, FONT_INSTALL_COMMAND, cjk_font_file
+from anxin.core.pdf import FONT_FAMILY, FontMissing, cjk_font_file, no_fetcher
 from anxin.org.models import CommitteeRole, Unit, UnitKind
 from anxin.org.models import mask_name as _mask
 
@@ -47,15 +47,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: Parties whose families receive a notice of the finding.
 NOTICE_ROLES = (PartyRole.TARGET, PartyRole.BULLY)
-
-
-class FontMissing(Exception):
-    """The server lacks the Chinese font; a PDF without it would show empty boxes."""
-
-    def __init__(self) -> None:
-        self.font = FONT_FAMILY
-        self.install_command = FONT_INSTALL_COMMAND
-        super().__init__(f"{FONT_FAMILY} missing: {FONT_INSTALL_COMMAND}")
 
 
 class NotDetermined(Exception):
@@ -94,18 +85,7 @@ def _render(template: str, context: dict[str, Any]) -> bytes:
 
     with timezone.override(SHANGHAI):
         html = render_to_string(template, {**context, "font_family": FONT_FAMILY})
-    return weasyprint.HTML(string=html, url_fetcher=_no_fetcher()).write_pdf()
-
-
-def _no_fetcher() -> Any:
-    """A URL fetcher that refuses everything: the documents are self-contained."""
-    from weasyprint.urls import URLFetcher
-
-    class NoFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            raise ValueError(f"case documents load nothing: {url[:100]}")
-
-    return NoFetcher(allowed_protocols=())
+    return weasyprint.HTML(string=html, url_fetcher=no_fetcher()).write_pdf()
 
 
 def filename(stem: str) -> str:

@@ -20,19 +20,8 @@ import segno
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from anxin.core.pdf import FONT_FAMILY, FONT_INSTALL_COMMAND, RASTER_PACKAGE, cjk_font_file
 from anxin.org.models import Unit
-
-#: The family the template asks for; Debian package fonts-wqy-microhei provides it.
-FONT_FAMILY = "WenQuanYi Micro Hei"
-FONT_PACKAGE = "fonts-wqy-microhei"
-FONT_INSTALL_COMMAND = f"apt-get install -y {FONT_PACKAGE}"
-RASTER_PACKAGE = "poppler-utils"
-
-#: Where Debian puts the font, for machines without the ``fc-list`` command.
-_KNOWN_FONT_FILES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
-)
 
 #: One batch PDF at most: WeasyPrint spends ~50 ms of CPU and ~1 MB of memory per page and keeps
 #: every page in memory, so 400 pages is ~20 s and ~450 MB. Bigger units print county by county.
@@ -50,31 +39,6 @@ class PosterUnavailable(Exception):
         self.missing = missing
         self.install_command = install_command
         super().__init__(f"{missing} missing: {install_command}")
-
-
-def cjk_font_file() -> str | None:
-    """The file of the poster's Chinese font as fontconfig (which WeasyPrint uses) sees it, or None."""
-    fc_list = shutil.which("fc-list")
-    if fc_list:
-        try:
-            out = subprocess.run(
-                [fc_list, f":family={FONT_FAMILY}", "file"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        for line in out.splitlines():
-            path = line.strip().rstrip(":").strip()
-            if path:
-                return path
-        return None
-    for path in _KNOWN_FONT_FILES:
-        if Path(path).is_file():
-            return path
-    return None
 
 
 def require_font() -> None:

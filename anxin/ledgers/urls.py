@@ -6,6 +6,8 @@ app_name = "ledgers"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("print/", views.print_index, name="print_index"),
+    path("print/<slug:slug>/", views.print_form, name="print_form"),
     path("patrol/", include("anxin.ledgers.patrol.urls")),
     path("gate/", include("anxin.ledgers.gate.urls")),
     path("hazards/", include("anxin.ledgers.hazards.urls")),
