@@ -107,7 +107,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     """The person's own notices; nobody else's are reachable."""
-    items = Notification.objects.filter(user=request.user).order_by("read_at", "-created_at")
+    # Newest first, read or not: the same order on every database (NULLs sort differently).
+    items = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")
     if request.method == "POST" and request.POST.get("all") == "read":
         items.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications")

@@ -39,3 +39,21 @@ def test_notification_with_outside_url_does_not_redirect_away(cast, login):
     notice = Notification.objects.get(user=principal, subject_key="c")
     response = login(principal).post(f"/notifications/{notice.pk}/")
     assert response["Location"] == "/notifications/"
+
+
+def test_notifications_are_listed_newest_first_with_their_absolute_local_time(cast, login):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    principal = cast.users["principal"]
+    shanghai = ZoneInfo("Asia/Shanghai")
+    for key, title, hour, read in (("old", "较早的通知", 8, False), ("new", "较新的通知", 22, True)):
+        notify([principal], title=title, subject_key=key)
+        Notification.objects.filter(subject_key=key).update(
+            created_at=datetime(2026, 12, 1, hour, 40, tzinfo=shanghai),
+            read_at=datetime(2026, 12, 2, tzinfo=shanghai) if read else None,
+        )
+    page = login(principal).get("/notifications/").content.decode()
+    # Read or not, newest first; times in Asia/Shanghai, not UTC.
+    assert page.index("较新的通知") < page.index("较早的通知")
+    assert "2026-12-01 22:40" in page and "2026-12-01 08:40" in page
