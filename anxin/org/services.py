@@ -230,7 +230,9 @@ def student_key_group_set(
     require(actor, "student_care", "change", flag)
     with transaction.atomic():
         existing = KeyGroupFlag.objects.filter(student=student, group=group).first()
-        before = {"reason": existing.reason} if existing else None
+        # The reason is encrypted at rest: the audit trail (plain JSON) says only whether it changed.
+        before = {"group": group, "since": existing.since} if existing else None
+        reason_changed = existing is None or existing.reason != flag.reason
         if existing:
             existing.reason, existing.since = flag.reason, since
             existing.save()
@@ -244,7 +246,7 @@ def student_key_group_set(
             subject=student,
             subject_label=student.masked_name,
             before=before,
-            after={"group": group, "reason": flag.reason, "since": since},
+            after={"group": group, "since": since, "reason_changed": reason_changed},
         )
     return flag
 
