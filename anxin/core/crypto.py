@@ -160,13 +160,22 @@ def encrypt_existing_rows(app_label: str, fields: list[tuple[str, str]]) -> Any:
             out.append((model._meta.db_table, model._meta.get_field(field_name).column))
         return out
 
+    def settle(connection: Any) -> None:
+        # PostgreSQL refuses to ALTER a table with deferred foreign-key checks still queued by the
+        # UPDATEs above (the reverse runs the AlterField right after): run them now.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
     def forward(apps: Any, schema_editor: Any) -> None:
         for table, column in columns(apps):
             encrypt_column(schema_editor.connection, table, column)
+        settle(schema_editor.connection)
 
     def backward(apps: Any, schema_editor: Any) -> None:
         for table, column in columns(apps):
             decrypt_column(schema_editor.connection, table, column)
+        settle(schema_editor.connection)
 
     return migrations.RunPython(forward, backward, elidable=False)
 
