@@ -226,6 +226,8 @@ def student_key_group_set(
         raise Invalid(_("重点群体类型不正确。"), code="bad_key_group")
     if not reason.strip():
         raise Invalid(_("请填写原因。"), code="reason_required")
+    if len(reason.strip()) > 200:  # the encrypted column no longer holds a length limit of its own
+        raise Invalid(_("原因不能超过 %(n)d 个字。") % {"n": 200}, code="reason_too_long")
     flag = KeyGroupFlag(student=student, group=group, reason=reason.strip(), since=since)
     require(actor, "student_care", "change", flag)
     with transaction.atomic():

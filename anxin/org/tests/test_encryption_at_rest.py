@@ -56,3 +56,14 @@ def test_the_audit_trail_does_not_copy_the_key_group_reason(cast):
     dumped = json.dumps([[e.before, e.after] for e in events], ensure_ascii=False, default=str)
     assert REASON not in dumped and "服刑" not in dumped
     assert events.order_by("pk").last().after["reason_changed"] is True
+
+
+def test_an_overlong_reason_is_refused_now_that_the_column_has_no_limit(cast):
+    from anxin.core.errors import Invalid
+
+    with pytest.raises(Invalid) as exc:
+        services.student_key_group_set(
+            actor=None, student=cast.student_a1, group="hardship", reason="很" * 201
+        )
+    assert exc.value.code == "reason_too_long"
+    assert not KeyGroupFlag.objects.filter(group="hardship").exists()
