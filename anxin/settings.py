@@ -253,7 +253,8 @@ STATICFILES_DIRS = [
     if path.exists()
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads are encrypted on disk (mode 0600) and served only by permission-checked views.
+    "default": {"BACKEND": "anxin.core.storage.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -24,9 +24,20 @@ def _fernet_key(secret: str) -> bytes:
     return base64.urlsafe_b64encode(hashlib.sha256(("anxin-field:" + secret).encode("utf-8")).digest())
 
 
+class _TimelessMultiFernet(MultiFernet):
+    """Fernet writes the time of encryption, to the second, in clear into every token.
+
+    For a child's report that would undo storing its time to the minute, so every token carries
+    time 0 instead. Nothing here decrypts with a ``ttl``, the only use Fernet has for the time.
+    """
+
+    def encrypt(self, msg: bytes) -> bytes:
+        return self.encrypt_at_time(msg, 0)
+
+
 def field_fernet() -> MultiFernet:
     keys = settings.FIELD_ENCRYPTION_KEYS
-    return MultiFernet([Fernet(_fernet_key(k)) for k in keys])
+    return _TimelessMultiFernet([Fernet(_fernet_key(k)) for k in keys])
 
 
 class UndecryptableError(RuntimeError):
@@ -95,6 +106,101 @@ def reset_field_keys() -> None:
     for model, names in encrypted_fields().items():
         for name in names:
             model._meta.get_field(name).__dict__.pop("f", None)
+
+
+def encrypt_column(connection: Any, table: str, column: str, *, batch: int = 1000) -> int:
+    """Encrypt, in place, every plaintext value of a column that has just become an encrypted field.
+
+    For data migrations: it works on raw SQL, because the migration's model already decrypts on
+    read and would refuse the plaintext. A value that some key already opens is left alone, so the
+    migration can be run again after a crash. Empty strings stay empty (the field reads them as "").
+    """
+    fernet = field_fernet()
+
+    def change(value: str) -> str | None:
+        try:
+            fernet.decrypt(value.encode("utf-8"))
+        except InvalidToken:
+            return fernet.encrypt(value.encode("utf-8")).decode("utf-8")
+        return None
+
+    return _rewrite_column(connection, table, column, change, batch)
+
+
+def decrypt_column(connection: Any, table: str, column: str, *, batch: int = 1000) -> int:
+    """The reverse of :func:`encrypt_column`: back to plaintext (refuses a value no key opens)."""
+    fernet = field_fernet()
+
+    def change(value: str) -> str | None:
+        try:
+            return fernet.decrypt(value.encode("utf-8")).decode("utf-8")
+        except InvalidToken:
+            if value.startswith("gAAAAA"):  # a Fernet token, but not one of our keys'
+                raise UndecryptableError(
+                    f"{table}.{column}: no key in FIELD_ENCRYPTION_KEYS decrypts a value"
+                ) from None
+            return None  # still plaintext: a re-run after a crash
+
+    return _rewrite_column(connection, table, column, change, batch)
+
+
+def encrypt_existing_rows(app_label: str, fields: list[tuple[str, str]]) -> Any:
+    """A migration operation that encrypts (forward) or decrypts (backward) existing rows in place.
+
+    Put it after the ``AlterField`` operations that made ``fields`` (model name, field name)
+    encrypted: forward, the column is already text; backward, the values are plaintext again
+    before the column goes back to its old type. Works on SQLite and PostgreSQL alike.
+    """
+    from django.db import migrations
+
+    def columns(apps: Any) -> list[tuple[str, str]]:
+        out = []
+        for model_name, field_name in fields:
+            model = apps.get_model(app_label, model_name)
+            out.append((model._meta.db_table, model._meta.get_field(field_name).column))
+        return out
+
+    def settle(connection: Any) -> None:
+        # PostgreSQL refuses to ALTER a table with deferred foreign-key checks still queued by the
+        # UPDATEs above (the reverse runs the AlterField right after): run them now.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        for table, column in columns(apps):
+            encrypt_column(schema_editor.connection, table, column)
+        settle(schema_editor.connection)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        for table, column in columns(apps):
+            decrypt_column(schema_editor.connection, table, column)
+        settle(schema_editor.connection)
+
+    return migrations.RunPython(forward, backward, elidable=False)
+
+
+def _rewrite_column(connection: Any, table: str, column: str, change: Any, batch: int) -> int:
+    qn = connection.ops.quote_name
+    select = f"SELECT id, {qn(column)} FROM {qn(table)} WHERE id > %s ORDER BY id"  # noqa: S608
+    update = f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE id = %s"  # noqa: S608
+    last, changed = 0, 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(select + f" LIMIT {int(batch)}", [last])
+            rows = cursor.fetchall()
+            if not rows:
+                return changed
+            updates = []
+            for pk, value in rows:
+                if isinstance(value, str) and value:
+                    new = change(value)
+                    if new is not None:
+                        updates.append((new, pk))
+            if updates:
+                cursor.executemany(update, updates)
+                changed += len(updates)
+            last = rows[-1][0]
 
 
 def rotate_keys(*, batch: int = 500, progress=None) -> dict[str, int]:  # noqa: ANN001

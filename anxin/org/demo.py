@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.audit.services import audit_record
+from anxin.core.crypto import ENCRYPTED_FIELD_TYPES
 from anxin.core.errors import Conflict, Invalid
 
 from .models import (
@@ -555,6 +556,9 @@ class _FastInsert:
             value = now if auto else f.get_default()
             constants.append(f.get_db_prep_save(value, connection))
         self.constants = tuple(constants)
+        # Encrypted columns (guardians' names and phones, key-group reasons) are encrypted here,
+        # as the ORM would: the raw INSERT bypasses the field.
+        self.encrypted = [(i, f) for i, f in enumerate(given) if isinstance(f, ENCRYPTED_FIELD_TYPES)]
         table = connection.ops.quote_name(opts.db_table)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in given + rest)
         placeholders = ", ".join(["%s"] * (len(given) + len(rest)))
@@ -563,6 +567,8 @@ class _FastInsert:
 
     def insert(self, rows: list[tuple[Any, ...]]) -> None:
         constants = self.constants
+        if self.encrypted:
+            rows = [self._encrypt(row) for row in rows]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # COPY saves a round trip per row (psycopg 3's cursor underneath Django's wrapper).
@@ -572,6 +578,12 @@ class _FastInsert:
                 return
             for start in range(0, len(rows), BATCH):
                 cursor.executemany(self.sql, [row + constants for row in rows[start : start + BATCH]])
+
+    def _encrypt(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = list(row)
+        for i, f in self.encrypted:
+            values[i] = f.get_db_prep_save(values[i], connection)
+        return tuple(values)
 
 
 def _entry_year(grade: int) -> int:

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.crypto import EncryptedCharField
+
 
 class UnitKind(models.TextChoices):
     CITY = "city", _("市")
@@ -310,7 +312,7 @@ class KeyGroup(models.TextChoices):
 class KeyGroupFlag(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="key_groups")
     group = models.CharField(_("重点群体"), max_length=20, choices=KeyGroup.choices)
-    reason = models.CharField(_("原因"), max_length=200)
+    reason = EncryptedCharField(_("原因"), max_length=200)
     since = models.DateField(_("起始日期"), null=True, blank=True)
 
     class Meta:
@@ -324,9 +326,10 @@ class KeyGroupFlag(models.Model):
 
 class Guardian(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardians")
-    name = models.CharField(_("姓名"), max_length=50)
+    # Encrypted at rest, like the case file's guardian names: never filtered or sorted on.
+    name = EncryptedCharField(_("姓名"), max_length=50)
     relation = models.CharField(_("关系"), max_length=20)
-    phone = models.CharField(_("手机号"), max_length=20)
+    phone = EncryptedCharField(_("手机号"), max_length=20)
 
     class Meta:
         verbose_name = _("监护人")

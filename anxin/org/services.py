@@ -226,11 +226,15 @@ def student_key_group_set(
         raise Invalid(_("重点群体类型不正确。"), code="bad_key_group")
     if not reason.strip():
         raise Invalid(_("请填写原因。"), code="reason_required")
+    if len(reason.strip()) > 200:  # the encrypted column no longer holds a length limit of its own
+        raise Invalid(_("原因不能超过 %(n)d 个字。") % {"n": 200}, code="reason_too_long")
     flag = KeyGroupFlag(student=student, group=group, reason=reason.strip(), since=since)
     require(actor, "student_care", "change", flag)
     with transaction.atomic():
         existing = KeyGroupFlag.objects.filter(student=student, group=group).first()
-        before = {"reason": existing.reason} if existing else None
+        # The reason is encrypted at rest: the audit trail (plain JSON) says only whether it changed.
+        before = {"group": group, "since": existing.since} if existing else None
+        reason_changed = existing is None or existing.reason != flag.reason
         if existing:
             existing.reason, existing.since = flag.reason, since
             existing.save()
@@ -244,7 +248,7 @@ def student_key_group_set(
             subject=student,
             subject_label=student.masked_name,
             before=before,
-            after={"group": group, "reason": flag.reason, "since": since},
+            after={"group": group, "since": since, "reason_changed": reason_changed},
         )
     return flag
 

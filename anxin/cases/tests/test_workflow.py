@@ -267,11 +267,12 @@ def test_key_rotation_reencrypts_case_text_and_determinations(cast: Cast, settin
     from anxin.core.crypto import UndecryptableError, reset_field_keys
 
     old, new = "old-key-" + "a" * 40, "new-key-" + "b" * 40
+    cast_keys = list(settings.FIELD_ENCRYPTION_KEYS)  # the cast's guardians and key-group reasons
     settings.FIELD_ENCRYPTION_KEYS = [old]
     reset_field_keys()
     try:
         case = walk(cast, "determined")
-        settings.FIELD_ENCRYPTION_KEYS = [new, old]
+        settings.FIELD_ENCRYPTION_KEYS = [new, old, *cast_keys]
         reset_field_keys()
         call_command("rotate_keys", stdout=__import__("io").StringIO())
         settings.FIELD_ENCRYPTION_KEYS = [new]

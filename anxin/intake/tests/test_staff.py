@@ -360,7 +360,7 @@ def test_photo_is_served_only_in_scope(cast, login, settings, tmp_path):
     report = _submit(cast, photos=[("evidence.png", io.BytesIO(_png()))])
     other = _submit(cast)
     photo = Photo.objects.get(report=report)
-    stored = (tmp_path / photo.file.name).read_bytes()
+    stored = photo.file.storage.open(photo.file.name).read()  # the photo as uploaded, decrypted
     client = login(cast.users["moral_director"])
     page = client.get(f"/intake/{report.pk}/").content.decode()
     assert f'src="/intake/{report.pk}/photos/{photo.pk}/"' in page

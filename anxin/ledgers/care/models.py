@@ -97,8 +97,8 @@ class CarePlan(LedgerEntry):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="+"
     )
-    goals = models.TextField(_("帮扶目标"))
-    measures = models.TextField(_("帮扶措施"))
+    goals = EncryptedTextField(_("帮扶目标"))
+    measures = EncryptedTextField(_("帮扶措施"))
     review_days = models.PositiveSmallIntegerField(_("回顾周期（天）"), default=30)
     next_review_on = models.DateField(_("下次回顾日期"))
     status = models.CharField(_("状态"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
@@ -128,7 +128,7 @@ class CareReview(LedgerEntry):
         CarePlan, verbose_name=_("帮扶计划"), on_delete=models.CASCADE, related_name="reviews"
     )
     reviewed_on = models.DateField(_("回顾日期"), default=date.today)
-    notes = models.TextField(_("回顾记录"))
+    notes = EncryptedTextField(_("回顾记录"))
     next_review_on = models.DateField(_("下次回顾日期"), null=True, blank=True)
     due_on = models.DateField(_("应回顾日期"), editable=False)
 
