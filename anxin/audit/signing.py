@@ -97,8 +97,9 @@ def canonical(event: Any) -> dict[str, Any]:
         "after": event.after,
         "request_id": event.request_id,
     }
-    if event.key_id:
-        body["key_id"] = event.key_id
+    key_id = getattr(event, "key_id", "")  # absent from the model as migrations before 0004 know it
+    if key_id:
+        body["key_id"] = key_id
     return body
 
 
@@ -106,6 +107,7 @@ def event_hash(event: Any, ring: Keyring | None = None) -> str:
     """HMAC of the event under the key its ``key_id`` names; plain SHA-256 for a legacy event."""
     body = json.dumps(canonical(event), sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
     message = (event.prev_hash + body).encode("utf-8")
-    if not event.key_id:
+    key_id = getattr(event, "key_id", "")
+    if not key_id:
         return hashlib.sha256(message).hexdigest()
-    return (ring or keyring()).mac(event.key_id, message)
+    return (ring or keyring()).mac(key_id, message)

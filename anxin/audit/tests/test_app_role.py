@@ -29,7 +29,9 @@ REFUSED = [
 def app_role():  # noqa: ANN201
     """A login role with exactly the documented grants; dropped afterwards."""
     if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no roles or grants (its append-only triggers are the guard there)")
+        pytest.skip(
+            "PostgreSQL only: SQLite has no roles or grants (its append-only triggers are the guard there)"
+        )
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
         if not cursor.fetchone()[0]:
