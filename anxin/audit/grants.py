@@ -21,7 +21,7 @@ _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 def grants_sql(role: str) -> str:
     if not _ROLE.match(role):
-        raise ValueError(f"角色名只能由小写字母、数字和下划线组成：{role!r}")
+        raise ValueError(role)
     lines = [
         "-- As the database owner (the role that runs `anxin migrate`), after every migrate.",
         f"GRANT USAGE ON SCHEMA public TO {role};",

@@ -382,3 +382,13 @@ def test_cli_refuses_a_directory_as_checkpoint_file(cast, tmp_path):
     with pytest.raises(CommandError) as exc:
         call_command("audit", "verify", "--checkpoint", str(tmp_path))
     assert exc.value.returncode == 2 and "无法读取" in str(exc.value)
+
+
+def test_deployment_guide_shows_the_grants_that_anxin_audit_grants_prints(capsys):
+    call_command("audit", "grants", "anxin_app")
+    printed = capsys.readouterr().out
+    guide = (Path(django_settings.BASE_DIR) / "docs" / "deployment.md").read_text(encoding="utf-8")
+    assert printed.strip() in guide
+    with pytest.raises(CommandError) as exc:
+        call_command("audit", "grants", "app; DROP TABLE x")
+    assert exc.value.returncode == 2 and "角色名" in str(exc.value)

@@ -49,8 +49,11 @@ class Command(BaseCommand):
         else:
             try:
                 self.stdout.write(grants_sql(options["role"]))
-            except ValueError as exc:
-                raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            except ValueError:
+                raise CommandError(
+                    _("角色名只能由小写字母、数字和下划线组成：%(role)s") % {"role": options["role"]},
+                    returncode=BAD_INPUT,
+                ) from None
 
     def _verify(self, checkpoint_file: str | None) -> None:
         checkpoints = None
