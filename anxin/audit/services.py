@@ -174,17 +174,17 @@ def audit_verify(
     *,
     batch: int = 5000,
     checkpoints: list[tuple[int, Checkpoint]] | None = None,
-    start: dict[str, Checkpoint] | None = None,
+    start: dict[str, tuple[int, Checkpoint]] | None = None,
 ) -> VerifyResult:
     """Walk every chain in order; report the first event whose link, content or key does not hold.
 
     ``checkpoints`` (line number, checkpoint) from a checkpoint file: each signature must be right,
-    and each (seq, hash) must still be in the chain. ``start``: per chain, a trusted checkpoint to
-    begin after instead of the first event (the daily checkpoint only walks what is new).
+    and each (seq, hash) must still be in the chain. ``start``: per chain, a trusted checkpoint (and its
+    line number) to begin after instead of the first event (the daily checkpoint only walks what is new).
     """
     ring = keyring()
     checked = legacy = matched = 0
-    pinned: dict[str, dict[int, tuple[int, Checkpoint]]] = {}
+    pinned: dict[str, dict[int, list[tuple[int, Checkpoint]]]] = {}
     for lineno, cp in checkpoints or []:
         try:
             signature_ok = cp.signature_ok(ring)
@@ -192,20 +192,22 @@ def audit_verify(
             return _problem("checkpoint_unknown_key", 0, cp.chain, lineno=lineno, key_id=exc.key_id)
         if not signature_ok:
             return _problem("checkpoint_signature", 0, cp.chain, lineno=lineno)
-        pinned.setdefault(cp.chain, {}).setdefault(cp.seq, (lineno, cp))
+        pinned.setdefault(cp.chain, {}).setdefault(cp.seq, []).append((lineno, cp))
     start = start or {}
     heads: dict[str, tuple[int, str]] = {}
     chains = set(AuditEvent.objects.values_list("chain", flat=True).distinct()) | set(pinned) | set(start)
     for chain in sorted(chains):
         pins = pinned.get(chain, {})
-        origin = start.get(chain)
+        origin_line, origin = start.get(chain, (0, None))
         prev_hash, last_seq = (origin.hash, origin.seq) if origin else (GENESIS_HASH, 0)
         if last_seq:
             held = AuditEvent.objects.filter(chain=chain, seq=last_seq).values_list("hash", flat=True).first()
             if held is None:
-                return _problem("missing", checked, chain, broken_seq=last_seq)
+                return _problem("checkpoint_missing", checked, chain, broken_seq=last_seq, lineno=origin_line)
             if held != prev_hash:
-                return _problem("content", checked, chain, broken_seq=last_seq)
+                return _problem(
+                    "checkpoint_mismatch", checked, chain, broken_seq=last_seq, lineno=origin_line
+                )
         # A checkpoint is only ever taken of a keyed chain: nothing after it may be legacy.
         seen_keyed = last_seq > 0
         seen_legacy = False
@@ -233,21 +235,20 @@ def audit_verify(
                     return _problem("unknown_key", checked, chain, key_id=exc.key_id, **where)
                 if not good:
                     return _problem("content", checked, chain, **where)
-                pin = pins.get(event.seq)
-                if pin is not None:
-                    if pin[1].hash != event.hash:
-                        return _problem("checkpoint_mismatch", checked, chain, lineno=pin[0], **where)
+                for lineno, cp in pins.get(event.seq, ()):
+                    if cp.hash != event.hash:
+                        return _problem("checkpoint_mismatch", checked, chain, lineno=lineno, **where)
                     matched += 1
                 prev_hash = event.hash
                 last_seq = event.seq
                 checked += 1
         if seen_legacy and not seen_keyed:
             return _problem("unsealed", checked, chain)
-        beyond = [pin for seq, pin in pins.items() if seq > last_seq]
+        beyond = [pin for seq, found in pins.items() if seq > last_seq for pin in found]
         if beyond:
             lineno, cp = min(beyond, key=lambda pin: pin[0])
             return _problem("checkpoint_missing", checked, chain, broken_seq=cp.seq, lineno=lineno)
-        matched += sum(1 for seq in pins if seq == 0)  # a checkpoint of the empty chain
+        matched += len(pins.get(0, ()))  # checkpoints of the empty chain
         heads[chain] = (last_seq, prev_hash)
     return VerifyResult(True, checked, legacy=legacy, checkpoints=matched, heads=heads)
 
@@ -276,16 +277,16 @@ def checkpoint_file_message(exc: CheckpointFileError) -> str:
     }
 
 
-def _last_trusted(path: Path) -> dict[str, Checkpoint]:
+def _last_trusted(path: Path) -> dict[str, tuple[int, Checkpoint]]:
     """The latest checkpoint per chain in the file whose signature holds: the daily walk starts there."""
     if not path.exists():
         return {}
     ring = keyring()
-    trusted: dict[str, Checkpoint] = {}
-    for _lineno, cp in read_checkpoints(path):
+    trusted: dict[str, tuple[int, Checkpoint]] = {}
+    for lineno, cp in read_checkpoints(path):
         try:
-            if cp.signature_ok(ring) and cp.seq >= trusted.get(cp.chain, cp).seq:
-                trusted[cp.chain] = cp
+            if cp.signature_ok(ring) and cp.seq >= trusted.get(cp.chain, (0, cp))[1].seq:
+                trusted[cp.chain] = (lineno, cp)
         except UnknownAuditKey:
             continue
     return trusted

@@ -121,7 +121,8 @@ def _checkpoint_file(tmp_path: Path) -> Path:
         "own-key-own-id",
     ],
 )
-def test_rewritten_and_rehashed_event_fails_verify(cast, sign, whole_chain, reason):
+def test_rewritten_and_rehashed_event_fails_verify(cast, tmp_path, sign, whole_chain, reason):
+    path = _checkpoint_file(tmp_path)
     events = _chain()
     victim = events[5]
     victim.after = {"boarder": "forged"}
@@ -136,6 +137,7 @@ def test_rewritten_and_rehashed_event_fails_verify(cast, sign, whole_chain, reas
         call_command("audit", "verify")
     assert exc.value.returncode == 3
     assert "审计链被破坏" in str(exc.value)
+    assert audit_verify(checkpoints=read_checkpoints(path)).ok is False
 
 
 def test_unknown_key_is_named_in_the_message(cast):
@@ -196,7 +198,7 @@ def test_daily_checkpoint_after_truncation_is_refused_and_alarms_the_city(cast, 
     assert settings.AUDIT_CHECKPOINT_FILE.read_text() == lines_before  # nothing blessed
     alarm = Notification.objects.get(user=cast.users["city_admin"], title="审计日志校验失败")
     assert alarm.urgent is True
-    assert "审计链被破坏" in alarm.body
+    assert "审计链被破坏" in alarm.body and "第 1 行" in alarm.body and "截断" in alarm.body
 
 
 # --- (c) tampered checkpoint ------------------------------------------------------------------------
