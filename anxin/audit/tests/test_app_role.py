@@ -84,3 +84,15 @@ def test_app_role_appends_through_audit_record_and_writes_elsewhere(app_role, ca
         assert audit_verify().ok is True
     assert AuditEvent.objects.filter(action="student.changed", subject_id=str(cast_tx.student_a1.pk)).exists()
     assert AuditEvent.objects.order_by("-seq").first().action == "app_role.append"
+
+
+def test_deploy_check_warns_unless_the_role_is_the_restricted_one(app_role):
+    from anxin.audit.checks import audit_role_is_append_only
+
+    name, _password = app_role
+    warned = audit_role_is_append_only(databases=["default"])
+    assert [m.id for m in warned] == ["anxin.audit.W001"]  # the tests connect as the owner
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {name}")
+        assert audit_role_is_append_only(databases=["default"]) == []
