@@ -153,13 +153,16 @@ class VerifyResult:
                 "检查点文件第 %(line)s 行由审计密钥 %(key)s 签名，但 AUDIT_HMAC_KEYS 中没有该密钥"
             ),
             "checkpoint_mismatch": _(
-                "链 %(chain)s 的事件 #%(seq)s 与检查点文件第 %(line)s 行记录的哈希不同（事件被改写后重新计算了哈希）"
+                "链 %(chain)s 的事件 #%(seq)s 与检查点文件第 %(line)s 行记录的哈希不同（链被改写，或被截断后重建）"
             ),
             "checkpoint_missing": _(
                 "检查点文件第 %(line)s 行记录的链 %(chain)s 事件 #%(seq)s 已不存在（审计链被截断）"
             ),
         }
         text = texts.get(self.reason, "%(chain)s #%(seq)s " + self.reason) % {**where, "key": self.key_id}
+        # A bad checkpoint line is found before any event is read.
+        if self.reason in {"checkpoint_signature", "checkpoint_unknown_key"}:
+            return _("审计链校验未通过：%(problem)s。") % {"problem": text}
         return _("审计链被破坏：%(problem)s。此前 %(checked)s 条事件完好。") % {
             "problem": text,
             "checked": self.checked,

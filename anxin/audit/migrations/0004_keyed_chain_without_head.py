@@ -9,6 +9,8 @@
   application's database role needs no UPDATE on any audit table. Before it goes, it must agree
   with the last event: a head that says more events than there are means the end of the chain was
   deleted, and the migration stops rather than forget it.
+- SQLite adds the column by rebuilding the table, which drops its append-only triggers: they are
+  created again straight after.
 """
 
 import importlib
