@@ -59,3 +59,13 @@ def _fresh_workday_calendar():  # noqa: ANN202
     clear_cache()
     yield
     clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _private_audit_checkpoints(settings, tmp_path_factory) -> None:  # noqa: ANN001
+    """The daily audit checkpoint (run by `anxin worker` tests too) never appends to var/."""
+    import uuid
+
+    settings.AUDIT_CHECKPOINT_FILE = (
+        tmp_path_factory.getbasetemp() / f"audit-checkpoints-{uuid.uuid4().hex}.log"
+    )

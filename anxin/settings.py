@@ -6,7 +6,9 @@ rather than running with a silent default.
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -106,6 +108,40 @@ def _field_keys() -> list[str]:
 
 
 FIELD_ENCRYPTION_KEYS = _field_keys()
+
+
+def _audit_keys() -> list[str]:
+    """Keys of the audit chain's HMAC, newest first; the database never holds them. Development
+    generates one into var/audit_keys (created exclusively, so parallel first runs agree on one)."""
+    raw = _secret("AUDIT_HMAC_KEYS") or ""
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    if not keys:
+        if PRODUCTION:
+            raise ImproperlyConfigured("AUDIT_HMAC_KEYS or AUDIT_HMAC_KEYS_FILE is required in production")
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file = VAR_DIR / "audit_keys"
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(secrets.token_urlsafe(48))
+        for _ in range(50):  # another process may be writing it this very moment
+            keys = [k.strip() for k in key_file.read_text(encoding="utf-8").split(",") if k.strip()]
+            if keys:
+                break
+            time.sleep(0.1)
+    if not keys or any(len(k) < 32 for k in keys):
+        raise ImproperlyConfigured("Each AUDIT_HMAC_KEYS key must be at least 32 characters")
+    if len(set(keys)) != len(keys):
+        raise ImproperlyConfigured("AUDIT_HMAC_KEYS lists the same key twice")
+    return keys
+
+
+AUDIT_HMAC_KEYS = _audit_keys()
+# Signed checkpoints of the audit chain's head (`anxin audit checkpoint`), kept outside the database.
+AUDIT_CHECKPOINT_FILE = Path(env.str("AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit-checkpoints.log")))
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

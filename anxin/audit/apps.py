@@ -10,6 +10,6 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from anxin.core.access import install_rules
 
-        from . import permissions  # noqa: F401  (registers this app's resources)
+        from . import checks, permissions, tasks  # noqa: F401  (resources, the daily checkpoint, the role check)
 
         install_rules()

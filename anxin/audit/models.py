@@ -1,10 +1,12 @@
-"""The append-only, hash-chained audit trail."""
+"""The append-only audit trail, chained with HMAC-SHA256 under a key the database does not hold.
+
+Each event's ``hash`` is the MAC of the previous event's hash and of its own content
+(``anxin.audit.signing``). The chain's head is its event with the highest ``seq``: there is no head
+row to update, so the application's database role needs only INSERT and SELECT on this table.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import UTC
 from typing import Any
 
 from django.conf import settings
@@ -12,22 +14,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GENESIS_HASH = "0" * 64
+from .signing import GENESIS_HASH, Keyring, canonical, event_hash
+
+__all__ = ["GENESIS_HASH", "AppendOnlyError", "AuditEvent"]
 
 
 class AppendOnlyError(RuntimeError):
     pass
-
-
-class AuditHead(models.Model):
-    """The last link of one chain. Locking this row serialises appends to the chain."""
-
-    chain = models.CharField(max_length=40, primary_key=True)
-    last_seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
-
-    def __str__(self) -> str:
-        return f"{self.chain}#{self.last_seq}"
 
 
 class AuditEvent(models.Model):
@@ -54,6 +47,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Fingerprint of the AUDIT_HMAC_KEYS key that signed the event; empty for a legacy SHA-256 event.
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("审计事件")
@@ -74,24 +69,7 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("audit events cannot be deleted")
 
     def canonical(self) -> dict[str, Any]:
-        """Every field that the hash covers, in a form that survives a database round trip."""
-        return {
-            "chain": self.chain,
-            "seq": self.seq,
-            "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": self.actor_id,
-            "actor_label": self.actor_label,
-            "unit": self.unit_id,
-            "unit_path": self.unit_path,
-            "action": self.action,
-            "subject_type": self.subject_type,
-            "subject_id": self.subject_id,
-            "subject_label": self.subject_label,
-            "before": self.before,
-            "after": self.after,
-            "request_id": self.request_id,
-        }
+        return canonical(self)
 
-    def compute_hash(self) -> str:
-        body = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
-        return hashlib.sha256((self.prev_hash + body).encode("utf-8")).hexdigest()
+    def compute_hash(self, ring: Keyring | None = None) -> str:
+        return event_hash(self, ring)

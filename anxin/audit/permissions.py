@@ -1,4 +1,4 @@
-from anxin.core.access import Resource, Scope, internal, register
+from anxin.core.access import Resource, Scope, register
 from anxin.org.models import Role
 
 register(
@@ -18,5 +18,3 @@ register(
         },
     )
 )
-
-internal("audit.AuditHead")

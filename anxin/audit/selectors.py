@@ -33,3 +33,12 @@ def events_visible(
     if date_to:
         qs = qs.filter(at__lte=datetime.combine(date_to, time.max, tzinfo=tz))
     return qs.order_by("-at", "-seq")
+
+
+def city_administrators() -> QuerySet[Any]:
+    """Active city administrators: they receive the audit trail's checkpoints and alarms."""
+    from anxin.org.models import Role, User
+
+    return User.objects.filter(
+        is_active=True, assignments__role=Role.CITY_ADMIN, assignments__unit__is_active=True
+    ).distinct()

@@ -105,13 +105,19 @@ def test_verify_detects_a_deleted_event(cast):
     assert result.reason == "missing"
 
 
-def test_verify_detects_a_deleted_tail(cast):
+def test_verify_with_a_checkpoint_detects_a_deleted_tail(cast, tmp_path):
+    """The head is the last event: a deleted tail shows only against a checkpoint taken before."""
+    from anxin.audit.checkpoints import read_checkpoints
+    from anxin.audit.services import audit_checkpoint
+
+    path = tmp_path / "checkpoints.log"
+    audit_checkpoint(path=path)
     last = AuditEvent.objects.order_by("-seq").first()
-    _raw("DELETE FROM audit_auditevent WHERE id = %s", [last.pk])
-    result = audit_verify()
+    _raw("DELETE FROM audit_auditevent WHERE seq >= %s", [last.seq - 1])
+    result = audit_verify(checkpoints=read_checkpoints(path))
     assert result.ok is False
-    assert result.reason == "truncated"
-    assert result.broken_seq == last.seq
+    assert result.reason == "checkpoint_missing"
+    assert result.broken_seq == last.seq - 1
 
 
 def test_verify_detects_a_rehashed_forgery(cast):

@@ -55,6 +55,13 @@ def test_env_example_lists_every_variable_settings_reads():
             {"ANXIN_ENV": "production", "SECRET_KEY": "s" * 60},
             "FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEYS_FILE is required",
         ),
+        ({"AUDIT_HMAC_KEYS": "k" * 40 + ",short"}, "Each AUDIT_HMAC_KEYS key must be at least 32 characters"),
+        ({"AUDIT_HMAC_KEYS": ("k" * 40 + ",") * 2}, "AUDIT_HMAC_KEYS lists the same key twice"),
+        ({"AUDIT_HMAC_KEYS_FILE": "/nonexistent/audit_keys"}, "AUDIT_HMAC_KEYS_FILE cannot be read"),
+        (
+            {"ANXIN_ENV": "production", "SECRET_KEY": "s" * 60, "FIELD_ENCRYPTION_KEYS": "k" * 40},
+            "AUDIT_HMAC_KEYS or AUDIT_HMAC_KEYS_FILE is required in production",
+        ),
     ],
 )
 def test_bad_settings_refuse_to_start(env, message):
@@ -73,6 +80,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
             "ALLOWED_HOSTS": "anxin.example.edu.cn",
             "ANXIN_VAR_DIR": str(tmp_path),
             "FIELD_ENCRYPTION_KEYS": "k" * 40,
+            "AUDIT_HMAC_KEYS": "a" * 40,
         },
         "check",
         "--deploy",
