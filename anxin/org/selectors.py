@@ -158,7 +158,7 @@ def input_id(raw: Any) -> int | None:
         return None
     if isinstance(raw, str):
         raw = raw.strip()
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):  # "٣" is a digit to Python, not an id
             return None
     try:
         value = int(raw)
