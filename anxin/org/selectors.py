@@ -226,5 +226,6 @@ def resolve_students(
 
 register_student_purpose("view", lambda actor: students_visible(actor))
 register_student_purpose(
-    "change", lambda actor: scoped(actor, "student", "change", Student.objects.select_related("klass", "school"))
+    "change",
+    lambda actor: scoped(actor, "student", "change", Student.objects.select_related("klass", "school")),
 )

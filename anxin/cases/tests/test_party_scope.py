@@ -63,7 +63,9 @@ CROSS = [
 
 
 @pytest.mark.parametrize(("role", "place"), CROSS)
-def test_a_student_id_out_of_reach_is_refused_and_nothing_is_stored(cast: Cast, login, role: str, place: str) -> None:
+def test_a_student_id_out_of_reach_is_refused_and_nothing_is_stored(
+    cast: Cast, login, role: str, place: str
+) -> None:
     case = _case(cast, role)
     student = place_student(cast, place)
     client = login(cast.users[role])
@@ -111,12 +113,18 @@ def test_a_number_with_the_wrong_name_finds_nobody(cast: Cast, login) -> None:
 
 def test_a_child_of_another_city_is_not_found_even_with_number_and_name(cast: Cast, login) -> None:
     case = _case(cast, "moral_director")
-    _refused(_add(login(cast.users["moral_director"]), case.pk, student_no="X1001", name="吴小军"), "student_no")
+    _refused(
+        _add(login(cast.users["moral_director"]), case.pk, student_no="X1001", name="吴小军"), "student_no"
+    )
     assert not Party.objects.filter(case=case).exists()
 
 
-@pytest.mark.parametrize(("role", "place"), [("moral_director", "b"), ("duty_staff", "a1"), ("duty_staff", "c")])
-def test_number_and_full_name_together_name_a_child_one_may_not_see(cast: Cast, login, role: str, place: str) -> None:
+@pytest.mark.parametrize(
+    ("role", "place"), [("moral_director", "b"), ("duty_staff", "a1"), ("duty_staff", "c")]
+)
+def test_number_and_full_name_together_name_a_child_one_may_not_see(
+    cast: Cast, login, role: str, place: str
+) -> None:
     case = _case(cast, role)
     student = place_student(cast, place)
     response = _add(login(cast.users[role]), case.pk, student_no=student.student_no, name=student.name)

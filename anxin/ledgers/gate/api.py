@@ -251,7 +251,11 @@ def visitor_out(request: HttpRequest, visitor_id: int) -> Any:
     return services.visitor_check_out(actor=request.user, visitor_id=visitor_id)
 
 
-@router.get("/students", response=list[GateStudentOut], summary="出校核对：按完整学号或完整姓名查找本校学生（仅返回打码姓名与班级）")
+@router.get(
+    "/students",
+    response=list[GateStudentOut],
+    summary="出校核对：按完整学号或完整姓名查找本校学生（仅返回打码姓名与班级）",
+)
 def gate_students(request: HttpRequest, q: str = "") -> Any:
     return selectors.students_for_gate(request.user, q)
 

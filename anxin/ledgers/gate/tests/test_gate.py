@@ -325,7 +325,9 @@ def test_gate_search_returns_only_masked_name_and_class(cast):
     assert selectors.students_for_gate(cast.users["gate_guard"], "王小磊")[0]["name"] == "王*磊"
 
 
-@pytest.mark.parametrize("query", ["小", "李", "王", "李小", "小雨", "A1", "A100", "1001", "%", "_", "*", "A"])
+@pytest.mark.parametrize(
+    "query", ["小", "李", "王", "李小", "小雨", "A1", "A100", "1001", "%", "_", "*", "A"]
+)
 def test_gate_search_never_lists_by_surname_or_part_of_a_name_or_number(cast, login, query):
     guard = cast.users["gate_guard"]
     assert selectors.students_for_gate(guard, query) == []
@@ -340,7 +342,9 @@ def test_a_surname_sweep_of_a_whole_school_finds_nobody(cast, login):
 
     surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
     for i, surname in enumerate(surnames):
-        student_create(actor=None, klass=cast.class_a2, name=f"{surname}同学{i}", gender="M", student_no=f"S{i:03}")
+        student_create(
+            actor=None, klass=cast.class_a2, name=f"{surname}同学{i}", gender="M", student_no=f"S{i:03}"
+        )
     client = login(cast.users["gate_guard"])
     leaked = set()
     for surname in surnames:
