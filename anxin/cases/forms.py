@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.intake.models import Place, TimeBand
-from anxin.org.models import CommitteeMember, Student
+from anxin.org.models import CommitteeMember
 
 from .models import (
     PARENTS_RULE,
@@ -306,9 +306,16 @@ class CloseForm(CaseForm):
 
 class AddPartyForm(CaseForm):
     role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
-    student = forms.IntegerField(label=_("学生"), required=False, widget=forms.HiddenInput)
+    #: A student id (the API; a page names students by 学号). Text, so that every bad value gets the
+    #: one answer of :func:`anxin.org.selectors.resolve_student`.
+    student = forms.CharField(label=_("学生"), required=False, strip=True, widget=forms.HiddenInput)
     student_no = forms.CharField(label=_("学号（本市在读学生）"), max_length=30, required=False)
-    name = forms.CharField(label=_("姓名（校外人员）"), max_length=50, required=False)
+    name = forms.CharField(
+        label=_("姓名"),
+        max_length=50,
+        required=False,
+        help_text=_("校外人员只填姓名；您无权查看的学生（如外校学生）请同时填写学号和姓名。"),
+    )
     description = forms.CharField(
         label=_("说明"),
         widget=TEXT,
@@ -318,24 +325,28 @@ class AddPartyForm(CaseForm):
     )
 
     def clean(self) -> dict[str, Any]:
+        from anxin.core.errors import NotFound
+        from anxin.org.selectors import resolve_student
+
+        from .selectors import party_by_number
+
         data = super().clean()
         student = None
-        if data.get("student"):
-            student = (
-                Student.objects.filter(pk=data["student"], is_active=True)
-                .select_related("klass", "school")
-                .first()
-            )
-            if student is None:
-                self.add_error("student", _("找不到该学生。"))
-        elif data.get("student_no"):
-            qs = Student.objects.filter(student_no=data["student_no"].strip(), is_active=True)
+        if (data.get("student") or "").strip():
+            # The id must name a student the handler may see: the same words for one that does
+            # not exist, has left, or is out of reach (an id is never a way to read a name).
+            try:
+                student = resolve_student(self.viewer, data["student"], for_="case_party", case=self.case)
+            except NotFound as exc:
+                self.add_error("student", exc.message)
+        elif (data.get("student_no") or "").strip():
             if self.case is not None:
-                # Students of the case's school first, then of other schools of the city.
-                own = qs.filter(school_id=self.case.school_id).select_related("klass", "school").first()
-                student = own or qs.select_related("klass", "school").first()
+                student = party_by_number(self.viewer, self.case, data["student_no"], data.get("name") or "")
             if student is None:
-                self.add_error("student_no", _("找不到该学号的在读学生。"))
+                self.add_error(
+                    "student_no",
+                    _("找不到该学号的在读学生。您无权查看的学生（如外校学生），请同时填写学号和姓名。"),
+                )
         elif not (data.get("name") or "").strip():
             self.add_error("name", _("请选择学生，或填写校外人员姓名。"))
         data["student_obj"] = student

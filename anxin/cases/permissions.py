@@ -52,6 +52,11 @@ register(
             "bureau": {r: U for r in BUREAU},
         },
         action_labels={"open": "立案", "handle": "办理", "determine": "认定/结案", "bureau": "复查与督办"},
+        note=(
+            "登记当事人（`add_party`）：按学生 id 只能选择本人有权查看的学生（见 `student`）；本人无权查看的学生——"
+            "外校学生，或没有学生查看权限者（如值班人员）所登记的本校学生——须同时填写学号和完整姓名，"
+            "且仅限本市在读学生。"
+        ),
     )
 )  # fmt: skip
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from anxin.audit.services import audit_record
 from anxin.core.access import access, can, reach, scoped
-from anxin.org.models import Role, RoleAssignment, Unit, User
-from anxin.org.selectors import school_staff
+from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
+from anxin.org.selectors import register_student_purpose, school_staff, students_visible
 
 from .models import Case, CaseReport, Deadline, Measure, Party
 from .permissions import sees_identities
@@ -56,6 +56,48 @@ def party_label(party: Party, *, masked: bool) -> str:
 def case_staff(case: Case) -> list[User]:
     """People of the case's school who may be given the case or one of its measures."""
     return list(school_staff(case.school))
+
+
+def party_students(actor: Any, case: Case | None = None) -> QuerySet[Student]:
+    """Students a case handler may name as a party by id: those they may see (the student view).
+
+    Anyone else (a child of another school, or of their own school for staff without the student
+    view, such as the duty staff) is named by 学号 and full name together: :func:`party_by_number`.
+    """
+    return students_visible(actor)
+
+
+register_student_purpose("case_party", party_students)
+
+
+def party_by_number(actor: Any, case: Case, student_no: str, name: str = "") -> Student | None:
+    """The student a handler names by 学号, or None.
+
+    A 学号 alone finds only a student the handler may see (their school first). A student they may
+    not see — of another school of the city, or any student for staff without the student view —
+    takes the 学号 *and* the exact full name, so nobody learns a name, class or school they could
+    not already tell apart; and nothing else narrows the answer, so nothing can be probed.
+    """
+    student_no, name = (student_no or "").strip(), (name or "").strip()
+    if not student_no:
+        return None
+    visible = party_students(actor, case).filter(student_no=student_no).select_related("klass", "school")
+    found = visible.filter(school_id=case.school_id).first() or visible.first()
+    if found is not None and (not name or found.name == name):
+        return found
+    if not name:
+        return None
+    city = "/" + case.school.path.split("/")[1] + "/"
+    matches = list(
+        Student.objects.filter(
+            is_active=True, student_no=student_no, name=name, school__path__startswith=city,
+            school__kind=UnitKind.SCHOOL, school__is_active=True,
+        ).select_related("klass", "school")[:2]
+    )  # fmt: skip
+    own = [s for s in matches if s.school_id == case.school_id]
+    if own:
+        return own[0]
+    return matches[0] if len(matches) == 1 else None
 
 
 def principals(school: Unit) -> list[User]:

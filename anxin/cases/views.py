@@ -488,7 +488,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     show = sees_identities(user, case)
     status = 200
     if request.method == "POST":
-        form = FORMS[step.name](request.POST, case=case, files=request.FILES)
+        form = FORMS[step.name](request.POST, case=case, files=request.FILES, viewer=user)
         try:
             services.case_act(actor=user, case=case, action=step.name, data=request.POST, files=request.FILES)
         except Conflict as exc:

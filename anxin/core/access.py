@@ -51,6 +51,8 @@ class Resource:
     #: so a school-wide list stays a plain indexed scan.
     owner_to_many: bool = False
     action_labels: dict[str, str] = field(default_factory=dict)
+    #: What the table alone does not say (printed under it in docs/permissions.md).
+    note: str = ""
 
 
 REGISTRY: dict[str, Resource] = {}
@@ -279,6 +281,10 @@ def matrix_markdown() -> str:
         "- **本人经手** (`own`): only records the person made or was made responsible for, inside their school.",
         "- **—**: no access. Out-of-reach records answer 404, never 403, and never show in lists, counts or search.",
         "",
+        "The same reach holds for ids taken from input (a form field, a JSON body, a query parameter), not only",
+        "for ids in the address: a student id is resolved through `anxin.org.selectors.resolve_student` for the",
+        "purpose at hand, and an id that does not exist, has left, or is out of reach gets the same answer.",
+        "",
         "Roles are held on: "
         + "; ".join(f"{Role(r).label} → {UnitKind(k).label}" for r, k in ROLE_UNIT_KIND.items())
         + ".",
@@ -292,6 +298,8 @@ def matrix_markdown() -> str:
             f"Models: {', '.join(f'`{m}`' for m in res.models)}",
             "",
         ]
+        if res.note:
+            lines += [res.note, ""]
         lines.append(
             "| 角色 | "
             + " | ".join(f"{res.action_labels.get(a) or ACTION_LABELS.get(a, a)} (`{a}`)" for a in actions)

@@ -277,7 +277,9 @@ def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> An
                 code="missing_input",
                 detail=detail,
             )
-        raise Invalid(next(iter(detail.values()))[0], code="invalid_input", detail=detail)
+        field = next(iter(detail))
+        code = getattr(form, "error_codes", {}).get(field, "invalid_input")
+        raise Invalid(detail[field][0], code=code, detail=detail)
     form.submit(actor=request.user)
     return _detail(request.user, selectors.report_get(request.user, report_id))
 

@@ -202,17 +202,22 @@ class AssignForm(ActionForm):
     action = "assign"
     owner = forms.ModelChoiceField(
         label=gettext_lazy("分派给"),
-        # Any active account validates here; the service decides whether they work at the school.
-        queryset=User.objects.filter(is_active=True),
+        # Set to the school's staff in __init__; the service checks again.
+        queryset=User.objects.none(),
         error_messages={
             "required": gettext_lazy("请选择负责人。"),
             "invalid_choice": gettext_lazy("只能分派给本校教职工。"),
         },
     )
 
+    #: The stable code of a refused field (an id that does not exist and one of another school alike).
+    error_codes = {"owner": "owner_not_in_school"}
+
     def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         super().__init__(*args, report=report, **kwargs)
-        # The select offers only the school's staff (built lazily, only when rendered).
+        # Only the school's staff validate: an id of anyone else gets the same "invalid choice".
+        self.fields["owner"].queryset = school_staff(report.school)
+        # The select offers the same people (built lazily, only when rendered).
         self.fields["owner"].widget.choices = _StaffChoices(report.school)
 
     def submit(self, *, actor: User) -> Any:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from anxin.audit.services import audit_record
 from anxin.core.access import access, allowed, can, reach, school_path, scoped
+from anxin.core.errors import NotFound
 
 from .models import Guardian, KeyGroupFlag, Student, Unit, UnitKind, User
 
@@ -121,3 +124,108 @@ def school_staff(school: Unit) -> QuerySet[User]:
         .distinct()
         .order_by("full_name", "username")
     )
+
+
+# --- ids taken from input ------------------------------------------------------------------------
+#
+# An id in a form field, a JSON body or a query parameter is as untrusted as one in the URL. Every
+# student id that comes in is resolved here, through the queryset of the students the caller may
+# name *for that purpose*; a form offers exactly the same queryset as its choices. An id that does
+# not exist and one out of reach get the same answer, so ids cannot be probed.
+
+#: The largest id a database row can have here (a 32-bit signed integer on every backend).
+MAX_INPUT_ID = 2**31 - 1
+
+#: Purpose -> function(actor, **context) returning the students the actor may name for it.
+StudentPurpose = Callable[..., QuerySet[Student]]
+STUDENT_PURPOSES: dict[str, StudentPurpose] = {}
+
+#: The words of the refusal: the same whether the student does not exist or is out of reach.
+STUDENT_NOT_FOUND = _("找不到该学生，或您无权选择该学生。")
+
+
+def register_student_purpose(name: str, choices: StudentPurpose) -> StudentPurpose:
+    """Declare what a student id taken from input may be for, and which students qualify."""
+    if STUDENT_PURPOSES.get(name, choices) is not choices:
+        raise ValueError(f"student purpose {name} registered twice")
+    STUDENT_PURPOSES[name] = choices
+    return choices
+
+
+def input_id(raw: Any) -> int | None:
+    """A positive database id from input, or None for anything else (text, 0, -1, 1e99, True)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if not (raw.isascii() and raw.isdigit()):  # "٣" is a digit to Python, not an id
+            return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if isinstance(raw, float) and raw != value:
+        return None
+    return value if 0 < value <= MAX_INPUT_ID else None
+
+
+def student_choices(actor: Any, *, for_: str, **context: Any) -> QuerySet[Student]:
+    """The students ``actor`` may name for ``for_``: the queryset of a form's student field."""
+    try:
+        purpose = STUDENT_PURPOSES[for_]
+    except KeyError:
+        raise KeyError(f"unknown student purpose {for_}") from None
+    if actor is None:  # an id from input always has someone behind it; nobody reaches nothing
+        return Student.objects.none()
+    return purpose(actor, **context).filter(is_active=True)
+
+
+def resolve_student(actor: Any, raw: Any, *, for_: str, field: str = "student", **context: Any) -> Student:
+    """The student an input id names, if ``actor`` may name them for ``for_``.
+
+    Raises :class:`NotFound` (404, with ``detail`` naming ``field``) alike for an id that is not a
+    number, does not exist, belongs to a student who has left, or is out of the actor's reach.
+    """
+    pk = input_id(raw)
+    student = None
+    if pk is not None:
+        student = (
+            student_choices(actor, for_=for_, **context)
+            .select_related("klass", "klass__parent", "school")
+            .filter(pk=pk)
+            .first()
+        )
+    if student is None:
+        raise NotFound(STUDENT_NOT_FOUND, detail={field: [str(STUDENT_NOT_FOUND)]})
+    return student
+
+
+def resolve_students(
+    actor: Any, raws: Iterable[Any], *, for_: str, field: str = "students", **context: Any
+) -> list[Student]:
+    """Several ids at once (duplicates folded), all or nothing, with the refusal of :func:`resolve_student`."""
+    pks: list[int] = []
+    for raw in raws:
+        pk = input_id(raw)
+        if pk is None:
+            raise NotFound(STUDENT_NOT_FOUND, detail={field: [str(STUDENT_NOT_FOUND)]})
+        pks.append(pk)
+    pks = list(dict.fromkeys(pks))
+    if not pks:
+        return []
+    found = {
+        s.pk: s
+        for s in student_choices(actor, for_=for_, **context)
+        .select_related("klass", "klass__parent", "school")
+        .filter(pk__in=pks)
+    }
+    if len(found) != len(pks):
+        raise NotFound(STUDENT_NOT_FOUND, detail={field: [str(STUDENT_NOT_FOUND)]})
+    return [found[pk] for pk in pks]
+
+
+register_student_purpose("view", lambda actor: students_visible(actor))
+register_student_purpose(
+    "change",
+    lambda actor: scoped(actor, "student", "change", Student.objects.select_related("klass", "school")),
+)

@@ -165,10 +165,12 @@ class Scenarios(Teller):
             "kinds": ["physical"], "places": ["dormitory"], "time_bands": ["after_lights_out"],
             "occurred_on": night.isoformat(), "urgent": True,
         }, reports=[report])  # fmt: skip
-        story.act(at_local(night, 23, 2), duty, "add_party", {"role": PartyRole.TARGET, "student": lei.pk})
+        # The duty staff have no view of student records: they name a child by 学号 and full name.
+        story.act(at_local(night, 23, 2), duty, "add_party", {"role": PartyRole.TARGET, "student_no": lei.student_no,
+                                                         "name": lei.name})  # fmt: skip
         for s in roommates:
-            story.act(at_local(night, 23, 4), duty, "add_party", {"role": PartyRole.BULLY, "student": s.pk,
-                                                             "description": "同宿舍室友"})  # fmt: skip
+            story.act(at_local(night, 23, 4), duty, "add_party", {"role": PartyRole.BULLY, "student_no": s.student_no,
+                                                             "name": s.name, "description": "同宿舍室友"})  # fmt: skip
         dorm = school.staff.get(Role.DORM_STAFF)
         story.act(at_local(night, 23, 15), duty, "emergency", {
             "steps": ["separation", "parents", "psych"],

@@ -151,7 +151,8 @@ def involved_case(cast: Cast) -> Case:
         actor=lead(cast),
         case=case,
         action="add_party",
-        data={"role": "witness", "student": cast.student_b1.pk},
+        # A child of another school: named by 学号 and full name, not by an id.
+        data={"role": "witness", "student_no": "B1001", "name": "陈小明"},
     )
     return case
 

@@ -461,7 +461,7 @@ def test_a_party_is_added_by_student_number(cast: Cast, login) -> None:
 
     response = client.post(f"/cases/{case.pk}/act/add_party/", {"role": "bully", "student_no": "NOPE"})
     assert response.status_code == 422
-    assert re.search(r'data-for="student_no">找不到该学号的在读学生。<', response.content.decode())
+    assert re.search(r'data-for="student_no">找不到该学号的在读学生。', response.content.decode())
     assert case.parties.count() == 1
 
 

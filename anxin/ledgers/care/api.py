@@ -14,8 +14,8 @@ from ninja.responses import Status as Reply
 from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Forbidden, Invalid, NotFound
-from anxin.org.models import Student, User
-from anxin.org.selectors import student_get
+from anxin.org.models import User
+from anxin.org.selectors import resolve_students, student_get
 
 from . import selectors, services
 from .models import CarePlan, Mood, PeerRelation, Severity, Talk, Topic, WatchEntry
@@ -146,13 +146,18 @@ class _TalkPage(list):
 def talk_create(request: HttpRequest, payload: TalkIn) -> Any:
     _need(request.user, "ledger_talk", "record")
     student = student_get(request.user, payload.student)
-    named = list(Student.objects.filter(pk__in=payload.named_students, school=student.school))
-    if len(named) != len(set(payload.named_students)):
-        raise Invalid(
-            _("谈话中提到的学生必须是本校学生。"),
-            code="named_other_school",
-            detail={"named_students": [_("谈话中提到的学生必须是本校学生。")]},
+    try:
+        named = resolve_students(
+            request.user,
+            payload.named_students,
+            for_="talk_named",
+            field="named_students",
+            school=student.school,
         )
+    except NotFound:
+        # The same words for a child who does not exist, is of another school, or is out of sight.
+        words = _("谈话中提到的学生须是您可查看的本校学生；其他学生请写在谈话内容里。")
+        raise Invalid(words, code="named_other_school", detail={"named_students": [words]}) from None
     recorded = services.talk_record(
         actor=request.user, student=student, talked_on=payload.talked_on or timezone.localdate(),
         topic=payload.topic, content=payload.content, mood=payload.mood, peers=payload.peers,

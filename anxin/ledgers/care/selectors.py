@@ -17,7 +17,7 @@ from anxin.audit.services import audit_record
 from anxin.core.access import access, allowed, can_at, reach, scoped
 from anxin.ledgers.base import Completeness
 from anxin.org.models import KeyGroupFlag, Role, RoleAssignment, Student, Unit, UnitKind
-from anxin.org.selectors import students_visible
+from anxin.org.selectors import register_student_purpose, students_visible
 
 from .models import CarePlan, CareReview, PlanStatus, Talk, WatchEntry
 
@@ -344,3 +344,18 @@ def may_record(user: Any, resource: str, student: Student) -> bool:
 
 def may_use(user: Any, resource: str) -> bool:
     return allowed(user, resource, "view") or allowed(user, resource, "record")
+
+
+def named_choices(user: Any, school: Unit | None = None) -> QuerySet[Student]:
+    """Students a talk may name as mentioned: those the author may see, of the talk's school.
+
+    A class teacher sees their class only (docs/permissions.md, ``student``): a classmate named in a
+    talk is picked here; anyone else is written into the talk's content, not picked from a roll.
+    """
+    qs = students_visible(user)
+    return qs.filter(school=school) if school is not None else qs
+
+
+register_student_purpose("talk_named", named_choices)
+for _resource in ("ledger_talk", "ledger_care_plan", "ledger_watch"):
+    register_student_purpose(_resource, lambda actor, _r=_resource: record_students(actor, _r))

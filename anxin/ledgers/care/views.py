@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers.base import xlsx_response
-from anxin.org.models import Student, User
-from anxin.org.selectors import classes_visible
+from anxin.org.models import User
+from anxin.org.selectors import classes_visible, student_choices
 
 from . import selectors, services
 from .forms import FilterForm, PlanForm, ReviewForm, TalkForm, WatchForm
@@ -83,10 +83,12 @@ def talk_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def talk_new(request: HttpRequest) -> HttpResponse:
     _need(request.user, "ledger_talk", "record")
-    students = selectors.record_students(request.user, "ledger_talk")
+    students = student_choices(request.user, for_="ledger_talk")
     school_ids = set(students.values_list("school", flat=True))
-    named = Student.objects.select_related("klass", "klass__parent").filter(
-        school__in=school_ids, is_active=True
+    named = (
+        student_choices(request.user, for_="talk_named")
+        .filter(school__in=school_ids)
+        .select_related("klass", "klass__parent")
     )
     form = TalkForm(request.POST or None, students=students, named=named, initial=_initial())
     if request.method == "POST" and form.is_valid():
@@ -198,7 +200,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest) -> HttpResponse:
     _need(request.user, "ledger_care_plan", "record")
-    students = selectors.record_students(request.user, "ledger_care_plan")
+    students = student_choices(request.user, for_="ledger_care_plan")
     school_ids = set(students.values_list("school", flat=True))
     owners = User.objects.filter(is_active=True, assignments__unit__school__in=school_ids).distinct()
     initial = _initial()
@@ -310,7 +312,7 @@ def watch_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def watch_new(request: HttpRequest) -> HttpResponse:
     _need(request.user, "ledger_watch", "record")
-    students = selectors.record_students(request.user, "ledger_watch")
+    students = student_choices(request.user, for_="ledger_watch")
     form = WatchForm(request.POST or None, students=students, initial=_initial())
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -133,8 +133,8 @@ class ExitOut(Schema):
         return obj.student_id
 
     @staticmethod
-    def resolve_student_name(obj: StudentExit) -> str:
-        return obj.student.name
+    def resolve_student_name(obj: StudentExit, context: Any) -> str:
+        return selectors.shown_name(context["request"].user, obj.student)
 
     @staticmethod
     def resolve_class_name(obj: StudentExit) -> str:
@@ -180,7 +180,9 @@ class ItemOut(Schema):
         return obj.school_id
 
     @staticmethod
-    def resolve_holder(obj: DangerousItem) -> str:
+    def resolve_holder(obj: DangerousItem, context: Any) -> str:
+        if obj.student_id:
+            return selectors.shown_name(context["request"].user, obj.student)
         return obj.holder_label
 
     @staticmethod
@@ -249,7 +251,11 @@ def visitor_out(request: HttpRequest, visitor_id: int) -> Any:
     return services.visitor_check_out(actor=request.user, visitor_id=visitor_id)
 
 
-@router.get("/students", response=list[GateStudentOut], summary="门卫查找本校学生（仅姓名与班级）")
+@router.get(
+    "/students",
+    response=list[GateStudentOut],
+    summary="出校核对：按完整学号或完整姓名查找本校学生（仅返回打码姓名与班级）",
+)
 def gate_students(request: HttpRequest, q: str = "") -> Any:
     return selectors.students_for_gate(request.user, q)
 

@@ -30,7 +30,7 @@ def gate_workbook(user: Any, date_from: date | None, date_to: date | None) -> Ht
         sheets.append((
             _("学生出校"),
             [_("学校"), _("学生"), _("班级"), _("时间"), _("结果"), _("处理方式"), _("备注"), _("记录人")],
-            ([e.school.name, e.student.name, e.student.klass.display_name, e.recorded_at, e.get_outcome_display(),
+            ([e.school.name, selectors.shown_name(user, e.student), e.student.klass.display_name, e.recorded_at, e.get_outcome_display(),
               e.get_action_display(), e.note, str(e.recorded_by)] for e in selectors.exits_visible(user, **span)),
         ))  # fmt: skip
     if allowed(user, LEAVE, "view"):
@@ -44,7 +44,8 @@ def gate_workbook(user: Any, date_from: date | None, date_to: date | None) -> Ht
         sheets.append((
             _("危险物品"),
             [_("学校"), _("时间"), _("物品"), _("来自"), _("处理方式"), _("有照片"), _("记录人")],
-            ([i.school.name, i.recorded_at, i.kind_label, i.holder_label, i.get_action_display(), bool(i.photo),
+            ([i.school.name, i.recorded_at, i.kind_label,
+              selectors.shown_name(user, i.student) if i.student_id else i.holder_label, i.get_action_display(), bool(i.photo),
               str(i.recorded_by)] for i in selectors.items_visible(user, **span)),
         ))  # fmt: skip
     name = _("门卫台账")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.core.errors import Invalid
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Student, Unit, User
+from anxin.org.selectors import student_choices
 
 from . import selectors, services
 from .models import ItemAction, ItemKind, StopAction
@@ -118,7 +119,9 @@ class LeaveForm(LedgerForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["student"].queryset = selectors.leave_students(user)
+        self.fields["student"].queryset = student_choices(user, for_="gate_leave").select_related(
+            "klass", "klass__parent"
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

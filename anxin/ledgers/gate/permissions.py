@@ -59,6 +59,12 @@ EXIT = register(
         path_field="student__klass__path",
         path_of=lambda row: row.student.klass.path,
         owner_field="recorded_by",
+        note=(
+            "门卫和值班人员没有学生信息的查看权限（见 `student`）。出校核对时，输入完整学号或完整姓名，"
+            "只能查到本校的该名学生（同名至多 5 名），看到的是打码姓名（如 李*雨）、班级，以及当前是否有覆盖"
+            "此刻的已批准请假条；姓氏、部分姓名或部分学号查不到任何学生。本人登记的出校和危险物品记录同样只显示"
+            "打码姓名与班级。请假条本身他们看不到。"
+        ),
         actions={
             # The class teacher is told of a stopped exit and must be able to open it.
             "view": {**_grant(LEADERS, S), R.CLASS_TEACHER: U, **_grant(GATE, OWN), **_grant(BUREAU, U)},

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from anxin.core.access import access, scoped
-from anxin.core.errors import NotFound
+from anxin.core.access import access, can, scoped
 from anxin.org.models import Role, Student, Unit, User
-from anxin.org.selectors import schools_where
+from anxin.org.selectors import register_student_purpose, resolve_student, schools_where, student_choices
 
 from .models import DangerousItem, ExitOutcome, LeavePass, StudentExit, Visitor
 
@@ -23,8 +22,8 @@ VISITOR, LEAVE, EXIT, ITEM = (
     "ledger_gate_item",
 )
 
-#: How many students a gate search returns: enough to pick one, too few to browse the school.
-GATE_SEARCH_LIMIT = 20
+#: How many students one gate look-up returns at most (namesakes): enough to pick one, never a list.
+GATE_SEARCH_LIMIT = 5
 
 
 def record_schools(user: Any, resource: str) -> QuerySet[Unit]:
@@ -101,41 +100,55 @@ def _gate_students(user: Any, resource: str = EXIT) -> QuerySet[Student]:
     return Student.objects.filter(is_active=True, school__in=record_schools(user, resource))
 
 
-def students_for_gate(user: Any, query: str, *, resource: str = EXIT) -> list[dict[str, Any]]:
-    """The students a gate guard may pick when a student leaves: id, name and class only.
-
-    Gate staff have no view of student records; this search exists so they can record an exit.
-    It needs a query (no browsing the roll), is limited to the caller's own school(s) and returns
-    nothing else about the student.
-    """
-    query = (query or "").strip()[:30]
-    if not query:
-        return []
-    qs = (
-        _gate_students(user, resource)
-        .filter(Q(name__icontains=query) | Q(student_no__iexact=query))
-        .select_related("klass", "klass__parent")
-        .order_by("klass__path", "name")[:GATE_SEARCH_LIMIT]
-    )
-    return [{"id": s.pk, "name": s.name, "class_name": class_label(s.klass)} for s in qs]
-
-
-def gate_student_get(user: Any, student_id: Any, *, resource: str = EXIT) -> Student:
-    """A student the caller may record an exit or an item for; NotFound for any other."""
-    try:
-        return (
-            _gate_students(user, resource)
-            .select_related("klass", "klass__parent", "school")
-            .get(pk=student_id)
-        )
-    except (Student.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
-
-
 def leave_students(user: Any) -> QuerySet[Student]:
     """Students the caller may approve leave for: those whose records they may change."""
     qs = Student.objects.filter(is_active=True).select_related("klass", "klass__parent")
     return scoped(user, "student", "change", qs).order_by("klass__path", "student_no")
+
+
+register_student_purpose("gate_exit", lambda actor: _gate_students(actor, EXIT))
+register_student_purpose("gate_item", lambda actor: _gate_students(actor, ITEM))
+register_student_purpose("gate_leave", leave_students)
+_PURPOSE = {EXIT: "gate_exit", ITEM: "gate_item"}
+
+
+def shown_name(user: Any, student: Student) -> str:
+    """A student's name as this reader may see it: in full with the student view (leaders, the class
+    teacher, the bureau), otherwise 张*某 (gate and duty staff: their own exit and item records)."""
+    return student.name if can(user, "student", "view", student) else student.masked_name
+
+
+def with_shown_names(user: Any, rows: list[Any]) -> list[Any]:
+    """Sets ``student_shown`` (and for items ``holder_shown``) on each row for the lists' templates."""
+    for row in rows:
+        student = row.student if getattr(row, "student_id", None) else None
+        row.student_shown = shown_name(user, student) if student is not None else ""
+        if isinstance(row, DangerousItem):
+            row.holder_shown = row.student_shown or (row.visitor.name if row.visitor_id else "")
+    return rows
+
+
+def students_for_gate(user: Any, query: str, *, resource: str = EXIT) -> list[dict[str, Any]]:
+    """The exit check's look-up: the student whose exact 学号 or exact full name was given, as
+    id, masked name (张*某) and class; at most :data:`GATE_SEARCH_LIMIT` namesakes.
+
+    Gate staff have no view of student records (docs/permissions.md). A surname, part of a name or
+    part of a number finds nobody, so the look-up cannot be used to list the school's children;
+    and the name is never returned in full, so a 学号 alone does not reveal who the child is.
+    """
+    query = (query or "").strip()[:30]
+    if not query:
+        return []
+    students = student_choices(user, for_=_PURPOSE[resource]).select_related("klass", "klass__parent")
+    found = list(students.filter(student_no__iexact=query).order_by("klass__path", "pk")[:GATE_SEARCH_LIMIT])
+    if not found and len(query) >= 2:
+        found = list(students.filter(name=query).order_by("klass__path", "pk")[:GATE_SEARCH_LIMIT])
+    return [{"id": s.pk, "name": s.masked_name, "class_name": class_label(s.klass)} for s in found]
+
+
+def gate_student_get(user: Any, student_id: Any, *, resource: str = EXIT) -> Student:
+    """A student the caller may record an exit or an item for; NotFound for any other."""
+    return resolve_student(user, student_id, for_=_PURPOSE[resource])
 
 
 def leave_covering(student: Student, moment: datetime) -> LeavePass | None:

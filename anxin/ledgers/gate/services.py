@@ -24,7 +24,8 @@ from anxin.core.errors import Invalid, NotFound
 from anxin.core.notify import notify
 from anxin.intake.images import clean_image
 from anxin.ledgers.base import Recorded, ledger_record, written_now
-from anxin.org.models import Student, Unit
+from anxin.org.models import Unit
+from anxin.org.selectors import resolve_student
 
 from . import selectors
 from .models import DangerousItem, ExitOutcome, ItemKind, LeavePass, StopAction, StudentExit, Visitor
@@ -126,10 +127,7 @@ def leave_approve(
     *, actor: Any, student_id: Any, starts_at: datetime, ends_at: datetime, reason: str, client_key: Any
 ) -> Recorded:
     """批准请假: by the student's class teacher or the school's moral-education office and leaders."""
-    try:
-        student = selectors.leave_students(actor).select_related("school").get(pk=_int(student_id))
-    except Student.DoesNotExist:
-        raise NotFound() from None
+    student = resolve_student(actor, student_id, for_="gate_leave")
     if starts_at is None or ends_at is None or ends_at <= starts_at:
         raise Invalid(
             _("请假结束时间必须晚于开始时间。"),
@@ -234,7 +232,7 @@ def item_record(
         )
     student = None
     if student_id not in (None, ""):
-        student = selectors.gate_student_get(actor, _int(student_id), resource=ITEM)
+        student = selectors.gate_student_get(actor, student_id, resource=ITEM)
         if student.school_id != school.pk:
             raise NotFound()
     visitor = None

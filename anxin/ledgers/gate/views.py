@@ -57,7 +57,7 @@ def _list(
     context = {
         "tabs": _tabs(request.user, active),
         "page": page,
-        "rows": list(page),
+        "rows": selectors.with_shown_names(request.user, list(page)),
         "filters": filters.cleaned_data if not error else {},
         "filter_error": error,
         "can_record": allowed(request.user, resource, "record"),
@@ -169,6 +169,7 @@ def _picker(request: HttpRequest, resource: str) -> dict[str, Any]:
         "query": query,
         "found": selectors.students_for_gate(request.user, query, resource=resource),
         "picked": picked,
+        "picked_name": selectors.shown_name(request.user, picked) if picked else "",
         "picked_class": picked.klass.display_name if picked else "",
     }
 
