@@ -33,6 +33,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from anxin.accounts.services import password_change_require
 from anxin.audit.services import audit_record
 from anxin.core.access import allowed, can_at, require_at, scope_q
 from anxin.core.errors import Conflict, Invalid, NotFound
@@ -795,6 +796,8 @@ def staff_import(*, actor: User | None, fileobj: IO[bytes]) -> ImportResult:
                 _("导入时有其他人创建了相同用户名的账号，未导入任何数据，请重新上传。"),
                 code="import_conflict",
             ) from None
+        # The import page promises it: these accounts choose their own password at first login.
+        password_change_require(users=users, reason="import")
         assignments = RoleAssignment.objects.bulk_create(
             [
                 RoleAssignment(user=user, role=role, unit=unit)
