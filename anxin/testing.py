@@ -168,6 +168,26 @@ def totp_code(user: User) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+def second_step_code(username: str) -> str | None:
+    """The code a browser test types at the second login step, or None for an account without 2FA."""
+    user = User.objects.get(username=username)
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return None
+    return totp_code(user)
+
+
+def pass_second_step(page: Any, username: str) -> None:
+    """In a browser test, after the password: type the code the person's authenticator shows now."""
+    from playwright.sync_api import expect
+
+    code = second_step_code(username)
+    if code is None:
+        return
+    expect(page.get_by_role("heading", name="两步验证")).to_be_visible()
+    page.get_by_label("验证码或恢复码").fill(code)
+    page.get_by_role("button", name="验证", exact=True).click()
+
+
 def token_request(user: User, password: str = PASSWORD) -> dict[str, str]:
     """The body of POST /api/auth/token for this user, with the current code if they use 2FA."""
     body = {"username": user.username, "password": password}
