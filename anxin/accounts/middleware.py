@@ -42,9 +42,11 @@ class AccountGateMiddleware:
         if step is None:
             return self.get_response(request)
         code, url_name, message = step
+        target = reverse(url_name)
+        if request.path == target:
+            return self.get_response(request)
         if request.path.startswith("/api/"):
             return JsonResponse({"code": code, "message": message, "detail": None}, status=403)
-        target = reverse(url_name)
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
         return redirect(target)

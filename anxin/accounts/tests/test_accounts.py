@@ -373,3 +373,15 @@ def test_owner_is_notified_once_per_lockout(cast: Cast) -> None:
     for _ in range(5):
         _login(attacker, "no_such_user", "guess-guess-1", ip="203.0.113.9")
     assert Notification.objects.count() == 1
+
+
+def test_password_alone_opens_no_account_page_of_a_2fa_user(client: Client, cast: Cast) -> None:
+    # Someone who has only the principal's password cannot list tokens, change the password or
+    # turn the second factor off.
+    _login(client, "t_principal")
+    for path in ("/account/", "/account/tokens/", "/account/password/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.url.startswith("/account/2fa/verify/"), path
+    for path in ("/account/2fa/remove/", "/account/2fa/recovery/"):
+        assert client.post(path).url.startswith("/account/2fa/verify/"), path
+    assert TOTPDevice.objects.filter(user=cast.users["principal"], confirmed=True).exists()
