@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 
 from .services import password_change_pending, second_factor_enrolled, second_factor_required
 
-#: Paths a session may use before its account is in order.
+#: Paths a session may use before its account is in order (besides the page of the pending step).
 OPEN_PREFIXES = (
-    "/account/",
     "/logout/",
     "/login/",
     "/static/",
