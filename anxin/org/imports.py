@@ -940,7 +940,7 @@ def import_template(*, kind: str, actor: User | None, school: Unit | None = None
         lines.append(
             _("同一人担任多个岗位时，用同一用户名填写多行，每行一个岗位，姓名须一致，初始密码只填一次。")
         )
-        lines.append(_("文件中含有初始密码，导入完成后请删除文件；请提醒教职工首次登录后修改密码。"))
+        lines.append(_("文件中含有初始密码，导入完成后请删除文件；教职工首次登录时系统会要求其修改密码。"))
     notes.append([_("填写说明")])
     notes["A1"].font = Font(bold=True, size=14)
     for n, line in enumerate(lines, start=1):

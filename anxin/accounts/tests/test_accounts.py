@@ -136,15 +136,24 @@ def test_account_an_administrator_created_must_change_password_first(client: Cli
     assert _token(Client(), "new_teacher", NEW_PASSWORD).status_code == 200
 
 
-def test_imported_accounts_must_change_password(client: Client, cast: Cast) -> None:
-    from anxin.accounts.models import PasswordChangeRequired
+def test_imported_accounts_must_change_password_at_first_login(client: Client, cast: Cast) -> None:
+    import io
 
-    # The import marks every account it creates (anxin/org/imports.py); see test_import for the file.
-    org_services.staff_create(
-        actor=None, username="imported1", full_name="导入甲", password="Generated-pw-55", unit=cast.school,
-        role=Role.GATE_GUARD,
-    )  # fmt: skip
-    assert PasswordChangeRequired.objects.filter(user__username="imported1").exists()
+    from openpyxl import Workbook
+
+    from anxin.org.imports import staff_import
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "教职工名单"
+    sheet.append(["用户名", "姓名", "手机号", "角色", "任职单位代码", "初始密码"])
+    sheet.append(["imported1", "导入甲", "", "门卫", cast.school.code, "Given-in-file-55"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    staff_import(actor=cast.users["principal"], fileobj=io.BytesIO(buffer.getvalue()))
+    assert _login(client, "imported1", "Given-in-file-55").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/account/password/")
 
 
 # --- two-factor -----------------------------------------------------------------------------------
