@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from anxin.core.api import ErrorOut
 
@@ -65,4 +65,4 @@ def my_tokens(request: HttpRequest) -> Any:
 )
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
     services.token_revoke(actor=request.user, token_id=token_id)
-    return 204, None
+    return Status(204, None)
