@@ -30,6 +30,20 @@ def login(client: Client):  # noqa: ANN201
     return _login
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """force_login skips the password; let it skip the second factor too (tests of 2FA log in for real)."""
+    from anxin.testing import verify_client_session
+
+    original = Client.force_login
+
+    def force_login(self: Client, user, backend=None) -> None:  # noqa: ANN001
+        original(self, user, backend)
+        verify_client_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

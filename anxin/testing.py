@@ -6,7 +6,9 @@ city 3701 (市教育局)
 └── county 370103 (东城区) ── school C 3701030001 东城中学 (初中) ── 初一 ── (1)班
 city 3702 (another city) ── county 370201 ── school X 3702010001 ── 初一 ── (1)班
 
-Everyone in the cast has the password ``PASSWORD``. ``cast.users[role]`` holds the person with
+Everyone in the cast has the password ``PASSWORD``. Those who must use a second factor (city and
+county administrators, principals) have an authenticator enrolled: :func:`totp_code` gives the
+current code. ``cast.users[role]`` holds the person with
 that role in school A (class teacher on class A1, bureau roles on county 370102, city admin on
 the city); ``cast.outsider`` is a class teacher in school B, ``cast.far_outsider`` a principal in
 county 370103.
@@ -14,10 +16,16 @@ county 370103.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from anxin.accounts.services import second_factor_required
 from anxin.org import services
 from anxin.org.models import Role, Stage, Student, Unit, UnitKind, User
 
@@ -131,6 +139,9 @@ def build_cast() -> Cast:
     cast.student_x1 = services.student_create(
         actor=None, klass=cast.class_x1, name="吴小军", gender="M", student_no="X1001"
     )
+    for user in [*cast.users.values(), cast.outsider, cast.far_outsider]:
+        if second_factor_required(user):
+            enrol_totp(user)
     services.student_key_group_set(
         actor=None, student=cast.student_a1, group="left_behind", reason="父母在外务工，随祖母生活"
     )
@@ -138,6 +149,69 @@ def build_cast() -> Cast:
         actor=None, student=cast.student_a1, name="李奶奶", relation="祖母", phone="13800000001"
     )
     return cast
+
+
+def enrol_totp(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator, created if they have none (as after enrolment)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(user: User) -> str:
+    """The code the user's authenticator app shows now.
+
+    A code is accepted once per 30-second step; tests that sign the same person in twice within a
+    step forget the last accepted step first, as a second phone tapping the code a moment later would.
+    """
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def pass_second_step(page: Any, username: str) -> None:
+    """In a browser test, right after a correct password: pass the second step, as the person would.
+
+    An enrolled account types the code its authenticator shows now; an account that must use 2FA
+    and has none yet enrols on the page (reading the key as an app would) and goes on.
+    """
+    from urllib.parse import urlparse
+
+    from playwright.sync_api import expect
+
+    page.wait_for_url(lambda url: "/login/" not in url)
+    path = urlparse(page.url).path
+    if path.startswith("/account/2fa/verify/"):
+        page.get_by_label("验证码或恢复码").fill(totp_code(User.objects.get(username=username)))
+        page.get_by_role("button", name="验证", exact=True).click()
+    elif path.startswith("/account/2fa/setup/"):
+        secret = page.get_by_test_id("otp-secret").get_attribute("data-secret")
+        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        page.get_by_label("6 位验证码").fill(f"{TOTP(key).token():06d}")
+        page.get_by_role("button", name="完成绑定").click()
+        expect(page.get_by_test_id("recovery-codes")).to_be_visible()
+        page.get_by_test_id("recovery-done").click()
+    page.wait_for_url(lambda url: "/account/2fa/" not in url)
+
+
+def token_request(user: User, password: str = PASSWORD) -> dict[str, str]:
+    """The body of POST /api/auth/token for this user, with the current code if they use 2FA."""
+    body = {"username": user.username, "password": password}
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        body["otp"] = totp_code(user)
+    return body
+
+
+def verify_client_session(client: Any, user: User) -> None:
+    """Mark a test client's session as having passed the second factor, as force_login skips the password."""
+    from anxin.accounts.services import second_factor_enrolled
+
+    if not (second_factor_required(user) or second_factor_enrolled(user)):
+        return
+    device = enrol_totp(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def allow_audit_flush() -> None:

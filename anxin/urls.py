@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", api.urls),
     path("", include("anxin.core.urls")),
+    path("account/", include("anxin.accounts.urls")),
     path("org/", include("anxin.org.urls")),
     path("audit/", include("anxin.audit.urls")),
     path("intake/", include("anxin.intake.urls")),

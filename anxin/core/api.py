@@ -1,6 +1,5 @@
 """The JSON API: one NinjaAPI, its error shapes, authentication and the token endpoint."""
 
-from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,7 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from .errors import ServiceError
-from .services import token_issue, token_user
+from .services import token_user
 
 
 class TokenAuth(HttpBearer):
@@ -80,35 +79,15 @@ class ErrorOut(Schema):
     detail: Any = None
 
 
-class TokenIn(Schema):
-    username: str
-    password: str
-
-
-class TokenOut(Schema):
-    token: str
-    expires_at: datetime
-
-
-@api.post(
-    "/auth/token",
-    auth=None,
-    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-    tags=["auth"],
-    summary="用用户名和密码换取访问令牌",
-)
-def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
-    issued = token_issue(request=request, username=payload.username[:150], password=payload.password[:200])
-    return {"token": issued.token, "expires_at": issued.expires_at}
-
-
 def _mount_routers() -> None:
+    from anxin.accounts.api import router as accounts_router
     from anxin.audit.api import router as audit_router
     from anxin.intake.api import router as intake_router
     from anxin.intake.api_staff import router as intake_staff_router
     from anxin.ledgers.api import router as ledgers_router
     from anxin.org.api import router as org_router
 
+    api.add_router("/auth", accounts_router)
     api.add_router("/org", org_router)
     api.add_router("/audit", audit_router)
     api.add_router("/intake", intake_router)

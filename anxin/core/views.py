@@ -61,14 +61,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def lockout(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    """django-axes calls this once an account is locked."""
-    message = _("登录失败次数过多，账号已暂时锁定，请15分钟后再试。")
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "locked_out", "message": message, "detail": None}, status=429)
-    return render(request, "core/error.html", {"title": _("暂时无法登录"), "message": message}, status=429)
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     assignments = request.user.assignments.select_related("unit", "unit__parent").order_by("unit__path")

@@ -355,6 +355,8 @@ class Login:
     username: str
     password: str
     unit_code: str
+    #: The authenticator key (base32) of an account that must use two-factor login; else empty.
+    totp_secret: str = ""
 
     def as_json(self) -> dict[str, str]:
         return asdict(self)
@@ -397,7 +399,11 @@ def read_logins(path: Path | None = None) -> list[Login] | None:
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
         return [
-            Login(**{k: str(row[k]) for k in ("role", "username", "password", "unit_code")}) for row in rows
+            Login(
+                **{k: str(row[k]) for k in ("role", "username", "password", "unit_code")},
+                totp_secret=str(row.get("totp_secret") or ""),
+            )
+            for row in rows
         ]
     except (OSError, ValueError, TypeError, KeyError):
         pass
@@ -434,18 +440,19 @@ def format_logins(logins: list[Login]) -> str:
             return f"{unit.school.name} {unit.name}"
         return unit.name
 
-    header = [_("角色"), _("用户名"), _("密码"), _("单位")]
+    header = [_("角色"), _("用户名"), _("密码"), _("两步验证密钥"), _("单位")]
     rows = [
         [str(Role(login.role).label) if login.role in Role.values else login.role]
-        + [login.username, login.password, unit_label(login.unit_code)]
+        + [login.username, login.password, login.totp_secret or "-", unit_label(login.unit_code)]
         for login in logins
     ]
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(3)]
+    padded = len(header) - 1
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(padded)]
     lines = []
     for row in [header, *rows]:
-        lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+        lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row[:padded])) + "  " + row[-1])
         if row is header:
-            lines.append("-" * (sum(widths) + 6 + max(_width(r[3]) for r in [header, *rows])))
+            lines.append("-" * (sum(widths) + 2 * padded + max(_width(r[-1]) for r in [header, *rows])))
     return "\n".join(lines)
 
 
@@ -462,6 +469,20 @@ def demo_state() -> str:
 
 
 _HASHES: dict[str, str] = {}
+
+
+def demo_totp_code(username: str) -> str:
+    """The current two-factor code of a demo account; never for a database with real accounts."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if demo_state() != "demo":
+        raise DemoRefused(_("只能为演示数据库中的账号显示验证码。"), code="demo_only")
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is None:
+        raise DemoRefused(_("账号 %(name)s 没有绑定两步验证。") % {"name": username}, code="no_device")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
 
 
 def _password_hash(password: str) -> str:
@@ -601,6 +622,7 @@ class _Loader:
         progress: Progress | None,
     ) -> None:
         self.plan = plan
+        self.seed = seed
         self.rng = random.Random(f"anxin-demo:{seed}:people")
         self.names = NamePools(seed)
         self.students_per_class = students_per_class
@@ -783,6 +805,33 @@ class _Loader:
             if extra >= 2:
                 add(school, CommitteeRole.PARENT, external=True)
         self.counts["committee_members"] += len(_bulk(CommitteeMember, members))
+
+    def load_second_factors(self) -> None:
+        """Enrol an authenticator for every account that must use one, so the demo city stays usable.
+
+        The keys come from the seed like every other demo value; `anxin demo` prints the showcase
+        accounts' keys beside their passwords (and writes them to demo_logins.json).
+        """
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from anxin.accounts.services import SECOND_FACTOR_ROLES, TOTP_NAME, totp_secret
+
+        rng = random.Random(f"anxin-demo:{self.seed}:totp")
+        needing = (
+            User.objects.filter(
+                models.Q(assignments__role__in=SECOND_FACTOR_ROLES) | models.Q(committees__active=True)
+            )
+            .distinct()
+            .order_by("pk")
+        )
+        devices = [
+            TOTPDevice(user=user, name=TOTP_NAME, confirmed=True, key=rng.randbytes(20).hex())
+            for user in needing
+        ]
+        _bulk(TOTPDevice, devices)
+        secrets_by_user = {device.user.username: totp_secret(device) for device in devices}
+        for login in self.logins:
+            login.totp_secret = secrets_by_user.get(login.username, "")
 
     def load_profiles(self) -> None:
         profiles = []
@@ -998,6 +1047,7 @@ def demo_load(
         loader.load_units()
         loader.load_staff()
         loader.load_committees()
+        loader.load_second_factors()
         loader.load_profiles()
         loader.load_pupils()
         if cases:

@@ -33,6 +33,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from anxin.accounts.services import password_change_require
 from anxin.audit.services import audit_record
 from anxin.core.access import allowed, can_at, require_at, scope_q
 from anxin.core.errors import Conflict, Invalid, NotFound
@@ -795,6 +796,8 @@ def staff_import(*, actor: User | None, fileobj: IO[bytes]) -> ImportResult:
                 _("导入时有其他人创建了相同用户名的账号，未导入任何数据，请重新上传。"),
                 code="import_conflict",
             ) from None
+        # The import page promises it: these accounts choose their own password at first login.
+        password_change_require(users=users, reason="import")
         assignments = RoleAssignment.objects.bulk_create(
             [
                 RoleAssignment(user=user, role=role, unit=unit)
@@ -937,7 +940,7 @@ def import_template(*, kind: str, actor: User | None, school: Unit | None = None
         lines.append(
             _("同一人担任多个岗位时，用同一用户名填写多行，每行一个岗位，姓名须一致，初始密码只填一次。")
         )
-        lines.append(_("文件中含有初始密码，导入完成后请删除文件；请提醒教职工首次登录后修改密码。"))
+        lines.append(_("文件中含有初始密码，导入完成后请删除文件；教职工首次登录时系统会要求其修改密码。"))
     notes.append([_("填写说明")])
     notes["A1"].font = Font(bold=True, size=14)
     for n, line in enumerate(lines, start=1):

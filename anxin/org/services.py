@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from anxin.accounts.services import password_change_require
 from anxin.audit.services import audit_record
 from anxin.core.access import require, require_at
 from anxin.core.errors import Conflict, Invalid
@@ -315,6 +316,8 @@ def staff_create(
             _check_assignment(role, unit)
             require_at(actor, "staff", "change", unit.path)
         user.save()
+        # An administrator chose this password: the person must choose their own at first login.
+        password_change_require(users=[user], reason="admin_set")
         audit_record(
             actor=actor,
             action="staff.created",

@@ -25,7 +25,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from anxin.cases.states import PUBLIC_WORDS, State
 from anxin.cases.tests.helpers import committee
-from anxin.testing import PASSWORD, Cast
+from anxin.testing import PASSWORD, Cast, pass_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +45,7 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
+    pass_second_step(page, username)
     expect(page.get_by_test_id("current-user")).to_be_attached()  # in the folded menu on a phone
 
 

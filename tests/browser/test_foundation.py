@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from anxin.testing import PASSWORD, Cast
+from anxin.testing import PASSWORD, Cast, pass_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,8 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录", exact=True).click()
+    if password == PASSWORD:
+        pass_second_step(page, username)
 
 
 def path_is(page: Page, live_server, path: str) -> None:  # noqa: ANN001

@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from anxin.intake import services
-from anxin.testing import PASSWORD, Cast
+from anxin.testing import PASSWORD, Cast, pass_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +36,7 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
+    pass_second_step(page, username)
     expect(page.get_by_test_id("current-user")).to_be_visible()
 
 

@@ -20,7 +20,7 @@ from anxin.ledgers.education.models import SafetySession
 from anxin.ledgers.education.schooldays import due_on
 from anxin.ledgers.gate.models import Visitor
 from anxin.ledgers.patrol.models import DormRound, PatrolCheckin, PatrolPoint
-from anxin.testing import PASSWORD, Cast
+from anxin.testing import PASSWORD, Cast, pass_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,7 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
+    pass_second_step(page, username)
     # On a phone the current user sits in the collapsed menu: the greeting shows the login worked.
     expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
 

@@ -13,7 +13,7 @@ from django.test import Client
 from PIL import Image
 
 from anxin.audit.models import AuditEvent
-from anxin.testing import Cast
+from anxin.testing import Cast, token_request
 
 from ..models import Case, PartyRole
 from ..policy import policy_set
@@ -42,7 +42,7 @@ def _token_client(cast: Cast, role: str, password: str) -> Client:
     client = Client()
     token = client.post(
         "/api/auth/token",
-        {"username": cast.users[role].username, "password": password},
+        token_request(cast.users[role], password),
         content_type="application/json",
     ).json()["token"]
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"

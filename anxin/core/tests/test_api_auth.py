@@ -5,19 +5,20 @@ import json
 import pytest
 from django.test import Client
 
+from anxin.testing import totp_code
+
 pytestmark = pytest.mark.django_db
 
 
-def _token(client: Client, username: str, password: str):  # noqa: ANN202
-    return client.post(
-        "/api/auth/token",
-        data=json.dumps({"username": username, "password": password}),
-        content_type="application/json",
-    )
+def _token(client: Client, username: str, password: str, otp: str | None = None):  # noqa: ANN202
+    body = {"username": username, "password": password}
+    if otp is not None:
+        body["otp"] = otp
+    return client.post("/api/auth/token", data=json.dumps(body), content_type="application/json")
 
 
 def test_token_with_right_password_gives_token_and_expiry(client, cast, password):
-    response = _token(client, "t_principal", password)
+    response = _token(client, "t_principal", password, totp_code(cast.users["principal"]))
     assert response.status_code == 200
     body = response.json()
     assert body["token"].startswith("ax_")
@@ -33,10 +34,10 @@ def test_wrong_password_is_401_with_chinese_message(client, cast):
     assert response.json()["message"] == "用户名或密码错误。"
 
 
-def test_five_failures_lock_the_account_with_429(client, cast, password):
+def test_five_failures_lock_the_account_at_that_address_with_429(client, cast, password):
     for _ in range(5):
         assert _token(client, "t_principal", "nope-nope").status_code == 401
-    locked = _token(client, "t_principal", password)
+    locked = _token(client, "t_principal", password, totp_code(cast.users["principal"]))
     assert locked.status_code == 429
     assert locked.json()["code"] == "locked_out"
     assert "锁定" in locked.json()["message"]

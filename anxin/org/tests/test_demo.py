@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import json
 import re
 from io import StringIO
@@ -10,13 +11,14 @@ import pytest
 from django.core.management import base as management_base
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Q
 from django.test import Client
 
 from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record, audit_verify
 from anxin.cli import main as anxin_main
 from anxin.org import services
-from anxin.org.demo import DEMO_PASSWORD, plan_city
+from anxin.org.demo import DEMO_PASSWORD, demo_totp_code, plan_city
 from anxin.org.models import (
     BUREAU_ROLES,
     STAGE_GRADES,
@@ -230,7 +232,7 @@ def test_prints_and_writes_the_showcase_logins(var_dir: Path) -> None:
     out = demo()
     rows = json.loads((var_dir / "demo_logins.json").read_text(encoding="utf-8"))
     assert isinstance(rows, list) and rows
-    assert all(set(row) == {"role", "username", "password", "unit_code"} for row in rows)
+    assert all(set(row) == {"role", "username", "password", "unit_code", "totp_secret"} for row in rows)
     assert {row["role"] for row in rows} == set(Role.values)
     assert {row["password"] for row in rows} == {DEMO_PASSWORD}
     for row in rows:
@@ -245,6 +247,36 @@ def test_prints_and_writes_the_showcase_logins(var_dir: Path) -> None:
     assert len(rows) < User.objects.count()
     assert "用户名" in out and "wanglaoshi" in out and DEMO_PASSWORD in out and "班主任" in out
     assert "学生" in out and "秒" in out
+
+
+def test_accounts_that_must_use_two_factor_are_enrolled_and_their_keys_printed(var_dir: Path) -> None:
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    out = demo()
+    rows = {row["username"]: row for row in json.loads((var_dir / "demo_logins.json").read_text("utf-8"))}
+    for row in rows.values():
+        must = (
+            row["role"] in {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.PRINCIPAL}
+            or CommitteeMember.objects.filter(user__username=row["username"], active=True).exists()
+        )
+        assert bool(row["totp_secret"]) is must, row
+    principal = next(r for r in rows.values() if r["role"] == Role.PRINCIPAL)
+    assert principal["totp_secret"] in out and "两步验证密钥" in out
+    # The printed key is the device's key: an authenticator app fed with it shows the right code.
+    device = TOTPDevice.objects.get(user__username=principal["username"])
+    key = base64.b32decode(principal["totp_secret"] + "=" * (-len(principal["totp_secret"]) % 8))
+    assert key == device.bin_key
+    assert f"{TOTP(key).token():06d}" == demo_totp_code(principal["username"])
+    assert rows["wanglaoshi"]["totp_secret"] == ""
+    # Every principal, administrator and committee member with an account has one, nobody else.
+    needing = User.objects.filter(
+        Q(assignments__role__in=[Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.PRINCIPAL])
+        | Q(committees__active=True)
+    ).distinct()
+    assert set(TOTPDevice.objects.values_list("user_id", flat=True)) == set(
+        needing.values_list("pk", flat=True)
+    )
 
 
 def test_writes_one_summary_audit_event() -> None:
@@ -334,6 +366,10 @@ def test_demo_principal_logs_in_and_sees_only_their_own_pupils(client: Client) -
         {"username": f"principal_{junior.code}", "password": DEMO_PASSWORD},
         REMOTE_ADDR="127.0.0.1",
     )
+    assert response.status_code == 302
+    # A principal's second step: the code from the authenticator the demo enrolled.
+    assert client.get("/org/students/").url.startswith("/account/2fa/verify/")
+    response = client.post("/account/2fa/verify/", {"code": demo_totp_code(f"principal_{junior.code}")})
     assert response.status_code == 302
     response = client.get("/org/students/")
     assert response.status_code == 200

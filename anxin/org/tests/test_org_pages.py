@@ -265,4 +265,4 @@ def test_login_form_locks_after_five_failures_with_429(client, cast, password):
         client.post("/login/", {"username": "t_principal", "password": "wrong-one"})
     response = client.post("/login/", {"username": "t_principal", "password": password})
     assert response.status_code == 429
-    assert "账号已暂时锁定" in response.content.decode()
+    assert "已锁定从当前网络地址登录该账号" in response.content.decode()

@@ -12,6 +12,7 @@ from anxin.org.demo import (
     DemoResult,
     demo_load,
     demo_state,
+    demo_totp_code,
     format_logins,
     logins_path,
     read_logins,
@@ -57,11 +58,22 @@ class Command(BaseCommand):
         mode.add_argument(
             "--reset", action="store_true", help="删除现有的演示城市并重新载入（仅限演示数据库）"
         )
+        mode.add_argument(
+            "--code",
+            metavar="USERNAME",
+            help="显示该演示账号此刻的两步验证码（仅限演示数据库），代替手机上的验证器应用",
+        )
 
     def _progress(self, message: str) -> None:
         self.stderr.write(message, style_func=lambda text: text)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["code"]:
+            try:
+                self.stdout.write(demo_totp_code(options["code"]))
+            except ServiceError as exc:
+                raise CommandError(exc.message, returncode=2) from exc
+            return
         if options["if_empty"]:
             state = demo_state()
             if state == "demo":
@@ -122,5 +134,11 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "另有每个班级的班主任账号（用户名 ct_<学校代码>_<年级>_<班号>）和每所学校的各岗位账号，密码相同。"
+            )
+        )
+        self.stdout.write(
+            _(
+                "市、县/区管理员，校长和欺凌治理委员会成员登录时还要输入两步验证码：把上表的密钥手动添加到"
+                "验证器应用（基于时间，6 位），或运行 anxin demo --code 用户名 显示当前验证码。"
             )
         )

@@ -1,0 +1,69 @@
+"""Nothing else until the account is in order: its own password chosen, its second factor passed.
+
+Runs after django-otp's OTPMiddleware. A session whose password an administrator chose goes to the
+password page; one that must use (or has) a second factor and has not passed it goes to the code
+page, or to enrolment when none is set up yet. The API answers the same with a JSON error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from .services import password_change_pending, second_factor_enrolled, second_factor_required
+
+#: Paths a session may use before its account is in order (besides the page of the pending step).
+OPEN_PREFIXES = (
+    "/logout/",
+    "/login/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+    "/box/",
+    "/api/auth/token",
+)
+
+
+class AccountGateMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.path.startswith(OPEN_PREFIXES):
+            return self.get_response(request)
+        step = pending_step(request)
+        if step is None:
+            return self.get_response(request)
+        code, url_name, message = step
+        target = reverse(url_name)
+        if request.path == target:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": code, "message": message, "detail": None}, status=403)
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(target)
+
+
+def pending_step(request: HttpRequest) -> tuple[str, str, str] | None:
+    """What the signed-in person must do first, if anything: (code, page, message)."""
+    user = request.user
+    if password_change_pending(user):
+        return (
+            "password_change_required",
+            "accounts:password",
+            _("您的密码由管理员设置，请先修改密码。"),
+        )
+    if user.is_verified():  # type: ignore[union-attr]
+        return None
+    if second_factor_enrolled(user):
+        return ("otp_required", "accounts:otp_verify", _("请先完成两步验证。"))
+    if second_factor_required(user):
+        return ("otp_not_enrolled", "accounts:otp_setup", _("您的岗位必须使用两步验证，请先完成绑定。"))
+    return None

@@ -1,0 +1,46 @@
+"""API tokens stop working when the session that stands behind them does.
+
+Tokens are revoked on logout, when an account is deactivated and when it loses its last role;
+the password change revokes them in its service. The lockout notice hangs on django-axes' signal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from anxin.org.models import RoleAssignment, User
+
+from . import lockout
+from .services import tokens_revoke_all
+
+user_locked_out.connect(lockout.on_locked_out, dispatch_uid="anxin-lockout-notice")
+
+
+@receiver(user_logged_out, dispatch_uid="anxin-tokens-logout")
+def _logged_out(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    if user is not None and user.pk:
+        tokens_revoke_all(user=user, reason="logout", actor=user)
+
+
+@receiver(pre_save, sender=User, dispatch_uid="anxin-user-was-active")
+def _remember_active(sender: Any, instance: User, **kwargs: Any) -> None:
+    if instance.pk and not instance.is_active:
+        instance._was_active = User.objects.filter(pk=instance.pk, is_active=True).exists()  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=User, dispatch_uid="anxin-tokens-deactivated")
+def _deactivated(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
+    if not created and not instance.is_active and getattr(instance, "_was_active", False):
+        tokens_revoke_all(user=instance, reason="deactivated")
+
+
+@receiver(post_delete, sender=RoleAssignment, dispatch_uid="anxin-tokens-no-role")
+def _role_removed(sender: Any, instance: RoleAssignment, **kwargs: Any) -> None:
+    user = User.objects.filter(pk=instance.user_id).first()
+    if user is not None and not RoleAssignment.objects.filter(user_id=user.pk).exists():
+        tokens_revoke_all(user=user, reason="no_role")
