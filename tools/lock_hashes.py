@@ -10,7 +10,6 @@ line added later is hashed by running this again. Exit 1 if a pinned version wou
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,7 +55,6 @@ def main() -> int:
         if unhashed:
             print(f"no hashes for: {unhashed}", file=sys.stderr)
             return 1
-        shutil.copyfile(target, LOCK.with_suffix(".lock.tmp"))
     LOCK.with_suffix(".lock.tmp").write_text(HEADER + text, encoding="utf-8")
     LOCK.with_suffix(".lock.tmp").replace(LOCK)
     print(f"requirements.lock: {len(after)} releases, each with its sha256 hashes.")
