@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test setup lint system-deps browser-deps bench clean
+.PHONY: run test setup lint system-deps browser-deps bench clean audit-deps lock-hashes
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,5 +60,20 @@ test: setup browser-deps
 bench: setup
 	$(BIN)/python bench/demo_load.py
 
+# pip-audit and pip-tools live in their own venv, pinned in requirements-tools.lock.
+TOOLS := .venv-tools
+$(TOOLS)/.installed: requirements-tools.lock
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q -r requirements-tools.lock
+	touch $@
+
+# Known vulnerabilities in requirements.lock; exceptions with reasons in tools/audit-ignore.txt.
+audit-deps: $(TOOLS)/.installed
+	$(TOOLS)/bin/python tools/audit_deps.py
+
+# Rewrite requirements.lock with the sha256 of every file of each pinned release (same versions).
+lock-hashes: $(TOOLS)/.installed
+	$(TOOLS)/bin/python tools/lock_hashes.py
+
 clean:
-	rm -rf $(VENV) node_modules var/test-artifacts
+	rm -rf $(VENV) $(TOOLS) node_modules var/test-artifacts

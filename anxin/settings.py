@@ -191,6 +191,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "anxin.core.input_guard.RefuseNulInApiMiddleware",
 ]
 
 ROOT_URLCONF = "anxin.urls"

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from anxin.core.backup import BackupError, key_check, restore
+
+
+class Command(BaseCommand):
+    help = (
+        "从 `anxin backup` 的备份文件恢复数据库和上传文件。先逐个核对 sha256；"
+        "目标数据库或上传文件目录已有数据时拒绝，除非加 --force。恢复后请运行 `anxin audit verify`。"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path, help="备份文件")
+        parser.add_argument("--force", action="store_true", help="覆盖目标中已有的数据")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            manifest = restore(options["path"], force=options["force"])
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("恢复完成：%(created)s 的备份（数据库 %(engine)s，上传文件 %(files)s 个）。")
+                % {
+                    "created": manifest["created_at"],
+                    "engine": manifest["engine"],
+                    "files": manifest["media_files"],
+                }
+            )
+        )
+        if manifest.get("key_check") and manifest["key_check"] != key_check():
+            self.stderr.write(
+                self.style.WARNING(
+                    _(
+                        "注意：当前的 FIELD_ENCRYPTION_KEYS 与备份时的最新密钥不同，加密字段可能无法解密。"
+                        "请使用备份时的密钥。"
+                    )  # fmt: skip
+                )
+            )
