@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import _split_rate, is_ratelimited
+from django_ratelimit.core import _split_rate, get_usage, is_ratelimited
 
 from anxin.audit.context import request_id_var
 from anxin.cases.models import Case, DeadlineKind
@@ -158,14 +158,15 @@ def submit_letter(
     """
     group = f"{SUBMIT_RATE_GROUP}:{school_code}"
 
-    def limited(increment: bool) -> bool:
-        return is_ratelimited(
+    def usage(increment: bool) -> dict[str, Any] | None:
+        return get_usage(
             request, group=group, key=client_key_of, rate=settings.INTAKE_SUBMIT_RATE, increment=increment
         )
 
     try:
         with untraced():
-            if limited(False):
+            used = usage(False)
+            if used is not None and (used["should_limit"] or used["count"] >= used["limit"]):
                 previous = services.report_resubmitted(client_key)
                 if previous is None:
                     raise TooManyLetters()
@@ -174,7 +175,7 @@ def submit_letter(
     except DatabaseError:
         raise NotSent() from None
     if submission.created:
-        limited(True)
+        usage(True)
     return submission
 
 
