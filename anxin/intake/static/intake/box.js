@@ -66,9 +66,10 @@
     var textArea = letterForm.querySelector("textarea[name=text]");
     var kept = keptLetter();
     if (kept && kept.path !== window.location.pathname) { kept = null; }
-    if (kept && textArea && !textArea.value && kept.fields) {
-      putBack(letterForm, kept.fields);
-      if (keyInput) { keyInput.value = kept.key || ""; }
+    // A page the server filled in itself (its own refusal) carries the key already.
+    if (kept && keyInput && !keyInput.value) {
+      if (textArea && !textArea.value && kept.fields) { putBack(letterForm, kept.fields); }
+      keyInput.value = kept.key || "";
       var note = letterForm.querySelector("[data-box-restored]");
       if (note) { note.className = note.className.replace(/\s*d-none/g, ""); }
     }
