@@ -322,8 +322,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # "Too Many Requests: /box/…" with its time is an access-log line about a child: dropped.
+    "filters": {"no_box": {"()": "anxin.intake.logs.DropIntakeRequests"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.request": {"filters": ["no_box"]},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         # weasyprint logs a dozen lines per poster page at INFO.
