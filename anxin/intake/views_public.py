@@ -329,7 +329,8 @@ def _box_context(school: Any, letter: dict[str, Any]) -> dict[str, Any]:
 # Exempt from CSRF because a CSRF token needs a cookie, and these pages must set none. What a
 # forged POST could do here is what anybody can do anyway: hand in a new anonymous report (or a
 # message to a report whose receipt the sender already holds). It changes nothing that exists, and
-# the flood of such reports is what the per-school hourly cap in services.report_submit marks.
+# a flood of such reports is what the limit per address and school (submit_letter) holds back
+# and the per-school hourly cap in services.report_submit marks.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def box(request: HttpRequest, school_code: str) -> HttpResponse:
