@@ -120,6 +120,17 @@ class NotSent(ServiceError):
     )
 
 
+class BoxUnavailable(ServiceError):
+    """The page itself could not be prepared (the database is away): say so before anyone writes."""
+
+    status = 503
+    code = "unavailable"
+    default_message = gettext_lazy(
+        "爱心信箱暂时出了故障，现在写的信可能发不出去，请过几分钟再打开。"
+        "如果现在有危险，请不要等：马上拨打 110 报警，或者拨打 12355 青少年服务热线。"
+    )
+
+
 # --- The guessing limit on receipts ------------------------------------------------------------
 
 
@@ -382,13 +393,15 @@ def _unavailable(request: HttpRequest, school_code: str) -> HttpResponse:
     """The database is away before the school is even known: say so, and keep what was typed."""
     stand_in = {"name": _("学校"), "code": school_code[:40]}
     letter = _letter(QueryDict())
-    if request.method == "POST":
-        try:
-            letter = _letter(request.POST)
-        except (RequestDataTooBig, MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
-            pass  # box.js still holds the letter in the tab
+    if request.method != "POST":
+        context = {**_box_context(stand_in, letter), "error": BoxUnavailable(), "error_fields": []}
+        return _page("box.html", context, status=503)
+    try:
+        letter = _letter(request.POST)
+    except (RequestDataTooBig, MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
+        pass  # box.js still holds the letter in the tab
     context = {**_box_context(stand_in, letter), "error": NotSent(), "error_fields": [], "not_sent": True,
-               "photos_dropped": request.method == "POST"}  # fmt: skip
+               "photos_dropped": True}  # fmt: skip
     return _page("box.html", context, status=503)
 
 

@@ -134,3 +134,13 @@ def test_a_malformed_key_is_a_clear_422(client, cast):
     assert response.status_code == 422
     assert "提交编号格式不正确" in response.content.decode()
     assert Report.objects.count() == 0
+
+
+def test_box_page_with_the_database_down_says_so_before_anyone_writes(client, cast):
+    with database_down():
+        response = client.get(reverse("box:box", args=[cast.school.code]))
+    assert response.status_code == 503
+    assert_private(response)
+    page = response.content.decode()
+    assert "暂时出了故障" in page and 'href="tel:110"' in page
+    assert "信未发送" not in page  # nothing was sent, nothing was lost
