@@ -380,7 +380,8 @@ def box(request: HttpRequest, school_code: str) -> HttpResponse:
     return _page(
         "receipt.html",
         {
-            "school": school,
+            # The letter's own school: a retry's key may have been sent first to another box.
+            "school": submission.report.school,
             "receipt": submission.receipt,
             "receipt_groups": submission.receipt.split("-"),
             "urgent": submission.report.urgent,

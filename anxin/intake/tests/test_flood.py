@@ -156,3 +156,15 @@ def test_the_next_window_starts_a_new_notice(cast, settings):
         services.report_submit(school_code=cast.school.code, **letter(2))
     titles = list(_notices(cast).filter(user=cast.users["principal"]).values_list("title", flat=True))
     assert titles == ["新的欺凌举报", "新的欺凌举报"]
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_limit(client, cast, rate):
+    # Without CLIENT_IP_HEADER the address is the connection's own; headers a sender writes are ignored.
+    rate.INTAKE_SUBMIT_RATE = "2/10m"
+    url = reverse("box:box", args=[cast.school.code])
+    answers = [
+        client.post(url, letter(i), REMOTE_ADDR=ADDRESS, HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+                    HTTP_X_REAL_IP=f"10.0.1.{i}").status_code
+        for i in range(4)
+    ]  # fmt: skip
+    assert answers == [200, 200, 429, 429]
