@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -186,11 +187,15 @@ def submit_letter(
     except DatabaseError:
         raise NotSent() from None
     if submission.created:
-        usage(True)
+        try:
+            usage(True)
+        except Exception:  # a cache outage must not hide a letter that was stored
+            logging.getLogger(__name__).exception("counting a letter towards the limit failed")
     return submission
 
 
 def client_key_of(group: str, request: HttpRequest) -> str:
+    # submit_letter's own parameter is called client_key (the letter's idempotency key).
     return client_key(group, request)
 
 
