@@ -378,8 +378,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # "Too Many Requests: /box/…" with its time is an access-log line about a child: dropped.
+    "filters": {"no_box": {"()": "anxin.intake.logs.DropIntakeRequests"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.request": {"filters": ["no_box"]},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         # weasyprint logs a dozen lines per poster page at INFO.
@@ -395,6 +398,12 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="anxin.core.notify.RecordingSmsBack
 INTAKE_SCHOOL_HOURLY_CAP = _int("INTAKE_SCHOOL_HOURLY_CAP", 50)
 # Wrong receipts one client may try per window before 429.
 INTAKE_LOOKUP_RATE = env.str("INTAKE_LOOKUP_RATE", default="10/10m")
+# Letters one client address may send to one school per window (counted by a keyed hash, no cookie), then 429.
+INTAKE_SUBMIT_RATE = env.str("INTAKE_SUBMIT_RATE", default="10/10m")
+# Seconds within which non-urgent "new report" notices to a school's staff are grouped into one.
+INTAKE_ALERT_WINDOW = _int("INTAKE_ALERT_WINDOW", 600)
+if INTAKE_ALERT_WINDOW < 60:
+    raise ImproperlyConfigured("INTAKE_ALERT_WINDOW must be at least 60 (seconds)")
 
 # The address children's phones reach the site at, for the QR code on posters (e.g. https://anxin.example.edu.cn).
 # Empty: the address the poster was printed from.

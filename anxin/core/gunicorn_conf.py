@@ -10,13 +10,16 @@ worker needs bookkeeping that breaks when that worker is replaced.
 
 With ``TASKS_BACKEND=database`` nothing starts here: ``anxin worker`` enqueues and runs the jobs.
 
-gunicorn reads every module-level name of this file as a setting, so only hooks live here and the
-imports stay inside them.
+gunicorn reads every module-level name of this file as a setting, so only settings and hooks live
+here and the imports stay inside the hooks.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+#: The access log never mentions the public 爱心信箱 (its pages, public API and assets).
+logger_class = "anxin.core.gunicorn_logging.AnonymousBoxLogger"
 
 
 def _look_for_due_jobs(interval: int) -> None:

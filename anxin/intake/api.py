@@ -30,7 +30,7 @@ from anxin.core.errors import Invalid
 from . import services
 from .models import PublicStatus
 from .services import Upload
-from .views_public import conversation, parse_day, progress, report_for_receipt, untraced
+from .views_public import conversation, parse_day, progress, report_for_receipt, submit_letter, untraced
 
 router = Router(tags=["intake"])
 
@@ -59,6 +59,10 @@ class ReportIn(Schema):
     names: str | None = None
     wants_contact: bool = False
     contact: str | None = None
+    client_key: str | None = Field(
+        None, max_length=64,
+        description="幂等键（UUID，由客户端在第一次提交前生成）：同一个键再次提交返回同一个回执码，不会重复创建",
+    )  # fmt: skip
 
 
 class ReportOut(Schema):
@@ -147,8 +151,18 @@ def _private(response: HttpResponse) -> None:
 @router.post(
     "/reports",
     auth=None,
-    response={201: ReportOut, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut},
+    response={
+        201: ReportOut,
+        404: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+        503: ErrorOut,
+    },
     summary="提交一封爱心信箱的信（匿名，无需登录）",
+    description="同一网络地址对同一学校的提交有频率限制（429 too_many_reports）；数据库不可用时返回 "
+    "503 not_sent（信未发送，请用同一个 client_key 重试）。",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -159,20 +173,21 @@ def _private(response: HttpResponse) -> None:
 def report_create(request: HttpRequest, response: HttpResponse) -> Any:
     data, photos = _read(request)
     payload = _validated(ReportIn, data)
-    with untraced():
-        submission = services.report_submit(
-            school_code=payload.school,
-            text=payload.text,
-            about=payload.about,
-            place=payload.place,
-            time_band=payload.time_band,
-            occurred_on=parse_day(payload.occurred_on),
-            kinds=payload.kinds,
-            names=payload.names or "",
-            wants_contact=payload.wants_contact,
-            contact=payload.contact or "",
-            photos=photos,
-        )
+    submission = submit_letter(
+        request,
+        school_code=payload.school,
+        client_key=payload.client_key,
+        text=payload.text,
+        about=payload.about,
+        place=payload.place,
+        time_band=payload.time_band,
+        occurred_on=parse_day(payload.occurred_on),
+        kinds=payload.kinds,
+        names=payload.names or "",
+        wants_contact=payload.wants_contact,
+        contact=payload.contact or "",
+        photos=photos,
+    )
     _private(response)
     report = submission.report
     return Status(

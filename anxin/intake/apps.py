@@ -11,5 +11,7 @@ class IntakeConfig(AppConfig):
         from anxin.core.access import install_rules
 
         from . import panels, permissions  # noqa: F401  (registers resources and 工作台 panels)
+        from .images import limit_decoder
 
         install_rules()
+        limit_decoder()

@@ -1,17 +1,70 @@
 """Reports of bullying, from every channel, and the conversation with the reporter.
 
 Anonymity: a report made through the online 爱心信箱 stores no address, user agent, cookie or
-account. Its receipt is stored only as a keyed hash. Narratives, names and contact details are
-encrypted at rest.
+account. Its receipt is stored only as a hash, its text fingerprint only as a keyed hash. Narratives,
+names and contact details are encrypted at rest. Every time on a report, its messages and photos is
+stored to the minute (the seconds could be matched against a school's Wi-Fi or camera logs), and so
+is the time inside each encrypted value (a Fernet token carries its own creation time in clear).
 """
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from anxin.core.crypto import EncryptedCharField, EncryptedTextField
+from anxin.core import crypto
+
+
+def to_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+class MinuteDateTimeField(models.DateTimeField):
+    """A time stored to the minute, whoever sets it (auto_now, auto_now_add or code)."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if isinstance(value, datetime):
+            value = to_minute(value)
+            setattr(model_instance, self.attname, value)
+        return value
+
+
+class _MinuteStamps:
+    """Encrypts with a token timestamp rounded down to the minute.
+
+    A Fernet token holds the second it was made, unencrypted: without this the ciphertext of a
+    report's text would tell anyone holding a copy of the database when it was written.
+    """
+
+    def __init__(self, keys: Any) -> None:
+        self._keys = keys
+
+    def encrypt(self, data: bytes) -> bytes:
+        return self._keys.encrypt_at_time(data, int(time.time()) // 60 * 60)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._keys, name)
+
+
+class _MinuteEncrypted:
+    @cached_property
+    def f(self) -> Any:
+        return _MinuteStamps(crypto.field_fernet())
+
+
+class EncryptedTextField(_MinuteEncrypted, crypto.EncryptedTextField):
+    pass
+
+
+class EncryptedCharField(_MinuteEncrypted, crypto.EncryptedCharField):
+    pass
 
 
 class Channel(models.TextChoices):
@@ -110,7 +163,14 @@ class Report(models.Model):
     reporter_relation = models.CharField(_("与学生关系"), max_length=30, blank=True)
 
     receipt_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    #: Normalised-text fingerprint, to notice the same text resubmitted.
+    #: Keyed hash of the idempotency key the reporter's browser made before the first try: a retry
+    #: with the same key is the same report. Only a hash, so a copy of the database cannot open:
+    receipt_sealed = models.CharField(max_length=100, blank=True, editable=False)
+    #: ... the receipt, encrypted under a key derived from that idempotency key, which only the
+    #: reporter's browser holds: a retry after an uncertain failure shows the same receipt again.
+    client_key_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    #: Keyed hash (HMAC) of the normalised text, to notice the same text resubmitted. Keyed, so a
+    #: copy of the database cannot confirm a guessed text.
     fingerprint = models.CharField(max_length=64, db_index=True, editable=False)
 
     triage_kinds = models.JSONField(default=list, blank=True)
@@ -142,13 +202,14 @@ class Report(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_reports"
     )
     close_reason = models.TextField(_("关闭原因（反映人可见）"), blank=True)
-    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = MinuteDateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
+    updated_at = MinuteDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("举报")
         verbose_name_plural = _("举报")
-        ordering = ["-urgent", "-created_at"]
+        # Times are to the minute: the id keeps the order of reports within one.
+        ordering = ["-urgent", "-created_at", "-pk"]
         indexes = [
             models.Index(fields=["school", "status", "created_at"]),
             models.Index(fields=["school", "created_at"]),
@@ -201,7 +262,7 @@ class Message(models.Model):
     sender = models.CharField(max_length=10, choices=Sender.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     text = EncryptedTextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = MinuteDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("留言")
@@ -224,7 +285,7 @@ class Photo(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = MinuteDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("照片")

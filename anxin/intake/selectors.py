@@ -50,7 +50,8 @@ def reports_visible(
         qs = qs.filter(urgent=urgent)
     pinned = Case(When(urgent=True, acknowledged_at__isnull=True, then=Value(1)), default=Value(0),
                   output_field=IntegerField())  # fmt: skip
-    return qs.annotate(is_pinned=pinned).order_by("-is_pinned", "-urgent", "-created_at")
+    # Times are stored to the minute: the id keeps the order within one.
+    return qs.annotate(is_pinned=pinned).order_by("-is_pinned", "-urgent", "-created_at", "-pk")
 
 
 def report_get(user: Any, report_id: Any, *, action: str = "view") -> Report:

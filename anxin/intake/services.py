@@ -6,20 +6,22 @@ account, so nothing of the kind can be stored by mistake.
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import re
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from anxin.audit.services import audit_record
@@ -58,6 +60,8 @@ Upload = tuple[str, IO[bytes]]  # (file name as sent, file object)
 class Submission:
     report: Report
     receipt: str
+    #: False when this was a retry of a letter already stored (same idempotency key).
+    created: bool = True
 
 
 def _clean_text(text: Any, *, field: str = "text", minimum: int = TEXT_MIN, maximum: int = TEXT_MAX) -> str:
@@ -113,13 +117,85 @@ def _optional_text(value: Any, field: str) -> str:
     return value
 
 
-def _fingerprint(text: str) -> str:
-    squashed = re.sub(r"[\W_]+", "", text.lower())
-    return hashlib.sha256(squashed.encode("utf-8")).hexdigest()
+def normalised_text(text: str) -> str:
+    """What the fingerprint is of: the text without case, spaces or punctuation."""
+    return re.sub(r"[\W_]+", "", text.lower())
 
 
-def _suspicion(school: Unit, fingerprint: str) -> list[str]:
-    """Reasons to look twice at a report. A suspect report is still kept and still handled."""
+def fingerprint(text: str) -> str:
+    """Keyed (HMAC with a key derived from SECRET_KEY): equal for equal texts, but a copy of the
+    database cannot tell whether a report says a text someone guessed. Changing SECRET_KEY only
+    makes older reports look new to the duplicate check (migration 0002 computed the old ones)."""
+    return salted_hmac("anxin.intake.fingerprint", normalised_text(text), algorithm="sha256").hexdigest()
+
+
+# --- Retries: the same letter sent twice is one report -----------------------------------------
+
+
+def _client_key_hash(key: uuid.UUID) -> str:
+    return salted_hmac("anxin.intake.client_key", str(key), algorithm="sha256").hexdigest()
+
+
+def _seal_key(key: uuid.UUID) -> bytes:
+    # Derived from the idempotency key, which is never stored: only its holder can open the seal.
+    return salted_hmac("anxin.intake.receipt_seal", str(key), algorithm="sha256").digest()
+
+
+def _seal(receipt: str, key: uuid.UUID) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_seal_key(key)).encrypt(nonce, receipt.encode("ascii"), b"anxin-receipt")
+    return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def _unseal(sealed: str, key: uuid.UUID) -> str | None:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode("ascii"))
+        return AESGCM(_seal_key(key)).decrypt(raw[:12], raw[12:], b"anxin-receipt").decode("ascii")
+    except (InvalidTag, ValueError):
+        return None
+
+
+def parse_client_key(raw: Any) -> uuid.UUID | None:
+    """The idempotency key the reporter's browser made, or None when none was sent (no retry
+    protection then: a page without JavaScript). The same pattern as the ledgers' client_key."""
+    if raw in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except (ValueError, TypeError, AttributeError):
+        raise Invalid(
+            _("提交编号格式不正确，请刷新页面后重新提交。"), code="bad_client_key",
+            detail={"client_key": [_("格式不正确")]},
+        ) from None  # fmt: skip
+
+
+def report_resubmitted(client_key: Any) -> Submission | None:
+    """The letter already stored under this idempotency key, with its receipt; None if there is none."""
+    key = parse_client_key(client_key)
+    if key is None:
+        return None
+    report = Report.objects.select_related("school").filter(client_key_hash=_client_key_hash(key)).first()
+    if report is None:
+        return None
+    receipt = _unseal(report.receipt_sealed, key)
+    if receipt is None:  # cannot happen with the key that sealed it; refuse rather than guess
+        return None
+    return Submission(report=report, receipt=receipt, created=False)
+
+
+def _suspicion(school: Unit, fingerprint: str, *, urgent: bool) -> list[str]:
+    """Reasons to look twice at a report. A suspect report is still kept and still handled.
+
+    An urgent report is never suspect: a flood must not bury the one letter that says a child is
+    in danger. It is alerted at once and stays pinned at the top of the queue.
+    """
+    if urgent:
+        return []
     reasons = []
     now = timezone.now()
     cap = settings.INTAKE_SCHOOL_HOURLY_CAP
@@ -201,12 +277,32 @@ def _announce(report: Report) -> None:
             url=url, urgent=True, subject_key=f"report:{report.pk}:urgent", email=True, sms=True, fresh=True,
         )  # fmt: skip
     else:
-        notify(
-            _queue_staff(report.school),
-            title=_("新的欺凌举报"),
-            body=_("%(school)s 收到一份新报告。") % {"school": report.school.name},
-            url=url, subject_key=f"report:{report.pk}:new", fresh=True,
-        )  # fmt: skip
+        _announce_grouped(report, url)
+
+
+def _announce_grouped(report: Report, url: str) -> None:
+    """Non-urgent reports of one school within INTAKE_ALERT_WINDOW share one notice per person.
+
+    The first report of a window makes the notice; the next ones turn it into "N 条新举报" with a
+    link to the queue and mark it unread again. A burst of a hundred letters is one notice, not a
+    hundred that hide everything else on the staff's 工作台. Urgent reports never wait (above).
+    """
+    window = settings.INTAKE_ALERT_WINDOW
+    now = timezone.now()
+    start = datetime.fromtimestamp(int(now.timestamp()) // window * window, tz=UTC)
+    key = f"reports:{report.school_id}:new:{int(start.timestamp())}"
+    count = Report.objects.filter(school=report.school, urgent=False, created_at__gte=start).count()
+    school = report.school.name
+    if count <= 1:
+        title, body = _("新的欺凌举报"), _("%(school)s 收到一份新报告。") % {"school": school}
+    else:
+        url = reverse("intake:queue")
+        title = _("%(n)d 条新举报") % {"n": count}
+        body = _("%(school)s 自 %(since)s 起收到 %(n)d 份新报告。") % {
+            "school": school, "n": count, "since": timezone.localtime(start).strftime("%H:%M")
+        }  # fmt: skip
+        Notification.objects.filter(subject_key=key).update(title=title, body=body, url=url, read_at=None)
+    notify(_queue_staff(report.school), title=title, body=body, url=url, subject_key=key)
 
 
 EXPLAIN_SIGNAL = {
@@ -242,8 +338,18 @@ def report_submit(
     wants_contact: bool = False,
     contact: str = "",
     photos: Sequence[Upload] = (),
+    client_key: Any = None,
 ) -> Submission:
-    """A report through the online 爱心信箱. Stores nothing about who sent it."""
+    """A report through the online 爱心信箱. Stores nothing about who sent it.
+
+    ``client_key`` is the idempotency key the reporter's browser made for this letter: sending it
+    again (after a timeout or a 503) returns the first submission and its receipt, never a second
+    report.
+    """
+    key = parse_client_key(client_key)
+    previous = report_resubmitted(key) if key is not None else None
+    if previous is not None:
+        return previous
     school = box_school(school_code)
     text = _clean_text(text)
     names, contact = _optional_text(names, "names"), _optional_text(contact, "contact")
@@ -261,21 +367,31 @@ def report_submit(
         )
     _check_photo_count(photos)
     receipt = new_receipt()
-    fingerprint = _fingerprint(text)
-    with transaction.atomic():
-        suspicion = _suspicion(school, fingerprint)
-        report = Report.objects.create(
-            school=school, channel=Channel.BOX, text=text, occurred_on=occurred_on, reported_kinds=_kinds(kinds),
-            names_involved=(names or "").strip()[:500] or None, wants_contact=bool(wants_contact),
-            contact=contact if wants_contact else None, receipt_hash=receipt_hash(receipt), fingerprint=fingerprint,
-            suspect=bool(suspicion), suspect_reasons=suspicion, **fields, **_triage_fields(text),
-        )  # fmt: skip
-        _store_photos(report, photos)
-        # In the same transaction: the leaders' notice exists exactly when the report does.
-        _announce(report)
-        audit_record(actor=None, action="report.received", unit=school, subject=report,
-                     after={"channel": report.channel, "urgent": report.urgent, "signals": report.signals,
-                            "photos": len(photos), "suspect": report.suspect})  # fmt: skip
+    text_print = fingerprint(text)
+    triaged = _triage_fields(text)
+    retry = {"client_key_hash": _client_key_hash(key), "receipt_sealed": _seal(receipt, key)} if key else {}
+    try:
+        with transaction.atomic():
+            suspicion = _suspicion(school, text_print, urgent=triaged["urgent"])
+            report = Report.objects.create(
+                school=school, channel=Channel.BOX, text=text, occurred_on=occurred_on, reported_kinds=_kinds(kinds),
+                names_involved=(names or "").strip()[:500] or None, wants_contact=bool(wants_contact),
+                contact=contact if wants_contact else None, receipt_hash=receipt_hash(receipt),
+                fingerprint=text_print, suspect=bool(suspicion), suspect_reasons=suspicion, **retry, **fields,
+                **triaged,
+            )  # fmt: skip
+            _store_photos(report, photos)
+            # In the same transaction: the leaders' notice exists exactly when the report does.
+            _announce(report)
+            audit_record(actor=None, action="report.received", unit=school, subject=report,
+                         after={"channel": report.channel, "urgent": report.urgent, "signals": report.signals,
+                                "photos": len(photos), "suspect": report.suspect})  # fmt: skip
+    except IntegrityError:
+        # Two tries of the same letter raced and the other one won: the same answer as a retry.
+        again = report_resubmitted(key) if key is not None else None
+        if again is None:
+            raise
+        return again
     return Submission(report=report, receipt=receipt)
 
 
@@ -321,7 +437,7 @@ def report_record(
             school=school, channel=channel, text=text, occurred_on=occurred_on, reported_kinds=_kinds(kinds),
             names_involved=(names or "").strip()[:500] or None, reporter_name=(reporter_name or "").strip()[:100] or None,
             reporter_relation=(reporter_relation or "").strip()[:30], contact=(contact or "").strip()[:300] or None,
-            wants_contact=bool(contact), receipt_hash=receipt_hash(receipt), fingerprint=_fingerprint(text),
+            wants_contact=bool(contact), receipt_hash=receipt_hash(receipt), fingerprint=fingerprint(text),
             owner=actor, recorded_by=actor, **fields, **_triage_fields(text),
         )  # fmt: skip
         _store_photos(report, photos)

@@ -5,8 +5,12 @@ Anonymity is the point of these pages, so they are built to leave no trace of wh
 - pages are rendered without the request (no context processor runs), so nothing here can read
   ``request.user``, open the session or ask for a CSRF token: no cookie is ever set;
 - the views hand the services only what was typed and the photos, never the request;
-- the only use of the client address is the guessing limit on receipts, and there only as a keyed
-  hash that lives in the cache for the length of the window;
+- the only uses of the client address are the guessing limit on receipts and the limit on letters
+  per address and school, and there only as a keyed hash that lives in the cache for the length of
+  the window;
+- when the database cannot be reached the child is told plainly that the letter was NOT sent, and
+  gets it back in the form (box.js also keeps it in the tab's sessionStorage, never the server);
+  the letter's idempotency key makes the retry store it exactly once;
 - the request id, which a reverse proxy may log beside the address, is kept off the audit rows;
 - every response says ``Cache-Control: no-store`` (a shared phone keeps no copy of a receipt or a
   conversation) and ``Referrer-Policy: no-referrer`` (no link out reveals the school's box).
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
@@ -32,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import _split_rate, get_usage, is_ratelimited
 
 from anxin.audit.context import request_id_var
 from anxin.cases.models import Case, DeadlineKind
@@ -52,6 +58,8 @@ REEXAM_REASON_MAX = 5000
 
 #: One counter of wrong receipts per client, shared by the pages and the API.
 RECEIPT_RATE_GROUP = "intake.receipt"
+#: One counter of letters per client and school, shared by the pages and the API.
+SUBMIT_RATE_GROUP = "intake.submit"
 TRUTHY = {"1", "true", "yes", "on"}
 
 STATUS_EXPLAINED = {
@@ -86,6 +94,44 @@ class TooManyAttempts(ServiceError):
     )
 
 
+class TooManyLetters(ServiceError):
+    status = 429
+    code = "too_many_reports"
+
+    def __init__(self) -> None:
+        minutes = max(1, _split_rate(settings.INTAKE_SUBMIT_RATE)[1] // 60)
+        super().__init__(
+            _(
+                "这个网络刚刚已经送来了很多封信，为了让每一封信都被看到，请过 %(minutes)d 分钟再发送。"
+                "你写的内容还在下面，没有发送出去。如果现在有危险，请不要等：马上拨打 110 报警，"
+                "或者拨打 12355 青少年服务热线。"
+            )
+            % {"minutes": minutes}
+        )
+
+
+class NotSent(ServiceError):
+    """The database could not be reached: nothing was stored, and the child must know it."""
+
+    status = 503
+    code = "not_sent"
+    default_message = gettext_lazy(
+        "信未发送：系统暂时出了故障，这封信没有送到学校。你写的内容还在下面，请过几分钟再点一次“把信交给学校”，"
+        "不会重复发送。如果现在有危险，请不要等：马上拨打 110 报警，或者拨打 12355 青少年服务热线。"
+    )
+
+
+class BoxUnavailable(ServiceError):
+    """The page itself could not be prepared (the database is away): say so before anyone writes."""
+
+    status = 503
+    code = "unavailable"
+    default_message = gettext_lazy(
+        "爱心信箱暂时出了故障，现在写的信可能发不出去，请过几分钟再打开。"
+        "如果现在有危险，请不要等：马上拨打 110 报警，或者拨打 12355 青少年服务热线。"
+    )
+
+
 # --- The guessing limit on receipts ------------------------------------------------------------
 
 
@@ -111,6 +157,46 @@ def _limited(request: HttpRequest, *, increment: bool) -> bool:
         rate=settings.INTAKE_LOOKUP_RATE,
         increment=increment,
     )
+
+
+def submit_letter(
+    request: HttpRequest, *, school_code: str, client_key: Any, **letter: Any
+) -> services.Submission:
+    """Hand a letter to the service under the per-address-and-school limit; pages and API alike.
+
+    Only letters stored count (a refused form or a database outage costs the child nothing), and
+    a retry of a letter already stored is answered even past the limit: it stores nothing new.
+    Raises NotSent when the database cannot be reached, so nobody is told a letter was kept.
+    """
+    group = f"{SUBMIT_RATE_GROUP}:{school_code}"
+
+    def usage(increment: bool) -> dict[str, Any] | None:
+        return get_usage(
+            request, group=group, key=client_key_of, rate=settings.INTAKE_SUBMIT_RATE, increment=increment
+        )
+
+    try:
+        with untraced():
+            used = usage(False)
+            if used is not None and (used["should_limit"] or used["count"] >= used["limit"]):
+                previous = services.report_resubmitted(client_key)
+                if previous is None:
+                    raise TooManyLetters()
+                return previous
+            submission = services.report_submit(school_code=school_code, client_key=client_key, **letter)
+    except DatabaseError:
+        raise NotSent() from None
+    if submission.created:
+        try:
+            usage(True)
+        except Exception:  # a cache outage must not hide a letter that was stored
+            logging.getLogger(__name__).exception("counting a letter towards the limit failed")
+    return submission
+
+
+def client_key_of(group: str, request: HttpRequest) -> str:
+    # submit_letter's own parameter is called client_key (the letter's idempotency key).
+    return client_key(group, request)
 
 
 def report_for_receipt(request: HttpRequest, receipt: Any) -> Report:
@@ -240,6 +326,8 @@ def _letter(data: QueryDict) -> dict[str, Any]:
         "names": data.get("names", ""),
         "wants_contact": data.get("wants_contact", "").lower() in TRUTHY,
         "contact": data.get("contact", ""),
+        # The letter's idempotency key (box.js makes it): shown back so a retry is the same letter.
+        "client_key": data.get("client_key", "")[:64],
     }
 
 
@@ -257,7 +345,8 @@ def _box_context(school: Any, letter: dict[str, Any]) -> dict[str, Any]:
 # Exempt from CSRF because a CSRF token needs a cookie, and these pages must set none. What a
 # forged POST could do here is what anybody can do anyway: hand in a new anonymous report (or a
 # message to a report whose receipt the sender already holds). It changes nothing that exists, and
-# the flood of such reports is what the per-school hourly cap in services.report_submit marks.
+# a flood of such reports is what the limit per address and school (submit_letter) holds back
+# and the per-school hourly cap in services.report_submit marks.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def box(request: HttpRequest, school_code: str) -> HttpResponse:
@@ -265,6 +354,8 @@ def box(request: HttpRequest, school_code: str) -> HttpResponse:
         school = selectors.box_school(school_code)
     except NotFound as exc:
         return _page("not_found.html", {"message": exc.message}, status=404)
+    except DatabaseError:
+        return _unavailable(request, school_code)
     empty = _letter(QueryDict())
     if request.method != "POST":
         return _page("box.html", _box_context(school, empty))
@@ -272,34 +363,52 @@ def box(request: HttpRequest, school_code: str) -> HttpResponse:
     try:
         data, photos = _posted(request)
         letter = _letter(data)
-        with untraced():
-            submission = services.report_submit(
-                school_code=school.code,
-                text=letter["text"],
-                about=letter["about"],
-                place=letter["place"],
-                time_band=letter["time_band"],
-                occurred_on=parse_day(letter["occurred_on"]),
-                kinds=letter["kinds"],
-                names=letter["names"],
-                wants_contact=letter["wants_contact"],
-                contact=letter["contact"],
-                photos=photos,
-            )
+        submission = submit_letter(
+            request,
+            school_code=school.code,
+            client_key=letter["client_key"],
+            text=letter["text"],
+            about=letter["about"],
+            place=letter["place"],
+            time_band=letter["time_band"],
+            occurred_on=parse_day(letter["occurred_on"]),
+            kinds=letter["kinds"],
+            names=letter["names"],
+            wants_contact=letter["wants_contact"],
+            contact=letter["contact"],
+            photos=photos,
+        )
     except ServiceError as exc:
         context = {**_box_context(school, letter), "error": exc, "error_fields": list(exc.detail) if isinstance(exc.detail, dict) else [],
-                   "photos_dropped": bool(photos)}  # fmt: skip
+                   "photos_dropped": bool(photos), "not_sent": exc.status >= 429}  # fmt: skip
         return _page("box.html", context, status=exc.status)
     return _page(
         "receipt.html",
         {
-            "school": school,
+            # The letter's own school: a retry's key may have been sent first to another box.
+            "school": submission.report.school,
             "receipt": submission.receipt,
             "receipt_groups": submission.receipt.split("-"),
             "urgent": submission.report.urgent,
             "wants_contact": submission.report.wants_contact,
         },
     )
+
+
+def _unavailable(request: HttpRequest, school_code: str) -> HttpResponse:
+    """The database is away before the school is even known: say so, and keep what was typed."""
+    stand_in = {"name": _("学校"), "code": school_code[:40]}
+    letter = _letter(QueryDict())
+    if request.method != "POST":
+        context = {**_box_context(stand_in, letter), "error": BoxUnavailable(), "error_fields": []}
+        return _page("box.html", context, status=503)
+    try:
+        letter = _letter(request.POST)
+    except (RequestDataTooBig, MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
+        pass  # box.js still holds the letter in the tab
+    context = {**_box_context(stand_in, letter), "error": NotSent(), "error_fields": [], "not_sent": True,
+               "photos_dropped": True}  # fmt: skip
+    return _page("box.html", context, status=503)
 
 
 # --- Following up with the receipt -------------------------------------------------------------

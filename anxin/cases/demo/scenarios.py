@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from anxin.intake import services as intake
 from anxin.intake.models import About, Channel, Message, Place, Report, TimeBand
 from anxin.intake.receipts import ALPHABET, LENGTH, receipt_hash
-from anxin.intake.services import _fingerprint
+from anxin.intake.services import fingerprint
 from anxin.org.models import CommitteeMember, CommitteeRole, Guardian, Role, Student, Unit, UnitKind
 
 from ..models import Deadline, DeadlineAlert, DeadlineKind, DeadlinePolicy, PartyRole
@@ -74,7 +74,7 @@ REPORT_HOTLINE = {
 
 def _report(triaged: dict[str, Any], school: Unit, at: datetime, *, receipt: str, **fields: Any) -> Report:
     report = Report.objects.create(
-        school=school, receipt_hash=receipt_hash(receipt), fingerprint=_fingerprint(triaged["text"]),
+        school=school, receipt_hash=receipt_hash(receipt), fingerprint=fingerprint(triaged["text"]),
         **triaged, **fields,
     )  # fmt: skip
     Report.objects.filter(pk=report.pk).update(created_at=at, updated_at=at)

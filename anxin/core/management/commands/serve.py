@@ -44,7 +44,8 @@ class Command(BaseCommand):
             # Bulk staff imports hash one password per account inside the request.
             "--timeout", "120",
             "--access-logfile", "-",
-            # Intake paths are never written to the access log: see docs/deployment.md.
+            # Intake paths are never written to the access log: gunicorn_conf's logger_class
+            # (anxin.core.gunicorn_logging) skips them; see docs/deployment.md.
             "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)s %(L)ss',
         ]  # fmt: skip
         os.execv(gunicorn, argv)

@@ -8,6 +8,80 @@
     return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
   }
 
+  // --- The letter stays in this tab until the school has it ---------------------------------
+  // On "send" the letter is kept in sessionStorage (this tab only, gone when it closes; never on
+  // the server). The receipt page forgets it. If the send fails anywhere on the way (no signal,
+  // a proxy error, the server's own "信未发送" page), coming back to the form puts it back, with the
+  // same idempotency key, so sending again stores the letter once even if the first try arrived.
+  var STORE = "anxin-box-letter";
+  function storage() { try { return window.sessionStorage; } catch (e) { return null; } }
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var s = [], hex = "0123456789abcdef", i, bytes = null;
+    if (window.crypto && window.crypto.getRandomValues) { bytes = window.crypto.getRandomValues(new Uint8Array(36)); }
+    for (i = 0; i < 36; i++) { s[i] = hex.charAt(bytes ? bytes[i] % 16 : Math.floor(Math.random() * 16)); }
+    s[14] = "4"; s[19] = hex.charAt((parseInt(s[19], 16) & 0x3) | 0x8);
+    s[8] = s[13] = s[18] = s[23] = "-";
+    return s.join("");
+  }
+  function keptLetter() {
+    var store = storage();
+    if (!store) { return null; }
+    try { return JSON.parse(store.getItem(STORE) || "null"); } catch (e) { return null; }
+  }
+  function fieldsOf(form) {
+    var out = {}, els = form.elements, i, el;
+    for (i = 0; i < els.length; i++) {
+      el = els[i];
+      if (!el.name || el.type === "file" || el.type === "hidden" || el.type === "submit" || el.type === "button") { continue; }
+      if (el.type === "checkbox") {
+        out[el.name] = out[el.name] || [];
+        if (el.checked) { out[el.name].push(el.value); }
+      } else if (el.type === "radio") {
+        if (el.checked) { out[el.name] = el.value; }
+      } else {
+        out[el.name] = el.value;
+      }
+    }
+    return out;
+  }
+  function putBack(form, fields) {
+    var els = form.elements, i, el, value;
+    for (i = 0; i < els.length; i++) {
+      el = els[i];
+      if (!el.name || !fields.hasOwnProperty(el.name)) { continue; }
+      value = fields[el.name];
+      if (el.type === "checkbox") { el.checked = value.indexOf(el.value) >= 0; }
+      else if (el.type === "radio") { el.checked = el.value === value; }
+      else if (el.type !== "file" && el.type !== "hidden") { el.value = value; }
+    }
+  }
+  if (doc.querySelector("[data-box-sent]")) {
+    var sentStore = storage();
+    if (sentStore) { try { sentStore.removeItem(STORE); } catch (e) { /* nothing kept */ } }
+  }
+  var letterForm = doc.querySelector("form[data-box-letter]");
+  if (letterForm) {
+    var keyInput = letterForm.querySelector("input[name=client_key]");
+    var textArea = letterForm.querySelector("textarea[name=text]");
+    var kept = keptLetter();
+    if (kept && kept.path !== window.location.pathname) { kept = null; }
+    // A page the server filled in itself (its own refusal) carries the key already.
+    if (kept && keyInput && !keyInput.value) {
+      if (textArea && !textArea.value && kept.fields) { putBack(letterForm, kept.fields); }
+      keyInput.value = kept.key || "";
+      var note = letterForm.querySelector("[data-box-restored]");
+      if (note) { note.className = note.className.replace(/\s*d-none/g, ""); }
+    }
+    if (keyInput && !keyInput.value) { keyInput.value = newKey(); }
+    letterForm.addEventListener("submit", function () {
+      var store = storage();
+      if (!store) { return; }
+      var letter = { path: window.location.pathname, key: keyInput ? keyInput.value : "", fields: fieldsOf(letterForm) };
+      try { store.setItem(STORE, JSON.stringify(letter)); } catch (e) { /* full or disabled: the server echo still helps */ }
+    });
+  }
+
   function chars(text) {
     // Count characters the way the server does: trimmed, one per code point.
     return text.replace(/^\s+|\s+$/g, "").replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, "_").length;
