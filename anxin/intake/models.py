@@ -9,13 +9,11 @@ is the time inside each encrypted value (a Fernet token carries its own creation
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core import crypto
@@ -36,27 +34,10 @@ class MinuteDateTimeField(models.DateTimeField):
         return value
 
 
-class _MinuteStamps:
-    """Encrypts with a token timestamp rounded down to the minute.
-
-    A Fernet token holds the second it was made, unencrypted: without this the ciphertext of a
-    report's text would tell anyone holding a copy of the database when it was written.
-    """
-
-    def __init__(self, keys: Any) -> None:
-        self._keys = keys
-
-    def encrypt(self, data: bytes) -> bytes:
-        return self._keys.encrypt_at_time(data, int(time.time()) // 60 * 60)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._keys, name)
-
-
 class _MinuteEncrypted:
-    @cached_property
-    def f(self) -> Any:
-        return _MinuteStamps(crypto.field_fernet())
+    """Kept so that migrations naming these field classes still import. Every token of every
+    encrypted field already carries time 0 (:class:`anxin.core.crypto._TimelessMultiFernet`), which
+    tells even less than the minute."""
 
 
 class EncryptedTextField(_MinuteEncrypted, crypto.EncryptedTextField):
