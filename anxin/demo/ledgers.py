@@ -159,7 +159,7 @@ class _Builder:
     def key(self) -> str:
         """The idempotency key a phone would send: from the seed, so reruns give the same rows."""
         self._key += 1
-        return "%08x-0000-4000-8000-%012x" % (self.rng.getrandbits(32), self._key)
+        return f"{self.rng.getrandbits(32):08x}-0000-4000-8000-{self._key:012x}"
 
     def since(self, school: _School) -> date:
         return (
