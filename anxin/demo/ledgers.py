@@ -434,7 +434,8 @@ class _Builder:
                 notes = (
                     _("B栋后楼梯照明灯损坏") if story else (self.rng.choice(findings) if rng_found else "")
                 )
-                with written_at(at_local(day, 16, self.rng.randint(0, 50))):
+                moment = at_local(day, 16, self.rng.randint(0, 50))
+                with written_at(moment):
                     screening_record(
                         actor=officer, school=school.unit, client_key=self.key(), place_id=place.pk,
                         result=ScreeningResult.FOUND if is_found else ScreeningResult.NORMAL, screened_on=day,
@@ -442,7 +443,11 @@ class _Builder:
                     )  # fmt: skip
                 self.counts["screenings"] += 1
                 if is_found:
-                    found.append((Hazard.objects.filter(school=school.unit).latest("pk"), day))
+                    # The task the screening opened is stamped by the service; it was found then.
+                    hazard = Hazard.objects.filter(school=school.unit).latest("pk")
+                    Hazard.objects.filter(pk=hazard.pk).update(recorded_at=moment)
+                    HazardStep.objects.filter(hazard=hazard).update(at=moment)
+                    found.append((hazard, day))
         # The loop: older hazards are closed, the newest wait at each stage (发现, 整改中, 待复查).
         found.sort(key=lambda pair: pair[1])
         open_states = ["found", "rectifying", "rectified"]
@@ -454,27 +459,28 @@ class _Builder:
             hazard = hazard_transition(
                 actor=head, hazard=hazard, action="start", owner_id=officer.pk, deadline=self.today
             )
-            moves = [("start", day + timedelta(days=1), head)]
+            # When each step happened: assigned next morning, rectified by the deadline, checked the day after.
+            now = timezone.now() - timedelta(minutes=5)
+            started = min(at_local(day + timedelta(days=1), 8, 30), now)
+            rectified = min(max(started + timedelta(hours=3), at_local(deadline, 15)), now)
+            checked = min(rectified + timedelta(hours=19), now)
+            moves = {"start": started}
             Hazard.objects.filter(pk=hazard.pk).update(deadline=deadline)
             if target != "rectifying":
                 hazard = hazard_transition(
                     actor=officer, hazard=hazard, action="rectify", photo=io.BytesIO(self.photo),
                     photo_name="rectified.jpg", note=_("已更换灯具并检查线路"),
                 )  # fmt: skip
-                done = min(deadline - timedelta(days=1), self.today)
-                moves.append(("rectify", done, officer))
-                Hazard.objects.filter(pk=hazard.pk).update(rectified_at=at_local(done, 15))
+                moves["rectify"] = rectified
+                Hazard.objects.filter(pk=hazard.pk).update(rectified_at=rectified)
                 if target == "closed":
                     hazard_transition(
                         actor=head, hazard=hazard, action="accept", note=_("复查合格，予以销号")
                     )
-                    checked = min(deadline, self.today)
-                    moves.append(("accept", checked, head))
-                    Hazard.objects.filter(pk=hazard.pk).update(closed_at=at_local(checked, 10))
-            for action, when, _actor in moves:
-                HazardStep.objects.filter(hazard=hazard, action=action).update(
-                    at=at_local(min(when, self.today), 9)
-                )
+                    moves["accept"] = checked
+                    Hazard.objects.filter(pk=hazard.pk).update(closed_at=checked)
+            for action, when in moves.items():
+                HazardStep.objects.filter(hazard=hazard, action=action).update(at=when)
             self.counts["hazard_tasks"] += 1
         # Footage reviews: weekly at the scenario schools, once elsewhere.
         start_day = since if school.showcase else self.today - timedelta(days=6)
