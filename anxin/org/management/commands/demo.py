@@ -49,7 +49,11 @@ class Command(BaseCommand):
             action="store_true",
             help="不生成演示案件（案件的审计记录指向演示数据，有案件的演示城市不能用 --reset 原地重置）",
         )
-        parser.add_argument("--no-ledgers", action="store_true", help="不生成一个学期的演示台账")
+        parser.add_argument(
+            "--no-ledgers",
+            action="store_true",
+            help="不生成一个学期的演示台账（台账的审计记录同样指向演示数据，有台账的演示城市不能用 --reset 原地重置）",
+        )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
             "--if-empty",
