@@ -15,7 +15,7 @@ a minute. What is written:
   footage reviews;
 - 谈心谈话 (scenario 2: 王老师's talk with 小雨, and two talks this month in which other
   children name her), care plans for key-group pupils with their reviews;
-- 1530 sessions with a few gaps (one school per county silent for the last two weeks), class
+- 1530 sessions with a few gaps (every fifth of the other schools silent for two weeks), class
   meetings, trainings and the school's documents with versions;
 
 then the early warnings are evaluated, so 工作台 shows them (小雨's for 王老师).
