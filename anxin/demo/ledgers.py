@@ -1,8 +1,10 @@
 """One school term of 台账 for the demo city (``anxin demo``), written through the ledgers' services.
 
-The two schools of SCENARIOS.md get the whole term, from :func:`term_start` to today; every
-other school gets the last weeks only (:data:`RECENT_DAYS`), so the default city loads well under
-a minute. What is written:
+The two schools of SCENARIOS.md get the whole term, from :func:`term_start` to today (their daily
+patrol check-ins, rota and most classes' 1530 the last weeks, :data:`DAILY_DAYS`); every other
+school gets the last two weeks only (:data:`RECENT_DAYS`). For the default city that is about 3,900
+rows and some 20 s of CPU (each row is a service call with its checks and audit event). What is
+written:
 
 - 值班巡逻: patrol points (each with its QR token) and their check-ins, about one round in twelve
   missed; the last school of the city has no points at all, so its page says 未设置巡查点;
