@@ -191,15 +191,20 @@ def _cell(value: Any) -> Any:
 
 @dataclass
 class Completeness:
-    """What was due against what was recorded, for one school and one period."""
+    """What was due against what was recorded, for one school and one period.
+
+    Nothing due (no patrol points, no key places, no classes) is not full compliance: it has no
+    percentage at all, and the pages say what is missing instead of "0/0（100%）".
+    """
 
     due: int
     done: int
 
     @property
-    def ratio(self) -> float:
-        return 1.0 if self.due == 0 else min(1.0, self.done / self.due)
+    def ratio(self) -> float | None:
+        return None if self.due == 0 else min(1.0, self.done / self.due)
 
     @property
-    def percent(self) -> int:
-        return round(self.ratio * 100)
+    def percent(self) -> int | None:
+        ratio = self.ratio
+        return None if ratio is None else round(ratio * 100)

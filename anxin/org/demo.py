@@ -17,7 +17,8 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -981,13 +982,14 @@ def demo_load(
     reset: bool = False,
     progress: Progress | None = None,
     cases: bool = True,
+    ledgers: bool = True,
 ) -> DemoResult:
     """Load the demo city in one transaction, marked by a DemoLoad row and one audit event.
 
     Refuses a database with organisation data that did not come from the demo. With ``reset`` the
     previous demo is deleted first, in the same transaction. ``cases`` adds the demo cases
     (:mod:`anxin.cases.demo`); their audit trail then refers to the demo, which can no longer be
-    reset in place.
+    reset in place. ``ledgers`` adds one term of 台账 (:mod:`anxin.demo.ledgers`).
     """
     _validate(
         districts=districts,
@@ -1050,10 +1052,16 @@ def demo_load(
         loader.load_second_factors()
         loader.load_profiles()
         loader.load_pupils()
+        from anxin.demo.ledgers import demo_ledgers_build, term_start
+
+        # The classes have existed since the term began, not since today (the warnings count from then).
+        Unit.objects.update(created_at=timezone.make_aware(datetime.combine(term_start(), dt_time(7))))
         if cases:
             from anxin.cases.demo import demo_cases_build  # builds on the city just loaded
 
             loader.counts.update(demo_cases_build(seed=seed, progress=progress).counts)
+        if ledgers:
+            loader.counts.update(demo_ledgers_build(seed=seed, progress=progress).counts)
         demo = DemoLoad.objects.create(
             seed=seed, params={**params, "logins": [login.as_json() for login in loader.logins]}
         )

@@ -53,7 +53,8 @@ class DueSummary(Schema):
     end: date
     due: int
     done: int
-    percent: int
+    #: None when nothing was due in the period (no school day, no class): not 100%.
+    percent: int | None
     days: list[DueOut]
 
 
@@ -81,7 +82,7 @@ def due(request: HttpRequest, filters: Query[DueQuery]) -> Any:
         "end": end,
         "due": len(rows),
         "done": done,
-        "percent": round(done * 100 / len(rows)) if rows else 100,
+        "percent": round(done * 100 / len(rows)) if rows else None,
         "days": [
             {
                 "class_id": r.klass.pk,

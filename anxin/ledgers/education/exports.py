@@ -60,7 +60,7 @@ def sessions_xlsx(user: Any, klass: Unit | None, start: date, end: date) -> Http
             (
                 _("完成率"),
                 [_("开始"), _("结束"), _("应开展"), _("已完成"), _("完成率")],
-                [[start, end, summary.due, done, f"{summary.percent}%"]],
+                [[start, end, summary.due, done, f"{summary.percent}%" if summary.due else "—"]],
             ),
         ],
     )

@@ -141,7 +141,7 @@ def class_page(request: HttpRequest, class_id: int) -> HttpResponse:
         "recent": selectors.sessions_visible(request.user, klass=klass)[:10],
         "done": done,
         "due_count": len(rows),
-        "percent": round(done * 100 / len(rows)) if rows else 100,
+        "percent": round(done * 100 / len(rows)) if rows else None,
         "can_record": can_record,
         "unknown_label": UNKNOWN_LABEL,
     }
@@ -168,7 +168,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
         else:
             entry["gaps"].append(row)
     for entry in per_class.values():
-        entry["percent"] = round(entry["done"] * 100 / entry["due"]) if entry["due"] else 100
+        entry["percent"] = round(entry["done"] * 100 / entry["due"]) if entry["due"] else None
     records = selectors.sessions_visible(request.user, klass=klass, start=start, end=end)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     done = sum(1 for r in rows if r.done)
@@ -181,7 +181,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
         "page": page,
         "done": done,
         "due_count": len(rows),
-        "percent": round(done * 100 / len(rows)) if rows else 100,
+        "percent": round(done * 100 / len(rows)) if rows else None,
         "unknown": any(not r.due.known for r in rows),
         "unknown_label": UNKNOWN_LABEL,
         "query": request.GET.urlencode(),

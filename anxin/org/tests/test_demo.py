@@ -45,6 +45,7 @@ pytestmark = pytest.mark.django_db
 #: in place (anxin/cases/tests/test_demo.py covers the demo with its cases).
 SMALL: dict[str, Any] = {
     "no_cases": True,
+    "no_ledgers": True,
     "seed": 7,
     "districts": 1,
     "schools": 6,

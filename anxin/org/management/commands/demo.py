@@ -29,6 +29,7 @@ COUNT_LABELS = {
     "guardians": "监护人",
     "key_group_flags": "重点群体标记",
     "cases": "案件",
+    "ledger_rows": "台账记录",
 }
 
 
@@ -48,6 +49,11 @@ class Command(BaseCommand):
             "--no-cases",
             action="store_true",
             help="不生成演示案件（案件的审计记录指向演示数据，有案件的演示城市不能用 --reset 原地重置）",
+        )
+        parser.add_argument(
+            "--no-ledgers",
+            action="store_true",
+            help="不生成一个学期的演示台账（台账的审计记录同样指向演示数据，有台账的演示城市不能用 --reset 原地重置）",
         )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
@@ -94,6 +100,7 @@ class Command(BaseCommand):
                 reset=options["reset"],
                 progress=self._progress,
                 cases=not options["no_cases"],
+                ledgers=not options["no_ledgers"],
             )
         except ServiceError as exc:
             raise CommandError(exc.message, returncode=2) from exc

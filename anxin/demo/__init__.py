@@ -1,0 +1,1 @@
+"""Everything ``anxin demo`` generates beyond the organisation (the project's demo generators go here)."""
