@@ -1,8 +1,12 @@
 """The JSON API: one NinjaAPI, its error shapes, authentication and the token endpoint."""
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -22,6 +26,18 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def _docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """/api/docs is public outside production; in production (API_DOCS_PUBLIC off) it needs a login."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 api = NinjaAPI(
     title="安心校园 API",
     version="1",
@@ -29,6 +45,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=_docs_access,
 )
 
 

@@ -100,6 +100,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _error(request, 400, _("请求有误"), _("请求格式不正确。"))
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a stale page, another site, or with cookies blocked."""
+    message = _("页面已过期或无法确认请求来自本站，内容没有提交。请返回上一页，刷新后重新提交；如果仍然不行，请确认浏览器允许本站的 Cookie。")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "csrf_failed", "message": message, "detail": None}, status=403)
+    return render(request, "core/csrf_failure.html", {"title": _("请求未能验证"), "message": message}, status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, _("系统出错"), _("系统暂时出错，您的数据没有丢失，请稍后再试。"))
 
