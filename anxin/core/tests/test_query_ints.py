@@ -48,15 +48,27 @@ def _page_routes() -> list[str]:
     return sorted(r for r in routes if not r.startswith(("/logout", "/i18n", "/healthz")))
 
 
-@pytest.mark.parametrize("value", [BIG, "²"])
+_ANSWERING: list[str] = []
+
+
+def _answering_pages(client: Client) -> list[str]:
+    """The pages that answer the principal with 200 (others read no query); found once per process."""
+    if not _ANSWERING:
+        _ANSWERING.extend(p for p in _page_routes() if client.get(p).status_code == 200)
+    return _ANSWERING
+
+
 @pytest.mark.parametrize("param", PAGE_PARAMS)
-def test_oversized_or_odd_numbers_in_a_page_query_give_4xx(cast, client: Client, param, value):
+def test_oversized_or_odd_numbers_in_a_page_query_give_4xx(cast, client: Client, param):
     client.force_login(cast.users["principal"])
+    pages = _answering_pages(client)
+    assert len(pages) >= 20
     failures = []
-    for path in _page_routes():
-        response = client.get(path, {param: value})
-        if response.status_code >= 500:
-            failures.append(f"{path}?{param}={value}: {response.status_code}")
+    for path in pages:
+        for value in (BIG, "²"):
+            response = client.get(path, {param: value})
+            if response.status_code >= 500:
+                failures.append(f"{path}?{param}={value}: {response.status_code}")
     assert failures == []
 
 
