@@ -159,6 +159,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_htmx",
+    # Listed so that /api/docs renders ninja's own template with the Swagger UI it ships, not a CDN's.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "anxin.core",
@@ -180,6 +182,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "anxin.core.middleware.RequestIdMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "anxin.core.middleware.SecurityHeadersMiddleware",
     "anxin.ledgers.middleware.WrittenAtMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -361,6 +365,25 @@ SESSION_COOKIE_AGE = _int("SESSION_COOKIE_AGE", 8 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "anxin.core.views.csrf_failure"
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own static files, never
+# inline. data: images are Bootstrap's and Swagger UI's CSS icons (form controls, navbar toggler).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# /api/docs (Swagger UI) is open to anyone outside production; in production only to a signed-in account.
+API_DOCS_PUBLIC = _bool("API_DOCS_PUBLIC", not PRODUCTION)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

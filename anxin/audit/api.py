@@ -3,7 +3,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from anxin.core.params import PageNumberPagination
 
 from .selectors import events_visible
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anxin.audit.services import audit_record
 from anxin.core.access import allowed, can
 from anxin.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from anxin.core.params import MAX_ID
 from anxin.intake import selectors as intake_selectors
 from anxin.intake.models import OPEN_STATUSES as REPORT_OPEN
 from anxin.intake.models import Place, Report, TimeBand
@@ -105,7 +106,7 @@ def _list_filters(params: Any) -> tuple[dict[str, Any], str]:
             school_id = int(params["school"])
         except (TypeError, ValueError):
             return {}, _("“学校”的筛选条件不正确。")
-        if school_id <= 0:
+        if school_id <= 0 or school_id > MAX_ID:
             return {}, _("“学校”的筛选条件不正确。")
     query = (params.get("q") or "").strip()
     if len(query) > QUERY_MAX:

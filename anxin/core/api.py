@@ -1,7 +1,11 @@
 """The JSON API: one NinjaAPI, its error shapes, authentication and the token endpoint."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -21,6 +25,18 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def _docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """/api/docs is public outside production; in production (API_DOCS_PUBLIC off) it needs a login."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 api = NinjaAPI(
     title="安心校园 API",
     version="1",
@@ -28,6 +44,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=_docs_access,
 )
 
 
@@ -56,6 +73,13 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     return error_response(request, 422, "invalid_input", _("提交的数据格式不正确，请检查后重试。"), detail)
 
 
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # A last guard: inputs are bounded where they are parsed (anxin.core.params), but a number past
+    # SQLite's 64-bit integers must never surface as a 500.
+    return error_response(request, 422, "number_out_of_range", _("数字超出允许的范围。"))
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, 401, "unauthenticated", _("请先登录或提供有效的访问令牌。"))
@@ -65,6 +89,8 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     messages = {
         400: ("bad_request", _("请求格式不正确。")),
+        # ninja raises 403 only when a cookie-session call fails the CSRF check.
+        403: ("csrf_failed", _("无法确认请求来自本站，内容没有提交。请刷新页面后重试。")),
         405: ("method_not_allowed", _("不支持该请求方法。")),
         413: ("too_large", _("提交的内容过大。")),
         415: ("unsupported_media_type", _("不支持的内容类型。")),

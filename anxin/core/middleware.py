@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from anxin.audit.context import request_id_var
 
@@ -34,4 +35,50 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = rid
+        return response
+
+
+#: Browser features no page of anxin uses. Photos are taken through <input type=file capture>,
+#: which hands over to the phone's camera app and is not governed by this header; patrol QR
+#: codes are scanned by the phone's own camera or WeChat, which then opens the page's address.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every answer, and no copy of a page kept by the browser or a proxy.
+
+    School PCs are shared: a page a teacher saw (a child's name, a report, a receipt on the public
+    box) must not come back from the browser's cache or history for the next person at the desk.
+    Every answer made by a view is marked no-store; static files never reach this middleware, since
+    WhiteNoise answers them first, and keep their long cache lifetime.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if "no-store" not in response.get("Cache-Control", ""):  # a view's own no-store stands as it is
+            add_never_cache_headers(response)
         return response

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import workdays
 from .errors import Invalid, NotFound
 from .models import CalendarYear, Notification
+from .params import BadParameter
 from .workbench import panels_for
 
 
@@ -89,7 +90,21 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, BadParameter):  # our own words: which parameter and what range
+        return _error(request, 400, _("请求有误"), str(exception))
     return _error(request, 400, _("请求有误"), _("请求格式不正确。"))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a stale page, another site, or with cookies blocked."""
+    message = _(
+        "页面已过期或无法确认请求来自本站，内容没有提交。请返回上一页，刷新后重新提交；如果仍然不行，请确认浏览器允许本站的 Cookie。"
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "csrf_failed", "message": message, "detail": None}, status=403)
+    return render(
+        request, "core/csrf_failure.html", {"title": _("请求未能验证"), "message": message}, status=403
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

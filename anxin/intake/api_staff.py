@@ -11,12 +11,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.core.access import can
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
+from anxin.core.params import PageNumberPagination
 
 from . import selectors, services
 from .forms import ACTION_FORMS

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.audit.services import audit_record
 from anxin.core.access import require_at
 from anxin.core.errors import Invalid
+from anxin.core.xlsx import safe_cell
 
 M = TypeVar("M", bound="LedgerEntry")
 
@@ -163,7 +164,7 @@ def xlsx_response(
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
         ws = workbook.create_sheet(title=title[:31])
-        ws.append(list(header))
+        ws.append([safe_cell(str(h)) for h in header])
         for row in rows:
             ws.append([_cell(v) for v in row])
     buffer = io.BytesIO()
@@ -185,8 +186,8 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (str, int, float, date)):
-        return value
-    return str(value)
+        return safe_cell(value)
+    return safe_cell(str(value))
 
 
 @dataclass

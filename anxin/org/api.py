@@ -4,7 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from anxin.core.params import MAX_ID, PageNumberPagination
 
 from . import selectors
 from .models import UnitKind
@@ -78,7 +80,7 @@ class StudentDetailOut(StudentOut):
 
 class UnitFilter(Schema):
     kind: UnitKind | None = None
-    parent: int | None = None
+    parent: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 def _person(user: Any) -> dict[str, Any]:
@@ -139,7 +141,7 @@ def get_person(request: HttpRequest, person_id: int) -> Any:
 
 @router.get("/students", response=list[StudentOut], summary="可见的学生")
 @paginate(PageNumberPagination, page_size=100)
-def list_students(request: HttpRequest, klass: int | None = None, q: str = "") -> Any:
+def list_students(request: HttpRequest, klass: int | None = Query(None, ge=1, le=MAX_ID), q: str = "") -> Any:
     klass_unit = selectors.unit_get(request.user, klass) if klass else None
     return [_student(s) for s in selectors.students_visible(request.user, klass=klass_unit, search=q[:50])]
 

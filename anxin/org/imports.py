@@ -37,6 +37,7 @@ from anxin.accounts.services import password_change_require
 from anxin.audit.services import audit_record
 from anxin.core.access import allowed, can_at, require_at, scope_q
 from anxin.core.errors import Conflict, Invalid, NotFound
+from anxin.core.xlsx import safe_cell
 
 from .models import (
     ROLE_UNIT_KIND,
@@ -881,7 +882,8 @@ def import_template(*, kind: str, actor: User | None, school: Unit | None = None
             (k.parent.name, k.parent.number or "", k.number or k.name, k.display_name)
             for k in classes.order_by("path")
         ]
-        grade_names = tuple(dict.fromkeys(row[0] for row in listing))
+        # A quote would end the list literal of the validation formula early: such names are left out.
+        grade_names = tuple(dict.fromkeys(row[0] for row in listing if '"' not in row[0]))
         if grade_names and len(",".join(grade_names)) < 250:
             extra_choices["年级"] = grade_names
     elif kind == STAFF:
@@ -974,14 +976,14 @@ def import_template(*, kind: str, actor: User | None, school: Unit | None = None
 
     if listing_header:
         sheet = workbook.create_sheet(_("班级一览") if kind == STUDENTS else _("单位代码"))
-        sheet.append([listing_title])
+        sheet.append([safe_cell(listing_title)])
         sheet["A1"].font = Font(bold=True, size=12)
         sheet.append(list(listing_header))
         for cell in sheet[2]:
             cell.font = bold
             cell.fill = fill
         for values in listing:
-            sheet.append(list(values))
+            sheet.append([safe_cell(v) for v in values])
         for idx in range(len(listing_header)):
             sheet.column_dimensions[_column_letter(idx)].width = 24
 

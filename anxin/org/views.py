@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from anxin.core.access import allowed, can, can_at, scoped
 from anxin.core.errors import ServiceError
+from anxin.core.params import query_int
 
 from . import selectors, services
 from .forms import CommitteeMemberForm, RoleAssignForm, SchoolProfileForm, StaffForm, StudentForm, UnitForm
@@ -118,8 +119,9 @@ def student_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:50]
     classes = selectors.classes_visible(request.user)
     klass = None
-    if request.GET.get("klass", "").isdigit():
-        klass = classes.filter(pk=int(request.GET["klass"])).first()
+    chosen = query_int(request.GET, "klass")
+    if chosen is not None:
+        klass = classes.filter(pk=chosen).first()
     students = selectors.students_visible(request.user, klass=klass, search=search)
     page = Paginator(students, 50).get_page(request.GET.get("page"))
     return render(
@@ -283,8 +285,9 @@ def committee(request: HttpRequest) -> HttpResponse:
     _need(request, "committee")
     schools = selectors.schools_visible(request.user)
     school = None
-    if request.GET.get("school", "").isdigit():
-        school = schools.filter(pk=int(request.GET["school"])).first()
+    chosen = query_int(request.GET, "school")
+    if chosen is not None:
+        school = schools.filter(pk=chosen).first()
     elif schools.count() == 1:
         school = schools.first()
     members = []

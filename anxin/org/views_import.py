@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.core.access import allowed, scoped
 from anxin.core.errors import ServiceError
+from anxin.core.params import query_int
 
 from . import imports
 from .forms import BootstrapMixin
@@ -115,8 +116,9 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     _open(request, kind)
     school = None
-    if kind == imports.STUDENTS and request.GET.get("school", "").isdigit():
-        school = _importable_schools(request.user).filter(pk=int(request.GET["school"])).first()
+    chosen = query_int(request.GET, "school")
+    if kind == imports.STUDENTS and chosen is not None:
+        school = _importable_schools(request.user).filter(pk=chosen).first()
     content = imports.import_template(kind=kind, actor=request.user, school=school)
     name = _("学生导入模板") if kind == imports.STUDENTS else _("教职工导入模板")
     if school is not None:

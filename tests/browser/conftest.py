@@ -55,6 +55,10 @@ def _missing_deps() -> str | None:
     return None
 
 
+def _is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or text.startswith("Refused to")
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """One headless chromium per test module and xdist worker, with a fresh temporary profile.
@@ -133,7 +137,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 def new_page(request: pytest.FixtureRequest, browser, live_server, artifacts_dir: Path):  # noqa: ANN001, ANN201
     """Open a page in a fresh browser context: ``new_page("desktop")`` or ``new_page("phone")``.
 
-    Every page fails the test on a JavaScript error or a static file that does not load, and
+    Every page fails the test on a JavaScript error, a Content-Security-Policy violation or a static
+    file that does not load, and
     leaves a screenshot named after the test when the test fails.
     """
     contexts = []
@@ -148,6 +153,12 @@ def new_page(request: pytest.FixtureRequest, browser, live_server, artifacts_dir
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
+        # A Content-Security-Policy refusal (an inline script or style, an asset from another host)
+        # is only a console message: the page looks fine until the refused part was needed.
+        page.on(
+            "console",
+            lambda m: problems.append(f"CSP: {m.text}") if _is_csp_violation(m.text) else None,
+        )
         page.on(
             "response",
             lambda r: (

@@ -8,12 +8,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Forbidden, Invalid, NotFound
+from anxin.core.params import PageNumberPagination
 from anxin.org.models import User
 from anxin.org.selectors import resolve_students, student_get
 

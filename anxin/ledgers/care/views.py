@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
+from anxin.core.params import query_int
 from anxin.ledgers.base import xlsx_response
 from anxin.org.models import User
 from anxin.org.selectors import classes_visible, student_choices
@@ -204,8 +205,9 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     school_ids = set(students.values_list("school", flat=True))
     owners = User.objects.filter(is_active=True, assignments__unit__school__in=school_ids).distinct()
     initial = _initial()
-    if request.GET.get("student", "").isdigit():
-        initial["student"] = int(request.GET["student"])
+    student = query_int(request.GET, "student")
+    if student is not None:
+        initial["student"] = student
     initial["owner"] = request.user.pk
     form = PlanForm(request.POST or None, students=students, owners=owners, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -14,6 +14,7 @@ from ninja.responses import Status as Reply
 from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
+from anxin.core.params import MAX_ID
 
 from . import selectors, services
 from .forms import MAX_SPAN_DAYS
@@ -59,7 +60,7 @@ class DueSummary(Schema):
 
 
 class DueQuery(Schema):
-    klass: int | None = Field(None, alias="class")
+    klass: int | None = Field(None, alias="class", ge=1, le=MAX_ID)
     start: date | None = Field(None, alias="from")
     end: date | None = Field(None, alias="to")
 
@@ -183,7 +184,7 @@ class MeetingsOut(Schema):
 
 
 class ClassQuery(Schema):
-    klass: int | None = Field(None, alias="class")
+    klass: int | None = Field(None, alias="class", ge=1, le=MAX_ID)
 
 
 @router.get("/meetings", response={200: MeetingsOut, **ERRORS}, summary="防欺凌主题班会记录与本学期各班次数")
@@ -350,7 +351,7 @@ def _school(request: HttpRequest, school: int | None, action: str = "view") -> A
 
 
 @router.get("/documents", response={200: list[DocumentOut], **ERRORS}, summary="学校防欺凌文件及其历史版本")
-def documents(request: HttpRequest, school: int | None = None) -> Any:
+def documents(request: HttpRequest, school: int | None = Query(None, ge=1, le=MAX_ID)) -> Any:
     unit = _school(request, school)
     return [
         {

@@ -7,12 +7,13 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
+from anxin.core.params import PageNumberPagination
 
 from . import selectors, services
 from .models import DangerousItem, LeavePass, StudentExit, Visitor

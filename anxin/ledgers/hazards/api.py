@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Forbidden, Invalid, NotFound
+from anxin.core.params import PageNumberPagination
 
 from . import selectors, services
 from .models import (

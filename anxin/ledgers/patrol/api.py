@@ -9,11 +9,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
+from anxin.core.params import PageNumberPagination
 
 from . import selectors, services
 from .models import DormRound, PatrolCheckin

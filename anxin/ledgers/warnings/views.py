@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
+from anxin.core.params import query_int
 
 from . import selectors, services
 from .models import Rule, Status
@@ -96,11 +97,8 @@ def risk(request: HttpRequest) -> HttpResponse:
     schools = selectors.schools_for(request.user)
     if not schools.exists():
         raise Http404
-    school = (
-        schools.filter(pk=request.GET.get("school")).first()
-        if request.GET.get("school", "").isdigit()
-        else None
-    )
+    chosen = query_int(request.GET, "school")
+    school = schools.filter(pk=chosen).first() if chosen is not None else None
     school = school or schools.first()
     view = selectors.risk_view(school, timezone.localdate())
     return render(
