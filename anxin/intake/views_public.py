@@ -45,7 +45,7 @@ from anxin.cases.models import Case, DeadlineKind
 from anxin.cases.selectors import case_for_receipt
 from anxin.cases.services import reexam_apply_by_receipt
 from anxin.cases.states import PUBLIC_WORDS, State
-from anxin.cases.workflow import APPEALABLE
+from anxin.cases.workflow import APPEALABLE, appeal_open
 from anxin.core.errors import Conflict, Invalid, NotFound, ServiceError
 
 from . import selectors, services
@@ -274,7 +274,14 @@ def progress(report: Report) -> Progress:
     # Read afresh: the report may hold the case as it was before an action of this request.
     case = Case.objects.get(pk=linked.pk)
     reexam, due = "", None
-    if report.about == About.SELF and case.status in APPEALABLE:
+    # Only a reporter the school can identify as the hurt child (a confidential letter about
+    # themselves): an anonymous writer may be a bystander, and the appeal is the parties' right.
+    if (
+        report.about == About.SELF
+        and not report.anonymous
+        and case.status in APPEALABLE
+        and appeal_open(case)
+    ):
         appeal = case.deadlines.filter(kind=DeadlineKind.APPEAL, cancelled=False).order_by("-pk").first()
         due = appeal.due_on if appeal is not None else None
         reexam = "late" if due is not None and timezone.localdate() > due else "open"

@@ -76,6 +76,9 @@ def child_writes(page: Page) -> str:
     page.get_by_label("2. 发生了什么？").fill(LETTER)
     page.get_by_text("厕所", exact=True).click()
     page.get_by_text("课间", exact=True).click()
+    # She leaves a way to reach her (a confidential letter): only then may she appeal with the receipt.
+    page.get_by_text("希望老师联系我", exact=True).click()
+    page.get_by_label("联系方式（电话、微信号，或班级和名字）").fill("初一(1)班，课间可找我")
     page.get_by_role("button", name="把信交给学校").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("信已经送到了，谢谢你说出来。")
     receipt = re.sub(r"\s+", "", page.get_by_test_id("receipt").inner_text())

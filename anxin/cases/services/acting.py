@@ -72,6 +72,12 @@ def reexam_apply_by_receipt(*, report: Report, reason: Any) -> Case:
     _check_state(case, step)
     if report.about != "self":
         raise Invalid(_("只有当事学生本人可以通过回执码申请复查；其他情况请联系学校。"), code="not_a_party")
+    if report.anonymous:
+        # Whoever holds an anonymous receipt may be a bystander: the appeal is the parties' right.
+        raise Invalid(
+            _("匿名来信无法确认是当事学生本人，不能通过回执码申请复查；请由当事学生或家长联系学校申请。"),
+            code="not_a_party",
+        )
     target = case.parties.filter(role=PartyRole.TARGET).order_by("pk").first()
     if target is None:
         raise Invalid(_("学校尚未登记当事人，请联系学校申请复查。"), code="not_a_party")

@@ -36,8 +36,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 REASON = "我觉得认定不对，他们一直在打我，不是闹着玩。"
 
 
-def submitted(cast: Cast, about: str = "self") -> intake.Submission:
-    return intake.report_submit(school_code=cast.school.code, text=TEXT, about=about)
+def submitted(cast: Cast, about: str = "self", *, anonymous: bool = False) -> intake.Submission:
+    # A confidential letter (a contact left) about oneself: the school can tell it is the hurt child.
+    contact = {} if anonymous else {"wants_contact": True, "contact": "初一(1)班，课间可找我"}
+    return intake.report_submit(school_code=cast.school.code, text=TEXT, about=about, **contact)
 
 
 def opened(cast: Cast, sub: intake.Submission) -> Case:
@@ -230,3 +232,17 @@ def test_lookup_api_follows_the_case_and_keeps_its_old_fields(client: Client, ca
         body["in_case"] is True and body["case_status"] == "determined" and body["reexam_available"] is True
     )
     assert "李小雨" not in json.dumps(body, ensure_ascii=False)
+
+
+def test_an_anonymous_letter_about_oneself_gets_no_appeal_form_and_a_forged_post_is_refused(
+    client: Client, cast: Cast
+) -> None:
+    sub = submitted(cast, anonymous=True)
+    case = determined(cast, opened(cast, sub))
+    page = follow(client, sub.receipt).content.decode()
+    assert 'data-testid="reexam-form"' not in page and 'name="reason"' not in page
+    response = follow(client, sub.receipt, action="reexam", reason=REASON)
+    assert response.status_code == 422
+    assert "匿名来信无法确认是当事学生本人" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "determined" and not Reexamination.objects.exists()

@@ -197,6 +197,7 @@ def test_production_settings_do_not_publish_api_docs(tmp_path):
         "SECRET_KEY_FILE": str(key),
         "ANXIN_VAR_DIR": str(tmp_path),
         "FIELD_ENCRYPTION_KEYS": "k" * 40,
+        "AUDIT_HMAC_KEYS": "a" * 40,
     }
     code = "from django.conf import settings; print('public', settings.API_DOCS_PUBLIC)"
     assert "public False" in _run(env, "shell", "-c", code).stdout
