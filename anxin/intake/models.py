@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core import crypto
@@ -251,7 +252,8 @@ class Message(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_sender_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
+        when = f" @ {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}" if self.created_at else ""
+        return f"{self.get_sender_display()}{when}"
 
 
 class Photo(models.Model):

@@ -161,7 +161,7 @@ class ItemForm(SchoolLedgerForm):
         today = timezone.localdate()
         inside = selectors.visitors_visible(user, date_from=today, date_to=today)
         self.fields["visitor"].widget.choices = [("", _("（不是来访人）"))] + [
-            (v.pk, f"{v.name} · {v.time_in:%H:%M}") for v in inside[:50]
+            (v.pk, f"{v.name} · {timezone.localtime(v.time_in):%H:%M}") for v in inside[:50]
         ]
 
 

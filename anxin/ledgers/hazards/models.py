@@ -7,6 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.ledgers.base import LedgerEntry
@@ -266,4 +267,4 @@ class FootageReview(LedgerEntry):
         constraints = [LedgerEntry.unique_client_key("ledger_hazards_review_client_key")]
 
     def __str__(self) -> str:
-        return f"{self.period_from:%Y-%m-%d %H:%M}"
+        return f"{timezone.localtime(self.period_from):%Y-%m-%d %H:%M}" if self.period_from else ""

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.ledgers.base import LedgerEntry
@@ -104,7 +105,11 @@ class PatrolCheckin(LedgerEntry):
         constraints = [LedgerEntry.unique_client_key("ledger_patrol_checkin_client_key")]
 
     def __str__(self) -> str:
-        return f"{self.point} {self.recorded_at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.point} {timezone.localtime(self.recorded_at):%Y-%m-%d %H:%M}"
+            if self.recorded_at
+            else str(self.point)
+        )
 
 
 class DutyShift(models.Model):
@@ -156,7 +161,8 @@ class ShiftHandover(LedgerEntry):
         constraints = [LedgerEntry.unique_client_key("ledger_patrol_handover_client_key")]
 
     def __str__(self) -> str:
-        return f"{self.recorded_by} → {self.receiver} {self.handed_at:%Y-%m-%d %H:%M}"
+        when = f" {timezone.localtime(self.handed_at):%Y-%m-%d %H:%M}" if self.handed_at else ""
+        return f"{self.recorded_by} → {self.receiver}{when}"
 
 
 class DormRound(LedgerEntry):
@@ -176,7 +182,8 @@ class DormRound(LedgerEntry):
         constraints = [LedgerEntry.unique_client_key("ledger_patrol_dorm_client_key")]
 
     def __str__(self) -> str:
-        return f"{self.building} {self.floor} {self.patrolled_at:%Y-%m-%d %H:%M}"
+        when = f" {timezone.localtime(self.patrolled_at):%Y-%m-%d %H:%M}" if self.patrolled_at else ""
+        return f"{self.building} {self.floor}{when}"
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from anxin.core import workdays
 from anxin.core.errors import Invalid
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         if entered is not None:
             who = str(entered.loaded_by) if entered.loaded_by else "系统"
             self.stdout.write(
-                f"# {year} 年：管理员录入（依据：{entered.source}；{who}，{entered.loaded_at:%Y-%m-%d %H:%M}）"
+                f"# {year} 年：管理员录入（依据：{entered.source}；{who}，{timezone.localtime(entered.loaded_at):%Y-%m-%d %H:%M}）"
             )
         else:
             self.stdout.write(f"# {year} 年：内置日历（chinese-calendar）")

@@ -525,3 +525,33 @@ def test_pages_render_for_the_gate(cast, login):
     assert teacher.get(reverse("ledgers:gate_leave_new")).status_code == 200
     assert teacher.get(reverse("ledgers:gate_leaves")).status_code == 200
     assert teacher.get(reverse("ledgers:gate_exit_new")).status_code == 404
+
+
+def test_the_item_form_and_the_audit_trail_show_times_in_shanghai_not_utc(cast) -> None:
+    # 02:05 UTC is 10:05 in Asia/Shanghai.
+    from datetime import UTC
+
+    import time_machine
+
+    from anxin.ledgers.gate.forms import ItemForm
+    from anxin.ledgers.patrol import services as patrol
+
+    guard = cast.users["gate_guard"]
+    with time_machine.travel(datetime(2026, 12, 7, 2, 5, tzinfo=UTC), tick=False):
+        services.visitor_record(
+            actor=cast.users["gate_guard"], school=cast.school, client_key=uuid.uuid4(),
+            name="孙爷爷", id_last4="1234", reason="送午饭", host_text="初一(1)班",
+        )  # fmt: skip
+        schools = selectors.record_schools(guard, selectors.ITEM)
+        choices = ItemForm(user=guard, schools=schools).fields["visitor"].widget.choices
+        point = patrol.patrol_point_create(actor=None, school=cast.school, name="B栋后楼梯")
+        patrol.patrol_checkin_record(
+            actor=cast.users["duty_staff"],
+            token=point.token,
+            client_key=uuid.uuid4(),
+            finding="",
+            needs_report=False,
+        )
+    assert any(label == "孙爷爷 · 10:05" for _pk, label in choices), choices
+    event = AuditEvent.objects.filter(subject_type="ledger_patrol.patrolcheckin").latest("seq")
+    assert event.subject_label.endswith("2026-12-07 10:05")
