@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.core.access import allowed
 
+from . import labels
 from .selectors import events_visible
 
 
 class EventFilter(forms.Form):
-    action = forms.CharField(label=_("操作"), required=False, max_length=60)
+    action = forms.ChoiceField(label=_("操作"), required=False)
     actor = forms.CharField(label=_("操作人"), required=False, max_length=50)
     subject = forms.CharField(label=_("对象"), required=False, max_length=50)
     date_from = forms.DateField(
@@ -23,6 +24,10 @@ class EventFilter(forms.Form):
         label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["action"].choices = [("", _("全部操作")), *labels.choices()]
+
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
@@ -30,6 +35,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = EventFilter(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    action = filters.pop("action", "")
     events = events_visible(request.user, **{k: v for k, v in filters.items() if v})
+    if action:
+        events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    for event in page:
+        event.action_label = labels.label_for(event.action)
     return render(request, "audit/events.html", {"form": form, "page": page})

@@ -160,3 +160,16 @@ def test_audit_api_is_scoped(cast, login):
     assert body["count"] == 0
     body = login(cast.users["city_admin"]).get("/api/audit/events?action=sample.").json()
     assert body["count"] == 1
+
+
+def test_audit_page_names_events_in_chinese_and_filters_by_a_chosen_event(cast, login):
+    audit_record(actor=None, action="case.opened_new", unit=cast.school, subject=cast.school)
+    audit_record(actor=None, action="case.opened", unit=cast.school, subject=cast.school)
+    client = login(cast.users["principal"])
+    page = client.get("/audit/").content.decode()
+    assert '<option value="case.opened_new">立案</option>' in page
+    assert 'title="case.opened_new">立案</span>' in page
+    # The old code for "viewed" reads as what it meant, and choosing it does not list creations.
+    viewed = client.get("/audit/?action=case.opened").content.decode()
+    assert 'title="case.opened">查看案件</span>' in viewed and 'title="case.opened_new"' not in viewed
+    assert client.get("/audit/?action=%3Cscript%3E").status_code == 200
