@@ -18,23 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from anxin.core.workdays import (
-    add_period_provisional,
-    subtract_working_days_provisional,
-    working_days_between,
-)
+from anxin.core.workdays import add_period_provisional, is_known, subtract_working_days, working_days_between
 
 from .models import Case, Deadline, DeadlineKind
 
 
-def compute(
-    starts_on: date, days: int, unit: str, remind_days: int
-) -> tuple[date | None, date | None, int | None]:
+def compute(starts_on: date, days: int, unit: str, remind_days: int) -> tuple[date, date | None, int | None]:
     """(due date, reminder date, missing calendar year): a missing year makes the date 暂定."""
     period = add_period_provisional(starts_on, days, unit)
     remind: date | None = period.earliest
     if remind_days:
-        remind = subtract_working_days_provisional(period.earliest, remind_days)
+        remind = subtract_working_days(period.earliest, remind_days, provisional=True)
     if remind is not None and remind <= starts_on:
         remind = None
     return period.end, remind, period.unknown_year
@@ -66,7 +60,7 @@ def schedule_fixed(case: Case, kind: str, due_on: date, *, measure: Any = None) 
     """A deadline set by a person (a measure's due date) rather than by the policy."""
     rules = case.policy.rules
     today = local_today()
-    remind = subtract_working_days_provisional(due_on, rules.get("remind_working_days", 2))
+    remind = subtract_working_days(due_on, rules.get("remind_working_days", 2), provisional=True)
     return Deadline.objects.create(
         case=case, kind=kind, starts_on=today, days=max((due_on - today).days, 0), unit="fixed",
         due_on=due_on, remind_on=remind, measure=measure,
@@ -87,15 +81,19 @@ def cancel(case: Case, kinds: tuple[str, ...] | str, **filters: Any) -> int:
     ).update(cancelled=True)
 
 
-def refill_unknown() -> int:
-    """Recompute the 暂定 deadlines (and any left without a date by older versions) once the year
-    they waited for is known; returns how many got their final date."""
-    filled = 0
-    for d in (
-        Deadline.objects.filter(met_at__isnull=True, cancelled=False)
-        .filter(Q(due_on__isnull=True) | Q(calendar_gap__isnull=False))
-        .exclude(unit="fixed")
-        .select_related("case__policy")
+def refill_unknown() -> list[int]:
+    """Recompute the 暂定 deadlines whose missing year is now known (and any left without a date by
+    older versions); returns the ids of those that got their final date.
+
+    A 暂定 date depends only on the statutory holidays, so a deadline whose missing year is still
+    unknown is not looked at: the sweep runs every 15 minutes over a whole city.
+    """
+    pending = Deadline.objects.filter(met_at__isnull=True, cancelled=False).exclude(unit="fixed")
+    gaps = set(pending.filter(calendar_gap__isnull=False).values_list("calendar_gap", flat=True).distinct())
+    known = [year for year in gaps if is_known(date(year, 1, 1))]
+    finalised: list[int] = []
+    for d in pending.filter(Q(due_on__isnull=True) | Q(calendar_gap__in=known)).select_related(
+        "case__policy"
     ):
         due, remind, gap = compute(
             d.starts_on, d.days, d.unit, d.case.policy.rules.get("remind_working_days", 2)
@@ -107,16 +105,16 @@ def refill_unknown() -> int:
         )
         refresh_next_due(d.case)
         if gap is None:
-            filled += 1
+            finalised.append(d.pk)
     # A measure's own due date whose reminder day older versions could not count back.
     for d in Deadline.objects.filter(
         unit="fixed", remind_on__isnull=True, met_at__isnull=True, cancelled=False, due_on__gte=local_today()
     ).select_related("case__policy"):
-        remind = subtract_working_days_provisional(
-            d.due_on, d.case.policy.rules.get("remind_working_days", 2)
+        remind = subtract_working_days(
+            d.due_on, d.case.policy.rules.get("remind_working_days", 2), provisional=True
         )
         Deadline.objects.filter(pk=d.pk, remind_on__isnull=True).update(remind_on=remind)
-    return filled
+    return finalised
 
 
 def refresh_next_due(case: Case) -> None:

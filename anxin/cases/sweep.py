@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.mail import send_mail
@@ -147,23 +147,11 @@ class _Calendar:
     def late(self, due: date) -> int:
         """Working days ``d`` with ``due < d <= today``."""
         if due not in self._late:
-            try:
-                self._late[due] = workdays.working_days_between(due, self.today)
-            except workdays.CalendarUnknown:
-                # A day of a year whose schedule nobody has entered is judged by the statutory
-                # holidays alone, as the 暂定 deadlines themselves are: an overdue case must still
-                # reach the principal and the bureau while the calendar is missing.
-                self._late[due] = sum(
-                    1 for d in _days_after(due, self.today) if workdays.is_workday_provisional(d)
-                )
+            # A day of a year whose schedule nobody has entered is judged by the statutory holidays
+            # alone, as the 暂定 deadlines themselves are: an overdue case must still reach the
+            # principal and the bureau while the calendar is missing.
+            self._late[due] = workdays.working_days_between(due, self.today, provisional=True)
         return self._late[due]
-
-
-def _days_after(a: date, b: date) -> Iterator[date]:
-    day = a + timedelta(days=1)
-    while day <= b:
-        yield day
-        day += timedelta(days=1)
 
 
 def stages_due(row: Row, today: date, rules: dict[str, Any], calendar: _Calendar) -> list[str]:
@@ -527,18 +515,8 @@ def _name(user: User) -> str:
 
 def _refill(now: datetime) -> int:
     """``deadlines.refill_unknown`` and a case-log line for each 暂定 deadline that got its final date."""
-    waiting = list(
-        Deadline.objects.filter(met_at__isnull=True, cancelled=False)
-        .filter(Q(due_on__isnull=True) | Q(calendar_gap__isnull=False))
-        .exclude(unit="fixed")
-        .values_list("pk", flat=True)
-    )
-    if not waiting:
-        return 0
-    filled = deadlines.refill_unknown()
-    for d in Deadline.objects.filter(pk__in=waiting, due_on__isnull=False, calendar_gap__isnull=True).only(
-        "pk", "case_id", "kind", "due_on"
-    ):
+    finalised = deadlines.refill_unknown()
+    for d in Deadline.objects.filter(pk__in=finalised).only("pk", "case_id", "kind", "due_on"):
         with transaction.atomic():
             # The row lock makes the check-then-write below once-only between concurrent sweeps.
             Deadline.objects.select_for_update().filter(pk=d.pk).values_list("pk", flat=True).first()
@@ -556,7 +534,7 @@ def _refill(now: datetime) -> int:
                 )[:200],
                 data={"filled": d.pk},
             )
-    return filled
+    return len(finalised)
 
 
 __all__ = ["SweepError", "SweepResult", "stages_due", "sweep"]

@@ -155,17 +155,14 @@ def statutory_holidays(year: int) -> dict[date, str]:
     return days
 
 
+@lru_cache(maxsize=4096)
 def _provisional_facts(day: date) -> DayFacts:
-    holidays = statutory_holidays(day.year)
-    name = holidays.get(day, "")
+    name = statutory_holidays(day.year).get(day, "")
     if name:
         return DayFacts(working=False, holiday=name, entered=False, provisional=True)
     weekend = day.weekday() >= 5
-    maybe = weekend and any(
-        (day + timedelta(days=k)) in statutory_holidays((day + timedelta(days=k)).year)
-        for k in range(-MAKEUP_REACH, MAKEUP_REACH + 1)
-        if (day + timedelta(days=k)).year == day.year
-    )
+    near = (day + timedelta(days=k) for k in range(-MAKEUP_REACH, MAKEUP_REACH + 1))
+    maybe = weekend and any(d in statutory_holidays(d.year) for d in near)
     return DayFacts(working=not weekend, holiday="", entered=False, provisional=True, maybe_workday=maybe)
 
 
@@ -180,8 +177,7 @@ class _Snapshot:
     generation: int
     checked_at: float
     facts: dict[date, DayFacts] = field(default_factory=dict)
-    periods: dict[tuple[date, int, str], date] = field(default_factory=dict)
-    provisional_periods: dict[tuple[date, int, str], ProvisionalEnd] = field(default_factory=dict)
+    periods: dict[tuple[date, int, str], ProvisionalEnd] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -270,37 +266,6 @@ def entered_years() -> frozenset[int]:
     return _current().years
 
 
-def add_period(start: date, days: int, unit: str) -> date:
-    """The last day of a period of ``days`` days counted from ``start`` (which is not counted).
-
-    ``unit`` is ``"calendar"``: ``start + days``, or the next working day when that is a rest day;
-    or ``"working"``: the ``days``-th working day after ``start``. A period of 0 days ends on
-    ``start``. Raises CalendarUnknown when a day it must look at lies in an unknown year.
-    """
-    unit = PeriodUnit(unit)
-    if days < 0:
-        raise ValueError("days must not be negative")
-    snap = _current()
-    key = (start, days, unit.value)
-    end = snap.periods.get(key)
-    if end is not None:
-        return end
-    if unit is PeriodUnit.CALENDAR:
-        end = start + timedelta(days=days)
-        if days:
-            while not _facts(snap, end).working:
-                end += timedelta(days=1)
-    else:
-        end = start
-        left = days
-        while left:
-            end += timedelta(days=1)
-            if _facts(snap, end).working:
-                left -= 1
-    snap.periods[key] = end
-    return end
-
-
 @dataclass(frozen=True, slots=True)
 class ProvisionalEnd:
     """The end of a period that may reach a year whose official schedule is unknown."""
@@ -325,7 +290,7 @@ def add_period_provisional(start: date, days: int, unit: str) -> ProvisionalEnd:
         raise ValueError("days must not be negative")
     snap = _current()
     key = (start, days, unit.value)
-    cached = snap.provisional_periods.get(key)
+    cached = snap.periods.get(key)
     if cached is not None:
         return cached
     unknown: int | None = None
@@ -359,41 +324,37 @@ def add_period_provisional(start: date, days: int, unit: str) -> ProvisionalEnd:
                 left -= 1
                 end = cursor
     result = ProvisionalEnd(end=end, earliest=min(earliest, end), unknown_year=unknown)
-    snap.provisional_periods[key] = result
+    snap.periods[key] = result
     return result
 
 
-def subtract_working_days_provisional(day: date, n: int) -> date:
-    """:func:`subtract_working_days` that judges a day of an unknown year by the statutory
-    holidays alone, counting a weekend day that may become a make-up working day as working (so
-    the result is never later than the real one)."""
-    if n < 0:
-        raise ValueError("n must not be negative")
-    snap = _current()
-    cursor = day
-    while n:
-        cursor -= timedelta(days=1)
-        f = _facts(snap, cursor, provisional=True)
-        if f.working or f.maybe_workday:
-            n -= 1
-    return cursor
+def add_period(start: date, days: int, unit: str) -> date:
+    """The last day of a period of ``days`` days counted from ``start`` (which is not counted).
+
+    ``unit`` is ``"calendar"``: ``start + days``, or the next working day when that is a rest day;
+    or ``"working"``: the ``days``-th working day after ``start``. A period of 0 days ends on
+    ``start``. Raises CalendarUnknown when a day it must look at lies in an unknown year (where
+    :func:`add_period_provisional` gives a 暂定 date instead).
+    """
+    result = add_period_provisional(start, days, unit)
+    if result.unknown_year is not None:
+        raise CalendarUnknown(result.unknown_year)
+    return result.end
 
 
-def is_workday_provisional(day: date) -> bool:
-    """:func:`is_workday`, or the statutory-holidays guess for a year nobody has entered."""
-    return _facts(_current(), day, provisional=True).working
-
-
-def subtract_working_days(day: date, n: int) -> date:
+def subtract_working_days(day: date, n: int, *, provisional: bool = False) -> date:
     """The working day ``n`` working days before ``day`` (``day`` itself for 0), e.g. for a reminder
-    two working days before a deadline."""
+    two working days before a deadline. ``provisional``: judge a day of an unknown year by the
+    statutory holidays, counting a weekend day that may become a make-up working day as working (so
+    the result is never later than the real one), instead of raising CalendarUnknown."""
     if n < 0:
         raise ValueError("n must not be negative")
     snap = _current()
     cursor = day
     while n:
         cursor -= timedelta(days=1)
-        if _facts(snap, cursor).working:
+        f = _facts(snap, cursor, provisional=provisional)
+        if f.working or f.maybe_workday:
             n -= 1
     return cursor
 

@@ -169,7 +169,7 @@ def _remind_before(due: date | None, days: int) -> date | None:
     """A fixed deadline's reminder, as :func:`deadlines.schedule_fixed` computes it."""
     if due is None:
         return None
-    return workdays.subtract_working_days_provisional(due, days)
+    return workdays.subtract_working_days(due, days, provisional=True)
 
 
 def _retitle(case: Case, since: datetime, old: str, new: str) -> None:
