@@ -9,7 +9,7 @@ author, the class teacher and the psychology teacher), and that read is audited 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -40,13 +40,11 @@ class PrintForm:
     slug: str
     title: Any
     resource: str
-    columns: tuple[Any, ...]
-    #: Relative column widths (they add up to 100).
-    widths: tuple[int, ...]
+    #: (heading, relative width); the widths add up to 100. Empty for the committee's form.
+    columns: tuple[tuple[Any, int], ...]
     #: (user, school, start, end) -> rows of cell texts; None for forms that are blank only.
     rows: Callable[[Any, Unit, date, date], list[tuple[str, ...]]] | None = None
     note: Any = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _local(moment: Any, fmt: str = "%m-%d %H:%M") -> str:
@@ -115,16 +113,15 @@ FORMS: dict[str, PrintForm] = {
             title=gettext_lazy("来访登记簿"),
             resource=gate.VISITOR,
             columns=(
-                gettext_lazy("进校时间"),
-                gettext_lazy("来访人"),
-                gettext_lazy("身份证后4位"),
-                gettext_lazy("被访人/班级"),
-                gettext_lazy("事由"),
-                gettext_lazy("携带物品"),
-                gettext_lazy("离校"),
-                gettext_lazy("登记人"),
+                (gettext_lazy("进校时间"), 12),
+                (gettext_lazy("来访人"), 11),
+                (gettext_lazy("身份证后4位"), 9),
+                (gettext_lazy("被访人/班级"), 16),
+                (gettext_lazy("事由"), 20),
+                (gettext_lazy("携带物品"), 14),
+                (gettext_lazy("离校"), 7),
+                (gettext_lazy("登记人"), 11),
             ),
-            widths=(12, 11, 9, 16, 20, 14, 7, 11),
             rows=_visitor_rows,
             note=gettext_lazy("只登记身份证后 4 位，不得抄录完整证件号。"),
         ),
@@ -133,13 +130,12 @@ FORMS: dict[str, PrintForm] = {
             title=gettext_lazy("巡查记录表"),
             resource="ledger_patrol_checkin",
             columns=(
-                gettext_lazy("时间"),
-                gettext_lazy("巡查点"),
-                gettext_lazy("发现的问题"),
-                gettext_lazy("需上报"),
-                gettext_lazy("巡查人"),
+                (gettext_lazy("时间"), 14),
+                (gettext_lazy("巡查点"), 20),
+                (gettext_lazy("发现的问题"), 44),
+                (gettext_lazy("需上报"), 8),
+                (gettext_lazy("巡查人"), 14),
             ),
-            widths=(14, 20, 44, 8, 14),
             rows=_patrol_rows,
             note=gettext_lazy(
                 "重点部位：厕所、宿舍、食堂、楼道楼梯间、楼顶及储物间；重点时段：课间、午休、晚自习、熄灯后。"
@@ -150,14 +146,13 @@ FORMS: dict[str, PrintForm] = {
             title=gettext_lazy("谈心谈话记录表"),
             resource="ledger_talk",
             columns=(
-                gettext_lazy("日期"),
-                gettext_lazy("学生"),
-                gettext_lazy("班级"),
-                gettext_lazy("主题"),
-                gettext_lazy("谈话内容"),
-                gettext_lazy("谈话人"),
+                (gettext_lazy("日期"), 8),
+                (gettext_lazy("学生"), 10),
+                (gettext_lazy("班级"), 14),
+                (gettext_lazy("主题"), 10),
+                (gettext_lazy("谈话内容"), 46),
+                (gettext_lazy("谈话人"), 12),
             ),
-            widths=(8, 10, 14, 10, 46, 12),
             rows=_talk_rows,
             note=gettext_lazy("谈话内容仅谈话人、班主任和心理教师可阅，请妥善保管。"),
         ),
@@ -166,7 +161,6 @@ FORMS: dict[str, PrintForm] = {
             title=gettext_lazy("欺凌治理委员会会议记录"),
             resource="committee",
             columns=(),
-            widths=(),
         ),
     )
 }
@@ -209,17 +203,11 @@ def printable_forms(user: Any) -> list[PrintForm]:
     return [f for f in FORMS.values() if schools_where(user, f.resource, "view").exists()]
 
 
-def form_school(user: Any, form: PrintForm, school_id: Any) -> Unit:
+def form_school(user: Any, form: PrintForm, school_id: int | None) -> Unit:
     """The school the form is for: one the reader may view the ledger of; 404 otherwise."""
     schools = schools_where(user, form.resource, "view")
-    if school_id not in (None, ""):
-        try:
-            pk = int(school_id)
-        except (TypeError, ValueError):
-            raise NotFound() from None
-        if not -(2**63) < pk < 2**63:
-            raise NotFound()
-        school = schools.filter(pk=pk).first()
+    if school_id is not None:
+        school = schools.filter(pk=school_id).first()
     else:
         school = schools.first() if schools.count() == 1 else None
     if school is None:
@@ -260,7 +248,7 @@ def render_form(
             "rows": rows,
             "blank_rows": range(BLANK_ROWS if blank or not rows else 3),
             "members": members,
-            "columns": list(zip(form.columns, form.widths, strict=True)),
+            "columns": form.columns,
             "printed_at": timezone.localtime(),
         },
     )

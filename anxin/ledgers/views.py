@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from anxin.core.errors import Invalid
+from anxin.core.params import query_int
 from anxin.core.pdf import FontMissing
 from anxin.org.selectors import schools_where
 
@@ -74,7 +75,7 @@ def print_form(request: HttpRequest, slug: str) -> HttpResponse:
     form = printing.FORMS.get(slug)
     if form is None or form not in printing.printable_forms(request.user):
         raise Http404
-    school = printing.form_school(request.user, form, request.GET.get("school"))
+    school = printing.form_school(request.user, form, query_int(request.GET, "school"))
     blank = request.GET.get("blank") == "1" or form.rows is None
     today = timezone.localdate()
     try:
