@@ -2,7 +2,9 @@
 
 The trail is append-only, so an event keeps the code it was written with; this table only says
 what each code means. ``case.opened`` is an old name for "viewed" (``case.opened_new`` is the
-creation), kept readable here. A code missing from the table is shown as it is.
+creation), kept readable here. A code missing from the table is shown as it is. A domain whose
+codes already have names elsewhere registers them (:func:`register`) instead of repeating them
+here: the case procedure's steps come from ``anxin.cases.workflow.TABLE``.
 """
 
 from __future__ import annotations
@@ -64,27 +66,6 @@ LABELS: dict[str, object] = {
     "case.notice_printed": _("打印家长告知书"),
     "case.attachment_downloaded": _("下载案件附件"),
     "case_policy.set": _("修改期限规则"),
-    "case.emergency": _("紧急处置"),
-    "case.investigate": _("开始调查"),
-    "case.submit": _("提请委员会认定"),
-    "case.determine": _("委员会认定"),
-    "case.notify_result": _("送达认定结果"),
-    "case.apply_reexam": _("登记复查申请"),
-    "case.assign_panel": _("组成复查小组"),
-    "case.decide_reexam": _("作出复查决定"),
-    "case.refer_police": _("移送公安机关"),
-    "case.start_measures": _("落实处理措施"),
-    "case.start_aftercare": _("进入跟踪回访"),
-    "case.close": _("结案"),
-    "case.add_party": _("添加当事人"),
-    "case.contact_guardian": _("记录家长联系"),
-    "case.add_note": _("记录调查/处置情况"),
-    "case.attach": _("上传附件"),
-    "case.add_measure": _("添加处理措施"),
-    "case.complete_measure": _("措施完成"),
-    "case.record_visit": _("记录回访"),
-    "case.reassign": _("变更经办人"),
-    "case.bureau_acknowledge": _("教育局已知悉"),
     # ledgers
     "ledger.form_printed": _("打印纸质表格"),
     "ledger.patrol.checkin": _("巡查打卡"),
@@ -127,6 +108,11 @@ LABELS: dict[str, object] = {
     "ledger_warning.act": _("处理预警"),
     "ledger_warning.dismiss": _("排除预警"),
 }
+
+
+def register(labels: dict[str, object]) -> None:
+    """Add names for event codes, from a domain's ``AppConfig.ready``."""
+    LABELS.update(labels)
 
 
 def label_for(action: str) -> str:

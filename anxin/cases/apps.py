@@ -13,3 +13,10 @@ class CasesConfig(AppConfig):
         from . import panels, permissions, tasks  # noqa: F401  (register the case resource, panels and the deadline sweep)
 
         install_rules()
+
+        from anxin.audit.labels import register
+
+        from .workflow import TABLE
+
+        # Every step is written to the audit trail as case.<step> (services.acting.case_act).
+        register({f"case.{step.name}": step.label for step in TABLE})

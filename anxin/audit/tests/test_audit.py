@@ -165,8 +165,11 @@ def test_audit_api_is_scoped(cast, login):
 def test_audit_page_names_events_in_chinese_and_filters_by_a_chosen_event(cast, login):
     audit_record(actor=None, action="case.opened_new", unit=cast.school, subject=cast.school)
     audit_record(actor=None, action="case.opened", unit=cast.school, subject=cast.school)
+    audit_record(actor=None, action="case.determine", unit=cast.school, subject=cast.school)
     client = login(cast.users["principal"])
     page = client.get("/audit/").content.decode()
+    # A procedure step is named by the case workflow's own table.
+    assert 'title="case.determine">委员会认定</span>' in page
     assert '<option value="case.opened_new">立案</option>' in page
     assert 'title="case.opened_new">立案</span>' in page
     # The old code for "viewed" reads as what it meant, and choosing it does not list creations.
