@@ -277,7 +277,9 @@ AXES_COOLOFF_MINUTES = _int("AXES_COOLOFF_MINUTES", 15)
 AXES_COOLOFF_TIME = "anxin.accounts.lockout.cool_off"
 AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Not on a correct password alone: wrong second-factor codes must keep counting. The failures of an
+# (account, address) are forgotten once the whole sign-in succeeds (anxin.accounts.services.signin_completed).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "anxin.accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "anxin.accounts.lockout.client_ip"
 AXES_VERBOSE = False

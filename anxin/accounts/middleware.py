@@ -25,8 +25,10 @@ OPEN_PREFIXES = (
     "/healthz",
     "/i18n/",
     "/box/",
-    "/api/auth/token",
 )
+#: Exact paths open before the account is in order: issuing a token checks password, code and
+#: pending password change itself. Not a prefix: /api/auth/tokens lists and revokes tokens.
+OPEN_PATHS = frozenset({"/api/auth/token"})
 
 
 class AccountGateMiddleware:
@@ -35,7 +37,12 @@ class AccountGateMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path.startswith(OPEN_PREFIXES):
+        if (
+            user is None
+            or not user.is_authenticated
+            or request.path in OPEN_PATHS
+            or request.path.startswith(OPEN_PREFIXES)
+        ):
             return self.get_response(request)
         step = pending_step(request)
         if step is None:

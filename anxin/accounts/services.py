@@ -208,6 +208,15 @@ def second_factor_check(*, request: HttpRequest, user: Any, token: str) -> Any:
     return device
 
 
+def signin_completed(*, request: HttpRequest, user: Any) -> None:
+    """The whole sign-in succeeded (password, and code where there is one): forget this
+    (account, address)'s failures. A correct password alone does not, or someone holding it could
+    guess codes without end by signing in again between tries."""
+    AxesProxyHandler.reset_attempts(
+        ip_address=getattr(request, "axes_ip_address", None), username=user.get_username()
+    )
+
+
 # --- API tokens ------------------------------------------------------------------------------
 
 
@@ -243,11 +252,11 @@ def token_issue(*, request: HttpRequest, username: str, password: str, otp: str 
                 code="otp_required",
             )
         second_factor_check(request=request, user=user, token=otp)
-        request.axes_locked_out = False  # type: ignore[attr-defined]
     elif second_factor_required(user):
         raise AccountBlocked(
             _("您的岗位必须使用两步验证，请先登录网页完成绑定后再申请令牌。"), code="otp_not_enrolled"
         )
+    signin_completed(request=request, user=user)
     raw = ApiToken.generate()
     expires = timezone.now() + settings.API_TOKEN_TTL
     with transaction.atomic():

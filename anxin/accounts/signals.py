@@ -9,16 +9,24 @@ from __future__ import annotations
 from typing import Any
 
 from axes.signals import user_locked_out
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django_otp import user_has_device
 
 from anxin.org.models import RoleAssignment, User
 
 from . import lockout
-from .services import tokens_revoke_all
+from .services import signin_completed, tokens_revoke_all
 
 user_locked_out.connect(lockout.on_locked_out, dispatch_uid="anxin-lockout-notice")
+
+
+@receiver(user_logged_in, dispatch_uid="anxin-signin-completed")
+def _logged_in(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    # Without a second factor the password completes the sign-in; with one, the code page does.
+    if request is not None and user is not None and not user_has_device(user):
+        signin_completed(request=request, user=user)
 
 
 @receiver(user_logged_out, dispatch_uid="anxin-tokens-logout")

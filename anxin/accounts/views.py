@@ -156,6 +156,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             error = exc
         else:
             otp_login(request, device)
+            services.signin_completed(request=request, user=user)
             if device.persistent_id.startswith("otp_static"):
                 left = services.recovery_codes_left(user)
                 messages.warning(

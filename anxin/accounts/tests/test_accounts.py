@@ -393,4 +393,34 @@ def test_password_alone_opens_no_account_page_of_a_2fa_user(client: Client, cast
         assert response.status_code == 302 and response.url.startswith("/account/2fa/verify/"), path
     for path in ("/account/2fa/remove/", "/account/2fa/recovery/"):
         assert client.post(path).url.startswith("/account/2fa/verify/"), path
+    # Nor through the API, whose token-issuing path is open but whose token list is not.
+    listed = client.get("/api/auth/tokens")
+    assert listed.status_code == 403 and listed.json()["code"] == "otp_required"
+    assert client.delete("/api/auth/tokens/1").status_code == 403
     assert TOTPDevice.objects.filter(user=cast.users["principal"], confirmed=True).exists()
+
+
+def test_signing_in_again_with_the_password_does_not_forget_wrong_codes(client: Client, cast: Cast) -> None:
+    principal = cast.users["principal"]
+    wrong = "000000" if totp_code(principal) != "000000" else "111111"
+    _login(client, principal.username, ip="203.0.113.9")
+    for _ in range(4):
+        assert (
+            client.post("/account/2fa/verify/", {"code": wrong}, REMOTE_ADDR="203.0.113.9").status_code == 422
+        )
+    # The password is right again: that alone must not wipe the four wrong codes.
+    _login(client, principal.username, ip="203.0.113.9")
+    locked = client.post("/account/2fa/verify/", {"code": wrong}, REMOTE_ADDR="203.0.113.9")
+    assert locked.status_code == 429
+    assert Notification.objects.filter(user=principal, urgent=True).count() == 1
+
+
+def test_a_completed_sign_in_forgets_earlier_failures(client: Client, cast: Cast) -> None:
+    teacher = cast.users["class_teacher"]
+    for _ in range(4):
+        _login(client, teacher.username, "guess-guess-1", ip="203.0.113.9")
+    _login(client, teacher.username, ip="203.0.113.9")  # no second factor: the password completes it
+    client.logout()
+    for _ in range(4):
+        _login(client, teacher.username, "guess-guess-1", ip="203.0.113.9")
+    assert _login(client, teacher.username, ip="203.0.113.9").status_code == 302
