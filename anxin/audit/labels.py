@@ -1,8 +1,8 @@
 """Chinese names of the audit trail's event codes, for the audit log page and its filter.
 
 The trail is append-only, so an event keeps the code it was written with; this table only says
-what each code means. ``case.opened`` is an old name for "viewed" (``case.opened_new`` is the
-creation), kept readable here. A code missing from the table is shown as it is. A domain whose
+what each code means. ``case.opened`` means the case was viewed (``case.opened_new`` is its
+creation). A code missing from the table is shown as it is. A domain whose
 codes already have names elsewhere registers them (:func:`register`) instead of repeating them
 here: the case procedure's steps come from ``anxin.cases.workflow.TABLE``.
 """
@@ -59,7 +59,6 @@ LABELS: dict[str, object] = {
     # cases
     "case.opened_new": _("立案"),
     "case.opened": _("查看案件"),
-    "case.viewed": _("查看案件"),
     "case.bureau_list_viewed": _("查看教育局案件列表"),
     "case.involved_viewed": _("查看外校涉及本校学生"),
     "case.file_printed": _("打印案件档案"),

@@ -22,7 +22,9 @@ def events_visible(
 ) -> QuerySet[AuditEvent]:
     qs = scoped(user, "audit", "view", AuditEvent.objects.all())
     if action:
-        qs = qs.filter(action__startswith=action)
+        # The code itself or a dotted prefix of it: case.opened is not case.opened_new.
+        prefix = action if action.endswith(".") else action + "."
+        qs = qs.filter(Q(action=action.rstrip(".")) | Q(action__startswith=prefix))
     if actor:
         qs = qs.filter(actor_label__icontains=actor)
     if subject:

@@ -172,7 +172,11 @@ def test_audit_page_names_events_in_chinese_and_filters_by_a_chosen_event(cast, 
     assert 'title="case.determine">委员会认定</span>' in page
     assert '<option value="case.opened_new">立案</option>' in page
     assert 'title="case.opened_new">立案</span>' in page
-    # The old code for "viewed" reads as what it meant, and choosing it does not list creations.
+    # case.opened means viewed, and choosing it does not list creations.
     viewed = client.get("/audit/?action=case.opened").content.decode()
     assert 'title="case.opened">查看案件</span>' in viewed and 'title="case.opened_new"' not in viewed
     assert client.get("/audit/?action=%3Cscript%3E").status_code == 200
+    # A dotted prefix still filters, and together with the other filters.
+    assert 'title="case.determine"' in client.get("/audit/?action=case").content.decode()
+    later = client.get("/audit/?action=case.opened&date_from=2099-01-01").content.decode()
+    assert 'data-testid="audit-row"' not in later
