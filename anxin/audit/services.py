@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.core.fields import to_minute
 from anxin.core.notify import notify
 
 from .checkpoints import (
@@ -72,8 +73,12 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     chain: str = MAIN_CHAIN,
+    to_the_minute: bool = False,
 ) -> AuditEvent:
-    """Append one event. Call it inside the transaction of the write it describes."""
+    """Append one event. Call it inside the transaction of the write it describes.
+
+    ``to_the_minute``: the event tells when an anonymous reporter acted (a letter, a message, an
+    appeal by receipt); its time is kept without seconds, like the rows it describes."""
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or subject.pk
@@ -92,7 +97,7 @@ def audit_record(
         event = AuditEvent(
             chain=chain,
             seq=last_seq + 1,
-            at=timezone.now(),
+            at=to_minute(timezone.now()) if to_the_minute else timezone.now(),
             actor=actor_obj,
             actor_label=(str(actor_obj) if actor_obj else "系统")[:100],
             unit=unit,

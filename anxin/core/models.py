@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import MinuteDateTimeField
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
@@ -45,13 +47,14 @@ class Notification(models.Model):
     urgent = models.BooleanField(_("紧急"), default=False)
     #: What the notice is about, so that one event notifies each person once.
     subject_key = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # To the minute: a notice about a letter would otherwise tell the second the child sent it.
+    created_at = MinuteDateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "subject_key"],

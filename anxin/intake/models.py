@@ -3,14 +3,12 @@
 Anonymity: a report made through the online 爱心信箱 stores no address, user agent, cookie or
 account. Its receipt is stored only as a hash, its text fingerprint only as a keyed hash. Narratives,
 names and contact details are encrypted at rest. Every time on a report, its messages and photos is
-stored to the minute (the seconds could be matched against a school's Wi-Fi or camera logs), and so
-is the time inside each encrypted value (a Fernet token carries its own creation time in clear).
+stored to the minute (the seconds could be matched against a school's Wi-Fi or camera logs); the
+time inside each encrypted value is 0 (a Fernet token carries its creation time in clear), and the
+audit events and notices about a letter are kept to the minute too.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -18,35 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core import crypto
-
-
-def to_minute(moment: datetime) -> datetime:
-    return moment.replace(second=0, microsecond=0)
-
-
-class MinuteDateTimeField(models.DateTimeField):
-    """A time stored to the minute, whoever sets it (auto_now, auto_now_add or code)."""
-
-    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
-        value = super().pre_save(model_instance, add)
-        if isinstance(value, datetime):
-            value = to_minute(value)
-            setattr(model_instance, self.attname, value)
-        return value
-
-
-class _MinuteEncrypted:
-    """Kept so that migrations naming these field classes still import. Every token of every
-    encrypted field already carries time 0 (:class:`anxin.core.crypto._TimelessMultiFernet`), which
-    tells even less than the minute."""
-
-
-class EncryptedTextField(_MinuteEncrypted, crypto.EncryptedTextField):
-    pass
-
-
-class EncryptedCharField(_MinuteEncrypted, crypto.EncryptedCharField):
-    pass
+from anxin.core.fields import MinuteDateTimeField
 
 
 class Channel(models.TextChoices):
@@ -137,11 +107,11 @@ class Report(models.Model):
     time_band = models.CharField(_("时间段"), max_length=20, choices=TimeBand.choices, default=TimeBand.OTHER)
     occurred_on = models.DateField(_("发生日期"), null=True, blank=True)
     reported_kinds = models.JSONField(_("反映的行为"), default=list, blank=True)
-    text = EncryptedTextField(_("发生了什么"))
-    names_involved = EncryptedTextField(_("涉及的人"), blank=True, null=True)
+    text = crypto.EncryptedTextField(_("发生了什么"))
+    names_involved = crypto.EncryptedTextField(_("涉及的人"), blank=True, null=True)
     wants_contact = models.BooleanField(_("希望学校联系"), default=False)
-    contact = EncryptedCharField(_("联系方式"), max_length=300, blank=True, null=True)
-    reporter_name = EncryptedCharField(_("反映人"), max_length=300, blank=True, null=True)
+    contact = crypto.EncryptedCharField(_("联系方式"), max_length=300, blank=True, null=True)
+    reporter_name = crypto.EncryptedCharField(_("反映人"), max_length=300, blank=True, null=True)
     reporter_relation = models.CharField(_("与学生关系"), max_length=30, blank=True)
 
     receipt_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
@@ -243,7 +213,7 @@ class Message(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
     sender = models.CharField(max_length=10, choices=Sender.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    text = EncryptedTextField()
+    text = crypto.EncryptedTextField()
     created_at = MinuteDateTimeField(auto_now_add=True)
 
     class Meta:

@@ -174,14 +174,24 @@ def parse_client_key(raw: Any) -> uuid.UUID | None:
         ) from None  # fmt: skip
 
 
-def report_resubmitted(client_key: Any) -> Submission | None:
-    """The letter already stored under this idempotency key, with its receipt; None if there is none."""
+def report_resubmitted(client_key: Any, *, school_code: str, text: str) -> Submission | None:
+    """The letter already stored under this idempotency key, with its receipt; None if there is none.
+
+    A key is one letter: the same key with another text or at another school's box is refused
+    (409), never answered with the other letter's receipt, which would open that child's conversation.
+    """
     key = parse_client_key(client_key)
     if key is None:
         return None
     report = Report.objects.select_related("school").filter(client_key_hash=_client_key_hash(key)).first()
     if report is None:
         return None
+    if report.school.code != school_code or report.fingerprint != fingerprint(text):
+        raise Conflict(
+            _("这个提交编号已用于另一封信。请刷新页面后重新提交。"),
+            code="client_key_reused",
+            detail={"client_key": [_("已被使用")]},
+        )
     receipt = _unseal(report.receipt_sealed, key)
     if receipt is None:  # cannot happen with the key that sealed it; refuse rather than guess
         return None
@@ -301,8 +311,13 @@ def _announce_grouped(report: Report, url: str) -> None:
         body = _("%(school)s 自 %(since)s 起收到 %(n)d 份新报告。") % {
             "school": school, "n": count, "since": timezone.localtime(start).strftime("%H:%M")
         }  # fmt: skip
-        Notification.objects.filter(subject_key=key).update(title=title, body=body, url=url, read_at=None)
-    notify(_queue_staff(report.school), title=title, body=body, url=url, subject_key=key)
+    staff = _queue_staff(report.school)
+    if count > 1:
+        # By (user, subject_key): the index of the notify-once constraint, not a scan of all notices.
+        Notification.objects.filter(user__in=staff, subject_key=key).update(
+            title=title, body=body, url=url, read_at=None
+        )
+    notify(staff, title=title, body=body, url=url, subject_key=key)
 
 
 EXPLAIN_SIGNAL = {
@@ -347,11 +362,11 @@ def report_submit(
     report.
     """
     key = parse_client_key(client_key)
-    previous = report_resubmitted(key) if key is not None else None
+    text = _clean_text(text)
+    previous = report_resubmitted(key, school_code=school_code, text=text) if key is not None else None
     if previous is not None:
         return previous
     school = box_school(school_code)
-    text = _clean_text(text)
     names, contact = _optional_text(names, "names"), _optional_text(contact, "contact")
     fields = {
         "about": _choice(about, About, "about", About.UNSURE),
@@ -383,12 +398,12 @@ def report_submit(
             _store_photos(report, photos)
             # In the same transaction: the leaders' notice exists exactly when the report does.
             _announce(report)
-            audit_record(actor=None, action="report.received", unit=school, subject=report,
+            audit_record(actor=None, action="report.received", unit=school, subject=report, to_the_minute=True,
                          after={"channel": report.channel, "urgent": report.urgent, "signals": report.signals,
                                 "photos": len(photos), "suspect": report.suspect})  # fmt: skip
     except IntegrityError:
         # Two tries of the same letter raced and the other one won: the same answer as a retry.
-        again = report_resubmitted(key) if key is not None else None
+        again = report_resubmitted(key, school_code=school_code, text=text) if key is not None else None
         if again is None:
             raise
         return again
@@ -468,6 +483,7 @@ def reporter_message_add(*, receipt: Any, text: Any, photos: Sequence[Upload] = 
             action="report.reporter_message",
             unit=report.school,
             subject=report,
+            to_the_minute=True,
             after={"photos": len(photos)},
         )
         # A new message on an urgent matter or after a reply goes to whoever holds the report.

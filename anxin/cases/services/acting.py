@@ -95,6 +95,6 @@ def reexam_apply_by_receipt(*, report: Report, reason: Any) -> Case:
         deadlines.refresh_next_due(locked)
         _log(locked, EventKind.TRANSITION, _("%(from)s → %(to)s") % {"from": State(before).label,
              "to": State(locked.status).label}, **{"from": before, "to": locked.status, "action": "apply_reexam"})  # fmt: skip
-        audit_record(actor=None, action="case.apply_reexam", unit=locked.school, subject=locked,
+        audit_record(actor=None, action="case.apply_reexam", unit=locked.school, subject=locked, to_the_minute=True,
                      before={"status": before}, after={"status": locked.status, "via": "receipt", **extra})  # fmt: skip
     return locked

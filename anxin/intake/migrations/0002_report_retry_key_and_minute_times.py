@@ -3,7 +3,7 @@
 The data step rewrites what is already stored: every time on a report, message and photo is cut
 to the minute; the fingerprint of every report is recomputed as an HMAC of its (decrypted) text;
 and every encrypted intake value is written again, so that the clear timestamp inside each Fernet
-token no longer tells the second it was written. Needs FIELD_ENCRYPTION_KEYS, like the app.
+token (now always 0, anxin.core.crypto) no longer tells when it was written. Needs FIELD_ENCRYPTION_KEYS, like the app.
 """
 
 import hashlib
@@ -14,7 +14,7 @@ from django.db import migrations, models
 from django.db.models.functions import Trunc
 from django.utils.crypto import salted_hmac
 
-import anxin.intake.models
+import anxin.core.fields
 
 BATCH = 500
 
@@ -41,7 +41,7 @@ def _rewrite(model, fields, fingerprint=None):
         for row in rows:
             if fingerprint is not None:
                 row.fingerprint = fingerprint(row.text)
-        # Written back through the encrypted fields: re-encrypted with minute timestamps.
+        # Written back through the encrypted fields: re-encrypted with the timeless tokens.
         model.objects.bulk_update(rows, fields + (["fingerprint"] if fingerprint else []))
         last = rows[-1].pk
 
@@ -86,48 +86,23 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='message',
             name='created_at',
-            field=anxin.intake.models.MinuteDateTimeField(auto_now_add=True),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='text',
-            field=anxin.intake.models.EncryptedTextField(),
+            field=anxin.core.fields.MinuteDateTimeField(auto_now_add=True),
         ),
         migrations.AlterField(
             model_name='photo',
             name='created_at',
-            field=anxin.intake.models.MinuteDateTimeField(auto_now_add=True),
-        ),
-        migrations.AlterField(
-            model_name='report',
-            name='contact',
-            field=anxin.intake.models.EncryptedCharField(blank=True, max_length=300, null=True, verbose_name='联系方式'),
+            field=anxin.core.fields.MinuteDateTimeField(auto_now_add=True),
         ),
         migrations.AlterField(
             model_name='report',
             name='created_at',
-            field=anxin.intake.models.MinuteDateTimeField(auto_now_add=True, db_index=True, verbose_name='提交时间'),
-        ),
-        migrations.AlterField(
-            model_name='report',
-            name='names_involved',
-            field=anxin.intake.models.EncryptedTextField(blank=True, null=True, verbose_name='涉及的人'),
-        ),
-        migrations.AlterField(
-            model_name='report',
-            name='reporter_name',
-            field=anxin.intake.models.EncryptedCharField(blank=True, max_length=300, null=True, verbose_name='反映人'),
-        ),
-        migrations.AlterField(
-            model_name='report',
-            name='text',
-            field=anxin.intake.models.EncryptedTextField(verbose_name='发生了什么'),
+            field=anxin.core.fields.MinuteDateTimeField(auto_now_add=True, db_index=True, verbose_name='提交时间'),
         ),
         migrations.AlterField(
             model_name='report',
             name='updated_at',
-            field=anxin.intake.models.MinuteDateTimeField(auto_now=True),
+            field=anxin.core.fields.MinuteDateTimeField(auto_now=True),
         ),
-        # Last: the fields above (minute-stamped encryption) are what the rewrite goes through.
+        # Last: once the fields above exist.
         migrations.RunPython(forwards, backwards),
     ]

@@ -182,6 +182,18 @@ def test_report_message_and_photo_times_are_stored_to_the_minute(cast, settings,
     # What the child reads back says the minute too.
     page = client.post("/box/follow/", {"receipt": receipt}).content.decode()
     assert "21:37" in page
+    # And so does everything that tells when the child acted: the audit events about the letter,
+    # the staff's notices of it, and the photo file on disk (which keeps no time at all).
+    from anxin.audit.models import AuditEvent
+    from anxin.core.models import Notification
+
+    told = list(AuditEvent.objects.filter(action__in=["report.received", "report.reporter_message"]))
+    told_times = [e.at for e in told] + list(Notification.objects.values_list("created_at", flat=True))
+    assert len(told) == 2 and len(told_times) > 2
+    for moment in told_times:
+        assert (moment.second, moment.microsecond) == (0, 0), moment
+    photo = Photo.objects.get()
+    assert os.stat(photo.file.path).st_mtime == 0
 
 
 def timezone_minute(moment: datetime) -> str:

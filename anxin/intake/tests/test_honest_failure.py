@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+import time_machine
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.urls import reverse
@@ -118,6 +119,7 @@ def test_the_key_is_never_stored_and_the_receipt_only_sealed(client, cast):
     assert_nothing_identifying(key, key.replace("-", ""), receipt, receipt.replace("-", ""))
 
 
+@time_machine.travel("2026-12-07 10:01:00+08:00", tick=False)  # the limit's window is aligned to the clock
 def test_a_retry_past_the_limit_still_gets_its_receipt(client, cast, settings):
     settings.INTAKE_SUBMIT_RATE = "1/10m"
     url = reverse("box:box", args=[cast.school.code])
@@ -144,3 +146,31 @@ def test_box_page_with_the_database_down_says_so_before_anyone_writes(client, ca
     page = response.content.decode()
     assert "暂时出了故障" in page and 'href="tel:110"' in page
     assert "信未发送" not in page  # nothing was sent, nothing was lost
+
+
+@pytest.mark.parametrize("where", ["other text", "other school"])
+def test_a_key_reused_for_another_letter_is_refused_not_answered_with_the_first_receipt(client, cast, where):
+    key = str(uuid.uuid4())
+    first = client.post(reverse("box:box", args=[cast.school.code]), {"text": TEXT, "client_key": key})
+    assert first.status_code == 200
+    school, text = (
+        (cast.school, "另一个孩子写的另一封信，内容完全不同")
+        if where == "other text"
+        else (cast.school_b, TEXT)
+    )
+    again = client.post(reverse("box:box", args=[school.code]), {"text": text, "client_key": key})
+    assert again.status_code == 409
+    page = again.content.decode()
+    assert "这个提交编号已用于另一封信" in page and first.context["receipt"] not in page
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize("writes_only", [False, True], ids=["all-down", "writes-fail"])
+def test_an_outage_is_logged_for_the_operators_without_the_letter(client, cast, caplog, writes_only):
+    with database_down(writes_only=writes_only), caplog.at_level("ERROR", logger="anxin.intake.views_public"):
+        client.post(
+            reverse("box:box", args=[cast.school.code]), {"text": TEXT, "client_key": str(uuid.uuid4())}
+        )
+    (record,) = [r for r in caplog.records if r.name == "anxin.intake.views_public"]
+    assert record.getMessage() == "a letter could not be stored" and record.exc_info is not None
+    assert TEXT not in caplog.text
