@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -343,8 +344,12 @@ def _letter(data: QueryDict) -> dict[str, Any]:
         "names": data.get("names", ""),
         "wants_contact": data.get("wants_contact", "").lower() in TRUTHY,
         "contact": data.get("contact", ""),
-        # The letter's idempotency key (box.js makes it): shown back so a retry is the same letter.
-        "client_key": data.get("client_key", "")[:64],
+        # The letter's idempotency key: made with the empty form, shown back so that a retry, or a
+        # refresh of the receipt page (the browser posts the form again), is the same letter, with
+        # or without JavaScript. A random number: it tells nothing about who writes.
+        "client_key": data.get("client_key", "")[:64] or str(uuid.uuid4()),
+        #: The empty form, not an answer to a posted letter: box.js may put a kept letter back.
+        "fresh": not data,
     }
 
 

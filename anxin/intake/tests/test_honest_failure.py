@@ -174,3 +174,17 @@ def test_an_outage_is_logged_for_the_operators_without_the_letter(client, cast, 
     (record,) = [r for r in caplog.records if r.name == "anxin.intake.views_public"]
     assert record.getMessage() == "a letter could not be stored" and record.exc_info is not None
     assert TEXT not in caplog.text
+
+
+def test_without_javascript_refreshing_the_receipt_page_files_no_second_letter(client, cast):
+    import re
+
+    url = reverse("box:box", args=[cast.school.code])
+    form = client.get(url).content.decode()
+    key = re.search(r'name="client_key" value="([0-9a-f-]{36})"', form).group(1)
+    # A second visit gets another key: two letters are two reports.
+    assert key not in client.get(url).content.decode()
+    first = client.post(url, {"text": TEXT, "client_key": key})
+    refreshed = client.post(url, {"text": TEXT, "client_key": key})  # the browser's "resend the form?"
+    assert refreshed.status_code == 200 and refreshed.context["receipt"] == first.context["receipt"]
+    assert Report.objects.count() == 1

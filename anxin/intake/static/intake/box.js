@@ -15,15 +15,6 @@
   // same idempotency key, so sending again stores the letter once even if the first try arrived.
   var STORE = "anxin-box-letter";
   function storage() { try { return window.sessionStorage; } catch (e) { return null; } }
-  function newKey() {
-    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
-    var s = [], hex = "0123456789abcdef", i, bytes = null;
-    if (window.crypto && window.crypto.getRandomValues) { bytes = window.crypto.getRandomValues(new Uint8Array(36)); }
-    for (i = 0; i < 36; i++) { s[i] = hex.charAt(bytes ? bytes[i] % 16 : Math.floor(Math.random() * 16)); }
-    s[14] = "4"; s[19] = hex.charAt((parseInt(s[19], 16) & 0x3) | 0x8);
-    s[8] = s[13] = s[18] = s[23] = "-";
-    return s.join("");
-  }
   function keptLetter() {
     var store = storage();
     if (!store) { return null; }
@@ -66,14 +57,14 @@
     var textArea = letterForm.querySelector("textarea[name=text]");
     var kept = keptLetter();
     if (kept && kept.path !== window.location.pathname) { kept = null; }
-    // A page the server filled in itself (its own refusal) carries the key already.
-    if (kept && keyInput && !keyInput.value) {
+    // Only the empty form takes a kept letter back; a page the server filled in itself (its own
+    // refusal) already shows the letter and its key.
+    if (kept && keyInput && letterForm.hasAttribute("data-box-fresh")) {
       if (textArea && !textArea.value && kept.fields) { putBack(letterForm, kept.fields); }
-      keyInput.value = kept.key || "";
+      if (kept.key) { keyInput.value = kept.key; }
       var note = letterForm.querySelector("[data-box-restored]");
       if (note) { note.className = note.className.replace(/\s*d-none/g, ""); }
     }
-    if (keyInput && !keyInput.value) { keyInput.value = newKey(); }
     letterForm.addEventListener("submit", function () {
       var store = storage();
       if (!store) { return; }
