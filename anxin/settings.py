@@ -7,6 +7,7 @@ rather than running with a silent default.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from datetime import timedelta
@@ -87,39 +88,17 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY or SECRET_KEY_FILE is required in production")
 
 
-def _field_keys() -> list[str]:
-    """Keys for encrypted fields, newest first. Development generates one into var/."""
-    raw = _secret("FIELD_ENCRYPTION_KEYS") or ""
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
-    if keys:
-        if any(len(k) < 32 for k in keys):
-            raise ImproperlyConfigured("Each FIELD_ENCRYPTION_KEYS key must be at least 32 characters")
-        return keys
-    if PRODUCTION:
-        raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEYS_FILE is required in production"
-        )
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = VAR_DIR / "field_keys"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        key_file.chmod(0o600)
-    return [k.strip() for k in key_file.read_text(encoding="utf-8").split(",") if k.strip()]
-
-
-FIELD_ENCRYPTION_KEYS = _field_keys()
-
-
-def _audit_keys() -> list[str]:
-    """Keys of the audit chain's HMAC, newest first; the database never holds them. Development
-    generates one into var/audit_keys (created exclusively, so parallel first runs agree on one)."""
-    raw = _secret("AUDIT_HMAC_KEYS") or ""
+def _keys(name: str, dev_file: str) -> list[str]:
+    """A comma-separated list of keys, newest first, from NAME or NAME_FILE; each at least 32
+    characters. Development generates one into var/<dev_file> (created exclusively, so parallel
+    first runs agree on one); production requires it."""
+    raw = _secret(name) or ""
     keys = [k.strip() for k in raw.split(",") if k.strip()]
     if not keys:
         if PRODUCTION:
-            raise ImproperlyConfigured("AUDIT_HMAC_KEYS or AUDIT_HMAC_KEYS_FILE is required in production")
+            raise ImproperlyConfigured(f"{name} or {name}_FILE is required in production")
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file = VAR_DIR / "audit_keys"
+        key_file = VAR_DIR / dev_file
         try:
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -133,13 +112,16 @@ def _audit_keys() -> list[str]:
                 break
             time.sleep(0.1)
     if not keys or any(len(k) < 32 for k in keys):
-        raise ImproperlyConfigured("Each AUDIT_HMAC_KEYS key must be at least 32 characters")
+        raise ImproperlyConfigured(f"Each {name} key must be at least 32 characters")
     if len(set(keys)) != len(keys):
-        raise ImproperlyConfigured("AUDIT_HMAC_KEYS lists the same key twice")
+        raise ImproperlyConfigured(f"{name} lists the same key twice")
     return keys
 
 
-AUDIT_HMAC_KEYS = _audit_keys()
+FIELD_ENCRYPTION_KEYS = _keys("FIELD_ENCRYPTION_KEYS", "field_keys")
+
+
+AUDIT_HMAC_KEYS = _keys("AUDIT_HMAC_KEYS", "audit_keys")
 # Signed checkpoints of the audit chain's head (`anxin audit checkpoint`), kept outside the database.
 AUDIT_CHECKPOINT_FILE = Path(env.str("AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit-checkpoints.log")))
 
@@ -421,14 +403,30 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="anxin.core.notify.RecordingSmsBack
 
 # A school receiving more online reports than this in an hour marks the rest suspect (never dropped).
 INTAKE_SCHOOL_HOURLY_CAP = _int("INTAKE_SCHOOL_HOURLY_CAP", 50)
+
+
 # Wrong receipts one client may try per window before 429.
-INTAKE_LOOKUP_RATE = env.str("INTAKE_LOOKUP_RATE", default="10/10m")
+def _rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as 10/10m: a count, then a period of at least one unit."""
+    raw = env.str(name, default=default).strip()
+    match = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)?([smhd])", raw)
+    if match is None:
+        raise ImproperlyConfigured(
+            f"{name} must look like 10/10m (count/period in s, m, h or d), got {raw!r}"
+        )
+    return raw
+
+
+INTAKE_LOOKUP_RATE = _rate("INTAKE_LOOKUP_RATE", "10/10m")
 # Letters one client address may send to one school per window (counted by a keyed hash, no cookie), then 429.
-INTAKE_SUBMIT_RATE = env.str("INTAKE_SUBMIT_RATE", default="10/10m")
+INTAKE_SUBMIT_RATE = _rate("INTAKE_SUBMIT_RATE", "10/10m")
 # Seconds within which non-urgent "new report" notices to a school's staff are grouped into one.
 INTAKE_ALERT_WINDOW = _int("INTAKE_ALERT_WINDOW", 600)
-if INTAKE_ALERT_WINDOW < 60:
-    raise ImproperlyConfigured("INTAKE_ALERT_WINDOW must be at least 60 (seconds)")
+if INTAKE_ALERT_WINDOW < 60 or INTAKE_ALERT_WINDOW % 60:
+    # Report times are kept to the minute: a window starting mid-minute would miss its own report.
+    raise ImproperlyConfigured(
+        "INTAKE_ALERT_WINDOW must be a whole number of minutes, in seconds (60, 600, ...)"
+    )
 
 # The address children's phones reach the site at, for the QR code on posters (e.g. https://anxin.example.edu.cn).
 # Empty: the address the poster was printed from.

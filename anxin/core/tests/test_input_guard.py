@@ -41,3 +41,19 @@ def test_nul_in_a_form_field_is_refused(client, cast):
 
 def test_pages_outside_the_api_are_left_to_their_own_forms(client, cast):
     assert client.get("/box/follow/", {"x": "\x00"}).status_code == 200
+
+
+def test_a_typed_backslash_u_0000_is_text_not_a_nul(client, cast):
+    from anxin.intake.models import Report
+
+    text = r"他在我本子上写了 \u0000 这样的乱码，还把本子扔进垃圾桶"
+    body = {"school": cast.school.code, "text": text, "about": "self"}
+    response = client.post("/api/intake/reports", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201
+    assert Report.objects.get().text == text
+
+
+def test_an_oversized_json_body_keeps_the_apis_413(client, cast):
+    body = {"school": cast.school.code, "text": "很长" * 3_000_000}
+    response = client.post("/api/intake/reports", json.dumps(body), content_type="application/json")
+    assert response.status_code == 413 and response.json()["code"] == "too_large"

@@ -62,6 +62,11 @@ def test_env_example_lists_every_variable_settings_reads():
             {"ANXIN_ENV": "production", "SECRET_KEY": "s" * 60, "FIELD_ENCRYPTION_KEYS": "k" * 40},
             "AUDIT_HMAC_KEYS or AUDIT_HMAC_KEYS_FILE is required in production",
         ),
+        ({"FIELD_ENCRYPTION_KEYS": ("f" * 40 + ",") * 2}, "FIELD_ENCRYPTION_KEYS lists the same key twice"),
+        ({"INTAKE_SUBMIT_RATE": "abc"}, "INTAKE_SUBMIT_RATE must look like 10/10m"),
+        ({"INTAKE_SUBMIT_RATE": "10/0m"}, "INTAKE_SUBMIT_RATE must look like 10/10m"),
+        ({"INTAKE_LOOKUP_RATE": "0/10m"}, "INTAKE_LOOKUP_RATE must look like 10/10m"),
+        ({"INTAKE_ALERT_WINDOW": "90"}, "INTAKE_ALERT_WINDOW must be a whole number of minutes"),
     ],
 )
 def test_bad_settings_refuse_to_start(env, message):
