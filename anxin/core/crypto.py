@@ -19,9 +19,9 @@ from django.utils.functional import cached_property
 from encrypted_fields import fields as ef
 
 
-def _fernet_key(secret: str) -> bytes:
-    # Keys in the environment are free text; derive a 32-byte Fernet key from each.
-    return base64.urlsafe_b64encode(hashlib.sha256(("anxin-field:" + secret).encode("utf-8")).digest())
+def _fernet_key(secret: str, purpose: str) -> bytes:
+    # Keys in the environment are free text; derive a 32-byte Fernet key from each, per purpose.
+    return base64.urlsafe_b64encode(hashlib.sha256(f"anxin-{purpose}:{secret}".encode()).digest())
 
 
 class _TimelessMultiFernet(MultiFernet):
@@ -35,9 +35,14 @@ class _TimelessMultiFernet(MultiFernet):
         return self.encrypt_at_time(msg, 0)
 
 
+def multi_fernet(purpose: str) -> MultiFernet:
+    """The FIELD_ENCRYPTION_KEYS as Fernet keys derived for ``purpose`` ("field", "file"): the first
+    encrypts, every one decrypts, and tokens carry no time."""
+    return _TimelessMultiFernet([Fernet(_fernet_key(k, purpose)) for k in settings.FIELD_ENCRYPTION_KEYS])
+
+
 def field_fernet() -> MultiFernet:
-    keys = settings.FIELD_ENCRYPTION_KEYS
-    return _TimelessMultiFernet([Fernet(_fernet_key(k)) for k in keys])
+    return multi_fernet("field")
 
 
 class UndecryptableError(RuntimeError):

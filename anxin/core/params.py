@@ -9,6 +9,7 @@ such parameters with :func:`query_int` (a 400 page in Chinese) and API schemas b
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django.core.exceptions import BadRequest
@@ -16,6 +17,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
+
+from .errors import Invalid
 
 #: The largest id or count a query may name: the top of a 64-bit signed integer (BigAutoField).
 MAX_ID = 2**63 - 1
@@ -71,3 +74,19 @@ class PageNumberPagination(NinjaPageNumberPagination):
     class Input(Schema):
         page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int | None = Field(None, ge=1, le=MAX_PAGE)
+
+
+def parse_client_key(raw: Any, *, fresh: bool) -> uuid.UUID | None:
+    """The idempotency key a form or API call sent (a UUID made with the form), so that sending the
+    same entry again stores it once. When none was sent: a fresh key (``fresh``: every call is then
+    its own entry) or None. A malformed key is a 422 in Chinese."""
+    if raw in (None, ""):
+        return uuid.uuid4() if fresh else None
+    try:
+        return uuid.UUID(str(raw))
+    except (ValueError, TypeError, AttributeError):
+        raise Invalid(
+            _("提交编号格式不正确，请刷新页面后重新提交。"),
+            code="bad_client_key",
+            detail={"client_key": [_("格式不正确")]},
+        ) from None

@@ -12,8 +12,6 @@ Files written before encryption have no header; they are still read as they are,
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import logging
 import os
@@ -22,13 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from cryptography.fernet import InvalidToken, MultiFernet
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils.deconstruct import deconstructible
 
-from anxin.core.crypto import UndecryptableError, _TimelessMultiFernet
+from anxin.core.crypto import UndecryptableError, multi_fernet
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +36,9 @@ FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
 
 
-def _file_key(secret: str) -> bytes:
-    return base64.urlsafe_b64encode(hashlib.sha256(("anxin-file:" + secret).encode("utf-8")).digest())
-
-
 def file_fernet() -> MultiFernet:
-    """The first key encrypts, every key decrypts; tokens carry no time (see crypto._TimelessMultiFernet)."""
-    return _TimelessMultiFernet([Fernet(_file_key(k)) for k in settings.FIELD_ENCRYPTION_KEYS])
+    """Keys of their own for files, derived from FIELD_ENCRYPTION_KEYS (see crypto.multi_fernet)."""
+    return multi_fernet("file")
 
 
 def encrypt_bytes(data: bytes) -> bytes:

@@ -25,6 +25,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from anxin.audit.services import audit_record
+from anxin.core import params
 from anxin.core.access import require, require_at
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.core.models import Notification
@@ -161,17 +162,9 @@ def _unseal(sealed: str, key: uuid.UUID) -> str | None:
 
 
 def parse_client_key(raw: Any) -> uuid.UUID | None:
-    """The idempotency key the reporter's browser made, or None when none was sent (no retry
-    protection then: a page without JavaScript). The same pattern as the ledgers' client_key."""
-    if raw in (None, ""):
-        return None
-    try:
-        return uuid.UUID(str(raw))
-    except (ValueError, TypeError, AttributeError):
-        raise Invalid(
-            _("提交编号格式不正确，请刷新页面后重新提交。"), code="bad_client_key",
-            detail={"client_key": [_("格式不正确")]},
-        ) from None  # fmt: skip
+    """The idempotency key made with the box's form, or None when none was sent (an API client
+    without one: no retry protection then)."""
+    return params.parse_client_key(raw, fresh=False)
 
 
 def report_resubmitted(client_key: Any, *, school_code: str, text: str) -> Submission | None:

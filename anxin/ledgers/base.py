@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.audit.services import audit_record
+from anxin.core import params
 from anxin.core.access import require_at
 from anxin.core.errors import Invalid
 from anxin.core.xlsx import safe_cell
@@ -89,12 +90,9 @@ class Recorded:
 
 def parse_client_key(raw: Any) -> uuid.UUID:
     """The idempotency key a form or API call sent; a fresh one when none (no retry protection)."""
-    if raw in (None, ""):
-        return uuid.uuid4()
-    try:
-        return uuid.UUID(str(raw))
-    except (ValueError, TypeError, AttributeError):
-        raise Invalid(_("提交编号格式不正确，请刷新页面后重试。"), code="bad_client_key") from None
+    key = params.parse_client_key(raw, fresh=True)
+    assert key is not None
+    return key
 
 
 def ledger_record(

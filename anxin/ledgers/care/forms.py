@@ -30,7 +30,7 @@ class LedgerForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client_key"].error_messages["invalid"] = _("提交编号格式不正确，请刷新页面后重试。")
+        self.fields["client_key"].error_messages["invalid"] = _("提交编号格式不正确，请刷新页面后重新提交。")
 
 
 FOLLOW_UP_CHOICES = [
