@@ -102,12 +102,13 @@ def test_backup_restores_into_a_fresh_database_with_chain_receipt_and_photo(
     restored_media = tmp_path / "restored-media"
     env = {**os.environ, "DATABASE_URL": fresh_database, "MEDIA_ROOT": str(restored_media),
            "ANXIN_VAR_DIR": str(django_settings.VAR_DIR), "SECRET_KEY": django_settings.SECRET_KEY,
-           "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS)}  # fmt: skip
-    if getattr(django_settings, "AUDIT_HMAC_KEYS", None):  # the restored chain is checked with the same keys
-        env["AUDIT_HMAC_KEYS"] = ",".join(django_settings.AUDIT_HMAC_KEYS)
+           "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
+           # The restored chain is checked with the same keys, against no checkpoint yet.
+           "AUDIT_HMAC_KEYS": ",".join(django_settings.AUDIT_HMAC_KEYS),
+           "AUDIT_CHECKPOINT_FILE": str(tmp_path / "no-checkpoints.log")}  # fmt: skip
     done = _anxin("restore", str(archive), env=env)
     assert done.returncode == 0, done.stderr
-    assert "恢复完成" in done.stdout
+    assert "恢复完成" in done.stdout and f"审计链校验通过（{events} 条事件）" in done.stdout
 
     verify = _anxin("audit", "verify", env=env)
     assert verify.returncode == 0, verify.stderr
@@ -148,3 +149,28 @@ def test_a_changed_backup_is_refused_before_anything_is_written(cast_tx, setting
     assert done.returncode != 0
     assert "备份已损坏" in done.stderr
     assert not (tmp_path / "restored").exists()
+
+
+def test_restoring_a_backup_older_than_the_last_checkpoint_says_what_was_lost_and_what_to_do(
+    cast_tx, settings, tmp_path, fresh_database
+):
+    from anxin.audit.services import audit_checkpoint
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    services.report_submit(school_code=cast_tx.school.code, text=TEXT)
+    archive = tmp_path / "backup.tar"
+    call_command("backup", output=archive, stdout=io.StringIO())
+    # After the backup: another letter, and the day's checkpoint pins the longer chain.
+    services.report_submit(school_code=cast_tx.school.code, text=TEXT + "，今天又发生了")
+    checkpoints = tmp_path / "checkpoints.log"
+    audit_checkpoint(path=checkpoints)
+
+    env = {**os.environ, "DATABASE_URL": fresh_database, "MEDIA_ROOT": str(tmp_path / "restored"),
+           "ANXIN_VAR_DIR": str(django_settings.VAR_DIR), "SECRET_KEY": django_settings.SECRET_KEY,
+           "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
+           "AUDIT_HMAC_KEYS": ",".join(django_settings.AUDIT_HMAC_KEYS),
+           "AUDIT_CHECKPOINT_FILE": str(checkpoints)}  # fmt: skip
+    done = _anxin("restore", str(archive), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "审计链与检查点不一致" in done.stderr and str(checkpoints) in done.stderr
+    assert "anxin audit checkpoint" in done.stderr

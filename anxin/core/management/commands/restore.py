@@ -43,3 +43,32 @@ class Command(BaseCommand):
                     )  # fmt: skip
                 )
             )
+        self._verify_audit()
+
+    def _verify_audit(self) -> None:
+        """The restored chain against the checkpoints kept since: a backup older than the last
+        checkpoint lacks the events after it, and the daily checkpoint will refuse until told."""
+        from django.conf import settings
+
+        from anxin.audit.checkpoints import CheckpointFileError, read_checkpoints
+        from anxin.audit.services import audit_verify
+
+        path = Path(settings.AUDIT_CHECKPOINT_FILE)
+        try:
+            checkpoints = read_checkpoints(path) if path.exists() else None
+        except CheckpointFileError:
+            checkpoints = None
+        result = audit_verify(checkpoints=checkpoints)
+        if result.ok:
+            self.stdout.write(_("审计链校验通过（%(n)s 条事件）。") % {"n": result.checked})
+            return
+        self.stderr.write(
+            self.style.WARNING(
+                _(
+                    "审计链与检查点不一致：%(why)s。如果备份早于最近的检查点，备份之后的审计记录已随恢复丢失。"
+                    "请把检查点文件 %(path)s 另存留证（它记录了丢失前的链头），再运行 `anxin audit checkpoint` "
+                    "开始新的检查点文件。"
+                )
+                % {"why": result.message(), "path": path}
+            )
+        )
