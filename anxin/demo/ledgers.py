@@ -630,8 +630,9 @@ class _Builder:
             days = term
             if (school.unit.name, klass.parent.number, klass.number) not in SCENARIO_CLASSES:
                 days = term[-(12 if school.showcase else 5 + len(recent)) :]
-            for day in days:
-                if day in recent or rng.random() < 0.04:
+            for i, day in enumerate(days):
+                # A few gaps whatever the day the demo runs: every 17th school day, and now and then.
+                if day in recent or i % 17 == 16 or rng.random() < 0.03:
                     continue
                 # Sessions are tapped after class, at 15:30.
                 moment = at_local(day, 15, 30 + rng.randint(0, 20))

@@ -4,11 +4,13 @@ completeness figures that mean something, and no 0/0 shown as full compliance.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
@@ -39,17 +41,30 @@ SMALL: dict[str, Any] = {
 }
 
 
+#: The demo writes "the term so far" and the tests reason about it: one day, whatever day they run
+#: (a Monday morning of December, before the day's 1530 sessions).
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
 @pytest.fixture(scope="module")
-def city(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[str]:
+def city(_clock: None, django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[str]:
     """The small demo city, loaded once for the module inside a transaction rolled back at the end."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
             err = StringIO()
-            with override_settings(VAR_DIR=tmp_path_factory.mktemp("demo")):
+            private = tmp_path_factory.mktemp("demo")
+            # Its photos stay in a folder of its own for the module, not in the real var/media.
+            with override_settings(VAR_DIR=private, MEDIA_ROOT=private / "media"):
                 call_command("demo", **SMALL, stdout=StringIO(), stderr=err)
-            yield err.getvalue()
+                yield err.getvalue()
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
