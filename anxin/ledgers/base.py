@@ -162,9 +162,9 @@ def xlsx_response(
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
         ws = workbook.create_sheet(title=title[:31])
-        ws.append([safe_cell(str(h)) for h in header])
+        ws.append([safe_cell(str(h), ws) for h in header])
         for row in rows:
-            ws.append([_cell(v) for v in row])
+            ws.append([safe_cell(_cell(v), ws) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
@@ -184,8 +184,8 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (str, int, float, date)):
-        return safe_cell(value)
-    return safe_cell(str(value))
+        return value
+    return str(value)
 
 
 @dataclass

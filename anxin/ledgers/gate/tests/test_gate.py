@@ -3,8 +3,10 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -449,6 +451,8 @@ def test_date_filter(cast, login):
     assert names == ["今天"]
 
 
+# Midday: a leave that began an hour ago began today (just after midnight it began yesterday).
+@time_machine.travel(datetime(2026, 12, 7, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
 def test_export_holds_only_rows_in_scope(cast, login):
     _visitor(cast, name="本校来访")
     guard_b = _guard(cast, cast.school_b)
