@@ -158,16 +158,20 @@ def visitor_out(request: HttpRequest, visitor_id: int) -> HttpResponse:
 def _picker(request: HttpRequest, resource: str) -> dict[str, Any]:
     """The student search of the exit and item forms (name or student number, own school only)."""
     query = request.GET.get("q", "")[:30]
+    found = selectors.students_for_gate(request.user, query, resource=resource)
     picked = None
     raw = request.POST.get("student") or request.GET.get("student")
-    if raw:
+    # A page shows a child only as one of the look-up's own answers: an id in the address alone
+    # would let gate staff walk through ids and read each child's masked name and class. A posted
+    # exit or item is a record the service checks and the audit trail keeps.
+    if raw and (request.method == "POST" or any(str(s["id"]) == raw for s in found)):
         try:
             picked = selectors.gate_student_get(request.user, raw, resource=resource)
         except ServiceError:
             picked = None
     return {
         "query": query,
-        "found": selectors.students_for_gate(request.user, query, resource=resource),
+        "found": found,
         "picked": picked,
         "picked_name": selectors.shown_name(request.user, picked) if picked else "",
         "picked_class": picked.klass.display_name if picked else "",

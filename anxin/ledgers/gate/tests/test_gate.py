@@ -284,7 +284,9 @@ def test_exit_at_two_without_leave_is_stopped_and_class_teacher_told(cast, login
 def test_exit_with_valid_leave_is_allowed(cast, login):
     leave = _leave(cast)
     client = login(cast.users["gate_guard"])
-    picked = client.get(reverse("ledgers:gate_exit_new") + f"?student={cast.student_a1.pk}")
+    picked = client.get(
+        reverse("ledgers:gate_exit_new"), {"q": cast.student_a1.student_no, "student": cast.student_a1.pk}
+    )
     assert "可以放行" in picked.content.decode()
     response = client.post(f"{API}/exits", {"student": cast.student_a1.pk}, content_type="application/json")
     assert response.status_code == 201
@@ -357,8 +359,12 @@ def test_a_surname_sweep_of_a_whole_school_finds_nobody(cast, login):
 
 def test_the_picked_student_and_own_records_show_a_guard_only_the_masked_name(cast, login):
     guard = login(cast.users["gate_guard"])
-    picked = guard.get(reverse("ledgers:gate_exit_new"), {"student": cast.student_a2.pk}).content.decode()
+    look_up = {"q": cast.student_a2.student_no, "student": cast.student_a2.pk}
+    picked = guard.get(reverse("ledgers:gate_exit_new"), look_up).content.decode()
     assert "王*磊" in picked and "王小磊" not in picked
+    # An id in the address alone shows nobody: walking through ids reads no child's name or class.
+    walked = guard.get(reverse("ledgers:gate_exit_new"), {"student": cast.student_a2.pk}).content.decode()
+    assert "王*磊" not in walked and cast.class_a2.display_name not in walked
     services.exit_record(actor=cast.users["gate_guard"], student_id=cast.student_a2.pk, client_key=None,
                          action="back_to_class")  # fmt: skip
     assert guard.get(f"{API}/exits").json()["items"][0]["student_name"] == "王*磊"
