@@ -30,7 +30,7 @@ from anxin.ledgers.education.models import ClassMeeting, EduActivity, SafetySess
 from anxin.ledgers.gate.models import DangerousItem, StudentExit, Visitor
 from anxin.ledgers.hazards import services as hazards
 from anxin.ledgers.hazards.models import Camera, FootageReview, Hazard, KeyPlace, Screening
-from anxin.org.models import RoleAssignment, Student, Unit
+from anxin.org.models import RoleAssignment, Student
 from anxin.testing import Cast
 
 pytestmark = pytest.mark.django_db
@@ -600,10 +600,12 @@ def test_the_assign_form_offers_and_accepts_only_the_schools_staff(cast: Cast) -
 
 
 def test_student_units_of_other_schools_are_never_choices(cast: Cast) -> None:
-    from anxin.org.selectors import student_choices
+    from anxin.org.selectors import STUDENT_PURPOSES, student_choices
 
-    for purpose in ("view", "case_party", "talk_named", "ledger_talk", "gate_exit", "gate_leave"):
+    assert {"view", "case_party", "talk_named", "ledger_talk", "gate_exit", "gate_leave"} <= set(
+        STUDENT_PURPOSES
+    )
+    for purpose in STUDENT_PURPOSES:
         for role in ("principal", "class_teacher", "gate_guard", "duty_staff", "psych_teacher"):
             schools = set(student_choices(cast.users[role], for_=purpose).values_list("school", flat=True))
             assert schools <= {cast.school.pk}, (purpose, role)
-    assert not Unit.objects.none().exists()

@@ -554,16 +554,15 @@ class _Builder:
                 mood="low", peers="isolated", follow_up=True, follow_up_on=monday + timedelta(days=14),
                 client_key=self.key(),
             )  # fmt: skip
-        # Two other children name her in their own talks (the early warning's evidence).
+        # Two girls of her class name her in their own talks (the early warning's evidence).
         for n, day in enumerate(days[-min(len(days), 5) :][:2]):
             with written_at(at_local(day, 16, 10 + n)):
                 talk_record(
-                    actor=teacher, student=others[(n * 5) % len(others)], talked_on=day, topic="peers",
+                    actor=teacher, student=girls[n % len(girls)], talked_on=day, topic="peers",
                     content=_("说起课间游戏：“她们不让小雨跟我们玩。”"), mood="calm", peers="fair",
                     named_students=[xiaoyu], client_key=self.key(),
                 )  # fmt: skip
         self.counts["talks"] += 3
-        del girls
 
     def care(self, school: _School) -> None:
         from anxin.ledgers.care.models import CarePlan

@@ -300,8 +300,10 @@ def staff_create(
     username = username.strip()
     if not username:
         raise Invalid(_("请填写用户名。"), code="username_required")
+    # Against the account it is for: the similarity and personal-information validators need it.
+    candidate = User(username=username, full_name=full_name.strip(), phone=phone.strip(), email=email.strip())
     try:
-        validate_password(password)
+        validate_password(password, user=candidate)
     except ValidationError as exc:
         raise Invalid(
             _("密码不符合要求：%(why)s") % {"why": "；".join(exc.messages)}, code="weak_password"

@@ -21,6 +21,7 @@ from .test_ledgers import open_ledgers, open_tile
 
 pytestmark = pytest.mark.browser
 
+
 @pytest.fixture
 def demo_city(transactional_db, live_server, browser, settings, tmp_path: Path) -> Iterator[None]:  # noqa: ANN001
     """The small demo city with its ledgers, committed so the live server thread sees it."""

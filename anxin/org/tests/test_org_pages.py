@@ -141,6 +141,11 @@ def test_staff_create_assign_and_revoke(cast, login):
             "用户名 t_principal 已存在",
         ),
         ({"username": "weak", "full_name": "弱密码", "password": "12345678"}, "密码不符合要求"),
+        # Similar to the account's own name: refused for a password an administrator sets too.
+        (
+            {"username": "zhanglaoshi2026", "full_name": "张老师", "password": "zhanglaoshi2026"},
+            "密码不符合要求",
+        ),
     ],
 )
 def test_staff_create_bad_input(cast, login, data, message):
