@@ -341,6 +341,18 @@ def test_if_empty_loads_an_empty_database_then_only_shows_the_logins(var_dir: Pa
     assert counts() == before
 
 
+def test_if_empty_on_a_city_made_by_an_older_version_says_how_to_get_the_new_one(var_dir: Path) -> None:
+    demo(if_empty=True)
+    assert "旧版本" not in demo(if_empty=True)
+    # A city from before two-step login and the ledgers: its logins carry no authenticator key.
+    load = DemoLoad.objects.get()
+    load.params = {**load.params, "logins": [{**row, "totp_secret": ""} for row in load.params["logins"]]}
+    load.save(update_fields=["params"])
+    (var_dir / "demo_logins.json").unlink()
+    out = demo(if_empty=True)
+    assert "这个演示城市由旧版本生成" in out and "删除 var/anxin.sqlite3" in out
+
+
 def test_if_empty_leaves_a_real_database_alone() -> None:
     services.unit_create(actor=None, parent=None, kind=UnitKind.CITY, code="9901", name="真实市")
     before = counts()

@@ -132,6 +132,16 @@ class Command(BaseCommand):
             )
             return
         self._print_table(logins)
+        if not any(login.totp_secret for login in logins):
+            # Made by a version before two-step login and the term of 台账: its administrators must
+            # enrol at first login, and its ledgers are empty.
+            self.stdout.write(
+                _(
+                    "这个演示城市由旧版本生成（没有两步验证密钥和一学期的台账记录）。"
+                    "要看新版演示城市：删除 %(db)s 后重新运行 make run。"
+                )
+                % {"db": "var/anxin.sqlite3"}
+            )
 
     def _print_table(self, logins: list[Any]) -> None:
         self.stdout.write("")
