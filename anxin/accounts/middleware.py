@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from .services import password_change_pending, second_factor_enrolled, second_factor_required
+from .services import account_state
 
 #: Paths a session may use before its account is in order (besides the page of the pending step).
 OPEN_PREFIXES = (
@@ -61,7 +61,8 @@ class AccountGateMiddleware:
 def pending_step(request: HttpRequest) -> tuple[str, str, str] | None:
     """What the signed-in person must do first, if anything: (code, page, message)."""
     user = request.user
-    if password_change_pending(user):
+    state = account_state(user)  # one query, on every request of a signed-in person
+    if state.password_change_pending:
         return (
             "password_change_required",
             "accounts:password",
@@ -69,8 +70,8 @@ def pending_step(request: HttpRequest) -> tuple[str, str, str] | None:
         )
     if user.is_verified():  # type: ignore[union-attr]
         return None
-    if second_factor_enrolled(user):
+    if state.second_factor_enrolled:
         return ("otp_required", "accounts:otp_verify", _("请先完成两步验证。"))
-    if second_factor_required(user):
+    if state.second_factor_required:
         return ("otp_not_enrolled", "accounts:otp_setup", _("您的岗位必须使用两步验证，请先完成绑定。"))
     return None

@@ -17,7 +17,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,15 +63,15 @@ class AccountBlocked(ServiceError):
 # --- who needs what --------------------------------------------------------------------------
 
 
-def second_factor_required(user: Any) -> bool:
+def _needs_second_factor() -> Q:
     """City and county administrators, principals and committee members must use a second factor."""
+    return Q(assignments__role__in=SECOND_FACTOR_ROLES) | Q(committees__active=True)
+
+
+def second_factor_required(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return (
-        User.objects.filter(pk=user.pk)
-        .filter(Q(assignments__role__in=SECOND_FACTOR_ROLES) | Q(committees__active=True))
-        .exists()
-    )
+    return User.objects.filter(pk=user.pk).filter(_needs_second_factor()).exists()
 
 
 def second_factor_enrolled(user: Any) -> bool:
@@ -80,6 +80,28 @@ def second_factor_enrolled(user: Any) -> bool:
 
 def password_change_pending(user: Any) -> bool:
     return PasswordChangeRequired.objects.filter(user_id=user.pk).exists()
+
+
+@dataclass(frozen=True)
+class AccountState:
+    password_change_pending: bool
+    second_factor_enrolled: bool
+    second_factor_required: bool
+
+
+def account_state(user: Any) -> AccountState:
+    """The three facts the account gate asks on every request, in one query."""
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            pending=Exists(PasswordChangeRequired.objects.filter(user_id=OuterRef("pk"))),
+            enrolled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)),
+            required=Exists(User.objects.filter(pk=OuterRef("pk")).filter(_needs_second_factor())),
+        )
+        .values_list("pending", "enrolled", "required")
+        .first()
+    )
+    return AccountState(*row) if row is not None else AccountState(False, False, False)
 
 
 # --- passwords -------------------------------------------------------------------------------

@@ -424,3 +424,17 @@ def test_a_completed_sign_in_forgets_earlier_failures(client: Client, cast: Cast
     for _ in range(4):
         _login(client, teacher.username, "guess-guess-1", ip="203.0.113.9")
     assert _login(client, teacher.username, ip="203.0.113.9").status_code == 302
+
+
+def test_the_account_gate_asks_the_database_once_per_request(
+    cast: Cast, login, django_assert_num_queries
+) -> None:
+    from django.test import RequestFactory
+
+    from anxin.accounts.middleware import pending_step
+
+    request = RequestFactory().get("/")
+    request.user = cast.users["class_teacher"]
+    request.user.is_verified = lambda: False  # a teacher without a second factor is never "verified"
+    with django_assert_num_queries(1):
+        assert pending_step(request) is None
