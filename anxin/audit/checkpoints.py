@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .signing import KEY_ID_LENGTH, Keyring, keyring
@@ -66,14 +66,7 @@ class Checkpoint:
 def checkpoint_sign(*, chain: str, seq: int, hash: str, at: str, ring: Keyring | None = None) -> Checkpoint:
     ring = ring or keyring()
     unsigned = Checkpoint(chain=chain, seq=seq, hash=hash, at=at, key_id=ring.newest_id, sig="")
-    return Checkpoint(
-        chain=chain,
-        seq=seq,
-        hash=hash,
-        at=at,
-        key_id=ring.newest_id,
-        sig=ring.mac(ring.newest_id, unsigned.message()),
-    )
+    return replace(unsigned, sig=ring.mac(ring.newest_id, unsigned.message()))
 
 
 def parse_line(text: str) -> Checkpoint | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -34,7 +33,6 @@ from .signing import UnknownAuditKey, keyring
 if TYPE_CHECKING:
     from anxin.org.models import Unit, User
 
-log = logging.getLogger(__name__)
 
 MAIN_CHAIN = "main"
 
@@ -293,7 +291,7 @@ def _last_trusted(path: Path) -> dict[str, tuple[int, Checkpoint]]:
     trusted: dict[str, tuple[int, Checkpoint]] = {}
     for lineno, cp in read_checkpoints(path):
         try:
-            if cp.signature_ok(ring) and cp.seq >= trusted.get(cp.chain, (0, cp))[1].seq:
+            if cp.signature_ok(ring) and (cp.chain not in trusted or cp.seq >= trusted[cp.chain][1].seq):
                 trusted[cp.chain] = (lineno, cp)
         except UnknownAuditKey:
             continue

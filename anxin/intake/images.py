@@ -70,10 +70,13 @@ def _sniff(head: bytes) -> str | None:
 def limit_decoder() -> None:
     """Make Pillow itself refuse what we refuse, for any code path that opens an image.
 
-    Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; clean_image turns the
-    warning into a refusal too. Called once from IntakeConfig.ready().
+    Pillow raises above twice MAX_IMAGE_PIXELS and only warns between once and twice; clean_image
+    refuses everything above MAX_PIXELS from the header itself, so the warning says nothing new and
+    is silenced here, once for the process (not per photo: warnings filters are global state).
+    Called once from IntakeConfig.ready().
     """
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def _too_big(name: str) -> Invalid:
@@ -99,30 +102,27 @@ def clean_image(fileobj: IO[bytes], *, name: str = "") -> CleanImage:
     if kind == "HEIF":
         _register_heif()
     try:
-        with warnings.catch_warnings():
-            # Pillow warns while reading the header of a picture over MAX_IMAGE_PIXELS: refuse it.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                if probe.format not in {"JPEG", "PNG", "HEIF"} or probe.format != kind:
-                    raise Invalid(
-                        _("“%(name)s”的内容与照片格式不符。") % {"name": name[:60]}, code="photo_bad_type"
-                    )
-                # Only the header has been read so far: nothing is decoded before this check.
-                width, height = probe.size
-                if width <= 0 or height <= 0:
-                    raise Invalid(
-                        _("照片“%(name)s”尺寸异常，无法接收。") % {"name": name[:60]}, code="photo_bomb"
-                    )
-                if width * height > MAX_PIXELS:
-                    raise _too_big(name)
-                if probe.format == "JPEG":
-                    # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale: no more pixels than are kept.
-                    probe.draft("RGB", (MAX_SIDE, MAX_SIDE))
-                probe.load()
-                image = ImageOps.exif_transpose(probe)
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in {"JPEG", "PNG", "HEIF"} or probe.format != kind:
+                raise Invalid(
+                    _("“%(name)s”的内容与照片格式不符。") % {"name": name[:60]}, code="photo_bad_type"
+                )
+            # Only the header has been read so far: nothing is decoded before this check.
+            width, height = probe.size
+            if width <= 0 or height <= 0:
+                raise Invalid(
+                    _("照片“%(name)s”尺寸异常，无法接收。") % {"name": name[:60]}, code="photo_bomb"
+                )
+            if width * height > MAX_PIXELS:
+                raise _too_big(name)
+            if probe.format == "JPEG":
+                # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale: no more pixels than are kept.
+                probe.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            probe.load()
+            image = ImageOps.exif_transpose(probe)
     except Invalid:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:  # past twice Image.MAX_IMAGE_PIXELS, from the header
         raise _too_big(name) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise Invalid(
