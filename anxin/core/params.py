@@ -41,6 +41,24 @@ class BadParameter(BadRequest):
         super().__init__(message)
 
 
+def parse_id(raw: Any) -> int | None:
+    """A positive database id from input, or None for anything else: text, 0, -1, 1.5, True, "٣"
+    (a digit to Python, not an id), or a number past the database's 64-bit ids."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if not _DIGITS.fullmatch(raw):
+            return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if isinstance(raw, float) and raw != value:
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
 def query_int(
     query: QueryDict | dict[str, Any],
     name: str,

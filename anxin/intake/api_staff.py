@@ -17,7 +17,7 @@ from ninja.responses import Status as Reply
 from anxin.core.access import can
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
-from anxin.core.params import PageNumberPagination
+from anxin.core.params import MAX_ID, PageNumberPagination
 
 from . import selectors, services
 from .forms import ACTION_FORMS
@@ -26,7 +26,6 @@ from .models import About, Place, Report, Status, TimeBand
 router = Router(tags=["intake-staff"])
 
 #: Ids beyond this cannot exist; refusing them early keeps every database happy.
-MAX_ID = 2**31 - 1
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.audit.services import audit_record
 from anxin.core.access import access, allowed, can, reach, school_path, scoped
 from anxin.core.errors import NotFound
+from anxin.core.params import parse_id
 
 from .models import Guardian, KeyGroupFlag, Student, Unit, UnitKind, User
 
@@ -133,9 +134,6 @@ def school_staff(school: Unit) -> QuerySet[User]:
 # name *for that purpose*; a form offers exactly the same queryset as its choices. An id that does
 # not exist and one out of reach get the same answer, so ids cannot be probed.
 
-#: The largest id a database row can have here (a 32-bit signed integer on every backend).
-MAX_INPUT_ID = 2**31 - 1
-
 #: Purpose -> function(actor, **context) returning the students the actor may name for it.
 StudentPurpose = Callable[..., QuerySet[Student]]
 STUDENT_PURPOSES: dict[str, StudentPurpose] = {}
@@ -153,20 +151,8 @@ def register_student_purpose(name: str, choices: StudentPurpose) -> StudentPurpo
 
 
 def input_id(raw: Any) -> int | None:
-    """A positive database id from input, or None for anything else (text, 0, -1, 1e99, True)."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, str):
-        raw = raw.strip()
-        if not (raw.isascii() and raw.isdigit()):  # "٣" is a digit to Python, not an id
-            return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    if isinstance(raw, float) and raw != value:
-        return None
-    return value if 0 < value <= MAX_INPUT_ID else None
+    """A positive database id from input, or None for anything else (see core.params.parse_id)."""
+    return parse_id(raw)
 
 
 def student_choices(actor: Any, *, for_: str, **context: Any) -> QuerySet[Student]:

@@ -8,11 +8,11 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from anxin.core.params import MAX_ID
+
 from ..states import State
 from ..workflow import STEPS
 
-#: Ids above this are refused before they reach the database (SQLite raises on overflow).
-MAX_ID = 2**31 - 1
 MULTIPART = "multipart/form-data"
 
 

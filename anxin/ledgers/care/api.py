@@ -14,7 +14,7 @@ from ninja.responses import Status as Reply
 from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Forbidden, Invalid, NotFound
-from anxin.core.params import PageNumberPagination
+from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.org.models import User
 from anxin.org.selectors import resolve_students, student_get
 
@@ -23,7 +23,6 @@ from .models import CarePlan, Mood, PeerRelation, Severity, Talk, Topic, WatchEn
 
 router = Router(tags=["ledgers-care"])
 
-MAX_ID = 2**31 - 1
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

@@ -11,6 +11,7 @@ from django.db.models import Count, QuerySet
 
 from anxin.core.access import allowed, can_at, scoped
 from anxin.core.errors import NotFound
+from anxin.core.params import parse_id
 from anxin.ledgers.base import Completeness
 from anxin.org.models import Unit, UnitKind
 from anxin.org.selectors import schools_where
@@ -32,11 +33,8 @@ def classes_for(user: Any, resource: str = "ledger_1530", action: str = "view") 
 
 
 def class_get(user: Any, class_id: Any, resource: str = "ledger_1530", action: str = "view") -> Unit:
-    try:
-        pk = int(class_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < pk < 2**31:
+    pk = parse_id(class_id)
+    if pk is None:
         raise NotFound()
     unit = (
         Unit.objects.filter(pk=pk, kind=UnitKind.CLASS, is_active=True)
@@ -233,11 +231,8 @@ def document_get(user: Any, school: Unit, kind: str) -> DocView:
 
 
 def school_get(user: Any, school_id: Any, resource: str, action: str = "view") -> Unit:
-    try:
-        pk = int(school_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < pk < 2**31:
+    pk = parse_id(school_id)
+    if pk is None:
         raise NotFound()
     unit = Unit.objects.filter(pk=pk, kind=UnitKind.SCHOOL, is_active=True).first()
     if unit is None or not can_at(user, resource, action, unit.path):

@@ -13,7 +13,7 @@ from ninja.responses import Status as Reply
 from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
-from anxin.core.params import PageNumberPagination
+from anxin.core.params import MAX_ID, PageNumberPagination
 
 from . import selectors, services
 from .models import DangerousItem, LeavePass, StudentExit, Visitor
@@ -21,7 +21,6 @@ from .selectors import EXIT, ITEM, LEAVE, VISITOR
 
 router = Router(tags=["ledgers-gate"])
 
-MAX_ID = 2**31 - 1
 #: The photo of an item is optional (a multipart file part named "photo").
 OPTIONAL_PHOTO = File(None)
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

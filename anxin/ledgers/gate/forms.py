@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.errors import Invalid
+from anxin.core.params import MAX_ID, parse_id
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Student, Unit, User
 from anxin.org.selectors import student_choices
@@ -131,7 +132,7 @@ class LeaveForm(LedgerForm):
 
 
 class ExitForm(LedgerForm):
-    student = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    student = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     action = forms.ChoiceField(
         label=_("处理方式（拦下时必选）"),
         choices=StopAction.choices,
@@ -151,7 +152,7 @@ class ItemForm(SchoolLedgerForm):
         choices=ItemAction.choices,
         widget=forms.RadioSelect(attrs={"class": "btn-check"}),
     )
-    student = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
+    student = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
     visitor = forms.IntegerField(label=_("来访人"), required=False, widget=forms.Select)
     photo = forms.FileField(label=_("照片（可不传）"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic"}))  # fmt: skip
@@ -179,8 +180,4 @@ class FilterForm(forms.Form):
 
 
 def _pk(raw: Any) -> int | None:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
+    return parse_id(raw)

@@ -22,6 +22,7 @@ from anxin.audit.services import audit_record
 from anxin.core.access import require
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.notify import notify
+from anxin.core.params import parse_id
 from anxin.intake.images import clean_image
 from anxin.ledgers.base import Recorded, ledger_record, written_now
 from anxin.org.models import Unit
@@ -266,10 +267,7 @@ def item_record(
 
 
 def _int(raw: Any) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < value < 2**31:
+    value = parse_id(raw)
+    if value is None:
         raise NotFound()
     return value

@@ -18,7 +18,7 @@ from ninja.responses import Status as Reply
 
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Forbidden, Invalid, NotFound
-from anxin.core.params import PageNumberPagination
+from anxin.core.params import MAX_ID, PageNumberPagination
 
 from . import selectors, services
 from .models import (
@@ -34,7 +34,6 @@ from .models import (
 
 router = Router(tags=["ledger-hazards"])
 
-MAX_ID = 2**31 - 1
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

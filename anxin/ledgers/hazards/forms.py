@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.params import MAX_ID
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import User
 
@@ -126,7 +127,7 @@ class TransitionForm(BootstrapMixin, forms.Form):
 
 class HazardFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", _("全部状态"))] + list(HazardStatus.choices), required=False)
-    place = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    place = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     overdue = forms.BooleanField(required=False)
 
 

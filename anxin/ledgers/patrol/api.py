@@ -14,7 +14,7 @@ from ninja.responses import Status as Reply
 
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
-from anxin.core.params import PageNumberPagination
+from anxin.core.params import MAX_ID, PageNumberPagination
 
 from . import selectors, services
 from .models import DormRound, PatrolCheckin
@@ -22,7 +22,6 @@ from .models import DormRound, PatrolCheckin
 router = Router(tags=["ledgers-patrol"])
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-MAX_ID = 2**31 - 1
 
 
 class Period(Schema):

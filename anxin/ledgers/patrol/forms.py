@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.params import MAX_ID
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
 
@@ -197,8 +198,8 @@ class FilterForm(BootstrapMixin, forms.Form):
         label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     end = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    point = forms.IntegerField(label=_("巡查点"), required=False, min_value=1, max_value=2**31 - 1)
-    recorder = forms.IntegerField(label=_("记录人"), required=False, min_value=1, max_value=2**31 - 1)
+    point = forms.IntegerField(label=_("巡查点"), required=False, min_value=1, max_value=MAX_ID)
+    recorder = forms.IntegerField(label=_("记录人"), required=False, min_value=1, max_value=MAX_ID)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

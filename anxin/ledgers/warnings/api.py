@@ -9,6 +9,7 @@ from ninja import Router, Schema
 from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import NotFound
+from anxin.core.params import MAX_ID
 
 from . import selectors, services
 from .models import Warning
@@ -16,7 +17,6 @@ from .models import Warning
 router = Router(tags=["ledgers-warnings"])
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-MAX_ID = 2**31 - 1
 
 
 class WarningOut(Schema):
