@@ -16,7 +16,6 @@ county 370103.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,31 +166,6 @@ def totp_code(user: User) -> str:
     TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
-
-
-def pass_second_step(page: Any, username: str) -> None:
-    """In a browser test, right after a correct password: pass the second step, as the person would.
-
-    An enrolled account types the code its authenticator shows now; an account that must use 2FA
-    and has none yet enrols on the page (reading the key as an app would) and goes on.
-    """
-    from urllib.parse import urlparse
-
-    from playwright.sync_api import expect
-
-    page.wait_for_url(lambda url: "/login/" not in url)
-    path = urlparse(page.url).path
-    if path.startswith("/account/2fa/verify/"):
-        page.get_by_label("验证码或恢复码").fill(totp_code(User.objects.get(username=username)))
-        page.get_by_role("button", name="验证", exact=True).click()
-    elif path.startswith("/account/2fa/setup/"):
-        secret = page.get_by_test_id("otp-secret").get_attribute("data-secret")
-        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-        page.get_by_label("6 位验证码").fill(f"{TOTP(key).token():06d}")
-        page.get_by_role("button", name="完成绑定").click()
-        expect(page.get_by_test_id("recovery-codes")).to_be_visible()
-        page.get_by_test_id("recovery-done").click()
-    page.wait_for_url(lambda url: "/account/2fa/" not in url)
 
 
 def token_request(user: User, password: str = PASSWORD) -> dict[str, str]:

@@ -5,23 +5,17 @@ Screenshots land in $ANXIN_TEST_ARTIFACTS (default var/test-artifacts/browser/),
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from anxin.testing import PASSWORD, Cast, totp_code
 
+from .helpers import code_from_secret
+
 pytestmark = pytest.mark.browser
-
-
-def _code_from_secret(secret: str) -> str:
-    """What an authenticator app shows for the key typed in by hand (base32, no padding)."""
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    return f"{TOTP(key).token():06d}"
 
 
 def test_principal_enrols_and_logs_in_with_a_code_on_a_phone(
@@ -50,14 +44,14 @@ def test_principal_enrols_and_logs_in_with_a_code_on_a_phone(
     assert box is not None and box["width"] <= 390
     shot(page, "70-principal-enrol-phone")
 
-    page.get_by_label("6 位验证码").fill("000000" if _code_from_secret(secret) != "000000" else "111111")
+    page.get_by_label("6 位验证码").fill("000000" if code_from_secret(secret) != "000000" else "111111")
     page.get_by_role("button", name="完成绑定").click()
     expect(page.get_by_test_id("otp-error")).to_contain_text("验证码不正确")
     TOTPDevice.objects.filter(user=principal).update(
         throttling_failure_count=0, throttling_failure_timestamp=None
     )
 
-    page.get_by_label("6 位验证码").fill(_code_from_secret(secret))
+    page.get_by_label("6 位验证码").fill(code_from_secret(secret))
     page.get_by_role("button", name="完成绑定").click()
     expect(page.get_by_role("heading", name="两步验证已开启")).to_be_visible()
     expect(page.get_by_test_id("recovery-codes").locator("code")).to_have_count(10)

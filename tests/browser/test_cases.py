@@ -25,7 +25,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from anxin.cases.states import PUBLIC_WORDS, State
 from anxin.cases.tests.helpers import committee
-from anxin.testing import PASSWORD, Cast, pass_second_step
+from anxin.testing import PASSWORD, Cast
+
+from .helpers import pass_second_step
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from anxin.testing import PASSWORD, Cast, pass_second_step
+from anxin.testing import PASSWORD, Cast
+
+from .helpers import pass_second_step
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,9 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from anxin.intake import services
-from anxin.testing import PASSWORD, Cast, pass_second_step
+from anxin.testing import PASSWORD, Cast
+
+from .helpers import pass_second_step
 
 pytestmark = pytest.mark.browser
 

@@ -20,7 +20,9 @@ from anxin.ledgers.education.models import SafetySession
 from anxin.ledgers.education.schooldays import due_on
 from anxin.ledgers.gate.models import Visitor
 from anxin.ledgers.patrol.models import DormRound, PatrolCheckin, PatrolPoint
-from anxin.testing import PASSWORD, Cast, pass_second_step
+from anxin.testing import PASSWORD, Cast
+
+from .helpers import pass_second_step
 
 pytestmark = pytest.mark.browser
 
