@@ -16,7 +16,7 @@ from anxin.core.api import ErrorOut
 from anxin.core.errors import Forbidden, Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.org.models import User
-from anxin.org.selectors import resolve_students, student_get
+from anxin.org.selectors import resolve_student, resolve_students
 
 from . import selectors, services
 from .models import CarePlan, Mood, PeerRelation, Severity, Talk, Topic, WatchEntry
@@ -145,7 +145,7 @@ class _TalkPage(list):
 @router.post("/talks", response={200: TalkOut, 201: TalkOut, **ERRORS}, summary="记录谈心谈话")
 def talk_create(request: HttpRequest, payload: TalkIn) -> Any:
     _need(request.user, "ledger_talk", "record")
-    student = student_get(request.user, payload.student)
+    student = resolve_student(request.user, payload.student, for_="ledger_talk")
     try:
         named = resolve_students(
             request.user,
@@ -270,7 +270,7 @@ def plan_list(request: HttpRequest, filters: Query[PlanFilter]) -> Any:
 @router.post("/plans", response={200: PlanOut, 201: PlanOut, **ERRORS}, summary="建立帮扶计划")
 def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
     _need(request.user, "ledger_care_plan", "record")
-    student = student_get(request.user, payload.student)
+    student = resolve_student(request.user, payload.student, for_="ledger_care_plan")
     owner = request.user
     if payload.owner is not None:
         owner = User.objects.filter(pk=payload.owner, is_active=True).first()
@@ -364,7 +364,7 @@ def watch_list(request: HttpRequest, filters: Query[WatchFilter]) -> Any:
 @router.post("/watch", response={200: WatchOut, 201: WatchOut, **ERRORS}, summary="记录行为异常")
 def watch_create(request: HttpRequest, payload: WatchIn) -> Any:
     _need(request.user, "ledger_watch", "record")
-    student = student_get(request.user, payload.student)
+    student = resolve_student(request.user, payload.student, for_="ledger_watch")
     recorded = services.watch_record(
         actor=request.user, student=student, seen_on=payload.seen_on or timezone.localdate(), seen=payload.seen,
         severity=payload.severity, client_key=payload.client_key,
