@@ -431,6 +431,7 @@ if INTAKE_ALERT_WINDOW < 60 or INTAKE_ALERT_WINDOW % 60:
 # The address children's phones reach the site at, for the QR code on posters (e.g. https://anxin.example.edu.cn).
 # Empty: the address the poster was printed from.
 ANXIN_PUBLIC_BASE_URL = env.str("ANXIN_PUBLIC_BASE_URL", default="")
-# Behind a reverse proxy, the request header that carries the client address (e.g. HTTP_X_REAL_IP), used only
-# for rate limits, and only as a keyed hash. Empty: REMOTE_ADDR.
+# Behind a reverse proxy, the request header that carries the client address (e.g. HTTP_X_REAL_IP). Empty:
+# REMOTE_ADDR. The 爱心信箱's limits keep it only as a keyed hash; staff logins' lockout (django-axes)
+# stores it as it is, and the lockout notice shows it to the account's owner.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

@@ -230,3 +230,18 @@ def place_student(cast: Cast, place: str) -> Student:
                "x": cast.student_x1}[place]  # fmt: skip
     assert student is not None
     return student
+
+
+def page_routes(*, exclude: tuple[str, ...] = ("/logout", "/i18n")) -> list[str]:
+    """Every page address without a parameter (what a role reaches from its menu), API left out."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns: Any, prefix: str = "") -> Any:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    routes = {"/" + r for r in walk(get_resolver().url_patterns) if "<" not in r and not r.startswith("api/")}
+    return sorted(r for r in routes if not r.startswith(exclude))

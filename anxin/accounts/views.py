@@ -7,9 +7,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,7 +47,10 @@ class PasswordChangeForm(forms.Form):
         label=gettext_lazy("新密码"),
         strip=False,
         max_length=200,
-        help_text=gettext_lazy("至少 8 位，不能全是数字，不能是常见密码，不能与用户名或姓名相近。"),
+        # The rules as AUTH_PASSWORD_VALIDATORS state them, so the hint cannot drift from the check.
+        help_text=lazy(
+            lambda: "；".join(t.rstrip("。") for t in password_validators_help_texts()) + "。", str
+        )(),
         widget=forms.PasswordInput(attrs=_input(autocomplete="new-password")),
     )
     new_password2 = forms.CharField(

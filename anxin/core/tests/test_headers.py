@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from anxin.testing import page_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -112,17 +113,7 @@ def inline_problems(html: str) -> list[str]:
 
 
 def _plain_routes() -> list[str]:
-    """Every page address without a parameter (the pages a role reaches from its menu)."""
-
-    def walk(patterns, prefix=""):  # noqa: ANN001, ANN202
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                yield prefix + str(p.pattern)
-
-    routes = {"/" + r for r in walk(get_resolver().url_patterns) if "<" not in r and not r.startswith("api/")}
-    return sorted(r for r in routes if not r.startswith(("/logout", "/i18n")))
+    return page_routes()
 
 
 def test_the_checker_finds_what_a_strict_policy_refuses():

@@ -7,9 +7,9 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from anxin.core.params import MAX_ID, BadParameter, query_int
+from anxin.testing import page_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +37,7 @@ def test_query_int_refuses_what_is_not_a_whole_number_in_range(raw):
 
 
 def _page_routes() -> list[str]:
-    def walk(patterns, prefix=""):  # noqa: ANN001, ANN202
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                yield prefix + str(p.pattern)
-
-    routes = {"/" + r for r in walk(get_resolver().url_patterns) if "<" not in r and not r.startswith("api/")}
-    return sorted(r for r in routes if not r.startswith(("/logout", "/i18n", "/healthz")))
+    return page_routes(exclude=("/logout", "/i18n", "/healthz"))
 
 
 @pytest.mark.parametrize("value", [BIG, "²"])
