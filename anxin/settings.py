@@ -146,7 +146,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "anxin.core",
+    "anxin.access",
     "anxin.audit",
+    "anxin.ops",
     "anxin.org",
     "anxin.intake",
     "anxin.ledgers",
@@ -194,7 +196,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "anxin.core.context_processors.navigation",
+                "anxin.navigation.navigation",
             ],
         },
     }

@@ -1,13 +1,14 @@
 from django.urls import include, path
 
+from anxin.api import api
 from anxin.core import views as core_views
-from anxin.core.api import api
 from anxin.intake.urls import public_urlpatterns as box_urls
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", api.urls),
     path("", include("anxin.core.urls")),
+    path("", include("anxin.ops.urls")),
     path("account/", include("anxin.accounts.urls")),
     path("org/", include("anxin.org.urls")),
     path("audit/", include("anxin.audit.urls")),

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from anxin.core.api import ErrorOut
+from anxin.core.schemas import ErrorOut
 
 from . import services
 

@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号安全")
 
     def ready(self) -> None:
-        from anxin.core.access import internal
+        from anxin.access.matrix import internal
 
         from . import signals  # noqa: F401  (token revocation and lockout notices)
 

@@ -15,9 +15,10 @@ from django.dispatch import receiver
 from django_otp import user_has_device
 
 from anxin.org.models import RoleAssignment, User
+from anxin.org.signals import password_set_by_other
 
 from . import lockout
-from .services import signin_completed, tokens_revoke_all
+from .services import password_change_require, signin_completed, tokens_revoke_all
 
 user_locked_out.connect(lockout.on_locked_out, dispatch_uid="anxin-lockout-notice")
 
@@ -52,3 +53,9 @@ def _role_removed(sender: Any, instance: RoleAssignment, **kwargs: Any) -> None:
     user = User.objects.filter(pk=instance.user_id).first()
     if user is not None and not RoleAssignment.objects.filter(user_id=user.pk).exists():
         tokens_revoke_all(user=user, reason="no_role")
+
+
+@receiver(password_set_by_other, dispatch_uid="anxin-password-set-by-other")
+def _password_set_by_other(sender: Any, users: list[User], reason: str, **kwargs: Any) -> None:
+    # Someone else chose these passwords: each person chooses their own at first login.
+    password_change_require(users=users, reason=reason)

@@ -8,7 +8,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("审计日志")
 
     def ready(self) -> None:
-        from anxin.core.access import install_rules
+        from anxin.access.matrix import install_rules
 
         from . import checks, permissions, tasks  # noqa: F401  (resources, the daily checkpoint, the role check)
 

@@ -1,5 +1,5 @@
-from anxin.core.access import Resource, Scope, register
-from anxin.org.models import Role
+from anxin.access.matrix import Resource, Scope, register
+from anxin.access.roles import Role
 
 register(
     Resource(

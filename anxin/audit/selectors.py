@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from anxin.core.access import scoped
+from anxin.access.matrix import scoped
+from anxin.access.roles import Role
 
 from .models import AuditEvent
 
@@ -39,8 +41,8 @@ def events_visible(
 
 def city_administrators() -> QuerySet[Any]:
     """Active city administrators: they receive the audit trail's checkpoints and alarms."""
-    from anxin.org.models import Role, User
-
-    return User.objects.filter(
-        is_active=True, assignments__role=Role.CITY_ADMIN, assignments__unit__is_active=True
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, assignments__role=Role.CITY_ADMIN, assignments__unit__is_active=True)
+        .distinct()
+    )

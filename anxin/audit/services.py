@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.core.context import request_id_var
 from anxin.core.fields import to_minute
 from anxin.core.notify import notify
 
@@ -25,7 +26,6 @@ from .checkpoints import (
     checkpoint_sign,
     read_checkpoints,
 )
-from .context import request_id_var
 from .models import GENESIS_HASH, AuditEvent
 from .selectors import city_administrators
 from .signing import UnknownAuditKey, keyring

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from anxin.core.access import allowed
+from anxin.access.matrix import allowed
 
 from . import labels
 from .selectors import events_visible

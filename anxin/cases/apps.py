@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("案件处置")
 
     def ready(self) -> None:
-        from anxin.core.access import install_rules
+        from anxin.access.matrix import install_rules
 
         from . import panels, permissions, tasks  # noqa: F401  (register the case resource, panels and the deadline sweep)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from anxin.core.access import Resource, Scope, can, internal, register
+from anxin.access.matrix import Resource, Scope, can, internal, register
 from anxin.org.models import CommitteeMember, Role, RoleAssignment
 
 S, U, OWN = Scope.SCHOOL, Scope.UNIT, Scope.OWN

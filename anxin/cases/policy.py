@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import reach, require_at
 from anxin.audit.services import audit_record
-from anxin.core.access import reach, require_at
 from anxin.core.errors import Invalid
 from anxin.org.models import Unit, UnitKind
 

@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from anxin.access.matrix import access, can, reach, scoped
 from anxin.audit.services import audit_record
-from anxin.core.access import access, can, reach, scoped
 from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
 from anxin.org.selectors import register_student_purpose, school_staff, students_visible
 

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from anxin.access.matrix import allowed, can
 from anxin.audit.services import audit_record
-from anxin.core.access import allowed, can
 from anxin.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from anxin.core.params import MAX_ID
 from anxin.intake import selectors as intake_selectors

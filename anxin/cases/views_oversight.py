@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from anxin.access.matrix import allowed
 from anxin.audit.services import audit_record
-from anxin.core.access import allowed
 from anxin.core.errors import ServiceError
 from anxin.core.workdays import PeriodUnit
 from anxin.org.forms import BootstrapMixin

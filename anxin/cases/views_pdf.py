@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from anxin.access.matrix import can
 from anxin.audit.services import audit_record
-from anxin.core.access import can
 from anxin.core.errors import NotFound
 
 from . import documents

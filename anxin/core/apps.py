@@ -8,12 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
-        from .access import internal
-
-        # Tokens and notifications are read only by their own user; outbound records and the
-        # periodic jobs' bookkeeping by nobody.
-        internal("core.ApiToken", "core.Notification", "core.OutboundMessage", "core.PeriodicRun")
-        # The working-day calendar is national, not per unit: everyone's deadlines read it; only
-        # superusers and city administrators enter it (anxin.core.workdays.can_manage).
-        internal("core.CalendarYear", "core.CalendarDay")
-        from . import panels, tasks  # noqa: F401  (register the calendar panel and the periodic housekeeping job)
+        from . import tasks  # noqa: F401  (registers the periodic housekeeping job)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 #: The access log never mentions the public 爱心信箱 (its pages, public API and assets).
-logger_class = "anxin.core.gunicorn_logging.AnonymousBoxLogger"
+logger_class = "anxin.intake.gunicorn_logging.AnonymousBoxLogger"
 
 
 def _look_for_due_jobs(interval: int) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
-from anxin.audit.context import request_id_var
+from .context import request_id_var
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -9,6 +9,4 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),
-    # Namespaced ``core:`` (the older core pages above predate namespaces).
-    path("", include(([path("calendar/", views.calendar, name="calendar")], "core"))),
 ]

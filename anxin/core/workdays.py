@@ -25,32 +25,23 @@ snapshot when nothing changed. Tests that write calendars call :func:`clear_cach
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .errors import Invalid, NotFound, ServiceError
+from .errors import ServiceError
 from .models import CalendarDay, CalendarYear
 
 #: How often a process re-reads the entered years to see another process's changes.
 RECHECK_SECONDS = 60
 
-#: Entered years outside this range are refused as typing mistakes.
-MIN_YEAR, MAX_YEAR = 2000, 2100
-
 HOLIDAY, WORKDAY = "休", "班"
-
-#: Largest calendar file accepted; a real year has a few dozen lines.
-MAX_FILE_BYTES = 64 * 1024
 
 
 class PeriodUnit(models.TextChoices):
@@ -372,245 +363,6 @@ def working_days_between(a: date, b: date, *, provisional: bool = False) -> int:
     return count
 
 
-# -- entering a year -----------------------------------------------------------------------------
-
-
-def can_manage(user: Any) -> bool:
-    """Superusers and city bureau administrators enter the calendar; it applies everywhere."""
-    from anxin.org.models import Role
-
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.assignments.filter(role=Role.CITY_ADMIN, unit__is_active=True).exists()
-
-
-@dataclass(frozen=True)
-class ParsedFile:
-    rows: list[tuple[date, bool, str]]
-    #: The file line each row came from, for messages.
-    lines: list[int]
-
-
-_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_SEPARATOR = re.compile(r"\s*[,\t，]\s*")
-_HEADERS = {"date", "日期"}
-
-
-def _bad(code: str, line: int, message: str, **detail: Any) -> Invalid:
-    return Invalid(
-        _("第 %(line)s 行：%(message)s") % {"line": line, "message": message},
-        code=code,
-        detail={"line": line, **detail},
-    )
-
-
-def parse_file(data: bytes | str) -> ParsedFile:
-    """Read a calendar file: ``date,type,name`` per line, type 休 or 班, ``#`` comments.
-
-    Commas, Chinese commas or tabs separate the fields; the name may be left out; a first line
-    ``date,type,name`` (or ``日期,类型,名称``) is skipped. Raises Invalid naming the bad line.
-    """
-    if isinstance(data, bytes):
-        if len(data) > MAX_FILE_BYTES:
-            raise Invalid(_("文件太大：节假日安排文件不超过 64 KB。"), code="calendar_too_large")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Invalid(
-                _("文件不是 UTF-8 编码，请用记事本等“另存为 UTF-8”后再上传。"), code="calendar_encoding"
-            ) from None
-    else:
-        text = data.removeprefix("\ufeff")
-    rows: list[tuple[date, bool, str]] = []
-    lines: list[int] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        fields = _SEPARATOR.split(line)
-        if not rows and fields[0].strip().lower() in _HEADERS:
-            continue
-        if len(fields) not in (2, 3):
-            raise _bad(
-                "calendar_bad_line",
-                number,
-                _("应为“日期,类型,名称”三项，例如 2027-10-01,休,国庆节。"),
-                text=line,
-            )
-        day_text, kind, name = fields[0], fields[1], fields[2] if len(fields) == 3 else ""
-        match = _DATE.match(day_text)
-        try:
-            if match is None:
-                raise ValueError(day_text)
-            day = date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            raise _bad(
-                "calendar_bad_date",
-                number,
-                _("日期“%(value)s”无效，应写成 2027-10-01 这样的格式。") % {"value": day_text},
-                text=line,
-            ) from None
-        if kind not in (HOLIDAY, WORKDAY):
-            raise _bad(
-                "calendar_bad_type",
-                number,
-                _("类型“%(value)s”无效，只能是“休”（放假）或“班”（调休上班）。") % {"value": kind},
-                text=line,
-            )
-        rows.append((day, kind == WORKDAY, name.strip()))
-        lines.append(number)
-    return ParsedFile(rows=rows, lines=lines)
-
-
-WEEKDAYS = (
-    gettext_lazy("周一"),
-    gettext_lazy("周二"),
-    gettext_lazy("周三"),
-    gettext_lazy("周四"),
-    gettext_lazy("周五"),
-    gettext_lazy("周六"),
-    gettext_lazy("周日"),
-)
-
-
-def _weekday_label(day: date) -> str:
-    return str(WEEKDAYS[day.weekday()])
-
-
-def _validate(year: int, rows: Sequence[tuple[date, bool, str]], lines: Sequence[int]) -> None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise Invalid(
-            _("年份 %(year)s 不在 %(min)s–%(max)s 之间。") % {"year": year, "min": MIN_YEAR, "max": MAX_YEAR},
-            code="calendar_bad_year",
-            detail={"year": year},
-        )
-    if not rows:
-        raise Invalid(
-            _("没有任何日期：请列出工作日放假（休）和周末调休上班（班）的日期。"),
-            code="calendar_empty",
-            detail={"year": year},
-        )
-    seen: dict[date, int] = {}
-    for (day, working, name), line in zip(rows, lines, strict=True):
-        iso = day.isoformat()
-        if day.year != year:
-            raise _bad(
-                "calendar_wrong_year",
-                line,
-                _("%(date)s 不在 %(year)s 年内。") % {"date": iso, "year": year},
-                date=iso,
-            )
-        if day in seen:
-            raise _bad(
-                "calendar_duplicate",
-                line,
-                _("%(date)s 重复出现（第 %(first)s 行已有）。") % {"date": iso, "first": seen[day]},
-                date=iso,
-            )
-        seen[day] = line
-        weekend = day.weekday() >= 5
-        if working != weekend:
-            if working:
-                reason = _("%(date)s 是%(weekday)s，本来就上班，不用列出。")
-            else:
-                reason = _("%(date)s 是%(weekday)s，本来就休息，不用列出。")
-            raise _bad(
-                "calendar_default_row",
-                line,
-                reason % {"date": iso, "weekday": _weekday_label(day)}
-                + _("只列出工作日放假（休）和周末调休上班（班）的日期。"),
-                date=iso,
-            )
-        if len(name) > CalendarDay._meta.get_field("name").max_length:
-            raise _bad("calendar_bad_name", line, _("名称太长（最多 50 个字）。"), date=iso)
-
-
-def _rows_for_audit(rows: Sequence[tuple[date, bool, str]]) -> list[list[str]]:
-    return [[d.isoformat(), WORKDAY if w else HOLIDAY, n] for d, w, n in sorted(rows)]
-
-
-def load_year(
-    *,
-    actor: Any,
-    year: int,
-    rows: Sequence[tuple[date, bool, str]],
-    source: str,
-    line_numbers: Sequence[int] | None = None,
-) -> CalendarYear:
-    """Enter (or replace) the official schedule of ``year``: its weekday holidays and weekend
-    make-up working days as ``(date, is_workday, name)``.
-
-    Refuses, with Invalid and nothing changed, a date outside ``year``, a date listed twice and a
-    row that states the default (a weekend holiday or a weekday working day). ``line_numbers``
-    are the file lines of the rows, for messages (default 1, 2, ...). A year the installed package
-    knows may be entered too, to correct it; ``overrides_package`` on the result and the audit
-    event say so. ``actor=None`` is the system (the command line).
-    """
-    from anxin.audit.services import audit_record
-
-    if actor is not None and not can_manage(actor):
-        raise NotFound()
-    lines = list(line_numbers) if line_numbers is not None else list(range(1, len(rows) + 1))
-    if len(lines) != len(rows):
-        raise ValueError("line_numbers must match rows")
-    _validate(year, rows, lines)
-    source = (source or "").strip()[: CalendarYear._meta.get_field("source").max_length] or _("未注明")
-    with transaction.atomic():
-        old = CalendarYear.objects.select_for_update().filter(year=year).first()
-        before = None
-        if old is not None:
-            before = {
-                "source": old.source,
-                "loaded_by": str(old.loaded_by) if old.loaded_by else None,
-                "loaded_at": old.loaded_at,
-                "rows": _rows_for_audit(list(old.days.values_list("date", "is_workday", "name"))),
-            }
-            old.delete()
-        calendar = CalendarYear.objects.create(year=year, source=source, loaded_by=actor)
-        CalendarDay.objects.bulk_create(
-            CalendarDay(calendar=calendar, date=d, is_workday=w, name=n) for d, w, n in rows
-        )
-        # Seen at once here, and by this process's other threads once committed.
-        clear_cache()
-        transaction.on_commit(clear_cache)
-        audit_after = {
-            "year": year,
-            "source": source,
-            "overrides_package": calendar.overrides_package,
-            "holidays": sum(1 for _d, w, _n in rows if not w),
-            "workdays": sum(1 for _d, w, _n in rows if w),
-            "rows": _rows_for_audit(rows),
-        }
-        audit_record(
-            actor=actor, action="calendar.loaded", subject=calendar, before=before, after=audit_after
-        )
-    return calendar
-
-
-def load_file(*, actor: Any, data: bytes | str, source: str, year: int | None = None) -> CalendarYear:
-    """Parse a calendar file and enter it with :func:`load_year`. Without ``year`` the file's
-    dates decide it, and they must all lie in one year."""
-    parsed = parse_file(data)
-    if year is None:
-        years = sorted({d.year for d, _w, _n in parsed.rows})
-        if len(years) > 1:
-            raise Invalid(
-                _("文件中的日期跨了多个年份（%(years)s），请只放一年的安排，或指明年份。")
-                % {"years": "、".join(str(y) for y in years)},
-                code="calendar_wrong_year",
-                detail={"years": years},
-            )
-        if not years:
-            raise Invalid(
-                _("没有任何日期：请列出工作日放假（休）和周末调休上班（班）的日期。"),
-                code="calendar_empty",
-            )
-        year = years[0]
-    return load_year(actor=actor, year=year, rows=parsed.rows, source=source, line_numbers=parsed.lines)
-
-
 def year_exceptions(year: int) -> list[tuple[date, bool, str]]:
     """The exceptions of ``year`` as a file would list them: weekday holidays and weekend working
     days, from the entered year or else the package; CalendarUnknown when neither knows it."""
@@ -636,8 +388,3 @@ def _holiday_of_workday(day: date) -> str:
 
     _on_holiday, name = chinese_calendar.get_holiday_detail(day)
     return _holiday_names().get(name, name) if name else ""
-
-
-def format_rows(rows: Sequence[tuple[date, bool, str]]) -> str:
-    """Rows in the file format :func:`parse_file` reads."""
-    return "\n".join(f"{d.isoformat()},{WORKDAY if w else HOLIDAY},{n}".rstrip(",") for d, w, n in rows)

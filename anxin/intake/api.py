@@ -24,8 +24,8 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import field_validator
 
-from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid
+from anxin.core.schemas import ErrorOut
 
 from . import services
 from .models import PublicStatus

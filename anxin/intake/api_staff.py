@@ -14,10 +14,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from anxin.core.access import can
-from anxin.core.api import ErrorOut
+from anxin.access.matrix import can
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
+from anxin.core.schemas import ErrorOut
 
 from . import selectors, services
 from .forms import ACTION_FORMS

@@ -8,7 +8,7 @@ class IntakeConfig(AppConfig):
     verbose_name = _("举报受理")
 
     def ready(self) -> None:
-        from anxin.core.access import install_rules
+        from anxin.access.matrix import install_rules
 
         from . import panels, permissions  # noqa: F401  (registers resources and 工作台 panels)
         from .images import limit_decoder

@@ -3,7 +3,7 @@
 An access-log line says when (to the second) and from where someone opened a school's box or
 sent a letter; beside a school's Wi-Fi or camera records that is enough to find the child. So the
 box's pages, its public API and the assets only its pages load are never written to gunicorn's
-access log (anxin.core.gunicorn_logging) nor to Django's request log (``DropIntakeRequests``).
+access log (anxin.intake.gunicorn_logging) nor to Django's request log (``DropIntakeRequests``).
 
 This module imports nothing from Django: gunicorn's logger uses it before the app is loaded.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anxin.core.access import allowed
+from anxin.access.matrix import allowed
 from anxin.core.workbench import Panel, panel_provider
 
 from .selectors import reports_visible

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anxin.core.access import Resource, Scope, register
+from anxin.access.matrix import Resource, Scope, register
 from anxin.org.models import Role
 
 S, OWN = Scope.SCHOOL, Scope.OWN

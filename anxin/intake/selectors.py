@@ -7,9 +7,9 @@ from typing import Any
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import access, scoped
 from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record
-from anxin.core.access import access, scoped
 from anxin.core.errors import NotFound
 from anxin.org.models import RoleAssignment, Unit, UnitKind, User
 from anxin.org.selectors import school_staff as org_school_staff

@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
 from anxin.core import params
-from anxin.core.access import require, require_at
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.core.models import Notification
 from anxin.core.notify import notify

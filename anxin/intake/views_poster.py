@@ -15,8 +15,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from anxin.access.matrix import allowed
 from anxin.audit.services import audit_record
-from anxin.core.access import allowed
 from anxin.org.models import Unit, UnitKind
 from anxin.org.selectors import schools_visible, unit_get, units_visible
 

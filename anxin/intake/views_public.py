@@ -41,12 +41,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import _split_rate, get_usage, is_ratelimited
 
-from anxin.audit.context import request_id_var
 from anxin.cases.models import Case, DeadlineKind
 from anxin.cases.selectors import case_for_receipt
 from anxin.cases.services import reexam_apply_by_receipt
 from anxin.cases.states import PUBLIC_WORDS, State
 from anxin.cases.workflow import APPEALABLE, appeal_open
+from anxin.core.context import request_id_var
 from anxin.core.errors import Conflict, Invalid, NotFound, ServiceError
 
 from . import selectors, services

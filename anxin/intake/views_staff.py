@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from anxin.access.matrix import allowed, can
 from anxin.audit.models import AuditEvent
-from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.org.models import Role
 

@@ -21,9 +21,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.access.matrix import require_at
 from anxin.audit.services import audit_record
 from anxin.core import params
-from anxin.core.access import require_at
 from anxin.core.errors import Invalid
 from anxin.core.xlsx import safe_cell
 

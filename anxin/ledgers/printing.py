@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anxin.access.matrix import scoped
 from anxin.audit.services import audit_record
-from anxin.core.access import scoped
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.pdf import render_pdf
 from anxin.org.models import CommitteeMember, Unit, mask_name

@@ -8,7 +8,7 @@ class OrgConfig(AppConfig):
     verbose_name = _("组织机构")
 
     def ready(self) -> None:
-        from anxin.core.access import install_rules
+        from anxin.access.matrix import install_rules
 
         from . import panels, permissions  # noqa: F401  (registers resources and 工作台 panels)
 

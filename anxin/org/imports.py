@@ -33,9 +33,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from anxin.accounts.services import password_change_require
+from anxin.access.matrix import allowed, can_at, require_at, scope_q
 from anxin.audit.services import audit_record
-from anxin.core.access import allowed, can_at, require_at, scope_q
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.core.xlsx import safe_cell
 
@@ -52,6 +51,7 @@ from .models import (
     UnitKind,
     User,
 )
+from .signals import password_set_by_other
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -798,7 +798,7 @@ def staff_import(*, actor: User | None, fileobj: IO[bytes]) -> ImportResult:
                 code="import_conflict",
             ) from None
         # The import page promises it: these accounts choose their own password at first login.
-        password_change_require(users=users, reason="import")
+        password_set_by_other.send(sender=User, users=users, reason="import")
         assignments = RoleAssignment.objects.bulk_create(
             [
                 RoleAssignment(user=user, role=role, unit=unit)

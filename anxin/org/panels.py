@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from anxin.core.access import allowed, can_at
+from anxin.access.matrix import allowed, can_at
 from anxin.core.workbench import Panel, panel_provider
 
 from . import selectors
@@ -21,8 +21,8 @@ def _title(user, n_schools: int) -> str:  # noqa: ANN001
 
 
 def can_see_whole_school_students(user) -> bool:  # noqa: ANN001
-    from anxin.core.access import reach
-    from anxin.core.access import school_path as _school_path
+    from anxin.access.matrix import reach
+    from anxin.access.matrix import school_path as _school_path
 
     r = reach(user, "student", "view")
     return r.everything or any(p == _school_path(p) for p in r.paths)

@@ -1,8 +1,8 @@
-"""The organisation's rows in the permission matrix (see anxin.core.access and docs/permissions.md)."""
+"""The organisation's rows in the permission matrix (see anxin.access.matrix and docs/permissions.md)."""
 
 from __future__ import annotations
 
-from anxin.core.access import Resource, Scope, internal, register
+from anxin.access.matrix import Resource, Scope, internal, register
 
 from .models import Role
 

@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from anxin.access.matrix import access, allowed, can, reach, school_path, scoped
 from anxin.audit.services import audit_record
-from anxin.core.access import access, allowed, can, reach, school_path, scoped
 from anxin.core.errors import NotFound
 from anxin.core.params import parse_id
 

@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from anxin.accounts.services import password_change_require
+from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
-from anxin.core.access import require, require_at
 from anxin.core.errors import Conflict, Invalid
 
 from .models import (
@@ -30,6 +29,7 @@ from .models import (
     UnitKind,
     User,
 )
+from .signals import password_set_by_other
 
 STUDENT_FIELDS = ("name", "gender", "student_no", "boarder", "klass_id", "is_active")
 PROFILE_FIELDS = ("stage", "boarding", "address", "contact_person", "hotline", "email")
@@ -319,7 +319,7 @@ def staff_create(
             require_at(actor, "staff", "change", unit.path)
         user.save()
         # An administrator chose this password: the person must choose their own at first login.
-        password_change_require(users=[user], reason="admin_set")
+        password_set_by_other.send(sender=User, users=[user], reason="admin_set")
         audit_record(
             actor=actor,
             action="staff.created",

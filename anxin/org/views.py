@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from anxin.core.access import allowed, can, can_at, scoped
+from anxin.access.matrix import allowed, can, can_at, scoped
 from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
 

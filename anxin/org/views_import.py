@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from anxin.core.access import allowed, scoped
+from anxin.access.matrix import allowed, scoped
 from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
 

@@ -25,9 +25,9 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.responses import Status as Reply
 
-from anxin.core.access import require
-from anxin.core.api import ErrorOut
+from anxin.access.matrix import require
 from anxin.core.errors import Invalid, NotFound
+from anxin.core.schemas import ErrorOut
 from anxin.intake import selectors as intake_selectors
 from anxin.org.models import Unit, User
 from anxin.org.models import mask_name as _mask

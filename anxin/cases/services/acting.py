@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import require
 from anxin.audit.services import audit_record
-from anxin.core.access import require
 from anxin.core.errors import Invalid, NotFound
 from anxin.intake.models import Report
 from anxin.org.models import User

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
-from anxin.core.access import require, require_at
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.intake.models import Report
 from anxin.intake.models import Status as ReportStatus

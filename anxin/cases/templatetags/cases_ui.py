@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from anxin.core.access import can_at
+from anxin.access.matrix import can_at
 
 register = template.Library()
 

@@ -18,6 +18,7 @@ import time_machine
 
 from anxin.core import workdays
 from anxin.core.models import Notification
+from anxin.ops.calendar import load_year
 from anxin.testing import Cast
 
 from ..deadlines import urgency
@@ -145,7 +146,7 @@ def test_after_the_year_is_entered_the_sweep_recomputes_the_provisional_date_and
     assert "暂定" in row["calendar_note"]
 
     # The official schedule turns Saturday 01-09 into a make-up working day: the end moves earlier.
-    workdays.load_year(
+    load_year(
         actor=None,
         year=2027,
         rows=[(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 9), True, "元旦")],
@@ -212,7 +213,7 @@ def test_the_principal_sees_the_cases_with_provisional_deadlines_until_the_year_
     assert provisional.case.number in page and exact.case.number not in page.split("panel-provisional")[1]
     assert 'data-testid="panel-provisional"' not in teacher
 
-    workdays.load_year(actor=None, year=2027, rows=[(date(2027, 1, 1), False, "元旦")], source="测试")
+    load_year(actor=None, year=2027, rows=[(date(2027, 1, 1), False, "元旦")], source="测试")
     with time_machine.travel(at(date(2026, 12, 30)), tick=False):
         sweep()
         page = login(cast.users["principal"]).get("/").content.decode()

@@ -156,6 +156,6 @@ def test_same_number_in_two_schools_prefers_the_cases_school(cast: Cast, login) 
 
 
 def test_duty_staff_role_has_no_student_view(cast: Cast) -> None:
-    from anxin.core.access import allowed
+    from anxin.access.matrix import allowed
 
     assert not allowed(cast.users[Role.DUTY_STAFF.value], "student", "view")

@@ -127,7 +127,7 @@ def test_list_shows_names_to_exactly_the_roles_whose_duty_needs_them(cast: Cast)
 
 
 def _viewable(user, case) -> bool:  # noqa: ANN001
-    from anxin.core.access import can
+    from anxin.access.matrix import can
 
     return can(user, "case", "view", case)
 

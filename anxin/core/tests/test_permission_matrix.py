@@ -15,9 +15,9 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
+from anxin.access.matrix import INTERNAL_MODELS, REGISTRY, Scope, can, matrix_markdown, scoped
 from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record
-from anxin.core.access import INTERNAL_MODELS, REGISTRY, Scope, can, matrix_markdown, scoped
 from anxin.org.models import CommitteeMember, KeyGroupFlag, Role, RoleAssignment, Unit, User
 from anxin.org.services import student_key_group_set
 from anxin.testing import Cast

@@ -73,7 +73,7 @@ def test_page_says_in_chinese_which_parameter_is_wrong(cast, client: Client, pat
 
 def _api_int_params() -> list[tuple[str, str, str]]:
     """(path, where, name) of every integer parameter of every GET operation in the OpenAPI document."""
-    from anxin.core.api import api
+    from anxin.api import api
 
     schema = api.get_openapi_schema()
     found = []

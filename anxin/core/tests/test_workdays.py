@@ -19,17 +19,17 @@ from anxin.core.workdays import (
     add_period,
     is_known,
     is_workday,
-    load_file,
-    load_year,
     subtract_working_days,
     working_days_between,
 )
 from anxin.ledgers.education.schooldays import due_on
+from anxin.ops import views as calendar_page
+from anxin.ops.calendar import load_file, load_year
 from anxin.org.models import User
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(workdays.__file__).parent / "data" / "calendar-2027.sample.csv"
+SAMPLE = Path(calendar_page.__file__).parent / "data" / "calendar-2027.sample.csv"
 
 #: A few lines of a 2027 schedule, made up for the tests.
 ROWS_2027 = [
@@ -355,7 +355,7 @@ def test_bad_upload_shows_the_line_and_stores_nothing(cast, login, late_2026) ->
 def test_superuser_may_open_the_page_and_download_the_sample(login) -> None:
     root = User.objects.create(username="root", full_name="超级管理员", is_superuser=True)
     client = login(root)
-    assert reverse("core:calendar") == "/calendar/"
+    assert reverse("ops:calendar") == "/calendar/"
     assert client.get("/calendar/").status_code == 200
     response = client.get("/calendar/?download=sample")
     assert response.status_code == 200

@@ -11,10 +11,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from anxin.core.access import allowed
-from anxin.core.api import ErrorOut
+from anxin.access.matrix import allowed
 from anxin.core.errors import Forbidden, Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
+from anxin.core.schemas import ErrorOut
 from anxin.org.models import User
 from anxin.org.selectors import resolve_student, resolve_students
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.core.access import allowed
+from anxin.access.matrix import allowed
 from anxin.core.workbench import Panel, panel_provider
 
 from .selectors import follow_ups_due

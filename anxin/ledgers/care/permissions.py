@@ -6,7 +6,7 @@ was said is narrower and not a role matter: see ``selectors.can_read_talk``.
 
 from __future__ import annotations
 
-from anxin.core.access import Resource, Scope, register
+from anxin.access.matrix import Resource, Scope, register
 from anxin.org.models import Role
 
 U, S, OWN = Scope.UNIT, Scope.SCHOOL, Scope.OWN

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet
 
+from anxin.access.matrix import access, allowed, can_at, reach, scoped
 from anxin.audit.services import audit_record
-from anxin.core.access import access, allowed, can_at, reach, scoped
 from anxin.ledgers.base import Completeness
 from anxin.org.models import KeyGroupFlag, Role, RoleAssignment, Student, Unit, UnitKind
 from anxin.org.selectors import register_student_purpose, students_visible

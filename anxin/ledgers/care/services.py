@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
-from anxin.core.access import require, require_at
 from anxin.core.errors import Conflict, Forbidden, Invalid
 from anxin.ledgers.base import Recorded, ledger_record, parse_client_key
 from anxin.org.models import RoleAssignment, Student, User

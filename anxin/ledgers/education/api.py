@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Reply
 
-from anxin.core.access import allowed
-from anxin.core.api import ErrorOut
+from anxin.access.matrix import allowed
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID
+from anxin.core.schemas import ErrorOut
 
 from . import selectors, services
 from .forms import MAX_SPAN_DAYS

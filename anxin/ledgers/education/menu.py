@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.core.access import allowed
+from anxin.access.matrix import allowed
 from anxin.ledgers.menu import MenuEntry
 
 from . import selectors

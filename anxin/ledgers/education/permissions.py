@@ -7,7 +7,7 @@ on the figures. Activities and documents sit at the school.
 
 from __future__ import annotations
 
-from anxin.core.access import Resource, Scope, register
+from anxin.access.matrix import Resource, Scope, register
 from anxin.org.models import Role
 
 U, S = Scope.UNIT, Scope.SCHOOL

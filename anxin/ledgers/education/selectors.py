@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from anxin.core.access import allowed, can_at, scoped
+from anxin.access.matrix import allowed, can_at, scoped
 from anxin.core.errors import NotFound
 from anxin.core.params import parse_id
 from anxin.ledgers.base import Completeness

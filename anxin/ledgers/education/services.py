@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.access.matrix import require_at
 from anxin.audit.services import audit_record
-from anxin.core.access import require_at
 from anxin.core.errors import Invalid
 from anxin.ledgers.base import Recorded, ledger_record
 from anxin.org.models import Unit, UnitKind

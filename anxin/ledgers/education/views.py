@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from anxin.core.access import allowed, can_at
+from anxin.access.matrix import allowed, can_at
 from anxin.core.errors import Invalid, ServiceError
 
 from . import exports, selectors, services

@@ -10,10 +10,10 @@ from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from anxin.core.access import allowed
-from anxin.core.api import ErrorOut
+from anxin.access.matrix import allowed
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
+from anxin.core.schemas import ErrorOut
 
 from . import selectors, services
 from .models import DangerousItem, LeavePass, StudentExit, Visitor

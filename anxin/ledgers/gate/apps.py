@@ -9,7 +9,7 @@ class GateConfig(AppConfig):
     def ready(self) -> None:
         from importlib import import_module
 
-        from anxin.core.access import install_rules
+        from anxin.access.matrix import install_rules
 
         import_module(f"{self.name}.permissions")
         try:

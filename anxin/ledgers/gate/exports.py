@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from anxin.core.access import allowed
+from anxin.access.matrix import allowed
 from anxin.ledgers.base import xlsx_response
 
 from . import selectors

@@ -15,7 +15,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from anxin.core.access import allowed
+from anxin.access.matrix import allowed
 from anxin.ledgers.menu import MenuEntry
 
 from . import selectors

@@ -1,4 +1,4 @@
-"""The gate's rows in the permission matrix (see anxin.core.access and docs/permissions.md).
+"""The gate's rows in the permission matrix (see anxin.access.matrix and docs/permissions.md).
 
 Gate guards and duty staff read only the exits and items they recorded themselves (OWN). Visitors
 are the exception: a guard must see every visitor still inside the school to mark them out when
@@ -8,7 +8,7 @@ register (adults' names and the last four ID characters only; no student data is
 
 from __future__ import annotations
 
-from anxin.core.access import Resource, Scope, register
+from anxin.access.matrix import Resource, Scope, register
 from anxin.org.models import Role
 
 U, S, OWN = Scope.UNIT, Scope.SCHOOL, Scope.OWN

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from anxin.core.access import access, can, scoped
+from anxin.access.matrix import access, can, scoped
 from anxin.org.models import Role, Student, Unit, User
 from anxin.org.selectors import register_student_purpose, resolve_student, schools_where, student_choices
 

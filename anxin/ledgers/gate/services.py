@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import require
 from anxin.audit.services import audit_record
-from anxin.core.access import require
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.notify import notify
 from anxin.core.params import parse_id

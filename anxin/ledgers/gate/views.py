@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from anxin.core.access import allowed
+from anxin.access.matrix import allowed
 from anxin.core.errors import ServiceError
 
 from . import exports, selectors, services

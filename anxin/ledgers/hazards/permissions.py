@@ -1,8 +1,8 @@
-"""隐患排查整治 and 视频监控 in the permission matrix (see anxin.core.access and docs/permissions.md)."""
+"""隐患排查整治 and 视频监控 in the permission matrix (see anxin.access.matrix and docs/permissions.md)."""
 
 from __future__ import annotations
 
-from anxin.core.access import Resource, Scope, register
+from anxin.access.matrix import Resource, Scope, register
 from anxin.org.models import Role
 
 U, S, OWN = Scope.UNIT, Scope.SCHOOL, Scope.OWN

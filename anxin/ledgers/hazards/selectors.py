@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from anxin.core.access import access, scoped
+from anxin.access.matrix import access, scoped
 from anxin.ledgers.base import Completeness
 from anxin.org.models import Unit
 from anxin.org.selectors import schools_where

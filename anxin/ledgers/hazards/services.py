@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import can, require, require_at
 from anxin.audit.services import audit_record
-from anxin.core.access import can, require, require_at
 from anxin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from anxin.intake.images import clean_image
 from anxin.ledgers.base import Recorded, ledger_record

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from anxin.core.access import allowed, can
+from anxin.access.matrix import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers.base import xlsx_response
 

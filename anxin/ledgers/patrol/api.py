@@ -12,9 +12,9 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
+from anxin.core.schemas import ErrorOut
 
 from . import selectors, services
 from .models import DormRound, PatrolCheckin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from anxin.core.access import Resource, Scope, register
+from anxin.access.matrix import Resource, Scope, register
 from anxin.org.models import Role
 
 U, S, OWN = Scope.UNIT, Scope.SCHOOL, Scope.OWN

@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from anxin.core.access import access, scoped
+from anxin.access.matrix import access, scoped
 from anxin.ledgers.base import Completeness
 from anxin.org.models import Unit, User
 from anxin.org.selectors import schools_where

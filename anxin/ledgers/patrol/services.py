@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import can_at, require, require_at
 from anxin.audit.services import audit_record
-from anxin.core.access import can_at, require, require_at
 from anxin.core.errors import Invalid, NotFound
 from anxin.ledgers.base import Recorded, ledger_record, written_now
 from anxin.org.models import Unit, UnitKind, User

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from anxin.core.access import allowed, can
+from anxin.access.matrix import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers.base import xlsx_response
 

@@ -6,10 +6,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from anxin.core.access import allowed
-from anxin.core.api import ErrorOut
+from anxin.access.matrix import allowed
 from anxin.core.errors import NotFound
 from anxin.core.params import MAX_ID
+from anxin.core.schemas import ErrorOut
 
 from . import selectors, services
 from .models import Warning

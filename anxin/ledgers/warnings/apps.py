@@ -11,7 +11,7 @@ class WarningsConfig(AppConfig):
     def ready(self) -> None:
         from importlib import import_module
 
-        from anxin.core.access import install_rules
+        from anxin.access.matrix import install_rules
 
         import_module(f"{self.name}.permissions")
         import_module(f"{self.name}.panels")

@@ -7,7 +7,7 @@ handles the warnings they are responsible for.
 
 from __future__ import annotations
 
-from anxin.core.access import Resource, Scope, internal, register
+from anxin.access.matrix import Resource, Scope, internal, register
 from anxin.org.models import Role
 
 U, S, OWN = Scope.UNIT, Scope.SCHOOL, Scope.OWN

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from anxin.core.access import _assignments, access, can_at, reach, scoped
+from anxin.access.matrix import _assignments, access, can_at, reach, scoped
 from anxin.org.models import Role, Student, Unit, UnitKind
 
 from .models import LIVE, Rule, SubjectType, Warning

@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.access.matrix import require
 from anxin.audit.services import audit_record
-from anxin.core.access import require
 from anxin.core.errors import Conflict, Invalid
 from anxin.core.notify import notify
 from anxin.org.models import Unit, UnitKind, User

@@ -14,13 +14,13 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 from django.test import Client
 
+from anxin.access.roles import BUREAU_ROLES
 from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record, audit_verify
 from anxin.cli import main as anxin_main
 from anxin.org import services
 from anxin.org.demo import DEMO_PASSWORD, demo_totp_code, plan_city
 from anxin.org.models import (
-    BUREAU_ROLES,
     STAGE_GRADES,
     CommitteeMember,
     CommitteeRole,

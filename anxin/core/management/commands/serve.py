@@ -45,7 +45,7 @@ class Command(BaseCommand):
             "--timeout", "120",
             "--access-logfile", "-",
             # Intake paths are never written to the access log: gunicorn_conf's logger_class
-            # (anxin.core.gunicorn_logging) skips them; see docs/deployment.md.
+            # (anxin.intake.gunicorn_logging) skips them; see docs/deployment.md.
             "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)s %(L)ss',
         ]  # fmt: skip
         os.execv(gunicorn, argv)

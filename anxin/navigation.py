@@ -1,3 +1,5 @@
+"""The menu: the site's chrome names every app's pages, so it sits at the top beside urls.py."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +8,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .access import REGISTRY, allowed
-from .models import Notification
+from anxin.access.matrix import REGISTRY, allowed
+from anxin.core.models import Notification
+from anxin.ops.calendar import can_manage
 
 
 def _ledger_resources() -> list[str]:
@@ -38,10 +41,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("治理委员会"), reverse("org:committee"), "people-fill"))
     if allowed(user, "unit", "view"):
         items.append((_("爱心信箱海报"), reverse("intake:posters"), "printer"))
-    from anxin.core.workdays import can_manage
-
     if can_manage(user):
-        items.append((_("节假日安排"), reverse("core:calendar"), "calendar3"))
+        items.append((_("节假日安排"), reverse("ops:calendar"), "calendar3"))
     if allowed(user, "audit", "view"):
         items.append((_("审计日志"), reverse("audit:events"), "journal-check"))
     unread = Notification.objects.filter(user=user, read_at__isnull=True)

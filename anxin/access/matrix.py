@@ -22,7 +22,9 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
-from .errors import NotFound
+from anxin.core.errors import Forbidden, NotFound
+
+from .roles import ROLE_UNIT_KIND, Role, UnitKind
 
 
 class Scope(StrEnum):
@@ -239,8 +241,6 @@ def can_at(user: Any, resource: str, action: str, path: str) -> bool:
 
 def require(user: Any, resource: str, action: str, obj: Model) -> None:
     """Services call this before a write. ``user=None`` is the system itself (CLI, tasks)."""
-    from .errors import Forbidden
-
     if user is None or can(user, resource, action, obj):
         return
     if action != "view" and "view" in REGISTRY[resource].actions and can(user, resource, "view", obj):
@@ -250,8 +250,6 @@ def require(user: Any, resource: str, action: str, obj: Model) -> None:
 
 def require_at(user: Any, resource: str, action: str, path: str) -> None:
     """Like :func:`require`, for a write placed at a unit rather than on an existing row."""
-    from .errors import Forbidden
-
     if user is None or can_at(user, resource, action, path):
         return
     if "view" in REGISTRY[resource].actions and can_at(user, resource, "view", path):
@@ -265,8 +263,6 @@ ACTION_LABELS = {"view": "查看", "change": "管理", "import": "导入"}
 
 def matrix_markdown() -> str:
     """The permission matrix as docs/permissions.md shows it; a test keeps the two equal."""
-    from anxin.org.models import ROLE_UNIT_KIND, Role, UnitKind
-
     lines = [
         "# 权限矩阵 (permission matrix)",
         "",

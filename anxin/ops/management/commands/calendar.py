@@ -10,13 +10,15 @@ from django.utils import timezone
 from anxin.core import workdays
 from anxin.core.errors import Invalid
 from anxin.core.models import CalendarYear
+from anxin.ops.calendar import load_file
+from anxin.ops.calendar_file import format_rows
 
 
 class Command(BaseCommand):
     help = (
         "工作日历（法定节假日与调休）。"
         "load FILE [--year Y]：录入一年的安排（文件每行“日期,休/班,名称”，# 开头为注释，"
-        "样例见 anxin/core/data/calendar-2027.sample.csv）；show YEAR：显示一年的安排。"
+        "样例见 anxin/ops/data/calendar-2027.sample.csv）；show YEAR：显示一年的安排。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,7 +44,7 @@ class Command(BaseCommand):
         except OSError:
             raise CommandError(f"无法读取文件 {path}（是否为目录，或没有读权限？）", returncode=2) from None
         try:
-            calendar = workdays.load_file(actor=None, data=data, source=source or path.name, year=year)
+            calendar = load_file(actor=None, data=data, source=source or path.name, year=year)
         except Invalid as exc:
             raise CommandError(f"文件 {path} 有误，未录入任何内容。{exc.message}", returncode=2) from None
         days = list(calendar.days.all())
@@ -72,4 +74,4 @@ class Command(BaseCommand):
         first, last = date(year, 1, 1), date(year, 12, 31)
         total = workdays.working_days_between(first - date.resolution, last)
         self.stdout.write(f"# 全年工作日 {total} 天；以下只列出工作日放假（休）和周末调休上班（班）的日期")
-        self.stdout.write(workdays.format_rows(rows))
+        self.stdout.write(format_rows(rows))

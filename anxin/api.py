@@ -1,4 +1,6 @@
-"""The JSON API: one NinjaAPI, its error shapes, authentication and the token endpoint."""
+"""The JSON API: one NinjaAPI with its authentication and error answers, and every app's router
+mounted on it. It sits at the top, beside urls.py: it may import every app, and no app imports it
+(the shared error schema lives in anxin.core.schemas)."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -8,13 +10,20 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
-from .errors import ServiceError
-from .services import token_user
+from anxin.accounts.api import router as accounts_router
+from anxin.audit.api import router as audit_router
+from anxin.cases.api import router as cases_router
+from anxin.core.errors import ServiceError
+from anxin.core.services import token_user
+from anxin.intake.api import router as intake_router
+from anxin.intake.api_staff import router as intake_staff_router
+from anxin.ledgers.api import router as ledgers_router
+from anxin.org.api import router as org_router
 
 
 class TokenAuth(HttpBearer):
@@ -99,27 +108,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(request, exc.status_code, code, message)
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    detail: Any = None
-
-
-def _mount_routers() -> None:
-    from anxin.accounts.api import router as accounts_router
-    from anxin.audit.api import router as audit_router
-    from anxin.intake.api import router as intake_router
-    from anxin.intake.api_staff import router as intake_staff_router
-    from anxin.ledgers.api import router as ledgers_router
-    from anxin.org.api import router as org_router
-
-    api.add_router("/auth", accounts_router)
-    api.add_router("/org", org_router)
-    api.add_router("/audit", audit_router)
-    api.add_router("/intake", intake_router)
-    api.add_router("/intake", intake_staff_router)
-    api.add_router("/ledgers", ledgers_router)
-    api.add_router("/cases", "anxin.cases.api.router")
-
-
-_mount_routers()
+api.add_router("/auth", accounts_router)
+api.add_router("/org", org_router)
+api.add_router("/audit", audit_router)
+api.add_router("/intake", intake_router)
+api.add_router("/intake", intake_staff_router)
+api.add_router("/ledgers", ledgers_router)
+api.add_router("/cases", cases_router)

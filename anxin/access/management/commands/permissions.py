@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from anxin.core.access import matrix_markdown
+from anxin.access.matrix import matrix_markdown
 
 
 class Command(BaseCommand):

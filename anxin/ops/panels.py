@@ -1,4 +1,4 @@
-"""The core's panel on the 工作台: a year's official holiday schedule that nobody has entered yet."""
+"""The calendar's panel on the 工作台: a year's official holiday schedule that nobody has entered yet."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import workdays
-from .workbench import Panel, panel_provider
+from anxin.core import workdays
+from anxin.core.workbench import Panel, panel_provider
+
+from .calendar import can_manage
 
 #: From this month on, next year's schedule is asked for (the State Council publishes it in
 #: October to December).
@@ -27,7 +29,7 @@ def missing_years(today: date) -> list[int]:
 @panel_provider
 def calendar_panel(request: HttpRequest) -> list[Panel]:
     user = request.user
-    if not workdays.can_manage(user):
+    if not can_manage(user):
         return []
     missing = missing_years(timezone.localdate())
     if not missing:
@@ -35,7 +37,7 @@ def calendar_panel(request: HttpRequest) -> list[Panel]:
     return [
         Panel(
             title=_("节假日安排待录入"),
-            template="core/panel_calendar.html",
+            template="ops/panel_calendar.html",
             context={"years": "、".join(str(y) for y in missing)},
             order=5,
         )

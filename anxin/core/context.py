@@ -1,4 +1,4 @@
-"""The request id of the work in progress, so that audit events can name it."""
+"""The request id of the work in progress, set by the middleware, so that audit events and logs can name it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """gunicorn's logger for ``anxin serve``: no access-log line for the public 爱心信箱.
 
-Set as ``logger_class`` in anxin.core.gunicorn_conf. Every other request is logged as before
+Named as ``logger_class`` in anxin.core.gunicorn_conf (by its dotted path: core does not import intake). Every other request is logged as before
 (staff pages are accountable; the box is anonymous). What counts as the box: anxin.intake.logs.
 """
 
