@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "anxin.ledgers.warnings",
     "anxin.cases",
     "anxin.accounts",
+    "anxin.demo",
 ]
 
 MIDDLEWARE = [

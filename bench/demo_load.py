@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from anxin.audit.models import AuditEvent
-    from anxin.org.demo import plan_city
+    from anxin.demo.city import plan_city
 
     try:
         plan = plan_city(

@@ -20,3 +20,10 @@ class CasesConfig(AppConfig):
 
         # Every step is written to the audit trail as case.<step> (services.acting.case_act).
         register({f"case.{step.name}": step.label for step in TABLE})
+
+        from anxin.intake.case_link import register as link_cases
+
+        from .reporter_link import ReporterLink
+
+        # The public 爱心信箱 shows a reporter where the case stands (intake cannot import cases).
+        link_cases(ReporterLink())

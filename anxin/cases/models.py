@@ -15,7 +15,7 @@ from django_fsm import FSMField
 from anxin.core.crypto import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from anxin.org.models import CommitteeMember, Student, Unit, mask_name
 
-from .states import FINAL_STATES, State
+from .states import FINAL_STATES, DeadlineKind, State
 from .workflow import CaseWorkflow
 
 
@@ -425,16 +425,6 @@ class Reexamination(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.applied_on}"
-
-
-class DeadlineKind(models.TextChoices):
-    INVESTIGATION = "investigation", _("调查期限")
-    APPEAL = "appeal", _("复查申请期限")
-    REEXAMINATION = "reexamination", _("复查决定期限")
-    VISIT_1W = "visit_1w", _("一周回访")
-    VISIT_1M = "visit_1m", _("一月回访")
-    VISIT_3M = "visit_3m", _("三月回访")
-    MEASURE = "measure", _("措施完成期限")
 
 
 VISIT_KINDS = (DeadlineKind.VISIT_1W, DeadlineKind.VISIT_1M, DeadlineKind.VISIT_3M)

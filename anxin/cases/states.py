@@ -38,3 +38,13 @@ PUBLIC_WORDS: dict[str, str] = {
     State.REFERRED: _("此事已移交公安机关依法处理，学校会继续关心帮助。"),
     State.REEXAMINATION: _("教育局正在复查。"),
 }
+
+
+class DeadlineKind(models.TextChoices):
+    INVESTIGATION = "investigation", _("调查期限")
+    APPEAL = "appeal", _("复查申请期限")
+    REEXAMINATION = "reexamination", _("复查决定期限")
+    VISIT_1W = "visit_1w", _("一周回访")
+    VISIT_1M = "visit_1m", _("一月回访")
+    VISIT_3M = "visit_3m", _("三月回访")
+    MEASURE = "measure", _("措施完成期限")

@@ -21,6 +21,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, transition
 
+from .states import DeadlineKind
 from .states import State as S
 
 OPEN_STATES = tuple(s for s in S if s != S.CLOSED)
@@ -37,8 +38,6 @@ def appeal_open(case: Any) -> bool:
     served yet (the window has not started) or the 复查申请期限 is still pending."""
     if case.is_bullying is None:
         return False  # e.g. referred to the police before any finding
-    from .models import DeadlineKind
-
     appeals = case.deadlines.filter(kind=DeadlineKind.APPEAL, cancelled=False)
     if not appeals.exists():
         return True

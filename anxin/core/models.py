@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .calendar_package import package_knows
 from .fields import MinuteDateTimeField
 
 
@@ -123,8 +124,6 @@ class CalendarYear(models.Model):
     @property
     def overrides_package(self) -> bool:
         """Whether the installed calendar knows this year too, so that this entry replaces it."""
-        from .workdays import package_knows
-
         return package_knows(self.year)
 
 

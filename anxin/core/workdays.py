@@ -35,6 +35,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .calendar_package import package_knows
 from .errors import ServiceError
 from .models import CalendarDay, CalendarYear
 
@@ -79,26 +80,6 @@ class DayFacts:
 
 
 # -- the installed package ----------------------------------------------------------------------
-
-
-@lru_cache(maxsize=256)
-def package_knows(year: int) -> bool:
-    """Whether the installed chinese-calendar has data for ``year``."""
-    import chinese_calendar
-
-    try:
-        chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
-
-
-def package_years() -> tuple[int, int]:
-    """The first and last year the installed chinese-calendar knows."""
-    import chinese_calendar
-
-    years = {d.year for d in chinese_calendar.holidays}
-    return min(years), max(years)
 
 
 @lru_cache(maxsize=1)

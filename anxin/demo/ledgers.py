@@ -27,7 +27,7 @@ application. The services date an entry "now" unless told otherwise: dates and t
 where a service takes them (``talked_on``, ``day``, ``patrolled_at``, ``time_in``, ``at``…) and
 ``recorded_at`` comes from :data:`anxin.ledgers.base.written_at_var`, the moment a phone kept an
 entry offline; the few service-stamped moments of a hazard's loop are moved afterwards, as
-:mod:`anxin.cases.demo.timeline` moves a case's steps. Deterministic for a seed and a day.
+:mod:`anxin.demo.cases.timeline` moves a case's steps. Deterministic for a seed and a day.
 """
 
 from __future__ import annotations

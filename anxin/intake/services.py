@@ -32,6 +32,7 @@ from anxin.core.models import Notification
 from anxin.core.notify import notify
 from anxin.org.models import Role, RoleAssignment, Unit, UnitKind, User
 
+from .duty import leaders_on_duty
 from .images import MAX_PHOTOS, clean_image
 from .models import (
     OPEN_STATUSES,
@@ -238,16 +239,14 @@ def _check_photo_count(photos: Sequence[Upload]) -> None:
 def _leaders(school: Unit) -> list[User]:
     """Who hears of an urgent report at once: the principal and the leader on duty now.
 
-    The leader on duty comes from the duty rota (ledgers.patrol); a school without a rota entry
+    The leader on duty comes from the duty rota (anxin.intake.duty); a school without a rota entry
     for this shift alerts everyone who holds the 值班人员 role instead, so nobody is left out.
     """
-    from anxin.ledgers.patrol.selectors import leaders_on_duty_now
-
     principals = RoleAssignment.objects.filter(unit=school, role=Role.PRINCIPAL, user__is_active=True).values(
         "user"
     )
     people = list(User.objects.filter(pk__in=principals))
-    on_duty = leaders_on_duty_now(school)
+    on_duty = leaders_on_duty(school)
     if not on_duty:
         duty = RoleAssignment.objects.filter(unit=school, role=Role.DUTY_STAFF, user__is_active=True).values(
             "user"
@@ -653,6 +652,33 @@ def report_close(*, actor: User, report: Report, reason: Any) -> Report:
             after={"status": current.status},
         )
     return current
+
+
+#: A report in one of these states may still become part of a case.
+OPEN_FOR_CASE = (Status.NEW, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.ACCEPTED)
+
+
+def report_lock_for_case(*, actor: User, report_id: int, school: Unit) -> Report:
+    """Lock a report that is to become part of a new case, in the caller's transaction: it must be
+    of ``school``, the actor may handle it, and it is still open (the caller checks it has no case)."""
+    report = Report.objects.select_for_update().get(pk=report_id)
+    if report.school_id != school.pk:
+        raise Invalid(_("只能由本校的举报立案。"), code="report_other_school")
+    require(actor, "report", "handle", report)
+    if report.status not in OPEN_FOR_CASE:
+        raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code="report_not_open")
+    return report
+
+
+def report_joined_case(*, actor: User, report: Report, owner: User, at: datetime) -> None:
+    """A locked report became part of a case: accepted, acknowledged by ``actor`` if nobody had,
+    and owned by the case's owner if nobody was."""
+    report.status = Status.ACCEPTED
+    if report.acknowledged_at is None:
+        report.acknowledged_at, report.acknowledged_by = at, actor
+    if report.owner_id is None:
+        report.owner = owner
+    report.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "owner", "updated_at"])
 
 
 def reports_pinned_q() -> Q:

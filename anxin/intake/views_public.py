@@ -41,15 +41,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import _split_rate, get_usage, is_ratelimited
 
-from anxin.cases.models import Case, DeadlineKind
-from anxin.cases.selectors import case_for_receipt
-from anxin.cases.services import reexam_apply_by_receipt
-from anxin.cases.states import PUBLIC_WORDS, State
-from anxin.cases.workflow import APPEALABLE, appeal_open
 from anxin.core.context import request_id_var
 from anxin.core.errors import Conflict, Invalid, NotFound, ServiceError
 
 from . import selectors, services
+from .case_link import case_link
 from .images import MAX_PHOTOS
 from .models import About, Kind, Place, PublicStatus, Report, Sender, TimeBand
 from .services import MESSAGE_MAX, TEXT_MAX, TEXT_MIN, Upload
@@ -68,22 +64,6 @@ STATUS_EXPLAINED = {
     PublicStatus.VERIFYING: gettext_lazy("老师正在了解情况、核实经过。有需要时会在这里给你留言。"),
     PublicStatus.HANDLED: gettext_lazy("学校已经按规定处理了这件事。还有问题可以继续留言。"),
     PublicStatus.CLOSED: gettext_lazy("这件事已经结案，学校的说明在下面。如果又发生了什么，随时可以再写信。"),
-}
-
-
-#: Where a case stands on the reporter's four steps; the words under them are the case's own.
-CASE_PROGRESS = {
-    State.ACCEPTED: PublicStatus.VERIFYING,
-    State.EMERGENCY: PublicStatus.VERIFYING,
-    State.INVESTIGATING: PublicStatus.VERIFYING,
-    State.PENDING: PublicStatus.VERIFYING,
-    State.DETERMINED: PublicStatus.HANDLED,
-    State.NOT_BULLYING: PublicStatus.HANDLED,
-    State.MEASURES: PublicStatus.HANDLED,
-    State.AFTERCARE: PublicStatus.HANDLED,
-    State.REFERRED: PublicStatus.HANDLED,
-    State.REEXAMINATION: PublicStatus.HANDLED,
-    State.CLOSED: PublicStatus.CLOSED,
 }
 
 
@@ -277,31 +257,13 @@ class Progress:
 
 
 def progress(report: Report) -> Progress:
-    """The intake status words, or once the report is part of a case, the case's (cases.states)."""
-    linked = case_for_receipt(report)
-    if linked is None:
+    """The intake status words, or once the report is part of a case, the case's (anxin.intake.case_link)."""
+    case = case_link().progress(report)
+    if case is None:
         status = report.public_status
         return Progress(status, str(STATUS_EXPLAINED[status]))
-    # Read afresh: the report may hold the case as it was before an action of this request.
-    case = Case.objects.get(pk=linked.pk)
-    reexam, due = "", None
-    # Only a reporter the school can identify as the hurt child (a confidential letter about
-    # themselves): an anonymous writer may be a bystander, and the appeal is the parties' right.
-    if (
-        report.about == About.SELF
-        and not report.anonymous
-        and case.status in APPEALABLE
-        and appeal_open(case)
-    ):
-        appeal = case.deadlines.filter(kind=DeadlineKind.APPEAL, cancelled=False).order_by("-pk").first()
-        due = appeal.due_on if appeal is not None else None
-        reexam = "late" if due is not None and timezone.localdate() > due else "open"
     return Progress(
-        CASE_PROGRESS.get(case.status, PublicStatus.VERIFYING),
-        str(PUBLIC_WORDS[case.status]),
-        case_status=case.status,
-        reexam=reexam,
-        appeal_due=due,
+        case.status, case.words, case_status=case.case_status, reexam=case.reexam, appeal_due=case.appeal_due
     )
 
 
@@ -502,7 +464,7 @@ def follow(request: HttpRequest) -> HttpResponse:
         reason = data.get("reason", "")
         try:
             with untraced():
-                reexam_apply_by_receipt(report=report, reason=reason)
+                case_link().apply_reexam(report, reason)
             context["reexam_sent"] = True
         except ServiceError as exc:
             refusal = _reexam_refusal(exc)

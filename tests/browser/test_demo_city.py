@@ -13,8 +13,8 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from anxin.demo.city import DEMO_PASSWORD
 from anxin.demo.tests.test_ledgers import NOW, SMALL
-from anxin.org.demo import DEMO_PASSWORD
 from anxin.testing import allow_audit_flush
 
 from .test_ledgers import open_ledgers, open_tile

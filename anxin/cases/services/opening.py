@@ -8,11 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.access.matrix import require, require_at
+from anxin.access.matrix import require_at
 from anxin.audit.services import audit_record
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.intake.models import Report
-from anxin.intake.models import Status as ReportStatus
+from anxin.intake.services import report_joined_case, report_lock_for_case
 from anxin.org.models import Unit, UnitKind, User
 from anxin.org.selectors import school_staff
 
@@ -61,21 +61,8 @@ def case_open(
     with transaction.atomic():
         locked_reports = []
         for r in reports:
-            report = Report.objects.select_for_update().get(pk=r.pk)
-            if report.school_id != school.pk:
-                raise Invalid(_("只能由本校的举报立案。"), code="report_other_school")
-            require(actor, "report", "handle", report)
-            # An accepted report (受理 in the intake queue) that has no case yet may still become one.
-            if (
-                report.status
-                not in (
-                    ReportStatus.NEW,
-                    ReportStatus.ACKNOWLEDGED,
-                    ReportStatus.ASSIGNED,
-                    ReportStatus.ACCEPTED,
-                )
-                or CaseReport.objects.filter(report=report).exists()
-            ):
+            report = report_lock_for_case(actor=actor, report_id=r.pk, school=school)
+            if CaseReport.objects.filter(report=report).exists():
                 raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code="report_not_open")
             locked_reports.append(report)
         today = timezone.localdate()
@@ -102,12 +89,7 @@ def case_open(
             case.watchers.add(actor)
         for report in locked_reports:
             CaseReport.objects.create(case=case, report=report)
-            report.status = ReportStatus.ACCEPTED
-            if report.acknowledged_at is None:
-                report.acknowledged_at, report.acknowledged_by = now, actor
-            if report.owner_id is None:
-                report.owner = owner
-            report.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "owner", "updated_at"])
+            report_joined_case(actor=actor, report=report, owner=owner, at=now)
         _log(case, EventKind.OPENED, _("立案"), actor=actor, body=d["narrative"], at=now,
              reports=[r.pk for r in locked_reports])  # fmt: skip
         inv = deadlines.schedule(case, DeadlineKind.INVESTIGATION, today)

@@ -18,3 +18,9 @@ class PatrolConfig(AppConfig):
             if exc.name != f"{self.name}.panels":
                 raise
         install_rules()
+
+        from anxin.intake.duty import provide
+
+        from .selectors import leaders_on_duty_now
+
+        provide(leaders_on_duty_now)  # urgent reports reach the leader on duty by this rota

@@ -14,17 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from anxin.audit.services import audit_verify
-from anxin.core.errors import NotFound
-from anxin.core.models import OutboundMessage
-from anxin.intake.models import Channel, PublicStatus
-from anxin.intake.models import Status as ReportStatus
-from anxin.intake.services import report_by_receipt
-from anxin.intake.triage import triage
-from anxin.org.models import CommitteeMember, Role, RoleAssignment, Unit, UnitKind, User
-
-from .. import deadlines
-from ..demo.scenarios import REPORT_HOTLINE, REPORT_LEI
-from ..models import (
+from anxin.cases import deadlines
+from anxin.cases.models import (
     AlertStage,
     Case,
     DeadlineAlert,
@@ -34,8 +25,16 @@ from ..models import (
     PartyRole,
     ReexamFinding,
 )
-from ..selectors import access_case, bureau_cases, case_list
-from ..states import State
+from anxin.cases.selectors import access_case, bureau_cases, case_list
+from anxin.cases.states import State
+from anxin.core.errors import NotFound
+from anxin.core.models import OutboundMessage
+from anxin.demo.cases.scenarios import REPORT_HOTLINE, REPORT_LEI
+from anxin.intake.models import Channel, PublicStatus
+from anxin.intake.models import Status as ReportStatus
+from anxin.intake.services import report_by_receipt
+from anxin.intake.triage import triage
+from anxin.org.models import CommitteeMember, Role, RoleAssignment, Unit, UnitKind, User
 
 pytestmark = pytest.mark.django_db
 

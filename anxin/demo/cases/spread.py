@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from anxin.cases import deadlines
+from anxin.cases.models import DeadlineKind, PartyRole
 from anxin.org.models import Role, Student, Unit, UnitKind
 
-from .. import deadlines
-from ..models import DeadlineKind, PartyRole
 from .people import SCENARIO_SCHOOL, School, Teller, attendance, class_teachers, criteria, take
 from .timeline import NotYet, at_local, redate_measure, workday_back, workday_forward
 

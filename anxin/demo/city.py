@@ -32,8 +32,7 @@ from django.utils.translation import gettext as _
 from anxin.audit.services import audit_record
 from anxin.core.crypto import ENCRYPTED_FIELD_TYPES
 from anxin.core.errors import Conflict, Invalid
-
-from .models import (
+from anxin.org.models import (
     GRADE_NAMES,
     STAGE_GRADES,
     CommitteeMember,
@@ -988,7 +987,7 @@ def demo_load(
 
     Refuses a database with organisation data that did not come from the demo. With ``reset`` the
     previous demo is deleted first, in the same transaction. ``cases`` adds the demo cases
-    (:mod:`anxin.cases.demo`); their audit trail then refers to the demo, which can no longer be
+    (:mod:`anxin.demo.cases`); their audit trail then refers to the demo, which can no longer be
     reset in place. ``ledgers`` adds one term of 台账 (:mod:`anxin.demo.ledgers`).
     """
     _validate(
@@ -1057,7 +1056,7 @@ def demo_load(
         # The classes have existed since the term began, not since today (the warnings count from then).
         Unit.objects.update(created_at=timezone.make_aware(datetime.combine(term_start(), dt_time(7))))
         if cases:
-            from anxin.cases.demo import demo_cases_build  # builds on the city just loaded
+            from anxin.demo.cases import demo_cases_build  # builds on the city just loaded
 
             loader.counts.update(demo_cases_build(seed=seed, progress=progress).counts)
         if ledgers:

@@ -37,7 +37,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Case
+from anxin.cases.models import Case
+
 from .scenarios import Scenarios
 from .spread import Spread
 

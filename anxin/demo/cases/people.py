@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from anxin.cases.models import Criterion
 from anxin.org.models import CommitteeMember, Role, RoleAssignment, Student, Unit, UnitKind, User
 
-from ..models import Criterion
 from .timeline import Story
 
 #: The school of the scenarios (SCENARIOS.md), the junior middle school of the demo's first county.

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from anxin.core.errors import ServiceError
-from anxin.org.demo import (
+from anxin.demo.city import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
     DemoResult,

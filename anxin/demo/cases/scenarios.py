@@ -12,14 +12,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.cases.models import Deadline, DeadlineAlert, DeadlineKind, DeadlinePolicy, PartyRole
+from anxin.cases.policy import policy_set
 from anxin.intake import services as intake
 from anxin.intake.models import About, Channel, Message, Place, Report, TimeBand
 from anxin.intake.receipts import ALPHABET, LENGTH, receipt_hash
 from anxin.intake.services import fingerprint
 from anxin.org.models import CommitteeMember, CommitteeRole, Guardian, Role, Student, Unit, UnitKind
 
-from ..models import Deadline, DeadlineAlert, DeadlineKind, DeadlinePolicy, PartyRole
-from ..policy import policy_set
 from .people import SCENARIO_SCHOOL, School, Teller, attendance, class_teachers, criteria, take
 from .spread import RECIPES
 from .timeline import (
@@ -331,7 +331,7 @@ class Scenarios(Teller):
 
     def _replay_sweep(self, story: Story, at: datetime) -> None:
         """Run the deadline sweep as it ran on ``at``, when this case was the only one with a deadline due."""
-        from ..sweep import sweep
+        from anxin.cases.sweep import sweep
 
         day = timezone.localtime(at).date()
         due = Deadline.objects.filter(met_at__isnull=True, cancelled=False).filter(

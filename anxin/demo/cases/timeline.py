@@ -20,13 +20,8 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from anxin.core import workdays
-from anxin.core.models import Notification
-from anxin.intake.models import Report
-from anxin.org.models import Student, Unit, User
-
-from .. import deadlines
-from ..models import (
+from anxin.cases import deadlines
+from anxin.cases.models import (
     Attachment,
     Case,
     CaseEvent,
@@ -39,7 +34,11 @@ from ..models import (
     Reexamination,
     Visit,
 )
-from ..services import case_act, case_open, due_words
+from anxin.cases.services import case_act, case_open, due_words
+from anxin.core import workdays
+from anxin.core.models import Notification
+from anxin.intake.models import Report
+from anxin.org.models import Student, Unit, User
 
 #: Notifications older than this are shown as read: people have seen them by now.
 READ_AFTER_DAYS = 7

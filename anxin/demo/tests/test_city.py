@@ -18,8 +18,8 @@ from anxin.access.roles import BUREAU_ROLES
 from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record, audit_verify
 from anxin.cli import main as anxin_main
+from anxin.demo.city import DEMO_PASSWORD, demo_totp_code, plan_city
 from anxin.org import services
-from anxin.org.demo import DEMO_PASSWORD, demo_totp_code, plan_city
 from anxin.org.models import (
     STAGE_GRADES,
     CommitteeMember,
