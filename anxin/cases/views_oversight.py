@@ -34,10 +34,11 @@ from anxin.org.models import Unit, UnitKind
 
 from . import selectors
 from .deadlines import deadline_label, urgency
-from .models import Case, Deadline, DeadlineKind, DeadlinePolicy, Party, PartyRole, Reexamination
+from .models import Case, Deadline, DeadlineKind, Party, PartyRole, Reexamination
 from .policy import (
     PERIODS,
     complete_rules,
+    county_policies,
     open_cases_by_policy,
     policy_in_force,
     policy_set,
@@ -352,8 +353,7 @@ def policy(request: HttpRequest) -> HttpResponse:
     ]
     counties = []
     if unit.kind == UnitKind.CITY:
-        for county in Unit.objects.filter(parent=unit, kind=UnitKind.COUNTY, is_active=True).order_by("code"):
-            own = DeadlinePolicy.objects.filter(unit=county).order_by("-version").first()
+        for county, own in county_policies(unit):
             counties.append({"unit": county, "policy": own, "reachable": county in units})
     context = {
         "units": units,
