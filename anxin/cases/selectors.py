@@ -16,7 +16,7 @@ from anxin.core.access import access, can, reach, scoped
 from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
 from anxin.org.selectors import register_student_purpose, school_staff, students_visible, unit_ids_held
 
-from .models import Case, CaseReport, Deadline, DeadlineKind, Measure, Party, Reexamination
+from .models import Attachment, Case, CaseReport, Deadline, DeadlineKind, Measure, Party, Reexamination
 from .permissions import identity_rule, involved_identity_rule, sees_identities
 from .states import State
 from .workflow import TABLE, Step
@@ -52,6 +52,22 @@ def party_label(party: Party, *, masked: bool) -> str:
     if party.student_id is None:
         return f"{party.get_role_display()}：{name}（校外人员）"
     return f"{party.get_role_display()}：{name}"
+
+
+def party_labels(case: Case, *, masked: bool) -> dict[int, str]:
+    """Each party of the case as lists and form choices name it (:func:`party_label`), by id."""
+    parties = case.parties.select_related("klass", "klass__school", "case")
+    return {p.pk: party_label(p, masked=masked) for p in parties}
+
+
+def case_attachment(case: Case, attachment_id: int) -> Attachment | None:
+    """One file of a case the caller has already reached; None for an id of another case."""
+    return Attachment.objects.filter(case=case, pk=attachment_id).first()
+
+
+def case_of_report(report: Any) -> Case | None:
+    """The case opened from this intake report, if any (without following merges)."""
+    return Case.objects.filter(report_links__report=report).first()
 
 
 def case_staff(case: Case) -> list[User]:
@@ -191,6 +207,13 @@ def case_list(
     return qs.order_by(F("next_due").asc(nulls_last=True), "-opened_at")
 
 
+def cases_in_order(user: Any, ids: list[int]) -> list[Case]:
+    """A page of a list read whole in one query, in the order of ``ids`` (the list pages over ids
+    only: counting and ordering 50,000 cases is cheap on one column)."""
+    found = cases_visible(user).select_related("school", "owner").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
 def bureau_cases(user: Any) -> dict[str, QuerySet[Case]]:
     """The bureau's page: serious cases, police referrals and re-examinations in its area."""
     base = cases_visible(user).select_related("school", "owner")
@@ -303,6 +326,17 @@ def provisional_cases(user: Any) -> QuerySet[Case]:
         .filter(school_id__in=schools, status__in=OPEN, due_unknown=True)
         .select_related("school")
         .order_by(F("next_due").asc(nulls_last=True), "pk")
+    )
+
+
+def calendar_gap_years(cases: list[Case]) -> list[int]:
+    """The years whose official holiday schedule the pending deadlines of these cases wait for."""
+    return sorted(
+        set(
+            Deadline.objects.filter(
+                case__in=cases, met_at__isnull=True, cancelled=False, calendar_gap__isnull=False
+            ).values_list("calendar_gap", flat=True)
+        )
     )
 
 
