@@ -9,7 +9,7 @@ from anxin.core.workbench import Panel, panel_provider
 
 from .deadlines import urgency
 from .models import Deadline
-from .selectors import my_cases_due, my_open_measures, provisional_cases
+from .selectors import calendar_gap_years, my_cases_due, my_open_measures, provisional_cases
 
 SHOWN = 8
 
@@ -64,13 +64,7 @@ def provisional_panel(request: HttpRequest) -> list[Panel]:
     cases = list(provisional_cases(user)[: SHOWN + 1])
     if not cases:
         return []
-    years = sorted(
-        set(
-            Deadline.objects.filter(
-                case__in=cases[:SHOWN], met_at__isnull=True, cancelled=False, calendar_gap__isnull=False
-            ).values_list("calendar_gap", flat=True)
-        )
-    )
+    years = calendar_gap_years(cases[:SHOWN])
     return [
         Panel(
             title=_("期限为暂定日期的案件"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from anxin.access.matrix import Resource, Scope, can, internal, register
 from anxin.org.models import CommitteeMember, Role, RoleAssignment
+from anxin.org.selectors import unit_ids_held
 
 S, U, OWN = Scope.SCHOOL, Scope.UNIT, Scope.OWN
 R = Role
@@ -106,6 +107,20 @@ def identity_rule(user: Any, cases: list[Any]) -> Callable[[Any], bool]:
         )
 
     return sees
+
+
+def involved_identity_rule(user: Any) -> Callable[[Any], bool]:
+    """Whether the caller may see the name of a student of their school who is a party in another
+    school's case (at most two queries for any number of parties).
+
+    The leaders of the student's school and the student's class teacher see it; anyone else with
+    reach sees 张*某. Callers pass parties from :func:`.selectors.involved_parties`.
+    """
+    if user.is_superuser:
+        return lambda party: True
+    leads = unit_ids_held(user, LEADS)
+    classes = unit_ids_held(user, (R.CLASS_TEACHER,))
+    return lambda party: party.school_id in leads or party.klass_id in classes
 
 
 def sees_identities(user: Any, case: Any) -> bool:

@@ -155,6 +155,16 @@ def policy_units(user: Any) -> list[Unit]:
     return list(qs.order_by("path"))
 
 
+def county_policies(city: Unit) -> list[tuple[Unit, DeadlinePolicy | None]]:
+    """The city's active counties, each with the newest version of its own rules (None: the city's
+    apply), in two queries however many counties there are."""
+    counties = list(Unit.objects.filter(parent=city, kind=UnitKind.COUNTY, is_active=True).order_by("code"))
+    newest: dict[int, DeadlinePolicy] = {}
+    for p in DeadlinePolicy.objects.filter(unit__in=counties).order_by("unit_id", "-version"):
+        newest.setdefault(p.unit_id, p)
+    return [(county, newest.get(county.pk)) for county in counties]
+
+
 def _city_of(unit: Unit) -> Unit | None:
     node: Unit | None = unit
     while node is not None and node.kind != UnitKind.CITY:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from anxin.access.matrix import access, can, reach, scoped
 from anxin.audit.services import audit_record
 from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
-from anxin.org.selectors import register_student_purpose, school_staff, students_visible
+from anxin.org.selectors import register_student_purpose, school_staff, students_visible, unit_ids_held
 
-from .models import Case, CaseReport, Deadline, Measure, Party
-from .permissions import sees_identities
+from .models import Attachment, Case, CaseReport, Deadline, DeadlineKind, Measure, Party, Reexamination
+from .permissions import identity_rule, involved_identity_rule, sees_identities
 from .states import State
 from .workflow import TABLE, Step
 
@@ -51,6 +52,22 @@ def party_label(party: Party, *, masked: bool) -> str:
     if party.student_id is None:
         return f"{party.get_role_display()}：{name}（校外人员）"
     return f"{party.get_role_display()}：{name}"
+
+
+def party_labels(case: Case, *, masked: bool) -> dict[int, str]:
+    """Each party of the case as lists and form choices name it (:func:`party_label`), by id."""
+    parties = case.parties.select_related("klass", "klass__school", "case")
+    return {p.pk: party_label(p, masked=masked) for p in parties}
+
+
+def case_attachment(case: Case, attachment_id: int) -> Attachment | None:
+    """One file of a case the caller has already reached; None for an id of another case."""
+    return Attachment.objects.filter(case=case, pk=attachment_id).first()
+
+
+def case_of_report(report: Any) -> Case | None:
+    """The case opened from this intake report, if any (without following merges)."""
+    return Case.objects.filter(report_links__report=report).first()
 
 
 def case_staff(case: Case) -> list[User]:
@@ -190,6 +207,13 @@ def case_list(
     return qs.order_by(F("next_due").asc(nulls_last=True), "-opened_at")
 
 
+def cases_in_order(user: Any, ids: list[int]) -> list[Case]:
+    """A page of a list read whole in one query, in the order of ``ids`` (the list pages over ids
+    only: counting and ordering 50,000 cases is cheap on one column)."""
+    found = cases_visible(user).select_related("school", "owner").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
 def bureau_cases(user: Any) -> dict[str, QuerySet[Case]]:
     """The bureau's page: serious cases, police referrals and re-examinations in its area."""
     base = cases_visible(user).select_related("school", "owner")
@@ -201,6 +225,60 @@ def bureau_cases(user: Any) -> dict[str, QuerySet[Case]]:
     }
 
 
+@dataclass(frozen=True)
+class BureauSection:
+    """One list of the bureau's page: its first cases, each with whether its children may be named."""
+
+    rows: list[tuple[Case, bool]]
+    #: Every case of the section, not only the rows listed.
+    count: int
+
+
+def _with_bureau_details(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.prefetch_related(
+        Prefetch("parties", queryset=Party.objects.all()),
+        Prefetch(
+            "reexaminations",
+            queryset=Reexamination.objects.filter(decided_on__isnull=True)
+            .select_related("applicant")
+            .prefetch_related("deadlines")
+            .order_by("-pk"),
+            to_attr="open_reexams",
+        ),
+        Prefetch(
+            "deadlines",
+            queryset=Deadline.objects.filter(met_at__isnull=True, cancelled=False)
+            .exclude(kind=DeadlineKind.APPEAL)
+            .select_related("measure")
+            .order_by(F("due_on").asc(nulls_last=True), "pk"),
+            to_attr="pending_deadlines",
+        ),
+    )
+
+
+def bureau_sections(user: Any, *, limit: int) -> dict[str, BureauSection]:
+    """Each list of :func:`bureau_cases`, its first ``limit`` cases read with their parties, open
+    re-examinations and pending deadlines, and who may be named decided for all of them at once.
+
+    A fixed number of queries however many cases there are. Children's names on the screen are a
+    read of the cases like opening them: that is written to the audit trail.
+    """
+    listed = {key: (qs, list(_with_bureau_details(qs)[:limit])) for key, qs in bureau_cases(user).items()}
+    cases = list({c.pk: c for _qs, rows in listed.values() for c in rows}.values())
+    sees = identity_rule(user, cases)
+    sections = {
+        key: BureauSection(
+            rows=[(c, sees(c)) for c in rows],
+            count=qs.count() if len(rows) == limit else len(rows),
+        )
+        for key, (qs, rows) in listed.items()
+    }
+    shown = sorted(c.pk for c in cases if sees(c))
+    if shown:
+        audit_record(actor=user, action="case.bureau_list_viewed", after={"identities": shown})
+    return sections
+
+
 def involved_parties(user: Any) -> QuerySet[Party]:
     """Students of the caller's school who are parties in another school's case (only their part).
 
@@ -210,17 +288,25 @@ def involved_parties(user: Any) -> QuerySet[Party]:
     q = Q(pk__in=[])
     for p in r.paths:
         q |= Q(school__path__startswith=p)
-    classes = list(
-        RoleAssignment.objects.filter(user=user, role=Role.CLASS_TEACHER, unit__is_active=True).values_list(
-            "unit_id", flat=True
-        )
-    ) if getattr(user, "is_authenticated", False) else []  # fmt: skip
+    classes = unit_ids_held(user, (Role.CLASS_TEACHER,))
     if classes:
         q |= Q(klass_id__in=classes)
     qs = Party.objects.filter(school__isnull=False).exclude(case__school_id=F("school_id"))
     if not r.everything:
         qs = qs.filter(q)
     return qs.select_related("case", "case__school", "klass").order_by("-case__opened_at")
+
+
+def involved_students(user: Any, *, limit: int) -> list[tuple[Party, bool]]:
+    """The first ``limit`` of :func:`involved_parties`, each with whether the caller may see the
+    student's name (:func:`.permissions.involved_identity_rule`). Names shown are audited."""
+    parties = list(involved_parties(user)[:limit])
+    shows = involved_identity_rule(user)
+    rows = [(p, shows(p)) for p in parties]
+    shown = [p.pk for p, show in rows if show]
+    if shown:
+        audit_record(actor=user, action="case.involved_viewed", after={"parties": shown})
+    return rows
 
 
 def my_open_measures(user: Any) -> QuerySet[Measure]:
@@ -240,6 +326,17 @@ def provisional_cases(user: Any) -> QuerySet[Case]:
         .filter(school_id__in=schools, status__in=OPEN, due_unknown=True)
         .select_related("school")
         .order_by(F("next_due").asc(nulls_last=True), "pk")
+    )
+
+
+def calendar_gap_years(cases: list[Case]) -> list[int]:
+    """The years whose official holiday schedule the pending deadlines of these cases wait for."""
+    return sorted(
+        set(
+            Deadline.objects.filter(
+                case__in=cases, met_at__isnull=True, cancelled=False, calendar_gap__isnull=False
+            ).values_list("calendar_gap", flat=True)
+        )
     )
 
 

@@ -39,7 +39,6 @@ from .deadlines import urgency
 from .forms import FORMS, OpenForm
 from .models import (
     Answer,
-    Attachment,
     Case,
     ContactMethod,
     Criterion,
@@ -131,12 +130,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if error:
         return _error_page(request, 400, error, "bad_filter")
     schools = list(schools_where(user, "case", "view").only("pk", "name"))
-    # Page over ids only: counting and ordering 50,000 cases is cheap on one column, then the
-    # page's 25 rows are read whole in one query.
     ids = selectors.case_list(user, **filters).values_list("pk", flat=True)
     page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
-    found = Case.objects.select_related("school", "owner").in_bulk(list(page.object_list))
-    cases = [found[pk] for pk in page.object_list if pk in found]
+    cases = selectors.cases_in_order(user, list(page.object_list))
     sees = identity_rule(user, cases)
     due = selectors.next_deadline_map([c.pk for c in cases])
     rows = [
@@ -231,7 +227,7 @@ def _report_for_opening(request: HttpRequest, schools: list[Unit]) -> Report | H
         report = intake_selectors.report_open(request.user, raw)  # reading a child's account is audited
     else:
         report = intake_selectors.report_get(request.user, raw)
-    link = Case.objects.filter(report_links__report=report).first()
+    link = selectors.case_of_report(report)
     if link is not None:
         messages.info(request, _("该报告已立案：%(n)s。") % {"n": link.number})
         return redirect("cases:detail", pk=link.pk)
@@ -436,10 +432,7 @@ def _mask_party_choices(form: forms.Form, case: Case, show: bool) -> None:
     names = [n for n in PARTY_FIELDS if n in form.fields]
     if not names:
         return
-    parties = {
-        p.pk: selectors.party_label(p, masked=True)
-        for p in case.parties.select_related("klass", "klass__school", "case")
-    }
+    parties = selectors.party_labels(case, masked=True)
     for name in names:
         field = form.fields[name]
         field.choices = [
@@ -534,7 +527,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, pk: int, att_pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
-    item = Attachment.objects.filter(case=case, pk=att_pk).first()
+    item = selectors.case_attachment(case, att_pk)
     if item is None:
         raise Http404
     try:

@@ -5,9 +5,9 @@
 - ``involved``: another school whose students are parties sees only its own students' part;
 - ``policy``: the deadline policy in force for a county or city, its versions, and a new version.
 
-Thin like the other pages: parse, call a selector or service, render. The few reads these pages
-need beyond :mod:`.selectors` are the small functions under "Reads" below, each cut to the caller's
-reach before anything is shown.
+Thin like the other pages: parse, call a selector or service, render. Every read, and the decision
+who may see the children's names, is in :mod:`.selectors` and :mod:`.permissions`; the functions
+under "Rows" below only put what they return into words.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,19 +27,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.access.matrix import allowed
-from anxin.audit.services import audit_record
 from anxin.core.errors import ServiceError
 from anxin.core.workdays import PeriodUnit
 from anxin.org.forms import BootstrapMixin
-from anxin.org.models import Role, RoleAssignment, Unit, UnitKind
+from anxin.org.models import Unit, UnitKind
 
 from . import selectors
 from .deadlines import deadline_label, urgency
-from .models import Case, Deadline, DeadlineKind, DeadlinePolicy, Party, PartyRole, Reexamination
-from .permissions import LEADS, sees_identities
+from .models import Case, Deadline, DeadlineKind, Party, PartyRole, Reexamination
 from .policy import (
     PERIODS,
     complete_rules,
+    county_policies,
     open_cases_by_policy,
     policy_in_force,
     policy_set,
@@ -84,29 +82,7 @@ def _due(deadline: Deadline | None, today: date) -> dict[str, Any] | None:
     }
 
 
-# --- Reads -----------------------------------------------------------------------------------
-
-
-def _bureau_prefetch(qs: Any) -> Any:
-    return qs.prefetch_related(
-        Prefetch("parties", queryset=Party.objects.all()),
-        Prefetch(
-            "reexaminations",
-            queryset=Reexamination.objects.filter(decided_on__isnull=True)
-            .select_related("applicant")
-            .prefetch_related("deadlines")
-            .order_by("-pk"),
-            to_attr="open_reexams",
-        ),
-        Prefetch(
-            "deadlines",
-            queryset=Deadline.objects.filter(met_at__isnull=True, cancelled=False)
-            .exclude(kind=DeadlineKind.APPEAL)
-            .select_related("measure")
-            .order_by(F("due_on").asc(nulls_last=True), "pk"),
-            to_attr="pending_deadlines",
-        ),
-    )
+# --- Rows ------------------------------------------------------------------------------------
 
 
 def _party_words(case: Case, show: bool) -> list[dict[str, str]]:
@@ -127,87 +103,36 @@ def _panel_words(rx: Reexamination) -> str:
     }
 
 
-def bureau_page(user: Any) -> dict[str, Any]:
-    """The bureau's page: each section of :func:`selectors.bureau_cases` as rows, with counts."""
-    today = timezone.localdate()
-    identities: dict[int, bool] = {}
-    sections: dict[str, dict[str, Any]] = {}
-    for key, qs in selectors.bureau_cases(user).items():
-        rows = []
-        for case in _bureau_prefetch(qs)[:LIMIT]:
-            if case.pk not in identities:
-                identities[case.pk] = sees_identities(user, case)
-            rx = case.open_reexams[0] if case.open_reexams else None
-            rx_deadline = None
-            if rx is not None:
-                rx_deadline = next(
-                    (d for d in rx.deadlines.all() if d.kind == DeadlineKind.REEXAMINATION), None
-                )
-            pending = case.pending_deadlines
-            rows.append(
-                {
-                    "case": case,
-                    "identities": identities[case.pk],
-                    "parties": _party_words(case, identities[case.pk]),
-                    "reexam": rx,
-                    "reexam_due": _due(rx_deadline, today),
-                    "panel": _panel_words(rx) if rx is not None else "",
-                    "overdue": [_due(d, today) for d in pending if d.due_on is not None and d.due_on < today],
-                    "next": _due(pending[0], today) if pending else None,
-                    "unacknowledged": case.serious and case.bureau_acknowledged_at is None,
-                }
-            )
-        count = qs.count() if len(rows) == LIMIT else len(rows)
-        sections[key] = {"count": count, "rows": rows, "more": count - len(rows)}
-    shown = sorted(pk for pk, yes in identities.items() if yes)
-    if shown:
-        # Children's names were on the screen: that read is an audit event like opening a case.
-        audit_record(actor=user, action="case.bureau_list_viewed", after={"identities": shown})
-    return sections
+def _bureau_row(case: Case, show: bool, today: date) -> dict[str, Any]:
+    rx = case.open_reexams[0] if case.open_reexams else None
+    rx_deadline = None
+    if rx is not None:
+        rx_deadline = next((d for d in rx.deadlines.all() if d.kind == DeadlineKind.REEXAMINATION), None)
+    pending = case.pending_deadlines
+    return {
+        "case": case,
+        "identities": show,
+        "parties": _party_words(case, show),
+        "reexam": rx,
+        "reexam_due": _due(rx_deadline, today),
+        "panel": _panel_words(rx) if rx is not None else "",
+        "overdue": [_due(d, today) for d in pending if d.due_on is not None and d.due_on < today],
+        "next": _due(pending[0], today) if pending else None,
+        "unacknowledged": case.serious and case.bureau_acknowledged_at is None,
+    }
 
 
-def _class_teacher_classes(user: Any) -> list[int]:
-    return list(
-        RoleAssignment.objects.filter(user=user, role=Role.CLASS_TEACHER, unit__is_active=True).values_list(
-            "unit_id", flat=True
-        )
-    )
-
-
-def involved_rows(user: Any) -> list[dict[str, Any]]:
-    """Students of the caller's school who are parties in another school's case: only their part.
-
-    Who is listed is :func:`selectors.involved_parties`: the school's leaders their school's students,
-    a class teacher the students of their own classes (the case service tells them to look here). Names are shown to the leaders of the student's school and to the
-    student's class teacher; anyone else with reach sees 张*某.
-    """
-    # involved_parties already includes the students of a class teacher's own classes.
-    parties = list(selectors.involved_parties(user)[:LIMIT])
-    classes = _class_teacher_classes(user)
-    leads = set(
-        RoleAssignment.objects.filter(user=user, role__in=LEADS, unit__is_active=True).values_list(
-            "unit_id", flat=True
-        )
-    )
-    rows = []
-    for p in parties:
-        show = user.is_superuser or p.school_id in leads or p.klass_id in classes
-        rows.append(
-            {
-                "party": p,
-                "name": p.name if show else p.masked_name,
-                "identity": show,
-                "klass": p.klass.name if p.klass_id else "",
-                "role": p.get_role_display(),
-                "other_school": p.case.school.name,
-                "state": State(p.case.status).label,
-                "opened_on": p.case.opened_on,
-            }
-        )
-    shown = [r["party"].pk for r in rows if r["identity"]]
-    if shown:
-        audit_record(actor=user, action="case.involved_viewed", after={"parties": shown})
-    return rows
+def _involved_row(party: Party, show: bool) -> dict[str, Any]:
+    return {
+        "party": party,
+        "name": party.name if show else party.masked_name,
+        "identity": show,
+        "klass": party.klass.name if party.klass_id else "",
+        "role": party.get_role_display(),
+        "other_school": party.case.school.name,
+        "state": State(party.case.status).label,
+        "opened_on": party.case.opened_on,
+    }
 
 
 # --- Bureau ----------------------------------------------------------------------------------
@@ -218,7 +143,15 @@ def involved_rows(user: Any) -> list[dict[str, Any]]:
 def bureau(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, "case", "bureau"):
         raise Http404
-    sections = bureau_page(request.user)
+    today = timezone.localdate()
+    sections = {
+        key: {
+            "count": section.count,
+            "rows": [_bureau_row(case, show, today) for case, show in section.rows],
+            "more": section.count - len(section.rows),
+        }
+        for key, section in selectors.bureau_sections(request.user, limit=LIMIT).items()
+    }
     unacknowledged = sum(1 for row in sections["serious"]["rows"] if row["unacknowledged"])
     return render(
         request,
@@ -226,7 +159,7 @@ def bureau(request: HttpRequest) -> HttpResponse:
         {
             "sections": sections,
             "unacknowledged": unacknowledged,
-            "today": timezone.localdate(),
+            "today": today,
             "limit": LIMIT,
         },
     )
@@ -240,9 +173,10 @@ def bureau(request: HttpRequest) -> HttpResponse:
 def involved(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, "case", "handle"):
         raise Http404
-    return render(
-        request, "cases/oversight/involved.html", {"rows": involved_rows(request.user), "limit": LIMIT}
-    )
+    rows = [
+        _involved_row(party, show) for party, show in selectors.involved_students(request.user, limit=LIMIT)
+    ]
+    return render(request, "cases/oversight/involved.html", {"rows": rows, "limit": LIMIT})
 
 
 # --- Deadline policy -------------------------------------------------------------------------
@@ -419,8 +353,7 @@ def policy(request: HttpRequest) -> HttpResponse:
     ]
     counties = []
     if unit.kind == UnitKind.CITY:
-        for county in Unit.objects.filter(parent=unit, kind=UnitKind.COUNTY, is_active=True).order_by("code"):
-            own = DeadlinePolicy.objects.filter(unit=county).order_by("-version").first()
+        for county, own in county_policies(unit):
             counties.append({"unit": county, "policy": own, "reachable": county in units})
     context = {
         "units": units,

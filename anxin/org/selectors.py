@@ -13,7 +13,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import NotFound
 from anxin.core.params import parse_id
 
-from .models import Guardian, KeyGroupFlag, Student, Unit, UnitKind, User
+from .models import Guardian, KeyGroupFlag, RoleAssignment, Student, Unit, UnitKind, User
 
 
 def units_visible(user: Any, *, kind: str | None = None, parent_id: int | None = None) -> QuerySet[Unit]:
@@ -116,6 +116,18 @@ def student_profile(user: Any, student_id: Any) -> dict[str, Any]:
 
 def can_manage_students(user: Any) -> bool:
     return allowed(user, "student", "change")
+
+
+def unit_ids_held(user: Any, roles: Iterable[str]) -> set[int]:
+    """The active units where this person holds one of ``roles``: e.g. the classes they are class
+    teacher of. Nobody holds anything before signing in."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        RoleAssignment.objects.filter(user=user, role__in=list(roles), unit__is_active=True).values_list(
+            "unit_id", flat=True
+        )
+    )
 
 
 def school_staff(school: Unit) -> QuerySet[User]:

@@ -214,15 +214,10 @@ def _action(step: Step, case: Case, party_labels: dict[int, str]) -> dict[str, A
     }
 
 
-def _party_labels(case: Case, masked: bool) -> dict[int, str]:
-    parties = case.parties.select_related("klass", "klass__school", "case")
-    return {p.pk: selectors.party_label(p, masked=masked) for p in parties}
-
-
 def _detail(user: Any, case: Case) -> dict[str, Any]:
     view = selectors.case_detail(user, case)
     show: bool = view["identities"]
-    labels = _party_labels(case, masked=not show)
+    labels = selectors.party_labels(case, masked=not show)
 
     def ref(party: Party | None) -> dict[str, Any] | None:
         return {"id": party.pk, "label": labels.get(party.pk, "")} if party is not None else None
@@ -526,7 +521,9 @@ def case_deadlines(request: HttpRequest, case_id: int) -> Any:
 )
 def case_actions(request: HttpRequest, case_id: int) -> Any:
     case = _case(request, case_id)
-    return _actions(request.user, case, _party_labels(case, masked=not sees_identities(request.user, case)))
+    return _actions(
+        request.user, case, selectors.party_labels(case, masked=not sees_identities(request.user, case))
+    )
 
 
 @router.post(

@@ -7,6 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from anxin.audit.models import AuditEvent
@@ -140,6 +143,60 @@ def test_overdue_investigation_is_listed_with_its_days_over(cast: Cast, login) -
     assert "调查期限" in page and "2026-10-08" in page and "已逾期 9 个工作日" in page
 
 
+def queries(client: Client, url: str) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def open_cases(cast: Cast, n: int, *, serious_every: int = 2) -> list[Case]:
+    """``n`` cases of school A with their two parties; every ``serious_every``-th one found serious.
+
+    Finding a case serious takes the whole procedure; the pages read only the flag, so it is set
+    directly here to keep thirty cases cheap.
+    """
+    cases = []
+    for i in range(n):
+        case = open_case(cast)
+        add_parties(cast, case)
+        if i % serious_every == 0:
+            Case.objects.filter(pk=case.pk).update(serious=True)
+        cases.append(case)
+    return cases
+
+
+def test_bureau_page_costs_the_same_queries_for_30_cases_as_for_3_and_names_only_serious_ones(
+    cast: Cast, login
+) -> None:
+    opened = datetime(2026, 9, 24, 10, 0, tzinfo=SHANGHAI)
+    seen = datetime(2026, 10, 20, 9, 0, tzinfo=SHANGHAI)  # every investigation is overdue by then
+    with time_machine.travel(opened, tick=False):
+        cases = open_cases(cast, 3)
+    with time_machine.travel(seen, tick=False):
+        client = login(cast.users["city_admin"])
+        client.get(BUREAU)
+        few, _response = queries(client, BUREAU)
+    with time_machine.travel(opened, tick=False):
+        cases += open_cases(cast, 27)
+    with time_machine.travel(seen, tick=False):
+        many, response = queries(client, BUREAU)
+
+    assert many == few
+    serious = sorted(c.pk for c in Case.objects.filter(pk__in=[c.pk for c in cases], serious=True))
+    assert 0 < len(serious) < len(cases) == 30
+    overdue = response.context["sections"]["overdue"]["rows"]
+    assert sorted(row["case"].pk for row in overdue) == sorted(c.pk for c in cases)
+    for row in overdue:
+        names = {p["name"] for p in row["parties"]}
+        if row["case"].pk in serious:
+            assert row["identities"] is True and names == {"李小雨", "王小磊"}
+        else:
+            assert row["identities"] is False and names == {"李*雨", "王*磊"}
+    last = AuditEvent.objects.filter(action="case.bureau_list_viewed").order_by("-pk").first()
+    assert last is not None and last.after == {"identities": serious}
+
+
 # --- The involved school's page --------------------------------------------------------------
 
 
@@ -195,6 +252,27 @@ def test_principal_of_a_school_not_involved_sees_nothing(cast: Cast, login) -> N
         assert response.status_code == 200
         assert response.context["rows"] == []
         assert "陈小明" not in response.content.decode()
+
+
+def test_involved_page_costs_the_same_queries_for_30_cases_as_for_3(cast: Cast, login) -> None:
+    principal_b = login(person("t_principal_b", Role.PRINCIPAL, cast.school_b))
+    safety_b = Client()
+    safety_b.force_login(person("t_safety_b", Role.SAFETY_OFFICER, cast.school_b))
+    for _ in range(3):
+        involved_case(cast)
+    principal_b.get(INVOLVED)
+    safety_b.get(INVOLVED)
+    few = [queries(principal_b, INVOLVED)[0], queries(safety_b, INVOLVED)[0]]
+    for _ in range(27):
+        involved_case(cast)
+    (lead_count, lead_page), (staff_count, staff_page) = (
+        queries(principal_b, INVOLVED),
+        queries(safety_b, INVOLVED),
+    )
+
+    assert [lead_count, staff_count] == few
+    assert [row["name"] for row in lead_page.context["rows"]] == ["陈小明"] * 30
+    assert [row["name"] for row in staff_page.context["rows"]] == ["陈*明"] * 30
 
 
 @pytest.mark.parametrize("role", ["county_admin", "gate_guard", "inspector"])
