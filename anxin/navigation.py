@@ -8,13 +8,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from anxin.access.matrix import REGISTRY, allowed
+from anxin.access.matrix import allowed
 from anxin.core.models import Notification
+from anxin.ledgers.views import ledger_entries
 from anxin.ops.calendar import can_manage
-
-
-def _ledger_resources() -> list[str]:
-    return [name for name in REGISTRY if name.startswith("ledger_")]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -29,7 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("案件处置"), reverse("cases:list"), "folder2-open"))
     if allowed(user, "case", "bureau"):
         items.append((_("严重案件与复查"), reverse("cases:bureau"), "bank"))
-    if any(allowed(user, name, "view") for name in _ledger_resources()):
+    if ledger_entries(user):
         items.append((_("台账"), reverse("ledgers:index"), "journal-check"))
     if allowed(user, "student", "view"):
         items.append((_("学生"), reverse("org:students"), "people"))

@@ -396,6 +396,8 @@ def case_detail(user: Any, case: Case) -> dict[str, Any]:
         "reports": [link.report for link in case.report_links.select_related("report")],
         "actions": actions_for(user, case),
     }
+    # A source report links to its page only for whom that page opens (a bureau user sees the number).
+    data["readable_reports"] = {r.pk for r in data["reports"] if can(user, "report", "view", r)}
     if not show:
         _mask_texts(data, text_masker(parties))
     return data

@@ -34,7 +34,7 @@ from anxin.org.models import Unit
 from anxin.org.models import mask_name as _mask
 from anxin.org.selectors import schools_where
 
-from . import selectors, services
+from . import documents, selectors, services
 from .deadlines import urgency
 from .forms import FORMS, OpenForm
 from .models import (
@@ -152,6 +152,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "schools": schools,
         "many_schools": len(schools) > 1,
         "can_open": allowed(user, "case", "open"),
+        # The page of other schools' cases that involve this school's pupils (views_oversight.involved).
+        "can_see_involved": allowed(user, "case", "handle"),
     }
     return render(request, "cases/list.html", context)
 
@@ -360,8 +362,9 @@ def _detail_context(user: Any, case: Case) -> dict[str, Any]:
         "notice_parties": [
             row for row in data["parties"] if row["party"].role in (PartyRole.TARGET, PartyRole.BULLY)
         ]
-        # A notice names the child for their own family: only for those who may see names.
-        if can_handle and show
+        # A notice names the child for their own family: only for those who may see names, and only
+        # once a finding is in force (before it, or after it was sent back, there is nothing to notify).
+        if can_handle and show and documents.notice_ready(data["case"])
         else [],
     }
 

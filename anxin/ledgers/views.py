@@ -21,9 +21,8 @@ from . import printing
 from .apps import AREAS
 
 
-@login_required
-def index(request: HttpRequest) -> HttpResponse:
-    """台账: every ledger this person may keep or read, with its completeness where there is one."""
+def ledger_entries(user: Any) -> list[Any]:
+    """Every ledger this person may keep or read; the menu shows 台账 only when there is one."""
     entries = []
     for area in AREAS:
         try:
@@ -32,7 +31,14 @@ def index(request: HttpRequest) -> HttpResponse:
             if exc.name != f"anxin.ledgers.{area}.menu":
                 raise
             continue
-        entries.extend(menu.entries(request.user))
+        entries.extend(menu.entries(user))
+    return entries
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """台账: every ledger this person may keep or read, with its completeness where there is one."""
+    entries = ledger_entries(request.user)
     if not entries:
         raise Http404
     printable = bool(printing.printable_forms(request.user))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anxin.core import workdays
+from anxin.core.calendar_package import package_years
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.models import CalendarYear
 
@@ -86,7 +87,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-year")
     )
-    first, last = workdays.package_years()
+    first, last = package_years()
     context = {
         "form": form,
         "error": error,

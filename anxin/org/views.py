@@ -49,6 +49,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "child_kind": CHILD_KIND.get(unit.kind),
         "can_change": can(request.user, "unit", "change", unit),
         "can_students": can_at(request.user, "student", "view", unit.path),
+        # The breadcrumb links up only where the person may go (a school's staff stop at the school).
+        "parent_reachable": unit.parent is not None and can(request.user, "unit", "view", unit.parent),
     }
     if unit.kind == UnitKind.CLASS:
         context["students"] = selectors.students_visible(request.user, klass=unit)
