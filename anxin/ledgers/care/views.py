@@ -21,6 +21,7 @@ from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
 from anxin.ledgers.base import xlsx_response
+from anxin.ledgers.kit import schools_for_write
 from anxin.org.models import User
 from anxin.org.selectors import classes_visible, student_choices
 
@@ -83,7 +84,7 @@ def talk_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def talk_new(request: HttpRequest) -> HttpResponse:
-    _need(request.user, "ledger_talk", "record")
+    schools_for_write(request.user, "ledger_talk")
     students = student_choices(request.user, for_="ledger_talk")
     school_ids = set(students.values_list("school", flat=True))
     named = (
@@ -200,7 +201,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest) -> HttpResponse:
-    _need(request.user, "ledger_care_plan", "record")
+    schools_for_write(request.user, "ledger_care_plan")
     students = student_choices(request.user, for_="ledger_care_plan")
     school_ids = set(students.values_list("school", flat=True))
     owners = User.objects.filter(is_active=True, assignments__unit__school__in=school_ids).distinct()
@@ -313,7 +314,7 @@ def watch_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def watch_new(request: HttpRequest) -> HttpResponse:
-    _need(request.user, "ledger_watch", "record")
+    schools_for_write(request.user, "ledger_watch")
     students = student_choices(request.user, for_="ledger_watch")
     form = WatchForm(request.POST or None, students=students, initial=_initial())
     if request.method == "POST" and form.is_valid():

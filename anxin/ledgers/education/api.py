@@ -15,6 +15,7 @@ from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID
+from anxin.ledgers.kit import school_for_write
 
 from . import selectors, services
 from .forms import MAX_SPAN_DAYS
@@ -287,15 +288,7 @@ def activities(request: HttpRequest, filters: Query[ActivityQuery]) -> Any:
     "/activities", response={200: ActivityOut, 201: ActivityOut, **ERRORS}, summary="记录一次教育活动"
 )
 def activity_create(request: HttpRequest, payload: ActivityIn) -> Any:
-    if not allowed(request.user, "ledger_edu_activity", "view"):
-        raise NotFound()
-    if payload.school is not None:
-        school = selectors.school_get(request.user, payload.school, "ledger_edu_activity")
-    else:
-        schools = list(selectors.schools_for(request.user, "ledger_edu_activity", "record")[:2])
-        if len(schools) != 1:
-            raise Invalid(_("请指定学校。"), code="school_required")
-        school = schools[0]
+    school = school_for_write(request.user, "ledger_edu_activity", payload.school)
     if payload.type not in ActivityType.values:
         raise Invalid(_("没有这种活动类型。"), code="bad_type")
     if len(payload.title) > 100 or len(payload.summary) > 4000:
@@ -377,7 +370,7 @@ class VersionIn(Schema):
 def document_version(request: HttpRequest, kind: str, payload: VersionIn) -> Any:
     if kind not in DocKind.values:
         raise NotFound()
-    unit = _school(request, payload.school)
+    unit = school_for_write(request.user, "ledger_edu_document", payload.school, action="manage")
     version = services.document_version_add(
         actor=request.user, school=unit, kind=kind, text=payload.text, note=payload.note
     )

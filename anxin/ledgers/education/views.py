@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.core.access import allowed, can_at
 from anxin.core.errors import Invalid, ServiceError
+from anxin.ledgers.kit import schools_for_write
 
 from . import exports, selectors, services
 from .forms import ActivityForm, DocumentForm, MeetingForm, SessionForm, period_from
@@ -292,9 +293,7 @@ def activities_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_new(request: HttpRequest) -> HttpResponse:
-    if not allowed(request.user, "ledger_edu_activity", "record"):
-        raise Http404
-    schools = selectors.schools_for(request.user, "ledger_edu_activity", "record")
+    schools = schools_for_write(request.user, "ledger_edu_activity")
     form = ActivityForm(request.POST or None, schools=schools, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -14,6 +14,7 @@ from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
+from anxin.ledgers.kit import school_for_write
 
 from . import selectors, services
 from .models import DangerousItem, LeavePass, StudentExit, Visitor
@@ -190,21 +191,6 @@ class ItemOut(Schema):
         return bool(obj.photo)
 
 
-def _school(user: Any, resource: str, school_id: int | None) -> Any:
-    schools = selectors.record_schools(user, resource)
-    if school_id is not None:
-        school = schools.filter(pk=school_id).first()
-        if school is None:
-            raise NotFound()
-        return school
-    candidates = list(schools[:2])
-    if not candidates:
-        raise NotFound()
-    if len(candidates) > 1:
-        raise Invalid(_("请选择学校。"), code="missing_input", detail={"school": [_("必填")]})
-    return candidates[0]
-
-
 def _check_span(span: Span) -> None:
     if span.date_from and span.date_to and span.date_from > span.date_to:
         raise Invalid(_("开始日期不能晚于结束日期。"), code="bad_date_range")
@@ -235,7 +221,7 @@ def visitor_list(request: HttpRequest, filters: Query[VisitorFilter]) -> Any:
     summary="登记来访（同一 client_key 只记一次）",
 )
 def visitor_create(request: HttpRequest, payload: VisitorIn) -> Any:
-    school = _school(request.user, VISITOR, payload.school)
+    school = school_for_write(request.user, VISITOR, payload.school)
     rec = services.visitor_record(
         actor=request.user, school=school, client_key=payload.client_key, name=payload.name,
         id_last4=payload.id_last4, phone=payload.phone, host_id=payload.host, host_text=payload.host_text,
@@ -312,7 +298,7 @@ def item_list(request: HttpRequest, filters: Query[Span]) -> Any:
 def item_create(
     request: HttpRequest, payload: Form[ItemIn], photo: UploadedFile | None = OPTIONAL_PHOTO
 ) -> Any:
-    school = _school(request.user, ITEM, payload.school)
+    school = school_for_write(request.user, ITEM, payload.school)
     rec = services.item_record(
         actor=request.user, school=school, client_key=payload.client_key, kind=payload.kind, action=payload.action,
         description=payload.description, student_id=payload.student, visitor_id=payload.visitor,

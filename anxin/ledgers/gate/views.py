@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.core.access import allowed
 from anxin.core.errors import ServiceError
+from anxin.ledgers.kit import schools_for_write
 
 from . import exports, selectors, services
 from .forms import ExitForm, FilterForm, ItemForm, LeaveForm, VisitorForm
@@ -128,9 +129,7 @@ def _done(request: HttpRequest, created: bool, message: str, to: str) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def visitor_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.record_schools(request.user, VISITOR)
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, VISITOR)
     form = VisitorForm(request.POST or None, schools=schools)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -181,8 +180,7 @@ def _picker(request: HttpRequest, resource: str) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exit_new(request: HttpRequest) -> HttpResponse:
-    if not selectors.record_schools(request.user, EXIT).exists():
-        raise Http404
+    schools_for_write(request.user, EXIT)
     pick = _picker(request, EXIT)
     leave = None
     if pick["picked"] is not None:
@@ -233,9 +231,7 @@ def leave_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.record_schools(request.user, ITEM)
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, ITEM)
     pick = _picker(request, ITEM)
     form = ItemForm(
         request.POST or None,

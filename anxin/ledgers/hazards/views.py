@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers.base import xlsx_response
+from anxin.ledgers.kit import schools_for_write
 
 from . import selectors, services
 from .forms import (
@@ -108,9 +109,7 @@ def _form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def hazard_report(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, HAZARD, "record")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, HAZARD)
     chosen = schools.filter(pk=request.POST.get("school") or 0).first() or schools.first()
     form = HazardReportForm(
         request.POST or None, schools=schools, places=selectors.places_for_report(request.user, chosen)
@@ -225,9 +224,7 @@ def screening_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def screening_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, GRID, "record")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, GRID)
     chosen = schools.filter(pk=request.POST.get("school") or 0).first() or schools.first()
     places = KeyPlace.objects.filter(school=chosen, is_active=True)
     initial = {"place": request.GET.get("place", ""), "screened_on": timezone.localdate()}
@@ -271,7 +268,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("重点部位已添加。"))
                 return redirect("ledgers:hazards_places")
     elif request.method == "POST":
-        raise Http404
+        schools_for_write(request.user, GRID, "manage")
     places = selectors.places_visible(request.user)
     uncovered = set(selectors.uncovered_places(places).values_list("pk", flat=True))
     context = {"places": places, "uncovered": uncovered, "form": form}
@@ -303,7 +300,7 @@ def camera_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("摄像头已登记。"))
                 return redirect("ledgers:hazards_cameras")
     elif request.method == "POST":
-        raise Http404
+        schools_for_write(request.user, GRID, "manage")
     context = {"cameras": selectors.cameras_visible(request.user), "form": form}
     return render(request, "ledgers/hazards/cameras.html", context)
 
@@ -323,9 +320,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, GRID, "record")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, GRID)
     chosen = schools.filter(pk=request.POST.get("school") or 0).first() or schools.first()
     cameras = selectors.cameras_visible(request.user).filter(school=chosen)
     form = ReviewForm(request.POST or None, schools=schools, cameras=cameras)

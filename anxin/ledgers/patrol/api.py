@@ -13,8 +13,9 @@ from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.core.api import ErrorOut
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
+from anxin.ledgers.kit import school_for_write
 
 from . import selectors, services
 from .models import DormRound, PatrolCheckin
@@ -136,17 +137,7 @@ def dorm_rounds(request: HttpRequest, q: Query[Period]) -> Any:
 
 @router.post("/dorm-rounds", response={200: DormOut, 201: DormOut, **ERRORS})
 def dorm_round_create(request: HttpRequest, payload: DormIn) -> Any:
-    schools = selectors.schools_for(request.user, "ledger_patrol_dorm", "record")
-    if payload.school_id is None:
-        if schools.count() != 1:
-            raise Invalid(_("请指定学校。"), code="school_required", detail={"school_id": [_("必填")]})
-        school = schools.get()
-    else:
-        if not 0 < payload.school_id <= MAX_ID:
-            raise NotFound()
-        school = schools.filter(pk=payload.school_id).first()
-        if school is None:
-            raise NotFound()
+    school = school_for_write(request.user, "ledger_patrol_dorm", payload.school_id, field="school_id")
     data = payload.dict(exclude={"school_id"})
     recorded = services.dorm_round_record(actor=request.user, school=school, **data)
     entry: DormRound = recorded.entry

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers.base import xlsx_response
+from anxin.ledgers.kit import schools_for_write
 
 from . import selectors, services
 from .forms import (
@@ -184,8 +185,8 @@ def points(request: HttpRequest) -> HttpResponse:
     form = PointForm(request.POST or None, schools=manage_schools) if manage_schools.exists() else None
     if request.method == "POST":
         if form is None:
-            raise Http404
-        if form.is_valid():
+            schools_for_write(request.user, "ledger_patrol_point", "manage")
+        if form is not None and form.is_valid():
             try:
                 services.patrol_point_create(actor=request.user, **form.cleaned_data)
             except ServiceError as exc:
@@ -232,9 +233,7 @@ def points_print(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, "ledger_patrol_point", "manage")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, "ledger_patrol_point", "manage")
     first = schools.first()
     day, night = selectors.rounds_of(first)
     form = SettingsForm(
@@ -258,9 +257,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def dorm_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, "ledger_patrol_dorm", "record")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, "ledger_patrol_dorm")
     form = DormRoundForm(request.POST or None, schools=schools)
     if request.method == "POST" and form.is_valid():
         try:
@@ -332,9 +329,7 @@ def dorm_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def handover_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, "ledger_patrol_handover", "record")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, "ledger_patrol_handover")
     form = HandoverForm(request.POST or None, schools=schools)
     if request.method == "POST" and form.is_valid():
         try:
@@ -395,8 +390,8 @@ def rota(request: HttpRequest) -> HttpResponse:
     form = RotaWeekForm(request.POST or None, schools=schools) if schools.exists() else None
     if request.method == "POST":
         if form is None:
-            raise Http404
-        if form.is_valid():
+            schools_for_write(request.user, "ledger_patrol_rota", "manage")
+        if form is not None and form.is_valid():
             data = form.cleaned_data
             try:
                 for day in sorted(int(d) for d in data["days"]):

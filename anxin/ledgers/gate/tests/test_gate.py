@@ -534,7 +534,7 @@ def test_pages_render_for_the_gate(cast, login):
     teacher = login(cast.users["class_teacher"])
     assert teacher.get(reverse("ledgers:gate_leave_new")).status_code == 200
     assert teacher.get(reverse("ledgers:gate_leaves")).status_code == 200
-    assert teacher.get(reverse("ledgers:gate_exit_new")).status_code == 404
+    assert teacher.get(reverse("ledgers:gate_exit_new")).status_code == 403
 
 
 def test_the_item_form_and_the_audit_trail_show_times_in_shanghai_not_utc(cast) -> None:
