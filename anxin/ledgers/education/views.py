@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.core.access import allowed, can_at
 from anxin.core.errors import Invalid, ServiceError
-from anxin.ledgers.kit import schools_for_write
+from anxin.ledgers.kit import BadPeriod, read_window, schools_for_write
 
 from . import exports, selectors, services
-from .forms import ActivityForm, DocumentForm, MeetingForm, SessionForm, period_from
+from .forms import ActivityForm, DocumentForm, MeetingForm, SessionForm
 from .models import ActivityType, DocKind
 from .schooldays import UNKNOWN_LABEL
 
@@ -38,7 +38,7 @@ def _errors_as_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except Invalid as exc:
+        except (Invalid, BadPeriod) as exc:
             return render(
                 request,
                 "ledgers/education/error.html",
@@ -50,16 +50,8 @@ def _errors_as_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 
 def _period(params: Any) -> tuple[date, date]:
-    form = period_from(params)
-    if not form.is_valid():
-        errors = form.errors.as_data()
-        first = next(iter(errors.values()))[0]
-        raise Invalid(
-            " ".join(str(m) for m in first.messages) if first.code in ("bad_period", "period_too_long")
-            else _("日期格式不正确，请使用 年-月-日。"),
-            code=first.code if first.code in ("bad_period", "period_too_long") else "bad_date",
-        )  # fmt: skip
-    return form.period()
+    """?from=&to= on lists and exports, the kit's default window when open."""
+    return read_window(params)
 
 
 def _class_param(request: HttpRequest, resource: str) -> Any:

@@ -20,11 +20,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.core.access import allowed
 from anxin.core.errors import ServiceError
-from anxin.ledgers.kit import schools_for_write
+from anxin.ledgers.kit import BadPeriod, read_period, schools_for_write
 
 from . import exports, selectors, services
 from .forms import ExitForm, FilterForm, ItemForm, LeaveForm, VisitorForm
 from .selectors import EXIT, ITEM, LEAVE, VISITOR
+
+#: The gate's names for the period in the query string (kept from before the kit).
+SPAN = ("date_from", "date_to")
 
 
 def _tabs(user: Any, active: str) -> list[dict[str, Any]]:
@@ -46,20 +49,22 @@ def _list(
 ) -> HttpResponse:
     if not allowed(request.user, resource, "view"):
         raise Http404
-    filters = FilterForm(request.GET)
-    status = 200
-    if filters.is_valid():
-        rows = rows_of(filters.cleaned_data)
-        error = ""
+    status, error, data = 200, "", {}
+    try:
+        period = read_period(request.GET, keys=SPAN)
+    except BadPeriod as exc:
+        rows, status, error = [], 400, _("筛选条件有误：%(reason)s") % {"reason": exc.message}
     else:
-        rows, status = [], 400
-        error = _("筛选条件有误：日期格式应为 2026-09-01，且开始日期不能晚于结束日期。")
+        filters = FilterForm(request.GET)
+        filters.is_valid()  # check boxes: anything else is simply "off"
+        data = {**filters.cleaned_data, **period.as_filter(*SPAN)}
+        rows = rows_of(data)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     context = {
         "tabs": _tabs(request.user, active),
         "page": page,
         "rows": selectors.with_shown_names(request.user, list(page)),
-        "filters": filters.cleaned_data if not error else {},
+        "filters": data,
         "filter_error": error,
         "can_record": allowed(request.user, resource, "record"),
         "query": request.GET.urlencode(),
@@ -272,14 +277,13 @@ def item_photo(request: HttpRequest, item_id: int) -> FileResponse:
 def export(request: HttpRequest) -> HttpResponse:
     if not any(allowed(request.user, r, "view") for r in (VISITOR, EXIT, LEAVE, ITEM)):
         raise Http404
-    filters = FilterForm(request.GET)
-    if not filters.is_valid():
+    try:
+        period = read_period(request.GET, keys=SPAN)
+    except BadPeriod as exc:
         return render(
             request,
             "ledgers/gate/bad_filter.html",
-            {"message": _("导出的日期范围有误：日期格式应为 2026-09-01，且开始日期不能晚于结束日期。")},
+            {"message": _("导出的日期范围有误：%(reason)s") % {"reason": exc.message}},
             status=400,
         )
-    return exports.gate_workbook(
-        request.user, filters.cleaned_data.get("date_from"), filters.cleaned_data.get("date_to")
-    )
+    return exports.gate_workbook(request.user, period.start, period.end)

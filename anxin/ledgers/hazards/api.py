@@ -19,7 +19,7 @@ from ninja.responses import Status as Reply
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
-from anxin.ledgers.kit import school_for_write
+from anxin.ledgers.kit import DateParam, read_period, school_for_write
 
 from . import selectors, services
 from .models import (
@@ -128,8 +128,8 @@ class ScreeningIn(Schema):
 
 class ScreeningFilter(Schema):
     place: int | None = Field(None, ge=1, le=MAX_ID)
-    start: date | None = None
-    end: date | None = None
+    start: DateParam = None
+    end: DateParam = None
 
 
 def _screening(s: Screening) -> dict[str, Any]:
@@ -144,9 +144,8 @@ def _screening(s: Screening) -> dict[str, Any]:
 @router.get("/screenings", response=list[ScreeningOut], summary="隐患排查记录")
 @paginate(PageNumberPagination, page_size=100)
 def screenings(request: HttpRequest, filters: Query[ScreeningFilter]) -> Any:
-    qs = selectors.screenings_visible(
-        request.user, place_id=filters.place, start=filters.start, end=filters.end
-    )
+    period = read_period(filters.dict(), keys=("start", "end"))
+    qs = selectors.screenings_visible(request.user, place_id=filters.place, **period.as_filter())
     return [_screening(s) for s in qs.prefetch_related("hazards")]
 
 
@@ -361,8 +360,8 @@ class ReviewIn(Schema):
 
 
 class ReviewFilter(Schema):
-    start: date | None = None
-    end: date | None = None
+    start: DateParam = None
+    end: DateParam = None
 
 
 def _review(r: FootageReview) -> dict[str, Any]:
@@ -376,7 +375,8 @@ def _review(r: FootageReview) -> dict[str, Any]:
 @router.get("/reviews", response=list[ReviewOut], summary="录像回看记录")
 @paginate(PageNumberPagination, page_size=100)
 def reviews(request: HttpRequest, filters: Query[ReviewFilter]) -> Any:
-    return [_review(r) for r in selectors.reviews_visible(request.user, start=filters.start, end=filters.end)]
+    period = read_period(filters.dict(), keys=("start", "end"))
+    return [_review(r) for r in selectors.reviews_visible(request.user, **period.as_filter())]
 
 
 @router.post("/reviews", response={200: ReviewOut, 201: ReviewOut, **ERRORS}, summary="记录一次录像回看")

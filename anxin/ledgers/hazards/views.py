@@ -10,14 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers.base import xlsx_response
-from anxin.ledgers.kit import schools_for_write
+from anxin.ledgers.kit import BadPeriod, read_window, schools_for_write
 
 from . import selectors, services
 from .forms import (
@@ -35,27 +34,16 @@ from .models import HazardStatus, KeyPlace
 GRID, HAZARD = "ledger_hazard_grid", "ledger_hazard"
 
 
-def _bad(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "ledgers/hazards/error.html", {"message": message}, status=422)
+def _bad(request: HttpRequest, message: str, status: int = 422) -> HttpResponse:
+    return render(request, "ledgers/hazards/error.html", {"message": message}, status=status)
 
 
 def _period(request: HttpRequest) -> tuple[date, date] | str:
-    """The ?start=&end= period (default: the last 28 days), or the Chinese reason it is wrong."""
-    today = timezone.localdate()
-    start, end = selectors.default_period(today)
-    raw_start, raw_end = request.GET.get("start", ""), request.GET.get("end", "")
+    """The ?start=&end= period (the kit's default window when open), or the Chinese reason it is wrong."""
     try:
-        start = parse_date(raw_start) or start if raw_start else start
-        end = parse_date(raw_end) or end if raw_end else end
-    except ValueError:
-        return _("日期格式不正确，请使用 年-月-日。")
-    if (raw_start and parse_date(raw_start) is None) or (raw_end and parse_date(raw_end) is None):
-        return _("日期格式不正确，请使用 年-月-日。")
-    if start > end:
-        return _("开始日期不能晚于结束日期。")
-    if (end - start).days > 366:
-        return _("时间段最长一年。")
-    return start, end
+        return read_window(request.GET, keys=("start", "end"))
+    except BadPeriod as exc:
+        return exc.message
 
 
 @login_required
@@ -206,7 +194,7 @@ def screening_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     period = _period(request)
     if isinstance(period, str):
-        return _bad(request, period)
+        return _bad(request, period, status=400)
     start, end = period
     places = selectors.places_visible(request.user)
     completeness, rows = selectors.screening_completeness(places, start, end)
@@ -348,7 +336,7 @@ def export(request: HttpRequest) -> HttpResponse:
         raise Http404
     period = _period(request)
     if isinstance(period, str):
-        return _bad(request, period)
+        return _bad(request, period, status=400)
     start, end = period
     user = request.user
     hazards = selectors.hazards_visible(user, start=start, end=end).prefetch_related("steps__actor")

@@ -3,7 +3,7 @@
 Thin like the pages: the same selectors and services; errors in the shared {code, message, detail}.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,7 +15,7 @@ from ninja.responses import Status as Reply
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
-from anxin.ledgers.kit import school_for_write
+from anxin.ledgers.kit import DateParam, read_period, school_for_write
 
 from . import selectors, services
 from .models import DormRound, PatrolCheckin
@@ -26,20 +26,20 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class Period(Schema):
-    start: date | None = None
-    end: date | None = None
+    start: DateParam = None
+    end: DateParam = None
     point: int | None = None
     recorder: int | None = None
 
 
 def _period(q: Period) -> dict[str, Any]:
-    if q.start and q.end and q.end < q.start:
-        raise Invalid(_("结束日期不能早于开始日期。"), code="bad_range", detail={"end": [_("日期不正确")]})
+    period = read_period(q.dict(), keys=("start", "end"))
     for name in ("point", "recorder"):
         value = getattr(q, name)
         if value is not None and not 0 < value <= MAX_ID:
             raise Invalid(_("筛选条件不正确。"), code="bad_filter", detail={name: [_("数值不正确")]})
-    return {k: v for k, v in q.dict().items() if v is not None}
+    filters = {"point": q.point, "recorder": q.recorder, **period.as_filter()}
+    return {k: v for k, v in filters.items() if v is not None}
 
 
 class PointOut(Schema):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers.base import xlsx_response
-from anxin.ledgers.kit import schools_for_write
+from anxin.ledgers.kit import BadPeriod, Period, read_period, schools_for_write
 
 from . import selectors, services
 from .forms import (
@@ -34,21 +34,25 @@ from .forms import (
 )
 
 PAGE = 50
+#: Patrol's names for the period in the query string (kept from before the kit).
+PERIOD = ("start", "end")
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, dict[str, Any], str]:
     """The list filters; a bad value is shown as an error and the list answers 400."""
     form = FilterForm(request.GET or None)
+    try:
+        period = read_period(request.GET, keys=PERIOD)
+    except BadPeriod as exc:
+        return form, {}, exc.message
     if form.is_bound and not form.is_valid():
         return form, {}, form_errors_text(form)
-    data = form.cleaned_data if form.is_bound else {}
+    data = {**(form.cleaned_data if form.is_bound else {}), **period.as_filter(*PERIOD)}
     return form, {k: v for k, v in data.items() if v not in (None, "")}, ""
 
 
 def _period(filters: dict[str, Any]) -> tuple[date, date]:
-    end = filters.get("end") or timezone.localdate()
-    start = filters.get("start") or end - timedelta(days=6)
-    return start, end
+    return Period(filters.get("start"), filters.get("end")).window()
 
 
 def _completeness(user: Any, start: date, end: date) -> list[tuple[Any, Any]]:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from anxin.ledgers.gate.models import Visitor
 from anxin.ledgers.patrol.models import DormRound
@@ -53,3 +56,39 @@ def test_keeper_at_two_schools_must_name_one_with_the_same_code_everywhere(cast:
     assert status == 201, body
     assert Visitor.objects.get().school == cast.school_b
     assert DormRound.objects.count() == 0
+
+
+def test_every_ledger_refuses_a_bad_period_with_400_bad_period(cast: Cast, login) -> None:  # noqa: ANN001
+    client = login(cast.users["principal"])
+    for url, params in [
+        ("/api/ledgers/hazards/screenings", {"start": "2026-02-30"}),
+        ("/api/ledgers/hazards/reviews", {"start": "2026-09-05", "end": "2026-09-01"}),
+        ("/api/ledgers/patrol/dorm-rounds", {"end": "9/1"}),
+        ("/api/ledgers/gate/leaves", {"date_from": "2025-01-01", "date_to": "2026-09-01"}),
+        ("/api/ledgers/education/activities", {"from": "昨天"}),
+        ("/api/ledgers/education/1530/due", {"from": "2026-09-05", "to": "2026-09-01"}),
+    ]:
+        response = client.get(url, params)
+        assert (response.status_code, response.json()["code"]) == (400, "bad_period"), url
+        assert response.json()["message"] and list(response.json()["detail"]) == [next(iter(params))], url
+    for name, params in [
+        ("ledgers:hazards_screenings", {"start": "2026-13-01"}),
+        ("ledgers:hazards_export", {"start": "2026-09-05", "end": "2026-09-01"}),
+        ("ledgers:education_activities", {"from": "x"}),
+        ("ledgers:patrol_dorm_export", {"start": "2025-01-01", "end": "2026-09-01"}),
+        ("ledgers:gate_export", {"date_to": "tomorrow"}),
+    ]:
+        response = client.get(reverse(name), params)
+        assert response.status_code == 400, name
+        assert "日期" in response.content.decode(), name
+
+
+def test_an_open_period_is_the_last_30_days_wherever_a_window_is_needed(cast: Cast, login) -> None:  # noqa: ANN001
+    today = timezone.localdate()
+    client = login(cast.users["principal"])
+    due = client.get("/api/ledgers/education/1530/due").json()
+    assert (due["start"], due["end"]) == ((today - timedelta(days=29)).isoformat(), today.isoformat())
+    page = client.get(reverse("ledgers:hazards_screenings"))
+    assert (page.context["start"], page.context["end"]) == (today - timedelta(days=29), today)
+    page = client.get(reverse("ledgers:patrol_list"))
+    assert (page.context["start"], page.context["end"]) == (today - timedelta(days=29), today)
