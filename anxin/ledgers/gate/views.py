@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.core.access import allowed
 from anxin.core.errors import ServiceError
+from anxin.ledgers import pages
 from anxin.ledgers.kit import BadPeriod, read_period, schools_for_write
 
 from . import exports, selectors, services
@@ -59,7 +59,7 @@ def _list(
         filters.is_valid()  # check boxes: anything else is simply "off"
         data = {**filters.cleaned_data, **period.as_filter(*SPAN)}
         rows = rows_of(data)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = pages.page_of(request, rows)
     context = {
         "tabs": _tabs(request.user, active),
         "page": page,
@@ -121,14 +121,14 @@ def items(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, form: Any, *, title: str, back: str, **extra: Any) -> HttpResponse:
-    status = 422 if form.is_bound and form.errors else 200
     context = {"form": form, "title": title, "back": reverse(back), **extra}
-    return render(request, "ledgers/gate/form.html", context, status=status)
+    return render(request, "ledgers/gate/form.html", context, status=pages.form_status(form))
 
 
-def _done(request: HttpRequest, created: bool, message: str, to: str) -> HttpResponse:
-    messages.success(request, message if created else _("这条记录已经提交过，未重复保存。"))
-    return redirect(to)
+def _record(request: HttpRequest, form: Any, save: Any, *, done: Any, then: str) -> HttpResponse | None:
+    return pages.record(
+        request, form, save, done=done, then=reverse(then), again=_("这条记录已经提交过，未重复保存。")
+    )
 
 
 @login_required
@@ -136,19 +136,17 @@ def _done(request: HttpRequest, created: bool, message: str, to: str) -> HttpRes
 def visitor_new(request: HttpRequest) -> HttpResponse:
     schools = schools_for_write(request.user, VISITOR)
     form = VisitorForm(request.POST or None, schools=schools)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            rec = services.visitor_record(
-                actor=request.user, school=d["school"], client_key=d["client_key"], name=d["name"],
-                id_last4=d["id_last4"], phone=d["phone"], host_id=d["host"].pk if d["host"] else None,
-                host_text=d["host_text"], reason=d["reason"], items=d["items"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            return _done(request, rec.created, _("已登记来访。"), reverse("ledgers:gate_list"))
-    return _form_page(request, form, title=_("来访登记"), back="ledgers:gate_list")
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.visitor_record(
+            actor=request.user, school=d["school"], client_key=d["client_key"], name=d["name"],
+            id_last4=d["id_last4"], phone=d["phone"], host_id=d["host"].pk if d["host"] else None,
+            host_text=d["host_text"], reason=d["reason"], items=d["items"],
+        )  # fmt: skip
+
+    return _record(request, form, save, done=_("已登记来访。"), then="ledgers:gate_list") or _form_page(
+        request, form, title=_("来访登记"), back="ledgers:gate_list"
+    )
 
 
 @login_required
@@ -207,7 +205,8 @@ def exit_new(request: HttpRequest) -> HttpResponse:
             form.apply_error(exc)
         else:
             text = _("已记录：持假条离校。") if not rec.entry.stopped else _("已记录：拦下，已通知班主任。")
-            return _done(request, rec.created, text, reverse("ledgers:gate_exits"))
+            messages.success(request, text if rec.created else _("这条记录已经提交过，未重复保存。"))
+            return redirect("ledgers:gate_exits")
     return _form_page(
         request, form, title=_("学生出校"), back="ledgers:gate_exits", pick=pick, leave=leave, exit_form=True
     )
@@ -219,18 +218,16 @@ def leave_new(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, LEAVE, "record"):
         raise Http404
     form = LeaveForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            rec = services.leave_approve(
-                actor=request.user, student_id=d["student"].pk, starts_at=d["starts_at"], ends_at=d["ends_at"],
-                reason=d["reason"], client_key=d["client_key"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            return _done(request, rec.created, _("已批准请假。"), reverse("ledgers:gate_leaves"))
-    return _form_page(request, form, title=_("批准请假"), back="ledgers:gate_leaves")
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.leave_approve(
+            actor=request.user, student_id=d["student"].pk, starts_at=d["starts_at"], ends_at=d["ends_at"],
+            reason=d["reason"], client_key=d["client_key"],
+        )  # fmt: skip
+
+    return _record(request, form, save, done=_("已批准请假。"), then="ledgers:gate_leaves") or _form_page(
+        request, form, title=_("批准请假"), back="ledgers:gate_leaves"
+    )
 
 
 @login_required
@@ -245,20 +242,16 @@ def item_new(request: HttpRequest) -> HttpResponse:
         user=request.user,
         initial={"student": pick["picked"].pk if pick["picked"] else None},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d: dict[str, Any]) -> Any:
         photo = d.get("photo")
-        try:
-            rec = services.item_record(
-                actor=request.user, school=d["school"], client_key=d["client_key"], kind=d["kind"],
-                action=d["action"], description=d["description"], student_id=d["student"], visitor_id=d["visitor"],
-                photo=photo, photo_name=getattr(photo, "name", ""),
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            return _done(request, rec.created, _("已登记危险物品。"), reverse("ledgers:gate_items"))
-    return _form_page(
+        return services.item_record(
+            actor=request.user, school=d["school"], client_key=d["client_key"], kind=d["kind"],
+            action=d["action"], description=d["description"], student_id=d["student"], visitor_id=d["visitor"],
+            photo=photo, photo_name=getattr(photo, "name", ""),
+        )  # fmt: skip
+
+    return _record(request, form, save, done=_("已登记危险物品。"), then="ledgers:gate_items") or _form_page(
         request, form, title=_("危险物品登记"), back="ledgers:gate_items", pick=pick, multipart=True
     )
 
