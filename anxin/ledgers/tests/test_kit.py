@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anxin.ledgers.gate.models import Visitor
+from anxin.ledgers.hazards.models import Hazard
 from anxin.ledgers.patrol.models import DormRound
 from anxin.org import services as org_services
 from anxin.org.models import Role
@@ -92,3 +93,11 @@ def test_an_open_period_is_the_last_30_days_wherever_a_window_is_needed(cast: Ca
     assert (page.context["start"], page.context["end"]) == (today - timedelta(days=29), today)
     page = client.get(reverse("ledgers:patrol_list"))
     assert (page.context["start"], page.context["end"]) == (today - timedelta(days=29), today)
+
+
+def test_a_form_naming_no_real_school_is_a_form_error_not_a_crash(cast: Cast, login) -> None:  # noqa: ANN001
+    client = login(cast.users["class_teacher"])
+    for junk in ("abc", "99999999999999999999999", "-1"):
+        response = client.post(reverse("ledgers:hazards_report"), {"school": junk, "description": "门锁坏了"})
+        assert response.status_code == 422, junk
+    assert not Hazard.objects.exists()
