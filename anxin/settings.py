@@ -155,7 +155,7 @@ INSTALLED_APPS = [
     "anxin.ledgers.hazards",
     "anxin.ledgers.care",
     "anxin.ledgers.education",
-    "anxin.ledgers.warnings",
+    "anxin.warnings",
     "anxin.cases",
     "anxin.accounts",
 ]

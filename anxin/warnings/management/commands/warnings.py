@@ -24,7 +24,7 @@ class Command(BaseCommand):
         ev.add_argument("--date", help="按这一天评估（YYYY-MM-DD，默认今天）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from anxin.ledgers.warnings.services import evaluate_all
+        from anxin.warnings.services import evaluate_all
 
         today = None
         if options.get("date"):
