@@ -24,6 +24,7 @@ from anxin.intake.api import router as intake_router
 from anxin.intake.api_staff import router as intake_staff_router
 from anxin.ledgers.api import router as ledgers_router
 from anxin.org.api import router as org_router
+from anxin.warnings.api import router as warnings_router
 
 
 class TokenAuth(HttpBearer):
@@ -114,4 +115,6 @@ api.add_router("/audit", audit_router)
 api.add_router("/intake", intake_router)
 api.add_router("/intake", intake_staff_router)
 api.add_router("/ledgers", ledgers_router)
+# The early warnings are their own app above the ledgers; their API keeps its address under them.
+api.add_router("/ledgers/warnings", warnings_router, tags=["ledgers"])
 api.add_router("/cases", cases_router)

@@ -157,7 +157,7 @@ INSTALLED_APPS = [
     "anxin.ledgers.hazards",
     "anxin.ledgers.care",
     "anxin.ledgers.education",
-    "anxin.ledgers.warnings",
+    "anxin.warnings",
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",

@@ -115,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from anxin.ledgers.warnings.models import Warning
-    from anxin.ledgers.warnings.services import evaluate_all
     from anxin.org.models import Student, Unit, UnitKind
+    from anxin.warnings.models import Warning
+    from anxin.warnings.services import evaluate_all
 
     try:
         t0 = time.perf_counter()

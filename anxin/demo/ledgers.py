@@ -699,7 +699,7 @@ class _Builder:
     # --- 预警 ---------------------------------------------------------------------------------
 
     def warnings(self) -> None:
-        from anxin.ledgers.warnings.services import evaluate_all
+        from anxin.warnings.services import evaluate_all
 
         started = time.monotonic()
         result = evaluate_all(self.today, schools=[s.unit for s in self.schools])

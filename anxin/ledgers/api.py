@@ -5,7 +5,6 @@ from .education.api import router as education
 from .gate.api import router as gate
 from .hazards.api import router as hazards
 from .patrol.api import router as patrol
-from .warnings.api import router as warnings
 
 router = Router(tags=["ledgers"])
 router.add_router("/patrol", patrol)
@@ -13,4 +12,3 @@ router.add_router("/gate", gate)
 router.add_router("/hazards", hazards)
 router.add_router("/care", care)
 router.add_router("/education", education)
-router.add_router("/warnings", warnings)

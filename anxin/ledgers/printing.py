@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from anxin.access.matrix import scoped
 from anxin.audit.services import audit_record
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import NotFound
 from anxin.core.pdf import render_pdf
+from anxin.ledgers.kit import read_window
 from anxin.org.models import CommitteeMember, Unit, mask_name
 from anxin.org.selectors import schools_where
 
@@ -167,35 +168,8 @@ FORMS: dict[str, PrintForm] = {
 
 
 def parse_range(raw_from: str, raw_to: str, *, today: date) -> tuple[date, date]:
-    """The date range of a filled form; the last 30 days when none is given."""
-
-    def one(raw: str, name: str) -> date | None:
-        raw = (raw or "").strip()
-        if not raw:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise Invalid(
-                _("日期“%(value)s”无效，应写成 2026-09-01 这样的格式。") % {"value": raw[:20]},
-                code="print_bad_date",
-                detail={name: [_("日期格式应为 2026-09-01。")]},
-            ) from None
-
-    start, end = one(raw_from, "from"), one(raw_to, "to")
-    end = end or today
-    start = start or end - timedelta(days=30)
-    if start > end:
-        raise Invalid(
-            _("开始日期不能晚于结束日期。"), code="print_bad_range", detail={"from": [_("晚于结束日期。")]}
-        )
-    if (end - start).days > MAX_DAYS:
-        raise Invalid(
-            _("一次最多打印 %(n)s 天的记录，请缩小日期范围。") % {"n": MAX_DAYS},
-            code="print_range_too_long",
-            detail={"from": [_("日期范围太长。")]},
-        )
-    return start, end
+    """The date range of a filled form: the kit's period, at most MAX_DAYS days (a printable length)."""
+    return read_window({"from": raw_from, "to": raw_to}, max_days=MAX_DAYS, today=today)
 
 
 def printable_forms(user: Any) -> list[PrintForm]:

@@ -13,5 +13,6 @@ urlpatterns = [
     path("hazards/", include("anxin.ledgers.hazards.urls")),
     path("care/", include("anxin.ledgers.care.urls")),
     path("education/", include("anxin.ledgers.education.urls")),
-    path("warnings/", include("anxin.ledgers.warnings.urls")),
+    # The early warnings are their own app (anxin.warnings); their pages keep these addresses and names.
+    path("warnings/", include("anxin.warnings.urls")),
 ]

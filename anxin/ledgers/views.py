@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from importlib import import_module
 from typing import Any
 
@@ -12,13 +11,14 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from anxin.core.errors import Invalid
+from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
 from anxin.core.pdf import FontMissing
 from anxin.org.selectors import schools_where
 
 from . import printing
 from .apps import AREAS
+from .kit import BadPeriod, Period
 
 
 def ledger_entries(user: Any) -> list[Any]:
@@ -57,7 +57,7 @@ def print_index(request: HttpRequest) -> HttpResponse:
 
 
 def _print_page(
-    request: HttpRequest, forms: list[printing.PrintForm], *, today: Any, error: Invalid | None = None
+    request: HttpRequest, forms: list[printing.PrintForm], *, today: Any, error: ServiceError | None = None
 ) -> HttpResponse:
     rows = [
         {"form": f, "schools": list(schools_where(request.user, f.resource, "view")[:200])} for f in forms
@@ -67,7 +67,7 @@ def _print_page(
         "ledgers/print/index.html",
         {
             "rows": rows,
-            "default_from": today - timedelta(days=30),
+            "default_from": Period(end=today).window()[0],
             "default_to": today,
             "error": error,
         },
@@ -90,7 +90,7 @@ def print_form(request: HttpRequest, slug: str) -> HttpResponse:
             if blank
             else printing.parse_range(request.GET.get("from", ""), request.GET.get("to", ""), today=today)
         )
-    except Invalid as exc:
+    except BadPeriod as exc:
         return _print_page(request, printing.printable_forms(request.user), today=today, error=exc)
     try:
         pdf = printing.render_form(request.user, form, school, blank=blank, start=start, end=end)

@@ -374,9 +374,9 @@ def test_class_teacher_sees_an_early_warning_with_its_reasons_and_deals_with_it(
 ) -> None:  # noqa: ANN001
     """Scenario 2: 小雨 named in two talks by other children; the warning reaches her class teacher."""
     from anxin.ledgers.care import services as care
-    from anxin.ledgers.warnings import services as warnings
-    from anxin.ledgers.warnings.models import Warning
     from anxin.org import services as org
+    from anxin.warnings import services as warnings
+    from anxin.warnings.models import Warning
 
     cast = browser_cast
     today = timezone.localdate()

@@ -103,7 +103,7 @@ def test_two_schedulers_at_the_same_moment_enqueue_the_job_once(
 @pytest.mark.django_db(transaction=True)
 def test_worker_once_raises_the_warning_for_an_urgent_report_nobody_acknowledged(cast_tx: Cast) -> None:
     from anxin.intake.models import Channel, Report
-    from anxin.ledgers.warnings.models import Rule, Warning
+    from anxin.warnings.models import Rule, Warning
 
     report = Report.objects.create(
         school=cast_tx.school, channel=Channel.BOX, text="带刀", urgent=True, fingerprint="u"
@@ -163,7 +163,7 @@ def test_worker_stops_cleanly_on_sigterm() -> None:
     try:
         deadline = time.monotonic() + 60
         # Its first round queues the due jobs (the warnings evaluation among them) and runs them.
-        evaluation = DBTaskResult.objects.filter(task_path="anxin.ledgers.warnings.tasks.evaluate_warnings")
+        evaluation = DBTaskResult.objects.filter(task_path="anxin.warnings.tasks.evaluate_warnings")
         pending = DBTaskResult.objects.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
         while not evaluation.exists() or pending.exists():
             assert worker.poll() is None, worker.communicate()

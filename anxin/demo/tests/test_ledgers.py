@@ -25,8 +25,8 @@ from anxin.ledgers.gate.models import LeavePass, StudentExit, Visitor
 from anxin.ledgers.hazards.models import Camera, FootageReview, Hazard, Screening
 from anxin.ledgers.patrol.models import DormRound, DutyShift, PatrolCheckin, PatrolPoint, ShiftHandover
 from anxin.ledgers.patrol.selectors import checkin_completeness
-from anxin.ledgers.warnings.models import Warning
 from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
+from anxin.warnings.models import Warning
 
 pytestmark = pytest.mark.django_db
 

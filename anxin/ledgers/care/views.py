@@ -10,9 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anxin.access.matrix import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
+from anxin.ledgers import pages
 from anxin.ledgers.base import xlsx_response
+from anxin.ledgers.kit import schools_for_write
 from anxin.org.models import User
 from anxin.org.selectors import classes_visible, student_choices
 
@@ -32,6 +34,15 @@ from .models import Talk
 def _need(user: Any, resource: str, action: str = "view") -> None:
     if not allowed(user, resource, action):
         raise Http404
+
+
+def _to(name: str) -> Any:
+    """Where a saved entry's page is: its own detail page."""
+    return lambda recorded: reverse(name, args=[recorded.entry.pk])
+
+
+def _form_page(request: HttpRequest, template: str, form: Any) -> HttpResponse:
+    return render(request, template, {"form": form}, status=pages.form_status(form))
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, dict[str, Any]]:
@@ -67,7 +78,7 @@ def talk_list(request: HttpRequest) -> HttpResponse:
         search=f.get("q") or "",
         follow_up_due=today if f.get("due") else None,
     )
-    page = Paginator(talks, 30).get_page(request.GET.get("page"))
+    page = pages.page_of(request, talks, 30)
     school = selectors.home_school(request.user)
     context = {
         "form": form,
@@ -83,7 +94,7 @@ def talk_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def talk_new(request: HttpRequest) -> HttpResponse:
-    _need(request.user, "ledger_talk", "record")
+    schools_for_write(request.user, "ledger_talk")
     students = student_choices(request.user, for_="ledger_talk")
     school_ids = set(students.values_list("school", flat=True))
     named = (
@@ -92,22 +103,17 @@ def talk_new(request: HttpRequest) -> HttpResponse:
         .select_related("klass", "klass__parent")
     )
     form = TalkForm(request.POST or None, students=students, named=named, initial=_initial())
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            recorded = services.talk_record(
-                actor=request.user, student=d["student"], talked_on=d["talked_on"], topic=d["topic"],
-                content=d["content"], mood=d["mood"], peers=d["peers"], named_students=d["named_students"],
-                follow_up=d["follow_up_flag"], follow_up_on=d["follow_up_on"], client_key=d.get("client_key"),
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(
-                request, _("谈心谈话已记录。") if recorded.created else _("这条记录已提交过，未重复保存。")
-            )
-            return redirect("ledgers:care_talk", recorded.entry.pk)
-    return render(request, "ledgers/care/talk_form.html", {"form": form}, status=422 if form.errors else 200)
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.talk_record(
+            actor=request.user, student=d["student"], talked_on=d["talked_on"], topic=d["topic"],
+            content=d["content"], mood=d["mood"], peers=d["peers"], named_students=d["named_students"],
+            follow_up=d["follow_up_flag"], follow_up_on=d["follow_up_on"], client_key=d.get("client_key"),
+        )  # fmt: skip
+
+    return pages.record(
+        request, form, save, done=_("谈心谈话已记录。"), then=_to("ledgers:care_talk")
+    ) or _form_page(request, "ledgers/care/talk_form.html", form)
 
 
 @login_required
@@ -162,7 +168,7 @@ def talk_export(request: HttpRequest) -> HttpResponse:
                 t.follow_up_on, bool(t.followed_up_at) if t.follow_up else "",
             ]  # fmt: skip
 
-    return xlsx_response(_("谈心谈话台账.xlsx"), [(_("谈心谈话"), header, rows())])
+    return pages.export(_("谈心谈话台账.xlsx"), _("谈心谈话"), header, rows())
 
 
 # --- key-group register and care plans ------------------------------------------------------------
@@ -200,7 +206,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest) -> HttpResponse:
-    _need(request.user, "ledger_care_plan", "record")
+    schools_for_write(request.user, "ledger_care_plan")
     students = student_choices(request.user, for_="ledger_care_plan")
     school_ids = set(students.values_list("school", flat=True))
     owners = User.objects.filter(is_active=True, assignments__unit__school__in=school_ids).distinct()
@@ -210,22 +216,17 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         initial["student"] = student
     initial["owner"] = request.user.pk
     form = PlanForm(request.POST or None, students=students, owners=owners, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            recorded = services.care_plan_record(
-                actor=request.user, student=d["student"], owner=d["owner"], goals=d["goals"],
-                measures=d["measures"], review_days=d["review_days"], next_review_on=d.get("next_review_on"),
-                client_key=d.get("client_key"),
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(
-                request, _("帮扶计划已建立。") if recorded.created else _("这条记录已提交过，未重复保存。")
-            )
-            return redirect("ledgers:care_plan", recorded.entry.pk)
-    return render(request, "ledgers/care/plan_form.html", {"form": form}, status=422 if form.errors else 200)
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.care_plan_record(
+            actor=request.user, student=d["student"], owner=d["owner"], goals=d["goals"],
+            measures=d["measures"], review_days=d["review_days"], next_review_on=d.get("next_review_on"),
+            client_key=d.get("client_key"),
+        )  # fmt: skip
+
+    return pages.record(
+        request, form, save, done=_("帮扶计划已建立。"), then=_to("ledgers:care_plan")
+    ) or _form_page(request, "ledgers/care/plan_form.html", form)
 
 
 @login_required
@@ -300,7 +301,7 @@ def watch_list(request: HttpRequest) -> HttpResponse:
     entries = selectors.watch_visible(
         request.user, klass=f.get("klass"), search=f.get("q") or "", severity=f.get("severity") or ""
     )
-    page = Paginator(entries, 30).get_page(request.GET.get("page"))
+    page = pages.page_of(request, entries, 30)
     context = {
         "form": form,
         "page": page,
@@ -313,24 +314,19 @@ def watch_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def watch_new(request: HttpRequest) -> HttpResponse:
-    _need(request.user, "ledger_watch", "record")
+    schools_for_write(request.user, "ledger_watch")
     students = student_choices(request.user, for_="ledger_watch")
     form = WatchForm(request.POST or None, students=students, initial=_initial())
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            recorded = services.watch_record(
-                actor=request.user, student=d["student"], seen_on=d["seen_on"], seen=d["seen"],
-                severity=d["severity"], client_key=d.get("client_key"),
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(
-                request, _("行为异常已记录。") if recorded.created else _("这条记录已提交过，未重复保存。")
-            )
-            return redirect("ledgers:care_watch")
-    return render(request, "ledgers/care/watch_form.html", {"form": form}, status=422 if form.errors else 200)
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.watch_record(
+            actor=request.user, student=d["student"], seen_on=d["seen_on"], seen=d["seen"],
+            severity=d["severity"], client_key=d.get("client_key"),
+        )  # fmt: skip
+
+    return pages.record(
+        request, form, save, done=_("行为异常已记录。"), then=reverse("ledgers:care_watch")
+    ) or _form_page(request, "ledgers/care/watch_form.html", form)
 
 
 @login_required
@@ -353,4 +349,4 @@ def watch_export(request: HttpRequest) -> HttpResponse:
         ]
         for e in entries
     )
-    return xlsx_response(_("行为异常台账.xlsx"), [(_("行为异常"), header, rows)])
+    return pages.export(_("行为异常台账.xlsx"), _("行为异常"), header, rows)

@@ -15,9 +15,9 @@ from anxin.access.matrix import allowed
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID
 from anxin.core.schemas import ErrorOut
+from anxin.ledgers.kit import DateParam, read_period, read_window, school_for_write
 
 from . import selectors, services
-from .forms import MAX_SPAN_DAYS
 from .models import ActivityType, DocKind
 
 router = Router(tags=["ledgers-education"])
@@ -25,14 +25,9 @@ router = Router(tags=["ledgers-education"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def _period(start: date | None, end: date | None) -> tuple[date, date]:
-    end = end or timezone.localdate()
-    start = start or end.replace(day=1)
-    if start > end:
-        raise Invalid(_("开始日期不能晚于结束日期。"), code="bad_period")
-    if (end - start).days > MAX_SPAN_DAYS:
-        raise Invalid(_("一次最多查询400天。"), code="period_too_long")
-    return start, end
+def _period(filters: Any) -> dict[str, Any]:
+    """?from=&to= as the kit reads every ledger's period."""
+    return {"from": filters.start, "to": filters.end}
 
 
 # --- 1530 ----------------------------------------------------------------------------------------
@@ -61,8 +56,8 @@ class DueSummary(Schema):
 
 class DueQuery(Schema):
     klass: int | None = Field(None, alias="class", ge=1, le=MAX_ID)
-    start: date | None = Field(None, alias="from")
-    end: date | None = Field(None, alias="to")
+    start: DateParam = Field(None, alias="from")
+    end: DateParam = Field(None, alias="to")
 
 
 @router.get("/1530/due", response={200: DueSummary, **ERRORS}, summary="班级应开展的1530安全教育与记录情况")
@@ -70,7 +65,7 @@ def due(request: HttpRequest, filters: Query[DueQuery]) -> Any:
     klass = filters.klass
     if not allowed(request.user, "ledger_1530", "view"):
         raise NotFound()
-    start, end = _period(filters.start, filters.end)
+    start, end = read_window(_period(filters))
     classes = (
         [selectors.class_get(request.user, klass)]
         if klass is not None
@@ -264,22 +259,21 @@ def _activity_out(a: Any) -> dict[str, Any]:
 
 class ActivityQuery(Schema):
     type: str = ""
-    start: date | None = Field(None, alias="from")
-    end: date | None = Field(None, alias="to")
+    start: DateParam = Field(None, alias="from")
+    end: DateParam = Field(None, alias="to")
 
 
 @router.get("/activities", response={200: list[ActivityOut], **ERRORS}, summary="教育活动列表")
 def activities(request: HttpRequest, filters: Query[ActivityQuery]) -> Any:
-    type, start, end = filters.type, filters.start, filters.end
+    type = filters.type
     if not allowed(request.user, "ledger_edu_activity", "view"):
         raise NotFound()
     if type and type not in ActivityType.values:
         raise Invalid(_("没有这种活动类型。"), code="bad_type")
-    if start or end:
-        start, end = _period(start, end)
+    period = read_period(_period(filters))
     return [
         _activity_out(a)
-        for a in selectors.activities_visible(request.user, type=type, start=start, end=end)[:500]
+        for a in selectors.activities_visible(request.user, type=type, **period.as_filter())[:500]
     ]
 
 
@@ -287,15 +281,7 @@ def activities(request: HttpRequest, filters: Query[ActivityQuery]) -> Any:
     "/activities", response={200: ActivityOut, 201: ActivityOut, **ERRORS}, summary="记录一次教育活动"
 )
 def activity_create(request: HttpRequest, payload: ActivityIn) -> Any:
-    if not allowed(request.user, "ledger_edu_activity", "view"):
-        raise NotFound()
-    if payload.school is not None:
-        school = selectors.school_get(request.user, payload.school, "ledger_edu_activity")
-    else:
-        schools = list(selectors.schools_for(request.user, "ledger_edu_activity", "record")[:2])
-        if len(schools) != 1:
-            raise Invalid(_("请指定学校。"), code="school_required")
-        school = schools[0]
+    school = school_for_write(request.user, "ledger_edu_activity", payload.school)
     if payload.type not in ActivityType.values:
         raise Invalid(_("没有这种活动类型。"), code="bad_type")
     if len(payload.title) > 100 or len(payload.summary) > 4000:
@@ -377,7 +363,7 @@ class VersionIn(Schema):
 def document_version(request: HttpRequest, kind: str, payload: VersionIn) -> Any:
     if kind not in DocKind.values:
         raise NotFound()
-    unit = _school(request, payload.school)
+    unit = school_for_write(request.user, "ledger_edu_document", payload.school, action="manage")
     version = services.document_version_add(
         actor=request.user, school=unit, kind=kind, text=payload.text, note=payload.note
     )

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.org.forms import BootstrapMixin
@@ -13,7 +11,6 @@ from .models import ActivityType
 from .schooldays import SessionKind
 
 #: The longest period a list or export covers at once.
-MAX_SPAN_DAYS = 400
 
 
 class _Keyed(forms.Form):
@@ -73,30 +70,3 @@ class ActivityForm(BootstrapMixin, _Keyed):
 class DocumentForm(BootstrapMixin, forms.Form):
     text = forms.CharField(label=_("正文"), max_length=50000, widget=forms.Textarea(attrs={"rows": 14}))
     note = forms.CharField(label=_("修改说明"), max_length=200, required=False)
-
-
-class PeriodForm(forms.Form):
-    """?from=&to= on lists and exports; defaults to the last 30 days."""
-
-    start = forms.DateField(required=False)
-    end = forms.DateField(required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.errors:
-            return data
-        end = data.get("end") or timezone.localdate()
-        start = data.get("start") or end - timedelta(days=29)
-        if start > end:
-            raise forms.ValidationError(_("开始日期不能晚于结束日期。"), code="bad_period")
-        if (end - start).days > MAX_SPAN_DAYS:
-            raise forms.ValidationError(_("一次最多查询400天。"), code="period_too_long")
-        data["start"], data["end"] = start, end
-        return data
-
-    def period(self) -> tuple[date, date]:
-        return self.cleaned_data["start"], self.cleaned_data["end"]
-
-
-def period_from(params: Any) -> PeriodForm:
-    return PeriodForm({"start": params.get("from") or "", "end": params.get("to") or ""})

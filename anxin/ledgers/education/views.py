@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.access.matrix import allowed, can_at
 from anxin.core.errors import Invalid, ServiceError
+from anxin.ledgers import pages
+from anxin.ledgers.kit import BadPeriod, read_window, schools_for_write
 
 from . import exports, selectors, services
-from .forms import ActivityForm, DocumentForm, MeetingForm, SessionForm, period_from
+from .forms import ActivityForm, DocumentForm, MeetingForm, SessionForm
 from .models import ActivityType, DocKind
 from .schooldays import UNKNOWN_LABEL
 
@@ -37,7 +38,7 @@ def _errors_as_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except Invalid as exc:
+        except (Invalid, BadPeriod) as exc:
             return render(
                 request,
                 "ledgers/education/error.html",
@@ -49,16 +50,8 @@ def _errors_as_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 
 def _period(params: Any) -> tuple[date, date]:
-    form = period_from(params)
-    if not form.is_valid():
-        errors = form.errors.as_data()
-        first = next(iter(errors.values()))[0]
-        raise Invalid(
-            " ".join(str(m) for m in first.messages) if first.code in ("bad_period", "period_too_long")
-            else _("日期格式不正确，请使用 年-月-日。"),
-            code=first.code if first.code in ("bad_period", "period_too_long") else "bad_date",
-        )  # fmt: skip
-    return form.period()
+    """?from=&to= on lists and exports, the kit's default window when open."""
+    return read_window(params)
 
 
 def _class_param(request: HttpRequest, resource: str) -> Any:
@@ -170,7 +163,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     for entry in per_class.values():
         entry["percent"] = round(entry["done"] * 100 / entry["due"]) if entry["due"] else None
     records = selectors.sessions_visible(request.user, klass=klass, start=start, end=end)
-    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    page = pages.page_of(request, records)
     done = sum(1 for r in rows if r.done)
     context = {
         "start": start,
@@ -210,7 +203,7 @@ def meetings(request: HttpRequest) -> HttpResponse:
     term, counts = selectors.meeting_counts(request.user, today)
     klass = _class_param(request, "ledger_class_meeting")
     rows = selectors.meetings_visible(request.user, klass=klass)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = pages.page_of(request, rows)
     context = {
         "term": term,
         "counts": counts,
@@ -226,28 +219,24 @@ def meetings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: HttpRequest) -> HttpResponse:
-    if not allowed(request.user, "ledger_class_meeting", "record"):
-        raise Http404
+    schools_for_write(request.user, "ledger_class_meeting")
     classes = selectors.classes_for(request.user, "ledger_class_meeting", "record")
     form = MeetingForm(request.POST or None, classes=classes, initial={"date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            result = services.meeting_record(
-                actor=request.user, klass=data["klass"], day=data["date"], topic=data["topic"],
-                summary=data["summary"], client_key=data["client_key"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, _("班会已记录。") if result.created else _("这条班会已经记录过了。"))
-            return redirect("ledgers:education_meetings")
-    return render(
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.meeting_record(
+            actor=request.user, klass=d["klass"], day=d["date"], topic=d["topic"], summary=d["summary"],
+            client_key=d["client_key"],
+        )  # fmt: skip
+
+    return pages.record(
         request,
-        "ledgers/education/form_page.html",
-        {"form": form, "heading": _("记录防欺凌主题班会")},
-        status=422 if form.errors else 200,
-    )
+        form,
+        save,
+        done=_("班会已记录。"),
+        then=reverse("ledgers:education_meetings"),
+        again=_("这条班会已经记录过了。"),
+    ) or _form_page(request, form, _("记录防欺凌主题班会"))
 
 
 @login_required
@@ -261,7 +250,7 @@ def activities(request: HttpRequest) -> HttpResponse:
     if kind and kind not in ActivityType.values:
         raise Invalid(_("没有这种活动类型。"), code="bad_type")
     rows = selectors.activities_visible(request.user, type=kind, start=start, end=end)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = pages.page_of(request, rows)
     context = {
         "page": page,
         "start": start,
@@ -292,29 +281,28 @@ def activities_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_new(request: HttpRequest) -> HttpResponse:
-    if not allowed(request.user, "ledger_edu_activity", "record"):
-        raise Http404
-    schools = selectors.schools_for(request.user, "ledger_edu_activity", "record")
+    schools = schools_for_write(request.user, "ledger_edu_activity")
     form = ActivityForm(request.POST or None, schools=schools, initial={"date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            result = services.activity_record(
-                actor=request.user, school=data["school"], type=data["type"], day=data["date"], title=data["title"],
-                summary=data["summary"], expected=data["expected"], present=data["present"],
-                client_key=data["client_key"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, _("活动已记录。") if result.created else _("这条活动已经记录过了。"))
-            return redirect("ledgers:education_activities")
-    return render(
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.activity_record(
+            actor=request.user, school=d["school"], type=d["type"], day=d["date"], title=d["title"],
+            summary=d["summary"], expected=d["expected"], present=d["present"], client_key=d["client_key"],
+        )  # fmt: skip
+
+    return pages.record(
         request,
-        "ledgers/education/form_page.html",
-        {"form": form, "heading": _("记录教育活动")},
-        status=422 if form.errors else 200,
-    )
+        form,
+        save,
+        done=_("活动已记录。"),
+        then=reverse("ledgers:education_activities"),
+        again=_("这条活动已经记录过了。"),
+    ) or _form_page(request, form, _("记录教育活动"))
+
+
+def _form_page(request: HttpRequest, form: Any, heading: str) -> HttpResponse:
+    context = {"form": form, "heading": heading}
+    return render(request, "ledgers/education/form_page.html", context, status=pages.form_status(form))
 
 
 def _doc_school(request: HttpRequest) -> Any:

@@ -1,19 +1,19 @@
 """The gate's JSON API under /api/ledgers/gate: the same selectors and services as the pages."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.access.matrix import allowed
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
+from anxin.ledgers.kit import DateParam, read_period, school_for_write
 
 from . import selectors, services
 from .models import DangerousItem, LeavePass, StudentExit, Visitor
@@ -27,8 +27,8 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class Span(Schema):
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: DateParam = None
+    date_to: DateParam = None
 
 
 class VisitorFilter(Span):
@@ -190,24 +190,9 @@ class ItemOut(Schema):
         return bool(obj.photo)
 
 
-def _school(user: Any, resource: str, school_id: int | None) -> Any:
-    schools = selectors.record_schools(user, resource)
-    if school_id is not None:
-        school = schools.filter(pk=school_id).first()
-        if school is None:
-            raise NotFound()
-        return school
-    candidates = list(schools[:2])
-    if not candidates:
-        raise NotFound()
-    if len(candidates) > 1:
-        raise Invalid(_("请选择学校。"), code="missing_input", detail={"school": [_("必填")]})
-    return candidates[0]
-
-
-def _check_span(span: Span) -> None:
-    if span.date_from and span.date_to and span.date_from > span.date_to:
-        raise Invalid(_("开始日期不能晚于结束日期。"), code="bad_date_range")
+def _span(span: Span) -> dict[str, Any]:
+    """The period as the selectors name it; a bad one is a 400 bad_period."""
+    return read_period(span.dict(), keys=("date_from", "date_to")).as_filter("date_from", "date_to")
 
 
 def _require_view(user: Any, resource: str) -> None:
@@ -223,10 +208,7 @@ def _reply(created: bool, body: Any) -> Any:
 @paginate(PageNumberPagination, page_size=50)
 def visitor_list(request: HttpRequest, filters: Query[VisitorFilter]) -> Any:
     _require_view(request.user, VISITOR)
-    _check_span(filters)
-    return selectors.visitors_visible(
-        request.user, date_from=filters.date_from, date_to=filters.date_to, inside=filters.inside
-    )
+    return selectors.visitors_visible(request.user, **_span(filters), inside=filters.inside)
 
 
 @router.post(
@@ -235,7 +217,7 @@ def visitor_list(request: HttpRequest, filters: Query[VisitorFilter]) -> Any:
     summary="登记来访（同一 client_key 只记一次）",
 )
 def visitor_create(request: HttpRequest, payload: VisitorIn) -> Any:
-    school = _school(request.user, VISITOR, payload.school)
+    school = school_for_write(request.user, VISITOR, payload.school)
     rec = services.visitor_record(
         actor=request.user, school=school, client_key=payload.client_key, name=payload.name,
         id_last4=payload.id_last4, phone=payload.phone, host_id=payload.host, host_text=payload.host_text,
@@ -264,10 +246,7 @@ def gate_students(request: HttpRequest, q: str = "") -> Any:
 @paginate(PageNumberPagination, page_size=50)
 def exit_list(request: HttpRequest, filters: Query[ExitFilter]) -> Any:
     _require_view(request.user, EXIT)
-    _check_span(filters)
-    return selectors.exits_visible(
-        request.user, date_from=filters.date_from, date_to=filters.date_to, stopped=filters.stopped
-    )
+    return selectors.exits_visible(request.user, **_span(filters), stopped=filters.stopped)
 
 
 @router.post(
@@ -285,8 +264,7 @@ def exit_create(request: HttpRequest, payload: ExitIn) -> Any:
 @paginate(PageNumberPagination, page_size=50)
 def leave_list(request: HttpRequest, filters: Query[Span]) -> Any:
     _require_view(request.user, LEAVE)
-    _check_span(filters)
-    return selectors.leaves_visible(request.user, date_from=filters.date_from, date_to=filters.date_to)
+    return selectors.leaves_visible(request.user, **_span(filters))
 
 
 @router.post("/leaves", response={200: LeaveOut, 201: LeaveOut, **ERRORS}, summary="批准学生请假")
@@ -302,8 +280,7 @@ def leave_create(request: HttpRequest, payload: LeaveIn) -> Any:
 @paginate(PageNumberPagination, page_size=50)
 def item_list(request: HttpRequest, filters: Query[Span]) -> Any:
     _require_view(request.user, ITEM)
-    _check_span(filters)
-    return selectors.items_visible(request.user, date_from=filters.date_from, date_to=filters.date_to)
+    return selectors.items_visible(request.user, **_span(filters))
 
 
 @router.post(
@@ -312,7 +289,7 @@ def item_list(request: HttpRequest, filters: Query[Span]) -> Any:
 def item_create(
     request: HttpRequest, payload: Form[ItemIn], photo: UploadedFile | None = OPTIONAL_PHOTO
 ) -> Any:
-    school = _school(request.user, ITEM, payload.school)
+    school = school_for_write(request.user, ITEM, payload.school)
     rec = services.item_record(
         actor=request.user, school=school, client_key=payload.client_key, kind=payload.kind, action=payload.action,
         description=payload.description, student_id=payload.student, visitor_id=payload.visitor,

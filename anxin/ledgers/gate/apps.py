@@ -1,20 +1,7 @@
-from django.apps import AppConfig
+from anxin.ledgers.apps import LedgerAreaConfig
 
 
-class GateConfig(AppConfig):
+class GateConfig(LedgerAreaConfig):
+    default = True
     name = "anxin.ledgers.gate"
     label = "ledger_gate"
-    default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from importlib import import_module
-
-        from anxin.access.matrix import install_rules
-
-        import_module(f"{self.name}.permissions")
-        try:
-            import_module(f"{self.name}.panels")  # optional: 工作台 panels
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{self.name}.panels":
-                raise
-        install_rules()

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,10 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.access.matrix import allowed
 from anxin.core.errors import ServiceError
+from anxin.ledgers import pages
+from anxin.ledgers.kit import BadPeriod, read_period, schools_for_write
 
 from . import exports, selectors, services
 from .forms import ExitForm, FilterForm, ItemForm, LeaveForm, VisitorForm
 from .selectors import EXIT, ITEM, LEAVE, VISITOR
+
+#: The gate's names for the period in the query string (kept from before the kit).
+SPAN = ("date_from", "date_to")
 
 
 def _tabs(user: Any, active: str) -> list[dict[str, Any]]:
@@ -45,20 +49,22 @@ def _list(
 ) -> HttpResponse:
     if not allowed(request.user, resource, "view"):
         raise Http404
-    filters = FilterForm(request.GET)
-    status = 200
-    if filters.is_valid():
-        rows = rows_of(filters.cleaned_data)
-        error = ""
+    status, error, data = 200, "", {}
+    try:
+        period = read_period(request.GET, keys=SPAN)
+    except BadPeriod as exc:
+        rows, status, error = [], 400, _("筛选条件有误：%(reason)s") % {"reason": exc.message}
     else:
-        rows, status = [], 400
-        error = _("筛选条件有误：日期格式应为 2026-09-01，且开始日期不能晚于结束日期。")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        filters = FilterForm(request.GET)
+        filters.is_valid()  # check boxes: anything else is simply "off"
+        data = {**filters.cleaned_data, **period.as_filter(*SPAN)}
+        rows = rows_of(data)
+    page = pages.page_of(request, rows)
     context = {
         "tabs": _tabs(request.user, active),
         "page": page,
         "rows": selectors.with_shown_names(request.user, list(page)),
-        "filters": filters.cleaned_data if not error else {},
+        "filters": data,
         "filter_error": error,
         "can_record": allowed(request.user, resource, "record"),
         "query": request.GET.urlencode(),
@@ -115,36 +121,32 @@ def items(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, form: Any, *, title: str, back: str, **extra: Any) -> HttpResponse:
-    status = 422 if form.is_bound and form.errors else 200
     context = {"form": form, "title": title, "back": reverse(back), **extra}
-    return render(request, "ledgers/gate/form.html", context, status=status)
+    return render(request, "ledgers/gate/form.html", context, status=pages.form_status(form))
 
 
-def _done(request: HttpRequest, created: bool, message: str, to: str) -> HttpResponse:
-    messages.success(request, message if created else _("这条记录已经提交过，未重复保存。"))
-    return redirect(to)
+def _record(request: HttpRequest, form: Any, save: Any, *, done: Any, then: str) -> HttpResponse | None:
+    return pages.record(
+        request, form, save, done=done, then=reverse(then), again=_("这条记录已经提交过，未重复保存。")
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def visitor_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.record_schools(request.user, VISITOR)
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, VISITOR)
     form = VisitorForm(request.POST or None, schools=schools)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            rec = services.visitor_record(
-                actor=request.user, school=d["school"], client_key=d["client_key"], name=d["name"],
-                id_last4=d["id_last4"], phone=d["phone"], host_id=d["host"].pk if d["host"] else None,
-                host_text=d["host_text"], reason=d["reason"], items=d["items"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            return _done(request, rec.created, _("已登记来访。"), reverse("ledgers:gate_list"))
-    return _form_page(request, form, title=_("来访登记"), back="ledgers:gate_list")
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.visitor_record(
+            actor=request.user, school=d["school"], client_key=d["client_key"], name=d["name"],
+            id_last4=d["id_last4"], phone=d["phone"], host_id=d["host"].pk if d["host"] else None,
+            host_text=d["host_text"], reason=d["reason"], items=d["items"],
+        )  # fmt: skip
+
+    return _record(request, form, save, done=_("已登记来访。"), then="ledgers:gate_list") or _form_page(
+        request, form, title=_("来访登记"), back="ledgers:gate_list"
+    )
 
 
 @login_required
@@ -181,8 +183,7 @@ def _picker(request: HttpRequest, resource: str) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exit_new(request: HttpRequest) -> HttpResponse:
-    if not selectors.record_schools(request.user, EXIT).exists():
-        raise Http404
+    schools_for_write(request.user, EXIT)
     pick = _picker(request, EXIT)
     leave = None
     if pick["picked"] is not None:
@@ -204,7 +205,8 @@ def exit_new(request: HttpRequest) -> HttpResponse:
             form.apply_error(exc)
         else:
             text = _("已记录：持假条离校。") if not rec.entry.stopped else _("已记录：拦下，已通知班主任。")
-            return _done(request, rec.created, text, reverse("ledgers:gate_exits"))
+            messages.success(request, text if rec.created else _("这条记录已经提交过，未重复保存。"))
+            return redirect("ledgers:gate_exits")
     return _form_page(
         request, form, title=_("学生出校"), back="ledgers:gate_exits", pick=pick, leave=leave, exit_form=True
     )
@@ -216,26 +218,22 @@ def leave_new(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, LEAVE, "record"):
         raise Http404
     form = LeaveForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            rec = services.leave_approve(
-                actor=request.user, student_id=d["student"].pk, starts_at=d["starts_at"], ends_at=d["ends_at"],
-                reason=d["reason"], client_key=d["client_key"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            return _done(request, rec.created, _("已批准请假。"), reverse("ledgers:gate_leaves"))
-    return _form_page(request, form, title=_("批准请假"), back="ledgers:gate_leaves")
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.leave_approve(
+            actor=request.user, student_id=d["student"].pk, starts_at=d["starts_at"], ends_at=d["ends_at"],
+            reason=d["reason"], client_key=d["client_key"],
+        )  # fmt: skip
+
+    return _record(request, form, save, done=_("已批准请假。"), then="ledgers:gate_leaves") or _form_page(
+        request, form, title=_("批准请假"), back="ledgers:gate_leaves"
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.record_schools(request.user, ITEM)
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, ITEM)
     pick = _picker(request, ITEM)
     form = ItemForm(
         request.POST or None,
@@ -244,20 +242,16 @@ def item_new(request: HttpRequest) -> HttpResponse:
         user=request.user,
         initial={"student": pick["picked"].pk if pick["picked"] else None},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d: dict[str, Any]) -> Any:
         photo = d.get("photo")
-        try:
-            rec = services.item_record(
-                actor=request.user, school=d["school"], client_key=d["client_key"], kind=d["kind"],
-                action=d["action"], description=d["description"], student_id=d["student"], visitor_id=d["visitor"],
-                photo=photo, photo_name=getattr(photo, "name", ""),
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            return _done(request, rec.created, _("已登记危险物品。"), reverse("ledgers:gate_items"))
-    return _form_page(
+        return services.item_record(
+            actor=request.user, school=d["school"], client_key=d["client_key"], kind=d["kind"],
+            action=d["action"], description=d["description"], student_id=d["student"], visitor_id=d["visitor"],
+            photo=photo, photo_name=getattr(photo, "name", ""),
+        )  # fmt: skip
+
+    return _record(request, form, save, done=_("已登记危险物品。"), then="ledgers:gate_items") or _form_page(
         request, form, title=_("危险物品登记"), back="ledgers:gate_items", pick=pick, multipart=True
     )
 
@@ -276,14 +270,13 @@ def item_photo(request: HttpRequest, item_id: int) -> FileResponse:
 def export(request: HttpRequest) -> HttpResponse:
     if not any(allowed(request.user, r, "view") for r in (VISITOR, EXIT, LEAVE, ITEM)):
         raise Http404
-    filters = FilterForm(request.GET)
-    if not filters.is_valid():
+    try:
+        period = read_period(request.GET, keys=SPAN)
+    except BadPeriod as exc:
         return render(
             request,
             "ledgers/gate/bad_filter.html",
-            {"message": _("导出的日期范围有误：日期格式应为 2026-09-01，且开始日期不能晚于结束日期。")},
+            {"message": _("导出的日期范围有误：%(reason)s") % {"reason": exc.message}},
             status=400,
         )
-    return exports.gate_workbook(
-        request.user, filters.cleaned_data.get("date_from"), filters.cleaned_data.get("date_to")
-    )
+    return exports.gate_workbook(request.user, period.start, period.end)

@@ -16,9 +16,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from anxin.core.errors import Forbidden, Invalid, NotFound
+from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
+from anxin.ledgers.kit import DateParam, read_period, school_for_write
 
 from . import selectors, services
 from .models import (
@@ -44,23 +45,6 @@ class Named(Schema):
 
 def _named(obj: Any) -> dict[str, Any] | None:
     return {"id": obj.pk, "name": str(obj)} if obj is not None else None
-
-
-def _school(user: Any, resource: str, action: str, school_id: int | None) -> Any:
-    """The school a write goes to: the one named, or the caller's only one."""
-    schools = selectors.schools_for(user, resource, action)
-    visible = selectors.schools_for(user, resource, "view")
-    if school_id is not None:
-        school = schools.filter(pk=school_id).first()
-        if school is None:
-            raise Forbidden() if visible.filter(pk=school_id).exists() else NotFound()
-        return school
-    candidates = list(schools[:2])
-    if not candidates:
-        raise Forbidden() if visible.exists() else NotFound()
-    if len(candidates) > 1:
-        raise Invalid(_("请选择学校。"), code="missing_input", detail={"school": [_("必填")]})
-    return candidates[0]
 
 
 # --- places -------------------------------------------------------------------------------------
@@ -106,7 +90,7 @@ def places(request: HttpRequest) -> Any:
 
 @router.post("/places", response={201: PlaceOut, **ERRORS}, summary="新增重点部位")
 def place_create(request: HttpRequest, payload: PlaceIn) -> Any:
-    school = _school(request.user, "ledger_hazard_grid", "manage", payload.school)
+    school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="manage")
     place = services.place_create(
         actor=request.user, school=school, name=payload.name, kind=payload.kind or "",
         location=payload.location, responsible_id=payload.responsible, frequency_days=payload.frequency_days,
@@ -144,8 +128,8 @@ class ScreeningIn(Schema):
 
 class ScreeningFilter(Schema):
     place: int | None = Field(None, ge=1, le=MAX_ID)
-    start: date | None = None
-    end: date | None = None
+    start: DateParam = None
+    end: DateParam = None
 
 
 def _screening(s: Screening) -> dict[str, Any]:
@@ -160,9 +144,8 @@ def _screening(s: Screening) -> dict[str, Any]:
 @router.get("/screenings", response=list[ScreeningOut], summary="隐患排查记录")
 @paginate(PageNumberPagination, page_size=100)
 def screenings(request: HttpRequest, filters: Query[ScreeningFilter]) -> Any:
-    qs = selectors.screenings_visible(
-        request.user, place_id=filters.place, start=filters.start, end=filters.end
-    )
+    period = read_period(filters.dict(), keys=("start", "end"))
+    qs = selectors.screenings_visible(request.user, place_id=filters.place, **period.as_filter())
     return [_screening(s) for s in qs.prefetch_related("hazards")]
 
 
@@ -172,7 +155,7 @@ def screenings(request: HttpRequest, filters: Query[ScreeningFilter]) -> Any:
     summary="记录一次排查（发现隐患即生成整改任务）",
 )
 def screening_create(request: HttpRequest, payload: ScreeningIn) -> Any:
-    school = _school(request.user, "ledger_hazard_grid", "record", payload.school)
+    school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="record")
     recorded = services.screening_record(
         actor=request.user, school=school, client_key=payload.client_key, place_id=payload.place,
         result=payload.result or "", screened_on=payload.screened_on, notes=payload.notes,
@@ -261,7 +244,7 @@ def item(request: HttpRequest, hazard_id: int) -> Any:
 
 @router.post("/items", response={200: HazardOut, 201: HazardOut, **ERRORS}, summary="上报隐患")
 def item_create(request: HttpRequest, payload: HazardIn) -> Any:
-    school = _school(request.user, "ledger_hazard", "record", payload.school)
+    school = school_for_write(request.user, "ledger_hazard", payload.school, action="record")
     recorded = services.hazard_report(
         actor=request.user, school=school, client_key=payload.client_key,
         description=payload.description, place_id=payload.place,
@@ -349,7 +332,7 @@ def cameras(request: HttpRequest) -> Any:
 
 @router.post("/cameras", response={201: CameraOut, **ERRORS}, summary="登记摄像头")
 def camera_create(request: HttpRequest, payload: CameraIn) -> Any:
-    school = _school(request.user, "ledger_hazard_grid", "manage", payload.school)
+    school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="manage")
     camera = services.camera_create(
         actor=request.user, school=school, place_id=payload.place, name=payload.name, status=payload.status
     )
@@ -377,8 +360,8 @@ class ReviewIn(Schema):
 
 
 class ReviewFilter(Schema):
-    start: date | None = None
-    end: date | None = None
+    start: DateParam = None
+    end: DateParam = None
 
 
 def _review(r: FootageReview) -> dict[str, Any]:
@@ -392,12 +375,13 @@ def _review(r: FootageReview) -> dict[str, Any]:
 @router.get("/reviews", response=list[ReviewOut], summary="录像回看记录")
 @paginate(PageNumberPagination, page_size=100)
 def reviews(request: HttpRequest, filters: Query[ReviewFilter]) -> Any:
-    return [_review(r) for r in selectors.reviews_visible(request.user, start=filters.start, end=filters.end)]
+    period = read_period(filters.dict(), keys=("start", "end"))
+    return [_review(r) for r in selectors.reviews_visible(request.user, **period.as_filter())]
 
 
 @router.post("/reviews", response={200: ReviewOut, 201: ReviewOut, **ERRORS}, summary="记录一次录像回看")
 def review_create(request: HttpRequest, payload: ReviewIn) -> Any:
-    school = _school(request.user, "ledger_hazard_grid", "record", payload.school)
+    school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="record")
     recorded = services.review_record(
         actor=request.user, school=school, client_key=payload.client_key, camera_ids=payload.cameras,
         period_from=payload.period_from, period_to=payload.period_to, findings=payload.findings,

@@ -9,14 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.access.matrix import allowed, can
 from anxin.core.errors import ServiceError
+from anxin.ledgers import pages
 from anxin.ledgers.base import xlsx_response
+from anxin.ledgers.kit import BadPeriod, read_window, schools_for_write
 
 from . import selectors, services
 from .forms import (
@@ -34,27 +36,16 @@ from .models import HazardStatus, KeyPlace
 GRID, HAZARD = "ledger_hazard_grid", "ledger_hazard"
 
 
-def _bad(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "ledgers/hazards/error.html", {"message": message}, status=422)
+def _bad(request: HttpRequest, message: str, status: int = 422) -> HttpResponse:
+    return render(request, "ledgers/hazards/error.html", {"message": message}, status=status)
 
 
 def _period(request: HttpRequest) -> tuple[date, date] | str:
-    """The ?start=&end= period (default: the last 28 days), or the Chinese reason it is wrong."""
-    today = timezone.localdate()
-    start, end = selectors.default_period(today)
-    raw_start, raw_end = request.GET.get("start", ""), request.GET.get("end", "")
+    """The ?start=&end= period (the kit's default window when open), or the Chinese reason it is wrong."""
     try:
-        start = parse_date(raw_start) or start if raw_start else start
-        end = parse_date(raw_end) or end if raw_end else end
-    except ValueError:
-        return _("日期格式不正确，请使用 年-月-日。")
-    if (raw_start and parse_date(raw_start) is None) or (raw_end and parse_date(raw_end) is None):
-        return _("日期格式不正确，请使用 年-月-日。")
-    if start > end:
-        return _("开始日期不能晚于结束日期。")
-    if (end - start).days > 366:
-        return _("时间段最长一年。")
-    return start, end
+        return read_window(request.GET, keys=("start", "end"))
+    except BadPeriod as exc:
+        return exc.message
 
 
 @login_required
@@ -102,34 +93,33 @@ def _form_page(
         request,
         "ledgers/hazards/form.html",
         {"form": form, "title": title, "offline": offline, "files": files},
+        status=pages.form_status(form),
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def hazard_report(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, HAZARD, "record")
-    if not schools.exists():
-        raise Http404
-    chosen = schools.filter(pk=request.POST.get("school") or 0).first() or schools.first()
+    schools = schools_for_write(request.user, HAZARD)
+    chosen = pages.chosen_school(request, schools)
     form = HazardReportForm(
         request.POST or None, schools=schools, places=selectors.places_for_report(request.user, chosen)
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            recorded = services.hazard_report(
-                actor=request.user, school=data["school"], client_key=data["client_key"],
-                description=data["description"], place_id=data["place"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, _("隐患已上报，等待安排整改。"))
-            if can(request.user, HAZARD, "view", recorded.entry):
-                return redirect("ledgers:hazards_detail", recorded.entry.pk)
-            return redirect("ledgers:index")
-    return _form_page(request, form, _("上报隐患"), offline=True)
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.hazard_report(
+            actor=request.user, school=d["school"], client_key=d["client_key"], description=d["description"],
+            place_id=d["place"],
+        )  # fmt: skip
+
+    def then(recorded: Any) -> str:
+        if can(request.user, HAZARD, "view", recorded.entry):
+            return reverse("ledgers:hazards_detail", args=[recorded.entry.pk])
+        return reverse("ledgers:index")
+
+    return pages.record(request, form, save, done=_("隐患已上报，等待安排整改。"), then=then) or _form_page(
+        request, form, _("上报隐患"), offline=True
+    )
 
 
 @login_required
@@ -207,7 +197,7 @@ def screening_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     period = _period(request)
     if isinstance(period, str):
-        return _bad(request, period)
+        return _bad(request, period, status=400)
     start, end = period
     places = selectors.places_visible(request.user)
     completeness, rows = selectors.screening_completeness(places, start, end)
@@ -225,26 +215,21 @@ def screening_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def screening_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, GRID, "record")
-    if not schools.exists():
-        raise Http404
-    chosen = schools.filter(pk=request.POST.get("school") or 0).first() or schools.first()
+    schools = schools_for_write(request.user, GRID)
+    chosen = pages.chosen_school(request, schools)
     places = KeyPlace.objects.filter(school=chosen, is_active=True)
     initial = {"place": request.GET.get("place", ""), "screened_on": timezone.localdate()}
     form = ScreeningForm(request.POST or None, schools=schools, places=places, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.screening_record(
-                actor=request.user, school=data["school"], client_key=data["client_key"], place_id=data["place"],
-                result=data["result"], screened_on=data["screened_on"], notes=data["notes"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, _("排查记录已保存。"))
-            return redirect("ledgers:hazards_screenings")
-    return _form_page(request, form, _("记录隐患排查"), offline=True)
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.screening_record(
+            actor=request.user, school=d["school"], client_key=d["client_key"], place_id=d["place"],
+            result=d["result"], screened_on=d["screened_on"], notes=d["notes"],
+        )  # fmt: skip
+
+    return pages.record(
+        request, form, save, done=_("排查记录已保存。"), then=reverse("ledgers:hazards_screenings")
+    ) or _form_page(request, form, _("记录隐患排查"), offline=True)
 
 
 @login_required
@@ -252,30 +237,29 @@ def screening_new(request: HttpRequest) -> HttpResponse:
 def place_list(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, GRID, "view"):
         raise Http404
-    schools = selectors.schools_for(request.user, GRID, "manage")
-    form = None
-    if schools.exists():
-        chosen = schools.filter(pk=request.POST.get("school") or 0).first() or schools.first()
-        form = PlaceForm(request.POST or None, schools=schools, staff=school_staff(chosen))
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.place_create(
-                    actor=request.user, school=data["school"], name=data["name"], kind=data["kind"],
-                    location=data["location"], responsible_id=data["responsible"],
-                    frequency_days=data["frequency_days"],
-                )  # fmt: skip
-            except ServiceError as exc:
-                form.apply_error(exc)
-            else:
-                messages.success(request, _("重点部位已添加。"))
-                return redirect("ledgers:hazards_places")
-    elif request.method == "POST":
-        raise Http404
+    form = pages.optional_form(
+        request,
+        GRID,
+        "manage",
+        lambda schools: PlaceForm(
+            request.POST or None, schools=schools, staff=school_staff(pages.chosen_school(request, schools))
+        ),
+    )
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.place_create(
+            actor=request.user, school=d["school"], name=d["name"], kind=d["kind"], location=d["location"],
+            responsible_id=d["responsible"], frequency_days=d["frequency_days"],
+        )  # fmt: skip
+
+    if saved := pages.record(
+        request, form, save, done=_("重点部位已添加。"), then=reverse("ledgers:hazards_places")
+    ):
+        return saved
     places = selectors.places_visible(request.user)
     uncovered = set(selectors.uncovered_places(places).values_list("pk", flat=True))
     context = {"places": places, "uncovered": uncovered, "form": form}
-    return render(request, "ledgers/hazards/places.html", context)
+    return render(request, "ledgers/hazards/places.html", context, status=pages.form_status(form))
 
 
 @login_required
@@ -283,29 +267,28 @@ def place_list(request: HttpRequest) -> HttpResponse:
 def camera_list(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, GRID, "view"):
         raise Http404
-    schools = selectors.schools_for(request.user, GRID, "manage")
-    form = None
-    if schools.exists():
-        chosen = schools.filter(pk=request.POST.get("school") or 0).first() or schools.first()
-        form = CameraForm(
-            request.POST or None, schools=schools, places=KeyPlace.objects.filter(school=chosen)
+    form = pages.optional_form(
+        request,
+        GRID,
+        "manage",
+        lambda schools: CameraForm(
+            request.POST or None,
+            schools=schools,
+            places=KeyPlace.objects.filter(school=pages.chosen_school(request, schools)),
+        ),
+    )
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.camera_create(
+            actor=request.user, school=d["school"], place_id=d["place"], name=d["name"], status=d["status"]
         )
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.camera_create(
-                    actor=request.user, school=data["school"], place_id=data["place"], name=data["name"],
-                    status=data["status"],
-                )  # fmt: skip
-            except ServiceError as exc:
-                form.apply_error(exc)
-            else:
-                messages.success(request, _("摄像头已登记。"))
-                return redirect("ledgers:hazards_cameras")
-    elif request.method == "POST":
-        raise Http404
+
+    if saved := pages.record(
+        request, form, save, done=_("摄像头已登记。"), then=reverse("ledgers:hazards_cameras")
+    ):
+        return saved
     context = {"cameras": selectors.cameras_visible(request.user), "form": form}
-    return render(request, "ledgers/hazards/cameras.html", context)
+    return render(request, "ledgers/hazards/cameras.html", context, status=pages.form_status(form))
 
 
 @login_required
@@ -323,26 +306,20 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, GRID, "record")
-    if not schools.exists():
-        raise Http404
-    chosen = schools.filter(pk=request.POST.get("school") or 0).first() or schools.first()
+    schools = schools_for_write(request.user, GRID)
+    chosen = pages.chosen_school(request, schools)
     cameras = selectors.cameras_visible(request.user).filter(school=chosen)
     form = ReviewForm(request.POST or None, schools=schools, cameras=cameras)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.review_record(
-                actor=request.user, school=data["school"], client_key=data["client_key"],
-                camera_ids=data["cameras"], period_from=data["period_from"], period_to=data["period_to"],
-                findings=data["findings"],
-            )  # fmt: skip
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, _("回看记录已保存。"))
-            return redirect("ledgers:hazards_reviews")
-    return _form_page(request, form, _("记录录像回看"), offline=True)
+
+    def save(d: dict[str, Any]) -> Any:
+        return services.review_record(
+            actor=request.user, school=d["school"], client_key=d["client_key"], camera_ids=d["cameras"],
+            period_from=d["period_from"], period_to=d["period_to"], findings=d["findings"],
+        )  # fmt: skip
+
+    return pages.record(
+        request, form, save, done=_("回看记录已保存。"), then=reverse("ledgers:hazards_reviews")
+    ) or _form_page(request, form, _("记录录像回看"), offline=True)
 
 
 @login_required
@@ -353,7 +330,7 @@ def export(request: HttpRequest) -> HttpResponse:
         raise Http404
     period = _period(request)
     if isinstance(period, str):
-        return _bad(request, period)
+        return _bad(request, period, status=400)
     start, end = period
     user = request.user
     hazards = selectors.hazards_visible(user, start=start, end=end).prefetch_related("steps__actor")

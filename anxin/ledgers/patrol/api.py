@@ -3,7 +3,7 @@
 Thin like the pages: the same selectors and services; errors in the shared {code, message, detail}.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -12,9 +12,10 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
+from anxin.ledgers.kit import DateParam, read_period, school_for_write
 
 from . import selectors, services
 from .models import DormRound, PatrolCheckin
@@ -25,20 +26,20 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class Period(Schema):
-    start: date | None = None
-    end: date | None = None
+    start: DateParam = None
+    end: DateParam = None
     point: int | None = None
     recorder: int | None = None
 
 
 def _period(q: Period) -> dict[str, Any]:
-    if q.start and q.end and q.end < q.start:
-        raise Invalid(_("结束日期不能早于开始日期。"), code="bad_range", detail={"end": [_("日期不正确")]})
+    period = read_period(q.dict(), keys=("start", "end"))
     for name in ("point", "recorder"):
         value = getattr(q, name)
         if value is not None and not 0 < value <= MAX_ID:
             raise Invalid(_("筛选条件不正确。"), code="bad_filter", detail={name: [_("数值不正确")]})
-    return {k: v for k, v in q.dict().items() if v is not None}
+    filters = {"point": q.point, "recorder": q.recorder, **period.as_filter()}
+    return {k: v for k, v in filters.items() if v is not None}
 
 
 class PointOut(Schema):
@@ -136,17 +137,7 @@ def dorm_rounds(request: HttpRequest, q: Query[Period]) -> Any:
 
 @router.post("/dorm-rounds", response={200: DormOut, 201: DormOut, **ERRORS})
 def dorm_round_create(request: HttpRequest, payload: DormIn) -> Any:
-    schools = selectors.schools_for(request.user, "ledger_patrol_dorm", "record")
-    if payload.school_id is None:
-        if schools.count() != 1:
-            raise Invalid(_("请指定学校。"), code="school_required", detail={"school_id": [_("必填")]})
-        school = schools.get()
-    else:
-        if not 0 < payload.school_id <= MAX_ID:
-            raise NotFound()
-        school = schools.filter(pk=payload.school_id).first()
-        if school is None:
-            raise NotFound()
+    school = school_for_write(request.user, "ledger_patrol_dorm", payload.school_id, field="school_id")
     data = payload.dict(exclude={"school_id"})
     recorded = services.dorm_round_record(actor=request.user, school=school, **data)
     entry: DormRound = recorded.entry

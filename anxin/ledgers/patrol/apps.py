@@ -1,24 +1,13 @@
-from django.apps import AppConfig
+from anxin.ledgers.apps import LedgerAreaConfig
 
 
-class PatrolConfig(AppConfig):
+class PatrolConfig(LedgerAreaConfig):
+    default = True
     name = "anxin.ledgers.patrol"
     label = "ledger_patrol"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from importlib import import_module
-
-        from anxin.access.matrix import install_rules
-
-        import_module(f"{self.name}.permissions")
-        try:
-            import_module(f"{self.name}.panels")  # optional: 工作台 panels
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{self.name}.panels":
-                raise
-        install_rules()
-
+        super().ready()
         from anxin.intake.duty import provide
 
         from .selectors import leaders_on_duty_now

@@ -16,8 +16,6 @@ from anxin.org.models import Unit, User
 
 from .models import PointType, Shift
 
-MAX_RANGE_DAYS = 366
-
 
 class SchoolField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
@@ -201,15 +199,7 @@ class FilterForm(BootstrapMixin, forms.Form):
     point = forms.IntegerField(label=_("巡查点"), required=False, min_value=1, max_value=MAX_ID)
     recorder = forms.IntegerField(label=_("记录人"), required=False, min_value=1, max_value=MAX_ID)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            if end < start:
-                raise forms.ValidationError(_("结束日期不能早于开始日期。"))
-            if (end - start).days > MAX_RANGE_DAYS:
-                raise forms.ValidationError(_("日期范围不能超过一年。"))
-        return data
+    # The period itself is read and checked by anxin.ledgers.kit.read_period, like every ledger's.
 
 
 def form_errors_text(form: forms.Form) -> str:

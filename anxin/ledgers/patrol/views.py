@@ -8,7 +8,6 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.access.matrix import allowed, can
 from anxin.core.errors import ServiceError
-from anxin.ledgers.base import xlsx_response
+from anxin.ledgers import pages
+from anxin.ledgers.kit import BadPeriod, Period, read_period, schools_for_write
 
 from . import selectors, services
 from .forms import (
@@ -32,22 +32,25 @@ from .forms import (
     form_errors_text,
 )
 
-PAGE = 50
+#: Patrol's names for the period in the query string (kept from before the kit).
+PERIOD = ("start", "end")
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, dict[str, Any], str]:
     """The list filters; a bad value is shown as an error and the list answers 400."""
     form = FilterForm(request.GET or None)
+    try:
+        period = read_period(request.GET, keys=PERIOD)
+    except BadPeriod as exc:
+        return form, {}, exc.message
     if form.is_bound and not form.is_valid():
         return form, {}, form_errors_text(form)
-    data = form.cleaned_data if form.is_bound else {}
+    data = {**(form.cleaned_data if form.is_bound else {}), **period.as_filter(*PERIOD)}
     return form, {k: v for k, v in data.items() if v not in (None, "")}, ""
 
 
 def _period(filters: dict[str, Any]) -> tuple[date, date]:
-    end = filters.get("end") or timezone.localdate()
-    start = filters.get("start") or end - timedelta(days=6)
-    return start, end
+    return Period(filters.get("start"), filters.get("end")).window()
 
 
 def _completeness(user: Any, start: date, end: date) -> list[tuple[Any, Any]]:
@@ -129,7 +132,7 @@ def checkin_list(request: HttpRequest) -> HttpResponse:
         if not error
         else selectors.checkins_visible(request.user).none()
     )
-    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    page = pages.page_of(request, rows)
     start, end = _period(filters)
     context = {
         "form": form,
@@ -169,7 +172,7 @@ def checkin_export(request: HttpRequest) -> HttpResponse:
          c.finding, c.needs_report, c.report_id or ""]
         for c in rows.iterator()
     )  # fmt: skip
-    return xlsx_response(_("巡查打卡.xlsx"), [(_("巡查打卡"), header, data)])
+    return pages.export(_("巡查打卡.xlsx"), _("巡查打卡"), header, data)
 
 
 # --- points -----------------------------------------------------------------------------------
@@ -180,27 +183,23 @@ def checkin_export(request: HttpRequest) -> HttpResponse:
 def points(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, "ledger_patrol_point", "view"):
         raise Http404
-    manage_schools = selectors.schools_for(request.user, "ledger_patrol_point", "manage")
-    form = PointForm(request.POST or None, schools=manage_schools) if manage_schools.exists() else None
-    if request.method == "POST":
-        if form is None:
-            raise Http404
-        if form.is_valid():
-            try:
-                services.patrol_point_create(actor=request.user, **form.cleaned_data)
-            except ServiceError as exc:
-                form.apply_error(exc)
-            else:
-                messages.success(request, _("巡查点已添加。"))
-                return redirect("ledgers:patrol_points")
+    form = pages.optional_form(
+        request,
+        "ledger_patrol_point",
+        "manage",
+        lambda schools: PointForm(request.POST or None, schools=schools),
+    )
+    if saved := pages.record(
+        request,
+        form,
+        lambda d: services.patrol_point_create(actor=request.user, **d),
+        done=_("巡查点已添加。"),
+        then=reverse("ledgers:patrol_points"),
+    ):
+        return saved
     rows = selectors.points_visible(request.user)
     context = {"form": form, "rows": rows, "manage": form is not None}
-    return render(
-        request,
-        "ledgers/patrol/points.html",
-        context,
-        status=422 if form is not None and form.errors else 200,
-    )
+    return render(request, "ledgers/patrol/points.html", context, status=pages.form_status(form))
 
 
 @login_required
@@ -232,24 +231,26 @@ def points_print(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, "ledger_patrol_point", "manage")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, "ledger_patrol_point", "manage")
     first = schools.first()
     day, night = selectors.rounds_of(first)
     form = SettingsForm(
         request.POST or None, schools=schools, initial={"day_rounds": day, "night_rounds": night}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.patrol_settings_set(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, _("巡查设置已保存。"))
-            return redirect("ledgers:patrol_points")
-    context = {"form": form, "title": _("巡查次数设置"), "offline": False}
-    return render(request, "ledgers/patrol/form.html", context, status=422 if form.errors else 200)
+    return pages.record(
+        request,
+        form,
+        lambda d: services.patrol_settings_set(actor=request.user, **d),
+        done=_("巡查设置已保存。"),
+        then=reverse("ledgers:patrol_points"),
+    ) or _form_page(request, form, _("巡查次数设置"), offline=False)
+
+
+def _form_page(
+    request: HttpRequest, form: Any, title: str, *, offline: bool, list_url: str = ""
+) -> HttpResponse:
+    context = {"form": form, "title": title, "offline": offline, "list_url": list_url}
+    return render(request, "ledgers/patrol/form.html", context, status=pages.form_status(form))
 
 
 # --- dormitory rounds -------------------------------------------------------------------------
@@ -258,25 +259,17 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def dorm_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, "ledger_patrol_dorm", "record")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, "ledger_patrol_dorm")
     form = DormRoundForm(request.POST or None, schools=schools)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dorm_round_record(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, _("熄灯后巡查已记录。"))
-            return redirect("ledgers:patrol_dorm_new")
-    context = {
-        "form": form,
-        "title": _("熄灯后巡查"),
-        "offline": True,
-        "list_url": reverse("ledgers:patrol_dorm_list"),
-    }
-    return render(request, "ledgers/patrol/form.html", context, status=422 if form.errors else 200)
+    return pages.record(
+        request,
+        form,
+        lambda d: services.dorm_round_record(actor=request.user, **d),
+        done=_("熄灯后巡查已记录。"),
+        then=reverse("ledgers:patrol_dorm_new"),
+    ) or _form_page(
+        request, form, _("熄灯后巡查"), offline=True, list_url=reverse("ledgers:patrol_dorm_list")
+    )
 
 
 @login_required
@@ -289,7 +282,7 @@ def dorm_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.dorm_rounds_visible(request.user, **filters)
     if error:
         rows = rows.none()
-    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    page = pages.page_of(request, rows)
     context = {
         "form": form, "error": error, "page": page, "query": request.GET.urlencode(),
         "can_record": allowed(request.user, "ledger_patrol_dorm", "record"),
@@ -323,7 +316,7 @@ def dorm_export(request: HttpRequest) -> HttpResponse:
          str(r.recorded_by)]
         for r in rows.iterator()
     )  # fmt: skip
-    return xlsx_response(_("熄灯后巡查.xlsx"), [(_("熄灯后巡查"), header, data)])
+    return pages.export(_("熄灯后巡查.xlsx"), _("熄灯后巡查"), header, data)
 
 
 # --- handovers --------------------------------------------------------------------------------
@@ -332,25 +325,15 @@ def dorm_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def handover_new(request: HttpRequest) -> HttpResponse:
-    schools = selectors.schools_for(request.user, "ledger_patrol_handover", "record")
-    if not schools.exists():
-        raise Http404
+    schools = schools_for_write(request.user, "ledger_patrol_handover")
     form = HandoverForm(request.POST or None, schools=schools)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.handover_record(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            form.apply_error(exc)
-        else:
-            messages.success(request, _("交接班已记录，请接班人登录确认。"))
-            return redirect("ledgers:patrol_handovers")
-    context = {
-        "form": form,
-        "title": _("交接班"),
-        "offline": True,
-        "list_url": reverse("ledgers:patrol_handovers"),
-    }
-    return render(request, "ledgers/patrol/form.html", context, status=422 if form.errors else 200)
+    return pages.record(
+        request,
+        form,
+        lambda d: services.handover_record(actor=request.user, **d),
+        done=_("交接班已记录，请接班人登录确认。"),
+        then=reverse("ledgers:patrol_handovers"),
+    ) or _form_page(request, form, _("交接班"), offline=True, list_url=reverse("ledgers:patrol_handovers"))
 
 
 @login_required
@@ -362,7 +345,7 @@ def handover_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.handovers_visible(request.user, start=filters.get("start"), end=filters.get("end"))
     if error:
         rows = rows.none()
-    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    page = pages.page_of(request, rows)
     context = {
         "form": form, "error": error, "page": page,
         "can_record": allowed(request.user, "ledger_patrol_handover", "record"),
@@ -395,8 +378,8 @@ def rota(request: HttpRequest) -> HttpResponse:
     form = RotaWeekForm(request.POST or None, schools=schools) if schools.exists() else None
     if request.method == "POST":
         if form is None:
-            raise Http404
-        if form.is_valid():
+            schools_for_write(request.user, "ledger_patrol_rota", "manage")
+        if form is not None and form.is_valid():
             data = form.cleaned_data
             try:
                 for day in sorted(int(d) for d in data["days"]):

@@ -110,9 +110,9 @@ def test_the_committee_form_lists_the_members_to_sign(cast: Cast, login, tmp_pat
 @pytest.mark.parametrize(
     ("params", "code"),
     [
-        ({"from": "2026-13-01"}, "print_bad_date"),
-        ({"from": "2026-10-01", "to": "2026-09-01"}, "print_bad_range"),
-        ({"from": "2025-01-01", "to": "2026-09-01"}, "print_range_too_long"),
+        ({"from": "2026-13-01"}, "bad_period"),
+        ({"from": "2026-10-01", "to": "2026-09-01"}, "bad_period"),
+        ({"from": "2025-01-01", "to": "2026-09-01"}, "bad_period"),
     ],
 )
 def test_bad_dates_are_refused_in_chinese(cast: Cast, login, params, code) -> None:

@@ -105,5 +105,5 @@ def test_activity_api_idempotent_list_and_export_in_scope(cast, login, today) ->
     # The class teacher reads the school's activities but does not record them.
     teacher = login(cast.users["class_teacher"])
     assert teacher.get(reverse("ledgers:education_activities")).status_code == 200
-    assert teacher.get(reverse("ledgers:education_activity_new")).status_code == 404
+    assert teacher.get(reverse("ledgers:education_activity_new")).status_code == 403
     assert login(cast.outsider).get(f"{API}/activities").json() == []

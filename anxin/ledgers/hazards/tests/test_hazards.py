@@ -302,7 +302,7 @@ def test_export_is_valid_xlsx_with_only_rows_in_scope(cast: Cast, client) -> Non
     assert "下达整改" in hazards[0][-1]
     assert len(list(book["隐患排查"].iter_rows(min_row=2))) == 1
     bad = client.get(reverse("ledgers:hazards_export"), {"start": "2026-13-01"})
-    assert bad.status_code == 422 and "日期格式不正确" in bad.content.decode()
+    assert bad.status_code == 400 and "日期格式不正确" in bad.content.decode()
 
 
 @pytest.mark.django_db

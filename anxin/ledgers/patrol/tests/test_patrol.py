@@ -178,12 +178,14 @@ def test_bad_filters_answer_400_in_chinese(cast: Cast, login) -> None:  # noqa: 
     client = login(cast.users["principal"])
     response = client.get(reverse("ledgers:patrol_list"), {"start": "2026-03-10", "end": "2026-03-01"})
     assert response.status_code == 400
-    assert "结束日期不能早于开始日期" in response.content.decode()
+    assert "开始日期不能晚于结束日期" in response.content.decode()
     assert client.get(reverse("ledgers:patrol_list"), {"start": "yesterday"}).status_code == 400
     assert client.get(reverse("ledgers:patrol_checkin_export"), {"point": "x"}).status_code == 400
+    # The API refuses a bad period as every ledger does: 400 bad_period (it was 422 bad_range).
     api = client.get("/api/ledgers/patrol/checkins", {"start": "2026-03-10", "end": "2026-03-01"})
-    assert api.status_code == 422
-    assert client.get("/api/ledgers/patrol/checkins", {"start": "nope"}).status_code == 422
+    assert (api.status_code, api.json()["code"]) == (400, "bad_period")
+    api = client.get("/api/ledgers/patrol/checkins", {"start": "nope"})
+    assert (api.status_code, api.json()["code"]) == (400, "bad_period")
 
 
 def test_list_filters_by_point_and_recorder(cast: Cast, login) -> None:  # noqa: ANN001
@@ -317,7 +319,7 @@ def test_points_are_managed_by_leaders_and_printed_as_qr(cast: Cast, login) -> N
     guard = login(cast.users["gate_guard"])
     assert guard.get(reverse("ledgers:patrol_points_print")).status_code == 404
     assert (
-        guard.post(reverse("ledgers:patrol_points"), {"name": "x", "place_type": "other"}).status_code == 404
+        guard.post(reverse("ledgers:patrol_points"), {"name": "x", "place_type": "other"}).status_code == 403
     )
     services.patrol_point_set_active(actor=cast.users["principal"], point=point, active=False)
     assert login(cast.users["duty_staff"]).get(_scan_url(point)).status_code == 404
@@ -363,7 +365,7 @@ def test_rota_week_page_adds_entries_and_duty_person_sees_them(cast: Cast, login
     mine = login(cast.users["duty_staff"]).get(reverse("ledgers:patrol_home"))
     assert mine.context["duties"].count() == 2
     duty = login(cast.users["duty_staff"])
-    assert duty.post(reverse("ledgers:patrol_rota"), data).status_code == 404
+    assert duty.post(reverse("ledgers:patrol_rota"), data).status_code == 403
     client = login(cast.users["vice_principal"])
     outsider = dict(data, people=[cast.outsider.pk])
     assert client.post(reverse("ledgers:patrol_rota"), outsider).status_code == 422
@@ -412,10 +414,11 @@ def test_pages_render_for_each_keeper(cast: Cast, login, role: str) -> None:  # 
     ):
         assert client.get(reverse(f"ledgers:{name}")).status_code == 200, name
     managing = role == "principal"
-    for name in ("patrol_settings", "patrol_points_print"):
-        assert client.get(reverse(f"ledgers:{name}")).status_code == (200 if managing else 404), name
+    assert client.get(reverse("ledgers:patrol_points_print")).status_code == (200 if managing else 404)
+    # A form page of a ledger the person can see but may not write: refused (403), not hidden.
+    assert client.get(reverse("ledgers:patrol_settings")).status_code == (200 if managing else 403)
     recording = role in ("gate_guard", "dorm_staff")
     for name in ("patrol_dorm_new", "patrol_handover_new"):
-        assert client.get(reverse(f"ledgers:{name}")).status_code == (200 if recording else 404), name
+        assert client.get(reverse(f"ledgers:{name}")).status_code == (200 if recording else 403), name
     index = client.get(reverse("ledgers:index")).content.decode()
     assert "值班巡逻" in index

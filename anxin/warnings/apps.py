@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class WarningsConfig(AppConfig):
     """预警: rules over the other ledgers that tell the right person early, with the reasons."""
 
-    name = "anxin.ledgers.warnings"
+    name = "anxin.warnings"
     label = "ledger_warnings"
     default_auto_field = "django.db.models.BigAutoField"
 
@@ -15,5 +15,6 @@ class WarningsConfig(AppConfig):
 
         import_module(f"{self.name}.permissions")
         import_module(f"{self.name}.panels")
-        import_module(f"{self.name}.tasks")
+        # The evaluation task keeps the import path that queued task rows store (see its module).
+        import_module("anxin.warnings.tasks")
         install_rules()

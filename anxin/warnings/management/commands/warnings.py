@@ -1,6 +1,6 @@
 """``anxin warnings evaluate [--school CODE] [--date YYYY-MM-DD]``: run the early-warning rules.
 
-The same evaluation runs every 15 minutes as a periodic task (``anxin/ledgers/warnings/tasks.py``,
+The same evaluation runs every 15 minutes as a periodic task (``anxin/warnings/tasks.py``,
 run by ``anxin worker`` or in-process by ``anxin serve``); this command runs it by hand. Idempotent.
 """
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         ev.add_argument("--date", help="按这一天评估（YYYY-MM-DD，默认今天）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from anxin.ledgers.warnings.services import evaluate_all
+        from anxin.warnings.services import evaluate_all
 
         today = None
         if options.get("date"):

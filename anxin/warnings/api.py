@@ -66,7 +66,16 @@ def _out(w: Warning, name: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("", response={200: ListOut, **ERRORS}, summary="我能看到的预警（教育局只看数量）")
+#: Operation ids from before the app left anxin.ledgers: generated clients name their methods by them.
+OLD_IDS = "anxin_ledgers_warnings_api_"
+
+
+@router.get(
+    "",
+    response={200: ListOut, **ERRORS},
+    summary="我能看到的预警（教育局只看数量）",
+    operation_id=OLD_IDS + "warning_list",
+)
 def warning_list(request: HttpRequest, status: str = "live") -> Any:
     user = request.user
     if not allowed(user, "ledger_warning", "view"):
@@ -83,7 +92,10 @@ def warning_list(request: HttpRequest, status: str = "live") -> Any:
 
 
 @router.post(
-    "/{int:warning_id}/actions", response={200: WarningOut, **ERRORS}, summary="知悉、处置或排除预警"
+    "/{int:warning_id}/actions",
+    response={200: WarningOut, **ERRORS},
+    summary="知悉、处置或排除预警",
+    operation_id=OLD_IDS + "warning_action",
 )
 def warning_action(request: HttpRequest, warning_id: int, payload: ActionIn) -> Any:
     if not 0 < warning_id <= MAX_ID or selectors.counts_only(request.user):
