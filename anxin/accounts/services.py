@@ -26,10 +26,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anxin.audit.services import audit_record
-from anxin.core.errors import Invalid, NotFound, ServiceError
+from anxin.core.errors import ErrorCode, Invalid, NotFound, ServiceError
 from anxin.core.models import ApiToken, hash_token
 from anxin.org.models import Role, User
 
+from .errors import AccountError
 from .lockout import lockout_message
 from .models import PasswordChangeRequired
 
@@ -42,22 +43,22 @@ RECOVERY_NAME = "recovery"
 
 class BadCredentials(ServiceError):
     status = 401
-    code = "bad_credentials"
+    code = AccountError.BAD_CREDENTIALS
 
 
 class LockedOut(ServiceError):
     status = 429
-    code = "locked_out"
+    code = AccountError.LOCKED_OUT
 
 
 class SecondFactorError(ServiceError):
     status = 401
-    code = "otp_required"
+    code = AccountError.OTP_REQUIRED
 
 
 class AccountBlocked(ServiceError):
     status = 403
-    code = "password_change_required"
+    code = AccountError.PASSWORD_CHANGE_REQUIRED
 
 
 # --- who needs what --------------------------------------------------------------------------
@@ -126,15 +127,17 @@ def password_change_require(*, users: list[Any], reason: str) -> None:
 def password_change(*, user: Any, old_password: str, new_password: str, new_password2: str) -> None:
     """The person changes their own password; every API token they hold stops working."""
     if not user.check_password(old_password):
-        raise Invalid(_("当前密码不正确。"), code="wrong_password")
+        raise Invalid(_("当前密码不正确。"), code=AccountError.WRONG_PASSWORD)
     if new_password != new_password2:
-        raise Invalid(_("两次输入的新密码不一致。"), code="password_mismatch")
+        raise Invalid(_("两次输入的新密码不一致。"), code=AccountError.PASSWORD_MISMATCH)
     if new_password == old_password:
-        raise Invalid(_("新密码不能与当前密码相同。"), code="password_unchanged")
+        raise Invalid(_("新密码不能与当前密码相同。"), code=AccountError.PASSWORD_UNCHANGED)
     problems = password_problems(new_password, user)
     if problems:
         raise Invalid(
-            _("密码不符合要求：%(why)s") % {"why": "；".join(problems)}, code="weak_password", detail=problems
+            _("密码不符合要求：%(why)s") % {"why": "；".join(problems)},
+            code=ErrorCode.WEAK_PASSWORD,
+            detail=problems,
         )
     with transaction.atomic():
         user.set_password(new_password)
@@ -171,9 +174,9 @@ def totp_confirm(*, user: Any, token: str) -> tuple[TOTPDevice, list[str]]:
     """Confirm the enrolment with a code from the app; returns the device and fresh recovery codes."""
     device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False, name=TOTP_NAME).first()
     if device is None:
-        raise Invalid(_("请刷新页面后重新扫描二维码。"), code="otp_no_enrolment")
+        raise Invalid(_("请刷新页面后重新扫描二维码。"), code=AccountError.OTP_NO_ENROLMENT)
     if not device.verify_token(_clean_code(token)):
-        raise Invalid(_("验证码不正确，请核对手机上的 6 位数字后重试。"), code="otp_invalid")
+        raise Invalid(_("验证码不正确，请核对手机上的 6 位数字后重试。"), code=AccountError.OTP_INVALID)
     with transaction.atomic():
         TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).delete()
         device.confirmed = True
@@ -205,7 +208,7 @@ def recovery_codes_left(user: Any) -> int:
 def second_factor_remove(*, user: Any) -> None:
     """Only for people who enrolled by choice; those who must use it cannot turn it off."""
     if second_factor_required(user):
-        raise Invalid(_("您的岗位必须使用两步验证，不能关闭。"), code="otp_mandatory")
+        raise Invalid(_("您的岗位必须使用两步验证，不能关闭。"), code=AccountError.OTP_MANDATORY)
     with transaction.atomic():
         TOTPDevice.objects.filter(user_id=user.pk).delete()
         StaticDevice.objects.filter(user_id=user.pk).delete()
@@ -226,7 +229,7 @@ def second_factor_check(*, request: HttpRequest, user: Any, token: str) -> Any:
     device = match_token(user, code) if code else None
     if device is None:
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-        raise SecondFactorError(_("验证码不正确，或已使用过。"), code="otp_invalid")
+        raise SecondFactorError(_("验证码不正确，或已使用过。"), code=AccountError.OTP_INVALID)
     return device
 
 
@@ -265,18 +268,20 @@ def token_issue(*, request: HttpRequest, username: str, password: str, otp: str 
         raise BadCredentials(_("用户名或密码错误。"))
     if password_change_pending(user):
         raise AccountBlocked(
-            _("该账号的密码由管理员设置，请先登录网页修改密码后再申请令牌。"), code="password_change_required"
+            _("该账号的密码由管理员设置，请先登录网页修改密码后再申请令牌。"),
+            code=AccountError.PASSWORD_CHANGE_REQUIRED,
         )
     if user_has_device(user):
         if not otp:
             raise SecondFactorError(
                 _("该账号已开启两步验证，请在 otp 中填写验证器上的 6 位验证码或一个恢复码。"),
-                code="otp_required",
+                code=AccountError.OTP_REQUIRED,
             )
         second_factor_check(request=request, user=user, token=otp)
     elif second_factor_required(user):
         raise AccountBlocked(
-            _("您的岗位必须使用两步验证，请先登录网页完成绑定后再申请令牌。"), code="otp_not_enrolled"
+            _("您的岗位必须使用两步验证，请先登录网页完成绑定后再申请令牌。"),
+            code=AccountError.OTP_NOT_ENROLLED,
         )
     signin_completed(request=request, user=user)
     raw = ApiToken.generate()

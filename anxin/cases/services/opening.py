@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from anxin.access.matrix import require_at
 from anxin.audit.services import audit_record
-from anxin.core.errors import Conflict, Invalid, NotFound
+from anxin.core.errors import Conflict, ErrorCode, Invalid, NotFound
+from anxin.intake.errors import IntakeError
 from anxin.intake.models import Report
 from anxin.intake.services import report_joined_case, report_lock_for_case
 from anxin.org.models import Unit, UnitKind, User
@@ -55,7 +56,9 @@ def case_open(
     owner = owner or actor
     if not owner.is_superuser and not school_staff(school).filter(pk=owner.pk).exists():
         raise Invalid(
-            _("经办人须为本校教职工。"), code="owner_not_staff", detail={"owner": [_("须为本校教职工。")]}
+            _("经办人须为本校教职工。"),
+            code=ErrorCode.OWNER_NOT_STAFF,
+            detail={"owner": [_("须为本校教职工。")]},
         )
     now = _now()
     with transaction.atomic():
@@ -63,7 +66,7 @@ def case_open(
         for r in reports:
             report = report_lock_for_case(actor=actor, report_id=r.pk, school=school)
             if CaseReport.objects.filter(report=report).exists():
-                raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code="report_not_open")
+                raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code=IntakeError.REPORT_NOT_OPEN)
             locked_reports.append(report)
         today = timezone.localdate()
         urgent = d["urgent"] or any(r.urgent for r in locked_reports)

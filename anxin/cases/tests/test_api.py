@@ -324,7 +324,7 @@ def test_opening_at_a_school_out_of_reach_is_404_and_the_class_teacher_may_not_o
 def test_opening_with_a_body_that_is_not_a_json_object_is_422(cast, login, raw):
     response = login(cast.users["moral_director"]).post(CASES, raw, content_type="application/json")
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_body" and "JSON" in response.json()["message"]
+    assert response.json()["code"] == "bad_json" and "JSON" in response.json()["message"]
     assert not Case.objects.exists()
 
 
@@ -491,6 +491,16 @@ def test_visible_but_not_permitted_is_403(cast, login):
     assert Case.objects.get(pk=case.pk).status == "pending"
 
 
+def test_a_malformed_upload_form_is_422_bad_form(cast, login):
+    case = walk(cast, "pending")
+    response = login(cast.users["principal"]).post(
+        f"{CASES}/{case.pk}/transitions", b"action=attach", content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "bad_form" and response.json()["message"] == "上传的表单格式不正确。"
+    assert Case.objects.get(pk=case.pk).status == "pending"
+
+
 @pytest.mark.parametrize("raw", ["not json", '["determine"]', "null", '{"action": ', b"\xff\xfe"])
 def test_a_body_that_is_not_a_json_object_is_422_in_chinese(cast, login, raw):
     case = walk(cast, "pending")
@@ -498,7 +508,7 @@ def test_a_body_that_is_not_a_json_object_is_422_in_chinese(cast, login, raw):
         f"{CASES}/{case.pk}/transitions", raw, content_type="application/json"
     )
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_body"
+    assert response.json()["code"] == "bad_json"
     assert response.json()["message"].startswith("请求内容须为 JSON 对象")
     assert Case.objects.get(pk=case.pk).status == "pending"
 
