@@ -263,7 +263,16 @@ def report_detail(request: HttpRequest, report_id: int) -> Any:
     return _detail(request.user, selectors.report_open(request.user, report_id))
 
 
-@router.post("/queue/{report_id}/actions", response={200: ReportOut, **ERRORS}, summary="对报告执行一项操作")
+@router.post(
+    "/queue/{report_id}/actions",
+    response={200: ReportOut, **ERRORS},
+    summary="对报告执行一项操作",
+    description=(
+        "错误码：unknown_action（没有这项操作，detail.action 列出全部操作）、missing_inputs（缺少必填项）、"
+        "report_not_open（报告当前状态不允许该操作）、owner_not_staff（负责人不是本校教职工）、"
+        "bad_merge_target（合并目标不是本校的另一份报告）、invalid_input（输入项不正确，见 detail）。"
+    ),
+)
 def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> Any:
     report = selectors.report_get(request.user, report_id)
     if payload.action not in ACTION_FORMS:

@@ -533,6 +533,12 @@ def case_actions(request: HttpRequest, case_id: int) -> Any:
     response={200: CaseOut | CaseRef, **ERRORS},
     openapi_extra=TRANSITION_OPENAPI,
     summary="执行一项操作（JSON；上传附件用 multipart/form-data）",
+    description=(
+        "错误码：unknown_action（没有这项操作，detail.action 列出全部操作）、"
+        "transition_not_allowed（案件当前环节不允许该操作）、missing_inputs（缺少或不正确的输入项，见 detail）、"
+        "case_not_ready（尚不满足该操作的条件，见 detail）、bad_json（请求内容不是 JSON 对象）、"
+        "bad_form（上传的表单格式不正确）。"
+    ),
 )
 def case_transition(request: HttpRequest, case_id: int) -> Any:
     case = _case(request, case_id)
