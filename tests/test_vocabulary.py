@@ -153,3 +153,56 @@ def test_the_docs_name_only_codes_the_enums_know() -> None:
         named += [(path.name, code) for code in re.findall(r"`[1-5]\d\d ([a-z_]+)`", path.read_text("utf-8"))]
     assert ("cases.md", "unknown_action") in named
     assert [(doc, code) for doc, code in named if code not in ALL_CODES] == []
+
+
+def _event_constants() -> list[tuple[str, str]]:
+    """Every event-name constant of every events.py of the package, found on disk: (where, name)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("events.py")):
+        if path.relative_to(PACKAGE).parts[0] in NOT_YET:
+            continue
+        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        found += [
+            (f"{module.__name__}.{constant}", value)
+            for constant, value in vars(module).items()
+            if constant.isupper() and isinstance(value, str)
+        ]
+    return found
+
+
+def test_every_event_name_has_a_chinese_label() -> None:
+    from anxin.audit import labels
+    from anxin.cases.events import step_taken
+    from anxin.cases.workflow import TABLE
+
+    names = {name: where for where, name in _event_constants()}
+    assert {"case.viewed", "report.received", "unit.created", "calendar.loaded"} <= set(names)
+    names |= {step_taken(step.name): f"anxin.cases.workflow.TABLE[{step.name}]" for step in TABLE}
+    unlabelled = {where for name, where in names.items() if name not in labels.LABELS}
+    assert unlabelled == set()
+    # A replaced name is never written again.
+    assert not set(labels.RENAMED) & set(names)
+
+
+def test_event_names_are_dotted_snake_case_and_each_written_by_one_constant() -> None:
+    seen: dict[str, str] = {}
+    for where, name in _event_constants():
+        assert re.match(r"^[a-z_]+(\.[a-z0-9_]+)+$", name), (where, name)
+        assert name not in seen, (name, seen.get(name), where)
+        seen[name] = where
+
+
+def test_audit_record_is_called_with_an_event_constant() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).parts
+        if parts[0] in NOT_YET or "tests" in parts or "migrations" in parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == (
+                "audit_record"
+            ):
+                for kw in node.keywords:
+                    if kw.arg == "action" and isinstance(kw.value, ast.Constant | ast.JoinedStr):
+                        offenders.append(f"{path}:{node.lineno}")
+    assert offenders == []

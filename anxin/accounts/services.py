@@ -30,6 +30,7 @@ from anxin.core.errors import ErrorCode, Invalid, NotFound, ServiceError
 from anxin.core.models import ApiToken, hash_token
 from anxin.org.models import Role, User
 
+from . import events
 from .errors import AccountError
 from .lockout import lockout_message
 from .models import PasswordChangeRequired
@@ -143,7 +144,9 @@ def password_change(*, user: Any, old_password: str, new_password: str, new_pass
         user.set_password(new_password)
         user.save(update_fields=["password"])
         forced = PasswordChangeRequired.objects.filter(user_id=user.pk).delete()[0] > 0
-        audit_record(actor=user, action="account.password_changed", subject=user, after={"forced": forced})
+        audit_record(
+            actor=user, action=events.ACCOUNT_PASSWORD_CHANGED, subject=user, after={"forced": forced}
+        )
         tokens_revoke_all(user=user, reason="password_changed", actor=user)
 
 
@@ -182,7 +185,7 @@ def totp_confirm(*, user: Any, token: str) -> tuple[TOTPDevice, list[str]]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_replace(user)
-        audit_record(actor=user, action="account.otp_enrolled", subject=user)
+        audit_record(actor=user, action=events.ACCOUNT_OTP_ENROLLED, subject=user)
     return device, codes
 
 
@@ -197,7 +200,7 @@ def _recovery_codes_replace(user: Any) -> list[str]:
 def recovery_codes_renew(*, user: Any) -> list[str]:
     with transaction.atomic():
         codes = _recovery_codes_replace(user)
-        audit_record(actor=user, action="account.recovery_codes_renewed", subject=user)
+        audit_record(actor=user, action=events.ACCOUNT_RECOVERY_CODES_RENEWED, subject=user)
     return codes
 
 
@@ -212,7 +215,7 @@ def second_factor_remove(*, user: Any) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user_id=user.pk).delete()
         StaticDevice.objects.filter(user_id=user.pk).delete()
-        audit_record(actor=user, action="account.otp_removed", subject=user)
+        audit_record(actor=user, action=events.ACCOUNT_OTP_REMOVED, subject=user)
 
 
 def _clean_code(token: str) -> str:
@@ -290,7 +293,7 @@ def token_issue(*, request: HttpRequest, username: str, password: str, otp: str 
         token = ApiToken.objects.create(
             user=user, key_hash=hash_token(raw), prefix=raw[3:9], expires_at=expires
         )
-        audit_record(actor=user, action="auth.token_issued", subject=token, subject_label=token.prefix)
+        audit_record(actor=user, action=events.AUTH_TOKEN_ISSUED, subject=token, subject_label=token.prefix)
     return IssuedToken(token=raw, expires_at=expires)
 
 
@@ -313,7 +316,7 @@ def token_revoke(*, actor: Any, token_id: int) -> ApiToken:
             raise NotFound()
         token.revoked = True
         token.save(update_fields=["revoked"])
-        audit_record(actor=actor, action="auth.token_revoked", subject=token, subject_label=token.prefix)
+        audit_record(actor=actor, action=events.AUTH_TOKEN_REVOKED, subject=token, subject_label=token.prefix)
     return token
 
 
@@ -324,7 +327,7 @@ def tokens_revoke_all(*, user: Any, reason: str, actor: Any = None) -> int:
         if count:
             audit_record(
                 actor=actor,
-                action="auth.tokens_revoked",
+                action=events.AUTH_TOKENS_REVOKED,
                 subject=user,
                 after={"reason": reason, "count": count},
             )

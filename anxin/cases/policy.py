@@ -19,6 +19,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import Invalid
 from anxin.org.models import Unit, UnitKind
 
+from . import events
 from .errors import CaseError
 from .models import Case, DeadlinePolicy
 from .states import State
@@ -135,7 +136,7 @@ def policy_set(*, actor: Any, unit: Unit, rules: Any, note: str = "") -> Deadlin
             unit=unit, version=last + 1, rules=clean, note=(note or "")[:200], created_by=actor
         )
         audit_record(
-            actor=actor, action="case_policy.set", unit=unit, subject=policy,
+            actor=actor, action=events.CASE_POLICY_SET, unit=unit, subject=policy,
             after={"version": policy.version, "rules": clean},
         )  # fmt: skip
     return policy

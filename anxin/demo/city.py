@@ -51,6 +51,7 @@ from anxin.org.models import (
     User,
 )
 
+from . import events
 from .errors import DemoError
 
 DEMO_PASSWORD = "Anxin-demo-2026"
@@ -1070,7 +1071,7 @@ def demo_load(
         )
         audit_record(
             actor=None,
-            action="demo.loaded",
+            action=events.DEMO_LOADED,
             subject=demo,
             after={
                 "seed": seed,

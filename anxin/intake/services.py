@@ -32,6 +32,7 @@ from anxin.core.models import Notification
 from anxin.core.notify import notify
 from anxin.org.models import Role, RoleAssignment, Unit, UnitKind, User
 
+from . import events
 from .duty import leaders_on_duty
 from .errors import IntakeError
 from .images import MAX_PHOTOS, clean_image
@@ -405,7 +406,7 @@ def report_submit(
             _store_photos(report, photos)
             # In the same transaction: the leaders' notice exists exactly when the report does.
             _announce(report)
-            audit_record(actor=None, action="report.received", unit=school, subject=report, to_the_minute=True,
+            audit_record(actor=None, action=events.REPORT_RECEIVED, unit=school, subject=report, to_the_minute=True,
                          after={"channel": report.channel, "urgent": report.urgent, "signals": report.signals,
                                 "photos": len(photos), "suspect": report.suspect})  # fmt: skip
     except IntegrityError:
@@ -468,7 +469,7 @@ def report_record(
         )  # fmt: skip
         _store_photos(report, photos)
         _announce(report)
-        audit_record(actor=actor, action="report.recorded", unit=school, subject=report,
+        audit_record(actor=actor, action=events.REPORT_RECORDED, unit=school, subject=report,
                      after={"channel": channel, "urgent": report.urgent, "signals": report.signals})  # fmt: skip
     return Submission(report=report, receipt=receipt)
 
@@ -493,7 +494,7 @@ def reporter_message_add(*, receipt: Any, text: Any, photos: Sequence[Upload] = 
         _store_photos(report, photos, message)
         audit_record(
             actor=None,
-            action="report.reporter_message",
+            action=events.REPORT_REPORTER_MESSAGE,
             unit=report.school,
             subject=report,
             to_the_minute=True,
@@ -535,7 +536,7 @@ def report_acknowledge(*, actor: User, report: Report) -> Report:
         current.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "owner", "updated_at"])
         audit_record(
             actor=actor,
-            action="report.acknowledged",
+            action=events.REPORT_ACKNOWLEDGED,
             unit=current.school,
             subject=current,
             after={"status": current.status},
@@ -565,7 +566,7 @@ def report_assign(*, actor: User, report: Report, owner: User) -> Report:
         current.save()
         audit_record(
             actor=actor,
-            action="report.assigned",
+            action=events.REPORT_ASSIGNED,
             unit=current.school,
             subject=current,
             before=before,
@@ -589,7 +590,7 @@ def report_reply(*, actor: User, report: Report, text: Any) -> Message:
             if current.status == Status.NEW:
                 current.status = Status.ACKNOWLEDGED
             current.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "updated_at"])
-        audit_record(actor=actor, action="report.replied", unit=current.school, subject=current)
+        audit_record(actor=actor, action=events.REPORT_REPLIED, unit=current.school, subject=current)
     return message
 
 
@@ -615,7 +616,7 @@ def report_merge(*, actor: User, report: Report, into: Report) -> Report:
         current.save(update_fields=["status", "merged_into", "updated_at"])
         audit_record(
             actor=actor,
-            action="report.merged",
+            action=events.REPORT_MERGED,
             unit=current.school,
             subject=current,
             after={"into": target.pk},
@@ -639,7 +640,7 @@ def report_accept(*, actor: User, report: Report) -> Report:
         current.save()
         audit_record(
             actor=actor,
-            action="report.accepted",
+            action=events.REPORT_ACCEPTED,
             unit=current.school,
             subject=current,
             before={"status": before},
@@ -668,7 +669,7 @@ def report_close(*, actor: User, report: Report, reason: Any) -> Report:
         current.save()
         audit_record(
             actor=actor,
-            action="report.closed",
+            action=events.REPORT_CLOSED,
             unit=current.school,
             subject=current,
             before={"status": before},

@@ -19,6 +19,7 @@ from anxin.core.errors import Invalid, NotFound
 from anxin.core.models import CalendarDay, CalendarYear
 from anxin.core.workdays import HOLIDAY, WORKDAY, clear_cache
 
+from . import events
 from .calendar_file import parse_file, validate
 from .errors import OpsError
 
@@ -87,7 +88,7 @@ def load_year(
             "rows": _rows_for_audit(rows),
         }
         audit_record(
-            actor=actor, action="calendar.loaded", subject=calendar, before=before, after=audit_after
+            actor=actor, action=events.CALENDAR_LOADED, subject=calendar, before=before, after=audit_after
         )
     return calendar
 

@@ -38,6 +38,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.core.xlsx import safe_cell
 
+from . import events
 from .errors import OrgError
 from .models import (
     ROLE_UNIT_KIND,
@@ -609,7 +610,7 @@ def students_import(*, actor: User | None, school: Unit, fileobj: IO[bytes]) -> 
         Guardian.objects.bulk_create(guardians, batch_size=500)
         audit_record(
             actor=actor,
-            action="student.imported",
+            action=events.STUDENT_IMPORTED,
             unit=school,
             subject=school,
             after={
@@ -813,7 +814,7 @@ def staff_import(*, actor: User | None, fileobj: IO[bytes]) -> ImportResult:
         for user, account in zip(users, accounts, strict=True):
             audit_record(
                 actor=actor,
-                action="staff.created",
+                action=events.STAFF_CREATED,
                 unit=account.roles[0][1],
                 subject=user,
                 after={"username": user.username, "full_name": user.full_name, "source": "import"},
@@ -821,14 +822,14 @@ def staff_import(*, actor: User | None, fileobj: IO[bytes]) -> ImportResult:
             for role, unit in account.roles:
                 audit_record(
                     actor=actor,
-                    action="staff.role_assigned",
+                    action=events.STAFF_ROLE_ASSIGNED,
                     unit=unit,
                     subject=user,
                     after={"role": role, "unit": unit.code},
                 )
         audit_record(
             actor=actor,
-            action="staff.imported",
+            action=events.STAFF_IMPORTED,
             unit=_summary_unit(unit for a in accounts for _r, unit in a.roles),
             subject_type="org.user",
             subject_label=_("批量导入 %(n)d 个账号") % {"n": len(users)},

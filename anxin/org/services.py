@@ -13,6 +13,7 @@ from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
 from anxin.core.errors import Conflict, ErrorCode, Invalid
 
+from . import events
 from .errors import OrgError
 from .models import (
     CHILD_KIND,
@@ -72,7 +73,7 @@ def unit_create(
         unit.save()
         audit_record(
             actor=actor,
-            action="unit.created",
+            action=events.UNIT_CREATED,
             unit=unit,
             subject=unit,
             after={"kind": kind, "code": code, "name": name, "number": number},
@@ -110,7 +111,7 @@ def school_create(
         profile.save()
         audit_record(
             actor=actor,
-            action="school.profile_set",
+            action=events.SCHOOL_PROFILE_SET,
             unit=school,
             subject=profile,
             after=_snapshot(profile, PROFILE_FIELDS),
@@ -135,7 +136,7 @@ def school_profile_update(*, actor: User | None, school: Unit, **changes: Any) -
         profile.save()
         audit_record(
             actor=actor,
-            action="school.profile_changed",
+            action=events.SCHOOL_PROFILE_CHANGED,
             unit=school,
             subject=profile,
             before=before,
@@ -172,7 +173,7 @@ def student_create(
         student.save()
         audit_record(
             actor=actor,
-            action="student.created",
+            action=events.STUDENT_CREATED,
             unit=klass,
             subject=student,
             subject_label=student.masked_name,
@@ -215,7 +216,7 @@ def student_update(*, actor: User | None, student: Student, **changes: Any) -> S
         current.save()
         audit_record(
             actor=actor,
-            action="student.changed",
+            action=events.STUDENT_CHANGED,
             unit=current.klass,
             subject=current,
             subject_label=current.masked_name,
@@ -249,7 +250,7 @@ def student_key_group_set(
             flag.save()
         audit_record(
             actor=actor,
-            action="student.key_group_set",
+            action=events.STUDENT_KEY_GROUP_SET,
             unit=student.klass,
             subject=student,
             subject_label=student.masked_name,
@@ -266,7 +267,7 @@ def student_key_group_clear(*, actor: User | None, student: Student, group: str)
         if deleted:
             audit_record(
                 actor=actor,
-                action="student.key_group_cleared",
+                action=events.STUDENT_KEY_GROUP_CLEARED,
                 unit=student.klass,
                 subject=student,
                 subject_label=student.masked_name,
@@ -282,7 +283,7 @@ def guardian_add(*, actor: User | None, student: Student, name: str, relation: s
         guardian.save()
         audit_record(
             actor=actor,
-            action="guardian.added",
+            action=events.GUARDIAN_ADDED,
             unit=student.klass,
             subject=student,
             subject_label=student.masked_name,
@@ -329,7 +330,7 @@ def staff_create(
         password_set_by_other.send(sender=User, users=[user], reason="admin_set")
         audit_record(
             actor=actor,
-            action="staff.created",
+            action=events.STAFF_CREATED,
             unit=unit,
             subject=user,
             after={"username": username, "full_name": user.full_name},
@@ -358,7 +359,7 @@ def role_assign(*, actor: User | None, user: User, role: str, unit: Unit) -> Rol
         if created:
             audit_record(
                 actor=actor,
-                action="staff.role_assigned",
+                action=events.STAFF_ROLE_ASSIGNED,
                 unit=unit,
                 subject=user,
                 after={"role": role, "unit": unit.code},
@@ -373,7 +374,7 @@ def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> None:
         assignment.delete()
         audit_record(
             actor=actor,
-            action="staff.role_revoked",
+            action=events.STAFF_ROLE_REVOKED,
             unit=unit,
             subject=user,
             before={"role": role, "unit": unit.code},
@@ -404,7 +405,7 @@ def committee_member_add(
         member.save()
         audit_record(
             actor=actor,
-            action="committee.member_added",
+            action=events.COMMITTEE_MEMBER_ADDED,
             unit=school,
             subject=member,
             after={"name": member.name, "committee_role": committee_role, "is_external": is_external},
@@ -416,4 +417,4 @@ def committee_member_remove(*, actor: User | None, member: CommitteeMember) -> N
     require(actor, "committee", "change", member)
     with transaction.atomic():
         CommitteeMember.objects.filter(pk=member.pk).update(active=False)
-        audit_record(actor=actor, action="committee.member_removed", unit=member.school, subject=member)
+        audit_record(actor=actor, action=events.COMMITTEE_MEMBER_REMOVED, unit=member.school, subject=member)

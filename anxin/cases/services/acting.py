@@ -14,7 +14,7 @@ from anxin.core.errors import ErrorCode, Invalid, NotFound
 from anxin.intake.models import Report
 from anxin.org.models import User
 
-from .. import deadlines
+from .. import deadlines, events
 from ..errors import CaseError
 from ..forms import FORMS
 from ..models import (
@@ -57,7 +57,7 @@ def case_act(*, actor: User, case: Case, action: Any, data: Any = None, files: A
             _log(locked, EventKind.TRANSITION, _("%(from)s → %(to)s") % {
                 "from": State(before).label, "to": State(locked.status).label}, actor=actor,
                 **{"from": before, "to": locked.status, "action": step.name})  # fmt: skip
-        audit_record(actor=actor, action=f"case.{step.name}", unit=locked.school, subject=locked,
+        audit_record(actor=actor, action=events.step_taken(step.name), unit=locked.school, subject=locked,
                      before={"status": before}, after={"status": locked.status, **extra})  # fmt: skip
     return locked
 
@@ -98,6 +98,6 @@ def reexam_apply_by_receipt(*, report: Report, reason: Any) -> Case:
         deadlines.refresh_next_due(locked)
         _log(locked, EventKind.TRANSITION, _("%(from)s → %(to)s") % {"from": State(before).label,
              "to": State(locked.status).label}, **{"from": before, "to": locked.status, "action": "apply_reexam"})  # fmt: skip
-        audit_record(actor=None, action="case.apply_reexam", unit=locked.school, subject=locked, to_the_minute=True,
+        audit_record(actor=None, action=events.step_taken("apply_reexam"), unit=locked.school, subject=locked, to_the_minute=True,
                      before={"status": before}, after={"status": locked.status, "via": "receipt", **extra})  # fmt: skip
     return locked

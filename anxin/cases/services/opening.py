@@ -17,7 +17,7 @@ from anxin.intake.services import report_joined_case, report_lock_for_case
 from anxin.org.models import Unit, UnitKind, User
 from anxin.org.selectors import school_staff
 
-from .. import deadlines
+from .. import deadlines, events
 from ..forms import OpenForm
 from ..models import (
     Case,
@@ -103,6 +103,6 @@ def case_open(
                   key=f"case:{case.pk}:owner:{owner.pk}")  # fmt: skip
         _tell(case, [p for p in principals(school) if p.pk != actor.pk], _("新立案件 %(n)s") % {"n": case.number},
               urgent=urgent, key=f"case:{case.pk}:opened", actor=actor)  # fmt: skip
-        audit_record(actor=actor, action="case.opened_new", unit=school, subject=case,
+        audit_record(actor=actor, action=events.CASE_CREATED, unit=school, subject=case,
                      after={"status": case.status, "reports": [r.pk for r in locked_reports], "urgent": urgent})  # fmt: skip
     return case

@@ -120,9 +120,9 @@ def test_unauthenticated_caller_gets_401(cast, client):
 def test_detail_for_the_principal_has_names_finding_and_timeline_and_is_audited(cast, login):
     case = walk(cast, "determined")
     client = login(cast.users["principal"])
-    before = AuditEvent.objects.filter(action="case.opened", subject_id=str(case.pk)).count()
+    before = AuditEvent.objects.filter(action="case.viewed", subject_id=str(case.pk)).count()
     body = _ok(client.get(f"{CASES}/{case.pk}"))
-    assert AuditEvent.objects.filter(action="case.opened", subject_id=str(case.pk)).count() == before + 1
+    assert AuditEvent.objects.filter(action="case.viewed", subject_id=str(case.pk)).count() == before + 1
 
     assert body["identities"] is True
     assert body["title"] == "宿舍同学夜间殴打" and body["status"] == "determined"
@@ -181,7 +181,7 @@ def test_teacher_of_other_school_gets_404_everywhere(cast, login):
     assert _act(client, case.pk, action="add_note", text="外校老师的记录").status_code == 404
     assert client.get(f"{CASES}/{2**40}").status_code == 404
     assert Case.objects.get(pk=case.pk).status == "pending"
-    assert not AuditEvent.objects.filter(action="case.opened", actor=cast.outsider).exists()
+    assert not AuditEvent.objects.filter(action="case.viewed", actor=cast.outsider).exists()
 
 
 # --- deadlines -----------------------------------------------------------------------------------------
