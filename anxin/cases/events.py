@@ -1,8 +1,9 @@
 """The names the case procedure writes to the audit trail (anxin.audit.labels names them in Chinese).
 
-The trail is append-only: an event keeps the name it was written with. Until issue 10 (December 2026) a view of a
-case was written ``case.opened``, which read like its creation; it is written ``case.viewed`` now
-and the audit log shows and finds the old rows as viewings (``anxin.audit.labels.RENAMED``).
+The trail is append-only: an event keeps the name it was written with. Until issue 10 (December
+2026) a view of a case was written ``case.opened``, which read like its creation; it is written
+``case.viewed`` now, and the audit log shows and finds the old rows as viewings
+(``anxin.audit.labels.RENAMED``).
 """
 
 from typing import Final
