@@ -18,7 +18,7 @@ from ninja.security import HttpBearer, django_auth
 from anxin.accounts.api import router as accounts_router
 from anxin.audit.api import router as audit_router
 from anxin.cases.api import router as cases_router
-from anxin.core.errors import ServiceError
+from anxin.core.errors import ErrorCode, ServiceError
 from anxin.core.services import token_user
 from anxin.intake.api import router as intake_router
 from anxin.intake.api_staff import router as intake_staff_router
@@ -71,7 +71,7 @@ def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error_response(request, 404, "not_found", _("未找到，或您无权查看。"))
+    return error_response(request, 404, ErrorCode.NOT_FOUND, _("未找到，或您无权查看。"))
 
 
 @api.exception_handler(NinjaValidationError)
@@ -80,32 +80,34 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         {"loc": [str(p) for p in err.get("loc", [])], "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors
     ]
-    return error_response(request, 422, "invalid_input", _("提交的数据格式不正确，请检查后重试。"), detail)
+    return error_response(
+        request, 422, ErrorCode.INVALID_INPUT, _("提交的数据格式不正确，请检查后重试。"), detail
+    )
 
 
 @api.exception_handler(OverflowError)
 def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     # A last guard: inputs are bounded where they are parsed (anxin.core.params), but a number past
     # SQLite's 64-bit integers must never surface as a 500.
-    return error_response(request, 422, "number_out_of_range", _("数字超出允许的范围。"))
+    return error_response(request, 422, ErrorCode.NUMBER_OUT_OF_RANGE, _("数字超出允许的范围。"))
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error_response(request, 401, "unauthenticated", _("请先登录或提供有效的访问令牌。"))
+    return error_response(request, 401, ErrorCode.UNAUTHENTICATED, _("请先登录或提供有效的访问令牌。"))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     messages = {
-        400: ("bad_request", _("请求格式不正确。")),
+        400: (ErrorCode.BAD_REQUEST, _("请求格式不正确。")),
         # ninja raises 403 only when a cookie-session call fails the CSRF check.
-        403: ("csrf_failed", _("无法确认请求来自本站，内容没有提交。请刷新页面后重试。")),
-        405: ("method_not_allowed", _("不支持该请求方法。")),
-        413: ("too_large", _("提交的内容过大。")),
-        415: ("unsupported_media_type", _("不支持的内容类型。")),
+        403: (ErrorCode.CSRF_FAILED, _("无法确认请求来自本站，内容没有提交。请刷新页面后重试。")),
+        405: (ErrorCode.METHOD_NOT_ALLOWED, _("不支持该请求方法。")),
+        413: (ErrorCode.TOO_LARGE, _("提交的内容过大。")),
+        415: (ErrorCode.UNSUPPORTED_MEDIA_TYPE, _("不支持的内容类型。")),
     }
-    code, message = messages.get(exc.status_code, ("error", str(exc)))
+    code, message = messages.get(exc.status_code, (ErrorCode.ERROR, str(exc)))
     return error_response(request, exc.status_code, code, message)
 
 

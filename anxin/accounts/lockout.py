@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .errors import AccountError
+
 log = logging.getLogger(__name__)
 
 MAX_COOL_OFF = timedelta(hours=24)
@@ -116,5 +118,5 @@ def lockout_response(
     """django-axes calls this for a locked (account, address) pair."""
     message = lockout_message(request)
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "locked_out", "message": message, "detail": None}, status=429)
+        return JsonResponse({"code": AccountError.LOCKED_OUT, "message": message, "detail": None}, status=429)
     return render(request, "core/error.html", {"title": _("暂时无法登录"), "message": message}, status=429)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from .errors import AccountError
 from .services import account_state
 
 #: Paths a session may use before its account is in order (besides the page of the pending step).
@@ -64,14 +65,18 @@ def pending_step(request: HttpRequest) -> tuple[str, str, str] | None:
     state = account_state(user)  # one query, on every request of a signed-in person
     if state.password_change_pending:
         return (
-            "password_change_required",
+            AccountError.PASSWORD_CHANGE_REQUIRED,
             "accounts:password",
             _("您的密码由管理员设置，请先修改密码。"),
         )
     if user.is_verified():  # type: ignore[union-attr]
         return None
     if state.second_factor_enrolled:
-        return ("otp_required", "accounts:otp_verify", _("请先完成两步验证。"))
+        return (AccountError.OTP_REQUIRED, "accounts:otp_verify", _("请先完成两步验证。"))
     if state.second_factor_required:
-        return ("otp_not_enrolled", "accounts:otp_setup", _("您的岗位必须使用两步验证，请先完成绑定。"))
+        return (
+            AccountError.OTP_NOT_ENROLLED,
+            "accounts:otp_setup",
+            _("您的岗位必须使用两步验证，请先完成绑定。"),
+        )
     return None

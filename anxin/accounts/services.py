@@ -26,10 +26,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anxin.audit.services import audit_record
-from anxin.core.errors import Invalid, NotFound, ServiceError
+from anxin.core.errors import ErrorCode, Invalid, NotFound, ServiceError
 from anxin.core.models import ApiToken, hash_token
 from anxin.org.models import Role, User
 
+from . import events
+from .errors import AccountError
 from .lockout import lockout_message
 from .models import PasswordChangeRequired
 
@@ -42,22 +44,22 @@ RECOVERY_NAME = "recovery"
 
 class BadCredentials(ServiceError):
     status = 401
-    code = "bad_credentials"
+    code = AccountError.BAD_CREDENTIALS
 
 
 class LockedOut(ServiceError):
     status = 429
-    code = "locked_out"
+    code = AccountError.LOCKED_OUT
 
 
 class SecondFactorError(ServiceError):
     status = 401
-    code = "otp_required"
+    code = AccountError.OTP_REQUIRED
 
 
 class AccountBlocked(ServiceError):
     status = 403
-    code = "password_change_required"
+    code = AccountError.PASSWORD_CHANGE_REQUIRED
 
 
 # --- who needs what --------------------------------------------------------------------------
@@ -126,21 +128,25 @@ def password_change_require(*, users: list[Any], reason: str) -> None:
 def password_change(*, user: Any, old_password: str, new_password: str, new_password2: str) -> None:
     """The person changes their own password; every API token they hold stops working."""
     if not user.check_password(old_password):
-        raise Invalid(_("当前密码不正确。"), code="wrong_password")
+        raise Invalid(_("当前密码不正确。"), code=AccountError.WRONG_PASSWORD)
     if new_password != new_password2:
-        raise Invalid(_("两次输入的新密码不一致。"), code="password_mismatch")
+        raise Invalid(_("两次输入的新密码不一致。"), code=AccountError.PASSWORD_MISMATCH)
     if new_password == old_password:
-        raise Invalid(_("新密码不能与当前密码相同。"), code="password_unchanged")
+        raise Invalid(_("新密码不能与当前密码相同。"), code=AccountError.PASSWORD_UNCHANGED)
     problems = password_problems(new_password, user)
     if problems:
         raise Invalid(
-            _("密码不符合要求：%(why)s") % {"why": "；".join(problems)}, code="weak_password", detail=problems
+            _("密码不符合要求：%(why)s") % {"why": "；".join(problems)},
+            code=ErrorCode.WEAK_PASSWORD,
+            detail=problems,
         )
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
         forced = PasswordChangeRequired.objects.filter(user_id=user.pk).delete()[0] > 0
-        audit_record(actor=user, action="account.password_changed", subject=user, after={"forced": forced})
+        audit_record(
+            actor=user, action=events.ACCOUNT_PASSWORD_CHANGED, subject=user, after={"forced": forced}
+        )
         tokens_revoke_all(user=user, reason="password_changed", actor=user)
 
 
@@ -171,15 +177,15 @@ def totp_confirm(*, user: Any, token: str) -> tuple[TOTPDevice, list[str]]:
     """Confirm the enrolment with a code from the app; returns the device and fresh recovery codes."""
     device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False, name=TOTP_NAME).first()
     if device is None:
-        raise Invalid(_("请刷新页面后重新扫描二维码。"), code="otp_no_enrolment")
+        raise Invalid(_("请刷新页面后重新扫描二维码。"), code=AccountError.OTP_NO_ENROLMENT)
     if not device.verify_token(_clean_code(token)):
-        raise Invalid(_("验证码不正确，请核对手机上的 6 位数字后重试。"), code="otp_invalid")
+        raise Invalid(_("验证码不正确，请核对手机上的 6 位数字后重试。"), code=AccountError.OTP_INVALID)
     with transaction.atomic():
         TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_replace(user)
-        audit_record(actor=user, action="account.otp_enrolled", subject=user)
+        audit_record(actor=user, action=events.ACCOUNT_OTP_ENROLLED, subject=user)
     return device, codes
 
 
@@ -194,7 +200,7 @@ def _recovery_codes_replace(user: Any) -> list[str]:
 def recovery_codes_renew(*, user: Any) -> list[str]:
     with transaction.atomic():
         codes = _recovery_codes_replace(user)
-        audit_record(actor=user, action="account.recovery_codes_renewed", subject=user)
+        audit_record(actor=user, action=events.ACCOUNT_RECOVERY_CODES_RENEWED, subject=user)
     return codes
 
 
@@ -205,11 +211,11 @@ def recovery_codes_left(user: Any) -> int:
 def second_factor_remove(*, user: Any) -> None:
     """Only for people who enrolled by choice; those who must use it cannot turn it off."""
     if second_factor_required(user):
-        raise Invalid(_("您的岗位必须使用两步验证，不能关闭。"), code="otp_mandatory")
+        raise Invalid(_("您的岗位必须使用两步验证，不能关闭。"), code=AccountError.OTP_MANDATORY)
     with transaction.atomic():
         TOTPDevice.objects.filter(user_id=user.pk).delete()
         StaticDevice.objects.filter(user_id=user.pk).delete()
-        audit_record(actor=user, action="account.otp_removed", subject=user)
+        audit_record(actor=user, action=events.ACCOUNT_OTP_REMOVED, subject=user)
 
 
 def _clean_code(token: str) -> str:
@@ -226,7 +232,7 @@ def second_factor_check(*, request: HttpRequest, user: Any, token: str) -> Any:
     device = match_token(user, code) if code else None
     if device is None:
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-        raise SecondFactorError(_("验证码不正确，或已使用过。"), code="otp_invalid")
+        raise SecondFactorError(_("验证码不正确，或已使用过。"), code=AccountError.OTP_INVALID)
     return device
 
 
@@ -265,18 +271,20 @@ def token_issue(*, request: HttpRequest, username: str, password: str, otp: str 
         raise BadCredentials(_("用户名或密码错误。"))
     if password_change_pending(user):
         raise AccountBlocked(
-            _("该账号的密码由管理员设置，请先登录网页修改密码后再申请令牌。"), code="password_change_required"
+            _("该账号的密码由管理员设置，请先登录网页修改密码后再申请令牌。"),
+            code=AccountError.PASSWORD_CHANGE_REQUIRED,
         )
     if user_has_device(user):
         if not otp:
             raise SecondFactorError(
                 _("该账号已开启两步验证，请在 otp 中填写验证器上的 6 位验证码或一个恢复码。"),
-                code="otp_required",
+                code=AccountError.OTP_REQUIRED,
             )
         second_factor_check(request=request, user=user, token=otp)
     elif second_factor_required(user):
         raise AccountBlocked(
-            _("您的岗位必须使用两步验证，请先登录网页完成绑定后再申请令牌。"), code="otp_not_enrolled"
+            _("您的岗位必须使用两步验证，请先登录网页完成绑定后再申请令牌。"),
+            code=AccountError.OTP_NOT_ENROLLED,
         )
     signin_completed(request=request, user=user)
     raw = ApiToken.generate()
@@ -285,7 +293,7 @@ def token_issue(*, request: HttpRequest, username: str, password: str, otp: str 
         token = ApiToken.objects.create(
             user=user, key_hash=hash_token(raw), prefix=raw[3:9], expires_at=expires
         )
-        audit_record(actor=user, action="auth.token_issued", subject=token, subject_label=token.prefix)
+        audit_record(actor=user, action=events.AUTH_TOKEN_ISSUED, subject=token, subject_label=token.prefix)
     return IssuedToken(token=raw, expires_at=expires)
 
 
@@ -308,7 +316,7 @@ def token_revoke(*, actor: Any, token_id: int) -> ApiToken:
             raise NotFound()
         token.revoked = True
         token.save(update_fields=["revoked"])
-        audit_record(actor=actor, action="auth.token_revoked", subject=token, subject_label=token.prefix)
+        audit_record(actor=actor, action=events.AUTH_TOKEN_REVOKED, subject=token, subject_label=token.prefix)
     return token
 
 
@@ -319,7 +327,7 @@ def tokens_revoke_all(*, user: Any, reason: str, actor: Any = None) -> int:
         if count:
             audit_record(
                 actor=actor,
-                action="auth.tokens_revoked",
+                action=events.AUTH_TOKENS_REVOKED,
                 subject=user,
                 after={"reason": reason, "count": count},
             )

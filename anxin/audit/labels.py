@@ -1,10 +1,11 @@
 """Chinese names of the audit trail's event codes, for the audit log page and its filter.
 
-The trail is append-only, so an event keeps the code it was written with; this table only says
-what each code means. ``case.opened`` means the case was viewed (``case.opened_new`` is its
-creation). A code missing from the table is shown as it is. A domain whose
-codes already have names elsewhere registers them (:func:`register`) instead of repeating them
-here: the case procedure's steps come from ``anxin.cases.workflow.TABLE``.
+Each domain writes its events under the names in its ``events.py``; this table says what each
+name means. The trail is append-only, so an event keeps the name it was written with: a name that
+was replaced (:data:`RENAMED`) is shown, and found by the filter, as its successor. A code missing
+from the table is shown as it is. A domain whose codes already have names elsewhere registers
+them (:func:`register`) instead of repeating them here: the case procedure's steps come from
+``anxin.cases.workflow.TABLE``.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ LABELS: dict[str, object] = {
     "poster.printed": _("打印海报"),
     # cases
     "case.opened_new": _("立案"),
-    "case.opened": _("查看案件"),
+    "case.viewed": _("查看案件"),
     "case.bureau_list_viewed": _("查看教育局案件列表"),
     "case.involved_viewed": _("查看外校涉及本校学生"),
     "case.file_printed": _("打印案件档案"),
@@ -109,6 +110,14 @@ LABELS: dict[str, object] = {
 }
 
 
+#: Names no longer written, and the name that replaced each (old rows keep theirs).
+RENAMED: dict[str, str] = {
+    # Until issue 10 (December 2026) a view of a case was written case.opened, which read like its creation
+    # (case.opened_new).
+    "case.opened": "case.viewed",
+}
+
+
 def register(labels: dict[str, object]) -> None:
     """Add names for event codes, from a domain's ``AppConfig.ready``."""
     LABELS.update(labels)
@@ -116,10 +125,17 @@ def register(labels: dict[str, object]) -> None:
 
 def label_for(action: str) -> str:
     """The Chinese name of an event code, or the code itself when it has none."""
-    label = LABELS.get(action)
+    label = LABELS.get(RENAMED.get(action, action))
     return str(label) if label is not None else action
 
 
+def written_as(action: str) -> list[str]:
+    """Every name an event of this code has been written under: the code's current name first,
+    then the names it replaced (``case.opened`` for ``case.viewed``)."""
+    current = RENAMED.get(action, action)
+    return [current, *sorted(old for old, new in RENAMED.items() if new == current)]
+
+
 def choices() -> list[tuple[str, str]]:
-    """The filter's choices: every named code, by its name."""
+    """The filter's choices: every named code, by its name (a replaced name is not offered)."""
     return sorted(((code, str(label)) for code, label in LABELS.items()), key=lambda c: c[1])

@@ -10,6 +10,7 @@ from django.utils import timezone
 from anxin.access.matrix import scoped
 from anxin.access.roles import Role
 
+from . import labels
 from .models import AuditEvent
 
 
@@ -24,9 +25,10 @@ def events_visible(
 ) -> QuerySet[AuditEvent]:
     qs = scoped(user, "audit", "view", AuditEvent.objects.all())
     if action:
-        # The code itself or a dotted prefix of it: case.opened is not case.opened_new.
+        # The code (under each name it was written with) or a dotted prefix of it: case.viewed
+        # finds the old case.opened, and neither finds case.opened_new.
         prefix = action if action.endswith(".") else action + "."
-        qs = qs.filter(Q(action=action.rstrip(".")) | Q(action__startswith=prefix))
+        qs = qs.filter(Q(action__in=labels.written_as(action.rstrip("."))) | Q(action__startswith=prefix))
     if actor:
         qs = qs.filter(actor_label__icontains=actor)
     if subject:

@@ -19,6 +19,7 @@ from anxin.core.context import request_id_var
 from anxin.core.fields import to_minute
 from anxin.core.notify import notify
 
+from . import events
 from .checkpoints import (
     Checkpoint,
     CheckpointFileError,
@@ -330,7 +331,7 @@ def audit_checkpoint(*, path: Path | None = None) -> list[Checkpoint]:
         for cp in made:
             audit_record(
                 actor=None,
-                action="audit.checkpoint",
+                action=events.AUDIT_CHECKPOINT,
                 subject_type="audit.chain",
                 subject_id=cp.chain,
                 subject_label=cp.chain,

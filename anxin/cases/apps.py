@@ -16,10 +16,11 @@ class CasesConfig(AppConfig):
 
         from anxin.audit.labels import register
 
+        from .events import step_taken
         from .workflow import TABLE
 
         # Every step is written to the audit trail as case.<step> (services.acting.case_act).
-        register({f"case.{step.name}": step.label for step in TABLE})
+        register({step_taken(step.name): step.label for step in TABLE})
 
         from anxin.intake.case_link import register as link_cases
 

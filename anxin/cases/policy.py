@@ -19,6 +19,8 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import Invalid
 from anxin.org.models import Unit, UnitKind
 
+from . import events
+from .errors import CaseError
 from .models import Case, DeadlinePolicy
 from .states import State
 
@@ -58,7 +60,7 @@ LABELS = {
 def validate_rules(rules: Any) -> dict[str, Any]:
     """A complete rules dict from a partial one, or Invalid naming every bad entry."""
     if not isinstance(rules, dict):
-        raise Invalid(_("期限规则格式不正确。"), code="policy_invalid")
+        raise Invalid(_("期限规则格式不正确。"), code=CaseError.POLICY_INVALID)
     out = copy.deepcopy(DEFAULT_RULES)
     errors: dict[str, list[str]] = {}
     for key, value in rules.items():
@@ -90,7 +92,7 @@ def validate_rules(rules: Any) -> dict[str, Any]:
     if out["escalate_bureau_after"] < out["escalate_principal_after"]:
         errors.setdefault("escalate_bureau_after", []).append(_("上报教育局不能早于上报校长。"))
     if errors:
-        raise Invalid(_("期限规则有误，请检查标出的各项。"), code="policy_invalid", detail=errors)
+        raise Invalid(_("期限规则有误，请检查标出的各项。"), code=CaseError.POLICY_INVALID, detail=errors)
     return out
 
 
@@ -124,7 +126,7 @@ def policy_for(school: Unit) -> DeadlinePolicy:
 def policy_set(*, actor: Any, unit: Unit, rules: Any, note: str = "") -> DeadlinePolicy:
     """A new version of a county's or city's policy; cases already open keep theirs."""
     if unit.kind not in (UnitKind.COUNTY, UnitKind.CITY):
-        raise Invalid(_("期限规则只能由市或县（区）教育行政部门设定。"), code="policy_unit")
+        raise Invalid(_("期限规则只能由市或县（区）教育行政部门设定。"), code=CaseError.POLICY_UNIT)
     require_at(actor, "case", "bureau", unit.path)
     clean = validate_rules(rules)
     with transaction.atomic():
@@ -134,7 +136,7 @@ def policy_set(*, actor: Any, unit: Unit, rules: Any, note: str = "") -> Deadlin
             unit=unit, version=last + 1, rules=clean, note=(note or "")[:200], created_by=actor
         )
         audit_record(
-            actor=actor, action="case_policy.set", unit=unit, subject=policy,
+            actor=actor, action=events.CASE_POLICY_SET, unit=unit, subject=policy,
             after={"version": policy.version, "rules": clean},
         )  # fmt: skip
     return policy

@@ -16,6 +16,7 @@ from anxin.audit.services import audit_record
 from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
 from anxin.org.selectors import register_student_purpose, school_staff, students_visible, unit_ids_held
 
+from . import events
 from .models import Attachment, Case, CaseReport, Deadline, DeadlineKind, Measure, Party, Reexamination
 from .permissions import identity_rule, involved_identity_rule, sees_identities
 from .states import State
@@ -36,7 +37,7 @@ def access_case(user: Any, case_id: Any, *, action: str = "view", audit: bool = 
     qs = Case.objects.select_related("school", "owner", "policy")
     case = access(user, "case", action, qs, case_id)
     if audit:
-        audit_record(actor=user, action="case.opened", unit=case.school, subject=case)
+        audit_record(actor=user, action=events.CASE_VIEWED, unit=case.school, subject=case)
     return case
 
 
@@ -275,7 +276,7 @@ def bureau_sections(user: Any, *, limit: int) -> dict[str, BureauSection]:
     }
     shown = sorted(c.pk for c in cases if sees(c))
     if shown:
-        audit_record(actor=user, action="case.bureau_list_viewed", after={"identities": shown})
+        audit_record(actor=user, action=events.CASE_BUREAU_LIST_VIEWED, after={"identities": shown})
     return sections
 
 
@@ -305,7 +306,7 @@ def involved_students(user: Any, *, limit: int) -> list[tuple[Party, bool]]:
     rows = [(p, shows(p)) for p in parties]
     shown = [p.pk for p, show in rows if show]
     if shown:
-        audit_record(actor=user, action="case.involved_viewed", after={"parties": shown})
+        audit_record(actor=user, action=events.CASE_INVOLVED_VIEWED, after={"parties": shown})
     return rows
 
 

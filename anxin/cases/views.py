@@ -34,7 +34,7 @@ from anxin.org.models import Unit
 from anxin.org.models import mask_name as _mask
 from anxin.org.selectors import schools_where
 
-from . import documents, selectors, services
+from . import documents, events, selectors, services
 from .deadlines import urgency
 from .forms import FORMS, OpenForm
 from .models import (
@@ -537,7 +537,7 @@ def attachment(request: HttpRequest, pk: int, att_pk: int) -> HttpResponse:
         handle = item.file.storage.open(item.file.name, "rb")
     except OSError:
         raise Http404 from None
-    audit_record(actor=request.user, action="case.attachment_downloaded", unit=case.school, subject=case,
+    audit_record(actor=request.user, action=events.CASE_ATTACHMENT_DOWNLOADED, unit=case.school, subject=case,
                  after={"attachment": item.pk})  # fmt: skip
     ext = item.file.name.rsplit(".", 1)[-1] if "." in item.file.name else ""
     filename = f"{case.number}-{item.name}.{ext}" if ext else f"{case.number}-{item.name}"

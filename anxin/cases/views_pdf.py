@@ -21,7 +21,7 @@ from anxin.access.matrix import can
 from anxin.audit.services import audit_record
 from anxin.core.errors import NotFound
 
-from . import documents
+from . import documents, events
 from .models import Case
 from .permissions import sees_identities
 from .selectors import access_case
@@ -84,7 +84,7 @@ def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         pdf = documents.render_case_file(request.user, case)
     except documents.FontMissing as exc:
         return _font_missing(request, case, exc)
-    audit_record(actor=request.user, action="case.file_printed", unit=case.school, subject=case,
+    audit_record(actor=request.user, action=events.CASE_FILE_PRINTED, unit=case.school, subject=case,
                  after={"identities": sees_identities(request.user, case)})  # fmt: skip
     return _pdf(pdf, documents.case_file_filename(case), f"case-{case.number}.pdf")
 
@@ -110,6 +110,6 @@ def notice_pdf(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
         return _not_determined(request, case)
     except documents.FontMissing as exc:
         return _font_missing(request, case, exc)
-    audit_record(actor=request.user, action="case.notice_printed", unit=case.school, subject=case,
+    audit_record(actor=request.user, action=events.CASE_NOTICE_PRINTED, unit=case.school, subject=case,
                  after={"party": party.pk, "role": party.role})  # fmt: skip
     return _pdf(pdf, documents.notice_filename(case, party), f"notice-{case.number}-{party.pk}.pdf")

@@ -16,6 +16,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from .errors import ErrorCode
+
 NUL = "\x00"
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -51,7 +53,7 @@ class RefuseNulInApiMiddleware:
         if request.path.startswith("/api/") and _has_nul(request):
             return JsonResponse(
                 {
-                    "code": "invalid_characters",
+                    "code": ErrorCode.INVALID_CHARACTERS,
                     "message": _("提交的内容含有无法处理的控制字符，请删除后重试。"),
                     "detail": None,
                 },

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
 
-from .errors import Invalid
+from .errors import ErrorCode, Invalid
 
 #: The largest id or count a query may name: the top of a 64-bit signed integer (BigAutoField).
 MAX_ID = 2**63 - 1
@@ -105,6 +105,6 @@ def parse_client_key(raw: Any, *, fresh: bool) -> uuid.UUID | None:
     except (ValueError, TypeError, AttributeError):
         raise Invalid(
             _("提交编号格式不正确，请刷新页面后重新提交。"),
-            code="bad_client_key",
+            code=ErrorCode.BAD_CLIENT_KEY,
             detail={"client_key": [_("格式不正确")]},
         ) from None

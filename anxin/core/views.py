@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from .errors import ErrorCode
 from .models import Notification
 from .params import BadParameter
 from .workbench import panels_for
@@ -66,7 +67,9 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
     if request.path.startswith("/api/"):
         return JsonResponse(
             {
-                "code": {404: "not_found", 403: "forbidden", 400: "bad_request"}.get(status, "error"),
+                "code": {404: ErrorCode.NOT_FOUND, 403: ErrorCode.FORBIDDEN, 400: ErrorCode.BAD_REQUEST}.get(
+                    status, ErrorCode.ERROR
+                ),
                 "message": message,
                 "detail": None,
             },
@@ -95,7 +98,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "页面已过期或无法确认请求来自本站，内容没有提交。请返回上一页，刷新后重新提交；如果仍然不行，请确认浏览器允许本站的 Cookie。"
     )
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "csrf_failed", "message": message, "detail": None}, status=403)
+        return JsonResponse({"code": ErrorCode.CSRF_FAILED, "message": message, "detail": None}, status=403)
     return render(
         request, "core/csrf_failure.html", {"title": _("请求未能验证"), "message": message}, status=403
     )

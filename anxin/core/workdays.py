@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .calendar_package import package_knows
-from .errors import ServiceError
+from .errors import ErrorCode, ServiceError
 from .models import CalendarDay, CalendarYear
 
 #: How often a process re-reads the entered years to see another process's changes.
@@ -54,7 +54,7 @@ class CalendarUnknown(ServiceError):
     """A day was asked about in a year whose official holiday schedule nobody has entered."""
 
     status = 409
-    code = "calendar_unknown"
+    code = ErrorCode.CALENDAR_UNKNOWN
 
     def __init__(self, year: int) -> None:
         self.year = year

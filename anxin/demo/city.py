@@ -51,6 +51,9 @@ from anxin.org.models import (
     User,
 )
 
+from . import events
+from .errors import DemoError
+
 DEMO_PASSWORD = "Anxin-demo-2026"
 DEFAULT_SEED = 2026
 CITY_CODE = "3701"
@@ -63,7 +66,7 @@ Progress = Callable[[str], None]
 
 
 class DemoRefused(Conflict):
-    code = "demo_refused"
+    code = DemoError.DEMO_REFUSED
 
 
 # --- The plan: which districts and schools, decided before touching the database ----------------
@@ -477,10 +480,12 @@ def demo_totp_code(username: str) -> str:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     if demo_state() != "demo":
-        raise DemoRefused(_("只能为演示数据库中的账号显示验证码。"), code="demo_only")
+        raise DemoRefused(_("只能为演示数据库中的账号显示验证码。"), code=DemoError.DEMO_ONLY)
     device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
     if device is None:
-        raise DemoRefused(_("账号 %(name)s 没有绑定两步验证。") % {"name": username}, code="no_device")
+        raise DemoRefused(
+            _("账号 %(name)s 没有绑定两步验证。") % {"name": username}, code=DemoError.NO_DEVICE
+        )
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
@@ -967,7 +972,7 @@ def _validate(*, districts: int, schools: int, classes_per_grade: int, students_
             raise Invalid(
                 _("%(option)s 必须在 %(low)s 到 %(high)s 之间，收到 %(value)s。")
                 % {"option": option, "low": low, "high": high, "value": value},
-                code="demo_bad_option",
+                code=DemoError.DEMO_BAD_OPTION,
             )
 
 
@@ -1013,7 +1018,7 @@ def demo_load(
                     "数据库中已有非演示数据（单位或用户），拒绝载入演示城市，以免与真实数据混在一起。"
                     "请换用一个空数据库（例如设置 DATABASE_URL 或 ANXIN_VAR_DIR）。"
                 ),
-                code="demo_not_empty",
+                code=DemoError.DEMO_NOT_EMPTY,
             )
         deleted: dict[str, int] = {}
         if state == "demo":
@@ -1022,7 +1027,7 @@ def demo_load(
                     _(
                         "数据库中已有演示城市。如需删除并重新生成，请加 --reset；只查看登录信息请加 --if-empty。"
                     ),
-                    code="demo_exists",
+                    code=DemoError.DEMO_EXISTS,
                 )
             try:
                 with transaction.atomic():
@@ -1037,7 +1042,7 @@ def demo_load(
                 raise DemoRefused(
                     _("演示数据已被审计日志或其他业务记录引用，无法原地重置（审计日志只能追加，不能删除）。")
                     + how,
-                    code="demo_referenced",
+                    code=DemoError.DEMO_REFERENCED,
                 ) from exc
             if progress:
                 progress(
@@ -1066,7 +1071,7 @@ def demo_load(
         )
         audit_record(
             actor=None,
-            action="demo.loaded",
+            action=events.DEMO_LOADED,
             subject=demo,
             after={
                 "seed": seed,

@@ -24,10 +24,11 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import field_validator
 
-from anxin.core.errors import Invalid
+from anxin.core.errors import ErrorCode, Invalid
 from anxin.core.schemas import ErrorOut
 
 from . import services
+from .errors import IntakeError
 from .models import PublicStatus
 from .services import Upload
 from .views_public import conversation, parse_day, progress, report_for_receipt, submit_letter, untraced
@@ -114,23 +115,23 @@ def _read(request: HttpRequest) -> tuple[dict[str, Any], list[Upload]]:
             data = {k: post.getlist(k) if k in LIST_FIELDS else post.get(k) for k in post}
             photos = [(f.name or "", f) for f in request.FILES.getlist("photos")]
             if not data and not photos:
-                raise Invalid(_("提交的内容是空的。"), code="empty_body")
+                raise Invalid(_("提交的内容是空的。"), code=IntakeError.EMPTY_BODY)
             return {k: v for k, v in data.items() if v != ""}, photos
         body = request.body
     except RequestDataTooBig:
         raise HttpError(413, "too large") from None
     except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
-        raise Invalid(_("提交的表单格式不正确。"), code="bad_form") from None
+        raise Invalid(_("提交的表单格式不正确。"), code=ErrorCode.BAD_FORM) from None
     if not body.strip():
-        raise Invalid(_("提交的内容是空的。"), code="empty_body")
+        raise Invalid(_("提交的内容是空的。"), code=IntakeError.EMPTY_BODY)
     if content_type != "application/json":
         raise HttpError(415, "unsupported media type")
     try:
         data = json.loads(body)
     except ValueError:
-        raise Invalid(_("提交的 JSON 格式不正确。"), code="bad_json") from None
+        raise Invalid(_("提交的 JSON 格式不正确。"), code=ErrorCode.BAD_JSON) from None
     if not isinstance(data, dict):
-        raise Invalid(_("提交的 JSON 应当是一个对象。"), code="bad_json")
+        raise Invalid(_("提交的 JSON 应当是一个对象。"), code=ErrorCode.BAD_JSON)
     return data, []
 
 

@@ -5,7 +5,7 @@ the pages: the action inputs go through the same forms, the writes through the s
 """
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.access.matrix import can
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import ErrorCode, Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
 
@@ -27,6 +27,8 @@ router = Router(tags=["intake-staff"])
 
 #: Ids beyond this cannot exist; refusing them early keeps every database happy.
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+#: The actions on a report, in the order a page offers them.
+ACTIONS = list(ACTION_FORMS)
 
 
 class Named(Schema):
@@ -135,7 +137,8 @@ class QueueFilter(Schema):
 
 
 class ActionIn(Schema):
-    action: Literal["acknowledge", "assign", "reply", "merge", "accept", "close"]
+    # Checked by the endpoint, so that an unknown one is refused as unknown_action like a case's.
+    action: str = Field(..., max_length=40, json_schema_extra={"enum": ACTIONS})
     owner: int | None = Field(None, ge=1, le=MAX_ID, description="分派给（用户 id），assign 必填")
     text: str | None = Field(None, description="回复内容，reply 必填")
     into: int | None = Field(None, ge=1, le=MAX_ID, description="合并到的报告编号，merge 必填")
@@ -260,9 +263,20 @@ def report_detail(request: HttpRequest, report_id: int) -> Any:
     return _detail(request.user, selectors.report_open(request.user, report_id))
 
 
-@router.post("/queue/{report_id}/actions", response={200: ReportOut, **ERRORS}, summary="对报告执行一项操作")
+@router.post(
+    "/queue/{report_id}/actions",
+    response={200: ReportOut, **ERRORS},
+    summary="对报告执行一项操作",
+    description=(
+        "错误码：unknown_action（没有这项操作，detail.action 列出全部操作）、missing_inputs（缺少必填项）、"
+        "report_not_open（报告当前状态不允许该操作）、owner_not_staff（负责人不是本校教职工）、"
+        "bad_merge_target（合并目标不是本校的另一份报告）、invalid_input（输入项不正确，见 detail）。"
+    ),
+)
 def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> Any:
     report = selectors.report_get(request.user, report_id)
+    if payload.action not in ACTION_FORMS:
+        raise Invalid(_("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"action": ACTIONS})
     form = ACTION_FORMS[payload.action](data=payload.dict(exclude_none=True), report=report)
     if not form.is_valid():
         detail = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
@@ -274,11 +288,11 @@ def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> An
         if missing:
             raise Invalid(
                 _("缺少必填项：%(fields)s") % {"fields": "、".join(missing)},
-                code="missing_input",
+                code=ErrorCode.MISSING_INPUTS,
                 detail=detail,
             )
         field = next(iter(detail))
-        code = getattr(form, "error_codes", {}).get(field, "invalid_input")
+        code = getattr(form, "error_codes", {}).get(field, ErrorCode.INVALID_INPUT)
         raise Invalid(detail[field][0], code=code, detail=detail)
     form.submit(actor=request.user)
     return _detail(request.user, selectors.report_get(request.user, report_id))
@@ -296,7 +310,7 @@ def report_record(request: HttpRequest, payload: RecordIn) -> Any:
         if not candidates:
             raise NotFound()
         if len(candidates) > 1:
-            raise Invalid(_("请选择学校。"), code="missing_input", detail={"school": [_("必填")]})
+            raise Invalid(_("请选择学校。"), code=ErrorCode.MISSING_INPUTS, detail={"school": [_("必填")]})
         school = candidates[0]
     data = payload.dict(exclude={"school"})
     submission = services.report_record(actor=request.user, school=school, **data)

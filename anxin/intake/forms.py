@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import ErrorCode, Invalid, NotFound
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
 
 from . import selectors, services
+from .errors import IntakeError
 from .images import MAX_PHOTOS
 from .models import About, Channel, Kind, Place, Report, Status, TimeBand
 from .selectors import school_staff
@@ -211,7 +212,7 @@ class AssignForm(ActionForm):
     )
 
     #: The stable code of a refused field (an id that does not exist and one of another school alike).
-    error_codes = {"owner": "owner_not_in_school"}
+    error_codes = {"owner": ErrorCode.OWNER_NOT_STAFF}
 
     def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         super().__init__(*args, report=report, **kwargs)
@@ -270,7 +271,7 @@ class MergeForm(ActionForm):
             # The same answer for a number that does not exist and one out of reach.
             raise Invalid(
                 _("只能合并到本校的另一份报告。"),
-                code="bad_merge_target",
+                code=IntakeError.BAD_MERGE_TARGET,
                 detail={"into": [_("没有这份报告，或不属于本校")]},
             ) from None
         return services.report_merge(actor=actor, report=self.report, into=target)

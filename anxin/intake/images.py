@@ -19,6 +19,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from anxin.core.errors import Invalid
 
+from .errors import IntakeError
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 5
 #: 40 megapixels: what a phone camera saves by default is 12 to 20 (a 48 MP sensor saves 12 unless
@@ -83,7 +85,7 @@ def _too_big(name: str) -> Invalid:
     return Invalid(
         _("照片“%(name)s”的像素太多了（超过 %(n)d 万像素），请换一张，或截图后再传。")
         % {"name": name[:60], "n": MAX_PIXELS // 10_000},
-        code="photo_too_many_pixels",
+        code=IntakeError.PHOTO_TOO_MANY_PIXELS,
     )
 
 
@@ -91,13 +93,14 @@ def clean_image(fileobj: IO[bytes], *, name: str = "") -> CleanImage:
     """Validate one upload and return a metadata-free re-encoding of it."""
     data = fileobj.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise Invalid(_("照片“%(name)s”超过 10 MB。") % {"name": name[:60]}, code="photo_too_large")
+        raise Invalid(_("照片“%(name)s”超过 10 MB。") % {"name": name[:60]}, code=IntakeError.PHOTO_TOO_LARGE)
     if not data:
-        raise Invalid(_("照片“%(name)s”是空文件。") % {"name": name[:60]}, code="photo_empty")
+        raise Invalid(_("照片“%(name)s”是空文件。") % {"name": name[:60]}, code=IntakeError.PHOTO_EMPTY)
     kind = _sniff(data[:16])
     if kind is None:
         raise Invalid(
-            _("“%(name)s”不是 JPEG、PNG 或 HEIC 照片。") % {"name": name[:60]}, code="photo_bad_type"
+            _("“%(name)s”不是 JPEG、PNG 或 HEIC 照片。") % {"name": name[:60]},
+            code=IntakeError.PHOTO_BAD_TYPE,
         )
     if kind == "HEIF":
         _register_heif()
@@ -105,13 +108,14 @@ def clean_image(fileobj: IO[bytes], *, name: str = "") -> CleanImage:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in {"JPEG", "PNG", "HEIF"} or probe.format != kind:
                 raise Invalid(
-                    _("“%(name)s”的内容与照片格式不符。") % {"name": name[:60]}, code="photo_bad_type"
+                    _("“%(name)s”的内容与照片格式不符。") % {"name": name[:60]},
+                    code=IntakeError.PHOTO_BAD_TYPE,
                 )
             # Only the header has been read so far: nothing is decoded before this check.
             width, height = probe.size
             if width <= 0 or height <= 0:
                 raise Invalid(
-                    _("照片“%(name)s”尺寸异常，无法接收。") % {"name": name[:60]}, code="photo_bomb"
+                    _("照片“%(name)s”尺寸异常，无法接收。") % {"name": name[:60]}, code=IntakeError.PHOTO_BOMB
                 )
             if width * height > MAX_PIXELS:
                 raise _too_big(name)
@@ -126,7 +130,7 @@ def clean_image(fileobj: IO[bytes], *, name: str = "") -> CleanImage:
         raise _too_big(name) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise Invalid(
-            _("照片“%(name)s”已损坏或无法识别。") % {"name": name[:60]}, code="photo_corrupt"
+            _("照片“%(name)s”已损坏或无法识别。") % {"name": name[:60]}, code=IntakeError.PHOTO_CORRUPT
         ) from None
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     pixels = Image.new("RGBA" if has_alpha else "RGB", image.size)

@@ -15,6 +15,7 @@ from anxin.org.models import RoleAssignment, Unit, UnitKind, User
 from anxin.org.selectors import school_staff as org_school_staff
 from anxin.org.selectors import schools_where
 
+from . import events
 from .models import OPEN_STATUSES, Report, Status
 
 
@@ -63,7 +64,7 @@ def report_get(user: Any, report_id: Any, *, action: str = "view") -> Report:
 def report_open(user: Any, report_id: Any) -> Report:
     """A report as a member of staff opens it: an audit event, like every read of a child's account."""
     report = report_get(user, report_id)
-    audit_record(actor=user, action="report.viewed", unit=report.school, subject=report)
+    audit_record(actor=user, action=events.REPORT_VIEWED, unit=report.school, subject=report)
     return report
 
 
@@ -97,9 +98,9 @@ def merge_candidates(report: Report) -> QuerySet[Report]:
 def report_history(report: Report) -> tuple[list[AuditEvent], int, dict[int, str]]:
     """What happened to a report, from the audit trail: the changes in order, how many times it was
     opened (reads are only counted), and the names of the people it was assigned to."""
-    events = AuditEvent.objects.filter(subject_type="intake.report", subject_id=str(report.pk))
-    views = events.filter(action="report.viewed").count()
-    changes = list(events.exclude(action="report.viewed").order_by("at", "seq"))
+    trail = AuditEvent.objects.filter(subject_type="intake.report", subject_id=str(report.pk))
+    views = trail.filter(action=events.REPORT_VIEWED).count()
+    changes = list(trail.exclude(action=events.REPORT_VIEWED).order_by("at", "seq"))
     owner_ids = {e.after.get("owner") for e in changes if isinstance(e.after, dict) and e.after.get("owner")}
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=owner_ids)}
     return changes, views, names

@@ -27,12 +27,14 @@ from django.utils.translation import gettext as _
 from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
 from anxin.core import params
-from anxin.core.errors import Conflict, Invalid, NotFound
+from anxin.core.errors import Conflict, ErrorCode, Invalid, NotFound
 from anxin.core.models import Notification
 from anxin.core.notify import notify
 from anxin.org.models import Role, RoleAssignment, Unit, UnitKind, User
 
+from . import events
 from .duty import leaders_on_duty
+from .errors import IntakeError
 from .images import MAX_PHOTOS, clean_image
 from .models import (
     OPEN_STATUSES,
@@ -68,21 +70,31 @@ class Submission:
 
 def _clean_text(text: Any, *, field: str = "text", minimum: int = TEXT_MIN, maximum: int = TEXT_MAX) -> str:
     if not isinstance(text, str) or not text.strip():
-        raise Invalid(_("请写下发生了什么。"), code="text_required", detail={field: [_("必填")]})
+        raise Invalid(_("请写下发生了什么。"), code=IntakeError.TEXT_REQUIRED, detail={field: [_("必填")]})
     text = text.replace("\x00", "").strip()
     if len(text) < minimum:
         raise Invalid(
             _("请至少写 %(n)d 个字，让老师能明白发生了什么。") % {"n": minimum},
-            code="text_too_short",
+            code=IntakeError.TEXT_TOO_SHORT,
             detail={field: [_("至少 %(n)d 个字") % {"n": minimum}]},
         )
     if len(text) > maximum:
         raise Invalid(
             _("内容太长了，请控制在 %(n)d 字以内。") % {"n": maximum},
-            code="text_too_long",
+            code=IntakeError.TEXT_TOO_LONG,
             detail={field: [_("最多 %(n)d 个字") % {"n": maximum}]},
         )
     return text
+
+
+#: The code of a refused field: ``bad_`` and the field's name.
+FIELD_CODES = {
+    "about": IntakeError.BAD_ABOUT,
+    "place": IntakeError.BAD_PLACE,
+    "time_band": IntakeError.BAD_TIME_BAND,
+    "names": IntakeError.BAD_NAMES,
+    "contact": IntakeError.BAD_CONTACT,
+}
 
 
 def _choice(value: Any, choices: type, field: str, default: str | None = None) -> str:
@@ -91,7 +103,7 @@ def _choice(value: Any, choices: type, field: str, default: str | None = None) -
     if value not in choices.values:
         raise Invalid(
             _("“%(field)s”的选项不正确。") % {"field": field},
-            code=f"bad_{field}",
+            code=FIELD_CODES[field],
             detail={field: [_("选项不正确")]},
         )
     return str(value)
@@ -99,11 +111,11 @@ def _choice(value: Any, choices: type, field: str, default: str | None = None) -
 
 def _kinds(values: Sequence[str] | None) -> list[str]:
     if values is not None and (isinstance(values, str) or not all(isinstance(v, str) for v in values)):
-        raise Invalid(_("行为类型不正确。"), code="bad_kinds", detail={"kinds": [_("选项不正确")]})
+        raise Invalid(_("行为类型不正确。"), code=IntakeError.BAD_KINDS, detail={"kinds": [_("选项不正确")]})
     kinds = list(dict.fromkeys(values or []))
     bad = [k for k in kinds if k not in Kind.values]
     if bad:
-        raise Invalid(_("行为类型不正确。"), code="bad_kinds", detail={"kinds": [_("选项不正确")]})
+        raise Invalid(_("行为类型不正确。"), code=IntakeError.BAD_KINDS, detail={"kinds": [_("选项不正确")]})
     return kinds
 
 
@@ -113,7 +125,7 @@ def _optional_text(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise Invalid(
             _("“%(field)s”应为文字。") % {"field": field},
-            code=f"bad_{field}",
+            code=FIELD_CODES[field],
             detail={field: [_("应为文字")]},
         )
     return value
@@ -183,7 +195,7 @@ def report_resubmitted(client_key: Any, *, school_code: str, text: str) -> Submi
     if report.school.code != school_code or report.fingerprint != fingerprint(text):
         raise Conflict(
             _("这个提交编号已用于另一封信。请刷新页面后重新提交。"),
-            code="client_key_reused",
+            code=IntakeError.CLIENT_KEY_REUSED,
             detail={"client_key": [_("已被使用")]},
         )
     receipt = _unseal(report.receipt_sealed, key)
@@ -233,7 +245,7 @@ def _store_photos(report: Report, photos: Sequence[Upload], message: Message | N
 
 def _check_photo_count(photos: Sequence[Upload]) -> None:
     if len(photos) > MAX_PHOTOS:
-        raise Invalid(_("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}, code="too_many_photos")
+        raise Invalid(_("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}, code=IntakeError.TOO_MANY_PHOTOS)
 
 
 def _leaders(school: Unit) -> list[User]:
@@ -366,11 +378,15 @@ def report_submit(
         "time_band": _choice(time_band, TimeBand, "time_band", TimeBand.OTHER),
     }
     if occurred_on is not None and occurred_on > timezone.localdate():
-        raise Invalid(_("发生日期不能晚于今天。"), code="bad_date", detail={"occurred_on": [_("日期不正确")]})
+        raise Invalid(
+            _("发生日期不能晚于今天。"), code=IntakeError.BAD_DATE, detail={"occurred_on": [_("日期不正确")]}
+        )
     contact = (contact or "").strip()[:300]
     if wants_contact and not contact:
         raise Invalid(
-            _("希望学校联系你时，请留下联系方式。"), code="contact_required", detail={"contact": [_("必填")]}
+            _("希望学校联系你时，请留下联系方式。"),
+            code=IntakeError.CONTACT_REQUIRED,
+            detail={"contact": [_("必填")]},
         )
     _check_photo_count(photos)
     receipt = new_receipt()
@@ -390,7 +406,7 @@ def report_submit(
             _store_photos(report, photos)
             # In the same transaction: the leaders' notice exists exactly when the report does.
             _announce(report)
-            audit_record(actor=None, action="report.received", unit=school, subject=report, to_the_minute=True,
+            audit_record(actor=None, action=events.REPORT_RECEIVED, unit=school, subject=report, to_the_minute=True,
                          after={"channel": report.channel, "urgent": report.urgent, "signals": report.signals,
                                 "photos": len(photos), "suspect": report.suspect})  # fmt: skip
     except IntegrityError:
@@ -428,7 +444,9 @@ def report_record(
         raise NotFound()
     require_at(actor, "report", "record", school.path)
     if channel not in STAFF_CHANNELS:
-        raise Invalid(_("“渠道”的选项不正确。"), code="bad_channel", detail={"channel": [_("选项不正确")]})
+        raise Invalid(
+            _("“渠道”的选项不正确。"), code=IntakeError.BAD_CHANNEL, detail={"channel": [_("选项不正确")]}
+        )
     text = _clean_text(text)
     fields = {
         "about": _choice(about, About, "about", About.UNSURE),
@@ -436,7 +454,9 @@ def report_record(
         "time_band": _choice(time_band, TimeBand, "time_band", TimeBand.OTHER),
     }
     if occurred_on is not None and occurred_on > timezone.localdate():
-        raise Invalid(_("发生日期不能晚于今天。"), code="bad_date", detail={"occurred_on": [_("日期不正确")]})
+        raise Invalid(
+            _("发生日期不能晚于今天。"), code=IntakeError.BAD_DATE, detail={"occurred_on": [_("日期不正确")]}
+        )
     _check_photo_count(photos)
     receipt = new_receipt()
     with transaction.atomic():
@@ -449,7 +469,7 @@ def report_record(
         )  # fmt: skip
         _store_photos(report, photos)
         _announce(report)
-        audit_record(actor=actor, action="report.recorded", unit=school, subject=report,
+        audit_record(actor=actor, action=events.REPORT_RECORDED, unit=school, subject=report,
                      after={"channel": channel, "urgent": report.urgent, "signals": report.signals})  # fmt: skip
     return Submission(report=report, receipt=receipt)
 
@@ -459,7 +479,9 @@ def report_by_receipt(receipt: Any) -> Report:
     digest = receipt_hash(receipt) if isinstance(receipt, str) else None
     report = Report.objects.select_related("school").filter(receipt_hash=digest).first() if digest else None
     if report is None:
-        raise NotFound(_("没有找到这个回执码对应的报告，请检查是否抄写正确。"), code="receipt_not_found")
+        raise NotFound(
+            _("没有找到这个回执码对应的报告，请检查是否抄写正确。"), code=IntakeError.RECEIPT_NOT_FOUND
+        )
     return report
 
 
@@ -472,7 +494,7 @@ def reporter_message_add(*, receipt: Any, text: Any, photos: Sequence[Upload] = 
         _store_photos(report, photos, message)
         audit_record(
             actor=None,
-            action="report.reporter_message",
+            action=events.REPORT_REPORTER_MESSAGE,
             unit=report.school,
             subject=report,
             to_the_minute=True,
@@ -514,7 +536,7 @@ def report_acknowledge(*, actor: User, report: Report) -> Report:
         current.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "owner", "updated_at"])
         audit_record(
             actor=actor,
-            action="report.acknowledged",
+            action=events.REPORT_ACKNOWLEDGED,
             unit=current.school,
             subject=current,
             after={"status": current.status},
@@ -528,12 +550,14 @@ def report_assign(*, actor: User, report: Report, owner: User) -> Report:
         user=owner, user__is_active=True, unit__path__startswith=report.school.path
     ).exists():
         raise Invalid(
-            _("只能分派给本校教职工。"), code="owner_not_in_school", detail={"owner": [_("不是本校教职工")]}
+            _("只能分派给本校教职工。"),
+            code=ErrorCode.OWNER_NOT_STAFF,
+            detail={"owner": [_("不是本校教职工")]},
         )
     with transaction.atomic():
         current = _locked(report)
         if not current.can_assign():
-            raise Conflict(_("该报告已处理完毕，不能再分派。"), code="report_not_open")
+            raise Conflict(_("该报告已处理完毕，不能再分派。"), code=IntakeError.REPORT_NOT_OPEN)
         before = {"owner": current.owner_id, "status": current.status}
         current.owner = owner
         current.status = Status.ASSIGNED
@@ -542,7 +566,7 @@ def report_assign(*, actor: User, report: Report, owner: User) -> Report:
         current.save()
         audit_record(
             actor=actor,
-            action="report.assigned",
+            action=events.REPORT_ASSIGNED,
             unit=current.school,
             subject=current,
             before=before,
@@ -566,7 +590,7 @@ def report_reply(*, actor: User, report: Report, text: Any) -> Message:
             if current.status == Status.NEW:
                 current.status = Status.ACKNOWLEDGED
             current.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "updated_at"])
-        audit_record(actor=actor, action="report.replied", unit=current.school, subject=current)
+        audit_record(actor=actor, action=events.REPORT_REPLIED, unit=current.school, subject=current)
     return message
 
 
@@ -575,7 +599,7 @@ def report_merge(*, actor: User, report: Report, into: Report) -> Report:
     require(actor, "report", "handle", report)
     require(actor, "report", "handle", into)
     if report.pk == into.pk or into.school_id != report.school_id:
-        raise Invalid(_("只能合并到本校的另一份报告。"), code="bad_merge_target")
+        raise Invalid(_("只能合并到本校的另一份报告。"), code=IntakeError.BAD_MERGE_TARGET)
     with transaction.atomic():
         first, second = sorted([report.pk, into.pk])
         locked = {
@@ -583,7 +607,7 @@ def report_merge(*, actor: User, report: Report, into: Report) -> Report:
         }
         current, target = locked[report.pk], locked[into.pk]
         if not current.can_merge() or target.status not in (*OPEN_STATUSES, Status.ACCEPTED):
-            raise Conflict(_("该报告当前状态不能合并。"), code="report_not_open")
+            raise Conflict(_("该报告当前状态不能合并。"), code=IntakeError.REPORT_NOT_OPEN)
         current.status, current.merged_into = Status.MERGED, target
         if current.urgent and not target.urgent:
             target.urgent = True
@@ -592,7 +616,7 @@ def report_merge(*, actor: User, report: Report, into: Report) -> Report:
         current.save(update_fields=["status", "merged_into", "updated_at"])
         audit_record(
             actor=actor,
-            action="report.merged",
+            action=events.REPORT_MERGED,
             unit=current.school,
             subject=current,
             after={"into": target.pk},
@@ -606,7 +630,7 @@ def report_accept(*, actor: User, report: Report) -> Report:
     with transaction.atomic():
         current = _locked(report)
         if not current.can_accept():
-            raise Conflict(_("该报告当前状态不能受理。"), code="report_not_open")
+            raise Conflict(_("该报告当前状态不能受理。"), code=IntakeError.REPORT_NOT_OPEN)
         before = current.status
         current.status = Status.ACCEPTED
         if current.acknowledged_at is None:
@@ -616,7 +640,7 @@ def report_accept(*, actor: User, report: Report) -> Report:
         current.save()
         audit_record(
             actor=actor,
-            action="report.accepted",
+            action=events.REPORT_ACCEPTED,
             unit=current.school,
             subject=current,
             before={"status": before},
@@ -630,14 +654,14 @@ def report_close(*, actor: User, report: Report, reason: Any) -> Report:
     require(actor, "report", "handle", report)
     if not isinstance(reason, str) or len(reason.strip()) < 4 or len(reason) > 1000:
         raise Invalid(
-            _("请写明关闭原因（4 到 1000 字），反映人会看到这段话。"), code="reason_required",
+            _("请写明关闭原因（4 到 1000 字），反映人会看到这段话。"), code=ErrorCode.REASON_REQUIRED,
             detail={"reason": [_("4 到 1000 字")]},
         )  # fmt: skip
     reason = reason.strip()
     with transaction.atomic():
         current = _locked(report)
         if not current.can_close():
-            raise Conflict(_("该报告当前状态不能关闭。"), code="report_not_open")
+            raise Conflict(_("该报告当前状态不能关闭。"), code=IntakeError.REPORT_NOT_OPEN)
         before = current.status
         current.status, current.close_reason = Status.CLOSED, reason
         if current.acknowledged_at is None:
@@ -645,7 +669,7 @@ def report_close(*, actor: User, report: Report, reason: Any) -> Report:
         current.save()
         audit_record(
             actor=actor,
-            action="report.closed",
+            action=events.REPORT_CLOSED,
             unit=current.school,
             subject=current,
             before={"status": before},
@@ -663,10 +687,10 @@ def report_lock_for_case(*, actor: User, report_id: int, school: Unit) -> Report
     of ``school``, the actor may handle it, and it is still open (the caller checks it has no case)."""
     report = Report.objects.select_for_update().get(pk=report_id)
     if report.school_id != school.pk:
-        raise Invalid(_("只能由本校的举报立案。"), code="report_other_school")
+        raise Invalid(_("只能由本校的举报立案。"), code=IntakeError.REPORT_OTHER_SCHOOL)
     require(actor, "report", "handle", report)
     if report.status not in OPEN_FOR_CASE:
-        raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code="report_not_open")
+        raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code=IntakeError.REPORT_NOT_OPEN)
     return report
 
 

@@ -20,7 +20,7 @@ from anxin.audit.services import audit_record
 from anxin.org.models import Unit, UnitKind
 from anxin.org.selectors import schools_visible, unit_get, units_visible
 
-from . import poster
+from . import events, poster
 
 BUREAU_KINDS = (UnitKind.COUNTY, UnitKind.CITY)
 
@@ -68,7 +68,7 @@ def _record_printed(
     with transaction.atomic():
         for school in schools:
             audit_record(
-                actor=request.user, action="poster.printed", unit=school, subject=school, after=after
+                actor=request.user, action=events.POSTER_PRINTED, unit=school, subject=school, after=after
             )
 
 

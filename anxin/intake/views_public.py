@@ -42,10 +42,11 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import _split_rate, get_usage, is_ratelimited
 
 from anxin.core.context import request_id_var
-from anxin.core.errors import Conflict, Invalid, NotFound, ServiceError
+from anxin.core.errors import Conflict, ErrorCode, Invalid, NotFound, ServiceError
 
 from . import selectors, services
 from .case_link import case_link
+from .errors import IntakeError
 from .images import MAX_PHOTOS
 from .models import About, Kind, Place, PublicStatus, Report, Sender, TimeBand
 from .services import MESSAGE_MAX, TEXT_MAX, TEXT_MIN, Upload
@@ -69,7 +70,7 @@ STATUS_EXPLAINED = {
 
 class TooManyAttempts(ServiceError):
     status = 429
-    code = "too_many_attempts"
+    code = IntakeError.TOO_MANY_ATTEMPTS
     default_message = gettext_lazy(
         "输错回执码的次数太多了，请过 10 分钟再试。如果回执码丢了，可以重新写一封信。"
     )
@@ -77,7 +78,7 @@ class TooManyAttempts(ServiceError):
 
 class TooManyLetters(ServiceError):
     status = 429
-    code = "too_many_reports"
+    code = IntakeError.TOO_MANY_REPORTS
 
     def __init__(self) -> None:
         minutes = max(1, _split_rate(settings.INTAKE_SUBMIT_RATE)[1] // 60)
@@ -95,7 +96,7 @@ class NotSent(ServiceError):
     """The database could not be reached: nothing was stored, and the child must know it."""
 
     status = 503
-    code = "not_sent"
+    code = IntakeError.NOT_SENT
     default_message = gettext_lazy(
         "信未发送：系统暂时出了故障，这封信没有送到学校。你写的内容还在下面，请过几分钟再点一次“把信交给学校”，"
         "不会重复发送。如果现在有危险，请不要等：马上拨打 110 报警，或者拨打 12355 青少年服务热线。"
@@ -106,7 +107,7 @@ class BoxUnavailable(ServiceError):
     """The page itself could not be prepared (the database is away): say so before anyone writes."""
 
     status = 503
-    code = "unavailable"
+    code = IntakeError.UNAVAILABLE
     default_message = gettext_lazy(
         "爱心信箱暂时出了故障，现在写的信可能发不出去，请过几分钟再打开。"
         "如果现在有危险，请不要等：马上拨打 110 报警，或者拨打 12355 青少年服务热线。"
@@ -225,7 +226,9 @@ def parse_day(value: Any) -> date | None:
         except ValueError:
             pass
     raise Invalid(
-        _("日期格式不正确，请按“年-月-日”填写。"), code="bad_date", detail={"occurred_on": [_("日期不正确")]}
+        _("日期格式不正确，请按“年-月-日”填写。"),
+        code=IntakeError.BAD_DATE,
+        detail={"occurred_on": [_("日期不正确")]},
     )
 
 
@@ -286,9 +289,9 @@ def _posted(request: HttpRequest) -> tuple[QueryDict, list[Upload]]:
     try:
         return request.POST, [(f.name or "", f) for f in request.FILES.getlist("photos")]
     except RequestDataTooBig:
-        raise Invalid(_("提交的内容太大了，请少写一些或少传几张照片。"), code="too_large") from None
+        raise Invalid(_("提交的内容太大了，请少写一些或少传几张照片。"), code=ErrorCode.TOO_LARGE) from None
     except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
-        raise Invalid(_("提交的内容不完整，请重新填写后再提交。"), code="bad_form") from None
+        raise Invalid(_("提交的内容不完整，请重新填写后再提交。"), code=ErrorCode.BAD_FORM) from None
 
 
 # --- The letter --------------------------------------------------------------------------------
@@ -477,14 +480,14 @@ def _reexam_refusal(exc: ServiceError) -> ServiceError:
     """A refusal of a re-examination in words for the child, keeping the service's code."""
     if isinstance(exc, NotFound):
         # The receipt was right (checked before): what is missing is a case to re-examine.
-        return Conflict(_("学校还没有就这件事立案认定，暂时不能申请复查。"), code="no_case")
-    if exc.code == "transition_not_allowed":
+        return Conflict(_("学校还没有就这件事立案认定，暂时不能申请复查。"), code=IntakeError.NO_CASE)
+    if exc.code == ErrorCode.TRANSITION_NOT_ALLOWED:
         return Conflict(
             _(
                 "现在不能申请复查：学校欺凌治理委员会作出认定后，对认定结果有异议才可以申请；已经提交的申请不用重复提交。"
             ),
             code=exc.code,
         )
-    if exc.code == "missing_inputs":
+    if exc.code == ErrorCode.MISSING_INPUTS:
         return Invalid(_("请写下申请复查的理由（至少 4 个字）。"), code=exc.code, detail=exc.detail)
     return exc

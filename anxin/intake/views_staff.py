@@ -23,7 +23,7 @@ from anxin.audit.models import AuditEvent
 from anxin.core.errors import ServiceError
 from anxin.org.models import Role
 
-from . import selectors, services
+from . import events, selectors, services
 from .forms import (
     ACTION_FORMS,
     AcceptForm,
@@ -50,15 +50,15 @@ KIND_SHORT = {
 }
 
 HISTORY_LABELS = {
-    "report.received": gettext_lazy("通过爱心信箱收到"),
-    "report.recorded": gettext_lazy("教职工登记"),
-    "report.acknowledged": gettext_lazy("确认收到"),
-    "report.assigned": gettext_lazy("分派负责人"),
-    "report.replied": gettext_lazy("回复反映人"),
-    "report.reporter_message": gettext_lazy("反映人留言"),
-    "report.merged": gettext_lazy("合并到其他报告"),
-    "report.accepted": gettext_lazy("受理"),
-    "report.closed": gettext_lazy("关闭：不属于欺凌"),
+    events.REPORT_RECEIVED: gettext_lazy("通过爱心信箱收到"),
+    events.REPORT_RECORDED: gettext_lazy("教职工登记"),
+    events.REPORT_ACKNOWLEDGED: gettext_lazy("确认收到"),
+    events.REPORT_ASSIGNED: gettext_lazy("分派负责人"),
+    events.REPORT_REPLIED: gettext_lazy("回复反映人"),
+    events.REPORT_REPORTER_MESSAGE: gettext_lazy("反映人留言"),
+    events.REPORT_MERGED: gettext_lazy("合并到其他报告"),
+    events.REPORT_ACCEPTED: gettext_lazy("受理"),
+    events.REPORT_CLOSED: gettext_lazy("关闭：不属于欺凌"),
 }
 
 DONE = {
@@ -115,7 +115,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _actor(event: AuditEvent) -> str:
     # Events without an account in a reporter's own actions come from the anonymous reporter.
-    if event.actor_id is None and event.action in ("report.received", "report.reporter_message"):
+    if event.actor_id is None and event.action in (events.REPORT_RECEIVED, events.REPORT_REPORTER_MESSAGE):
         return _("反映人")
     return event.actor_label
 
@@ -127,12 +127,12 @@ def _history(report: Report) -> tuple[list[dict[str, Any]], int]:
     for event in changes:
         after = event.after if isinstance(event.after, dict) else {}
         detail = ""
-        if event.action == "report.assigned":
+        if event.action == events.REPORT_ASSIGNED:
             detail = names.get(after.get("owner"), "")
-        elif event.action == "report.merged":
+        elif event.action == events.REPORT_MERGED:
             detail = f"#{after.get('into')}"
         elif (
-            after.get("status") and event.action != "report.acknowledged"
+            after.get("status") and event.action != events.REPORT_ACKNOWLEDGED
         ):  # "确认收到：已确认收到" says it twice
             detail = str(Status(after["status"]).label) if after["status"] in Status.values else ""
         rows.append(

@@ -19,7 +19,9 @@ from anxin.core.errors import Invalid, NotFound
 from anxin.core.models import CalendarDay, CalendarYear
 from anxin.core.workdays import HOLIDAY, WORKDAY, clear_cache
 
+from . import events
 from .calendar_file import parse_file, validate
+from .errors import OpsError
 
 
 def can_manage(user: Any) -> bool:
@@ -86,7 +88,7 @@ def load_year(
             "rows": _rows_for_audit(rows),
         }
         audit_record(
-            actor=actor, action="calendar.loaded", subject=calendar, before=before, after=audit_after
+            actor=actor, action=events.CALENDAR_LOADED, subject=calendar, before=before, after=audit_after
         )
     return calendar
 
@@ -101,13 +103,13 @@ def load_file(*, actor: Any, data: bytes | str, source: str, year: int | None = 
             raise Invalid(
                 _("文件中的日期跨了多个年份（%(years)s），请只放一年的安排，或指明年份。")
                 % {"years": "、".join(str(y) for y in years)},
-                code="calendar_wrong_year",
+                code=OpsError.CALENDAR_WRONG_YEAR,
                 detail={"years": years},
             )
         if not years:
             raise Invalid(
                 _("没有任何日期：请列出工作日放假（休）和周末调休上班（班）的日期。"),
-                code="calendar_empty",
+                code=OpsError.CALENDAR_EMPTY,
             )
         year = years[0]
     return load_year(actor=actor, year=year, rows=parsed.rows, source=source, line_numbers=parsed.lines)

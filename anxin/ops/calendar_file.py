@@ -18,6 +18,8 @@ from anxin.core.errors import Invalid
 from anxin.core.models import CalendarDay
 from anxin.core.workdays import HOLIDAY, WORKDAY
 
+from .errors import OpsError
+
 #: Entered years outside this range are refused as typing mistakes.
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -37,7 +39,7 @@ _SEPARATOR = re.compile(r"\s*[,\t，]\s*")
 _HEADERS = {"date", "日期"}
 
 
-def _bad(code: str, line: int, message: str, **detail: Any) -> Invalid:
+def _bad(code: OpsError, line: int, message: str, **detail: Any) -> Invalid:
     return Invalid(
         _("第 %(line)s 行：%(message)s") % {"line": line, "message": message},
         code=code,
@@ -53,12 +55,13 @@ def parse_file(data: bytes | str) -> ParsedFile:
     """
     if isinstance(data, bytes):
         if len(data) > MAX_FILE_BYTES:
-            raise Invalid(_("文件太大：节假日安排文件不超过 64 KB。"), code="calendar_too_large")
+            raise Invalid(_("文件太大：节假日安排文件不超过 64 KB。"), code=OpsError.CALENDAR_TOO_LARGE)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise Invalid(
-                _("文件不是 UTF-8 编码，请用记事本等“另存为 UTF-8”后再上传。"), code="calendar_encoding"
+                _("文件不是 UTF-8 编码，请用记事本等“另存为 UTF-8”后再上传。"),
+                code=OpsError.CALENDAR_ENCODING,
             ) from None
     else:
         text = data.removeprefix("\ufeff")
@@ -73,7 +76,7 @@ def parse_file(data: bytes | str) -> ParsedFile:
             continue
         if len(fields) not in (2, 3):
             raise _bad(
-                "calendar_bad_line",
+                OpsError.CALENDAR_BAD_LINE,
                 number,
                 _("应为“日期,类型,名称”三项，例如 2027-10-01,休,国庆节。"),
                 text=line,
@@ -86,14 +89,14 @@ def parse_file(data: bytes | str) -> ParsedFile:
             day = date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             raise _bad(
-                "calendar_bad_date",
+                OpsError.CALENDAR_BAD_DATE,
                 number,
                 _("日期“%(value)s”无效，应写成 2027-10-01 这样的格式。") % {"value": day_text},
                 text=line,
             ) from None
         if kind not in (HOLIDAY, WORKDAY):
             raise _bad(
-                "calendar_bad_type",
+                OpsError.CALENDAR_BAD_TYPE,
                 number,
                 _("类型“%(value)s”无效，只能是“休”（放假）或“班”（调休上班）。") % {"value": kind},
                 text=line,
@@ -122,13 +125,13 @@ def validate(year: int, rows: Sequence[tuple[date, bool, str]], lines: Sequence[
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise Invalid(
             _("年份 %(year)s 不在 %(min)s–%(max)s 之间。") % {"year": year, "min": MIN_YEAR, "max": MAX_YEAR},
-            code="calendar_bad_year",
+            code=OpsError.CALENDAR_BAD_YEAR,
             detail={"year": year},
         )
     if not rows:
         raise Invalid(
             _("没有任何日期：请列出工作日放假（休）和周末调休上班（班）的日期。"),
-            code="calendar_empty",
+            code=OpsError.CALENDAR_EMPTY,
             detail={"year": year},
         )
     seen: dict[date, int] = {}
@@ -136,14 +139,14 @@ def validate(year: int, rows: Sequence[tuple[date, bool, str]], lines: Sequence[
         iso = day.isoformat()
         if day.year != year:
             raise _bad(
-                "calendar_wrong_year",
+                OpsError.CALENDAR_WRONG_YEAR,
                 line,
                 _("%(date)s 不在 %(year)s 年内。") % {"date": iso, "year": year},
                 date=iso,
             )
         if day in seen:
             raise _bad(
-                "calendar_duplicate",
+                OpsError.CALENDAR_DUPLICATE,
                 line,
                 _("%(date)s 重复出现（第 %(first)s 行已有）。") % {"date": iso, "first": seen[day]},
                 date=iso,
@@ -156,14 +159,14 @@ def validate(year: int, rows: Sequence[tuple[date, bool, str]], lines: Sequence[
             else:
                 reason = _("%(date)s 是%(weekday)s，本来就休息，不用列出。")
             raise _bad(
-                "calendar_default_row",
+                OpsError.CALENDAR_DEFAULT_ROW,
                 line,
                 reason % {"date": iso, "weekday": _weekday_label(day)}
                 + _("只列出工作日放假（休）和周末调休上班（班）的日期。"),
                 date=iso,
             )
         if len(name) > CalendarDay._meta.get_field("name").max_length:
-            raise _bad("calendar_bad_name", line, _("名称太长（最多 50 个字）。"), date=iso)
+            raise _bad(OpsError.CALENDAR_BAD_NAME, line, _("名称太长（最多 50 个字）。"), date=iso)
 
 
 def format_rows(rows: Sequence[tuple[date, bool, str]]) -> str:

@@ -38,6 +38,8 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.core.xlsx import safe_cell
 
+from . import events
+from .errors import OrgError
 from .models import (
     ROLE_UNIT_KIND,
     Gender,
@@ -243,16 +245,16 @@ class _Errors:
             }
         else:
             message = _("共发现 %(n)d 处错误，未导入任何数据。请修改后重新上传。") % {"n": total}
-        raise Invalid(message, code="import_row_errors", detail=self.items[:MAX_ERRORS_SHOWN])
+        raise Invalid(message, code=OrgError.IMPORT_ROW_ERRORS, detail=self.items[:MAX_ERRORS_SHOWN])
 
 
-def _file_error(code: str, message: str) -> Invalid:
+def _file_error(code: OrgError, message: str) -> Invalid:
     return Invalid(message, code=code, detail=[{"row": None, "column": "", "message": message}])
 
 
 def _not_workbook() -> Invalid:
     return _file_error(
-        "import_not_workbook",
+        OrgError.IMPORT_NOT_WORKBOOK,
         _(
             "无法读取文件：请上传 Excel 工作簿（.xlsx）。.xls、.csv 或设置了密码的文件请先用 Excel 另存为 .xlsx。"
         ),
@@ -260,7 +262,7 @@ def _not_workbook() -> Invalid:
 
 
 def _empty() -> Invalid:
-    return _file_error("import_empty", _("文件中没有数据行。"))
+    return _file_error(OrgError.IMPORT_EMPTY, _("文件中没有数据行。"))
 
 
 def _read_bytes(fileobj: IO[bytes]) -> bytes:
@@ -268,7 +270,7 @@ def _read_bytes(fileobj: IO[bytes]) -> bytes:
         fileobj.seek(0)
     data = fileobj.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise _file_error("import_too_large", _("文件超过 5 MB，请拆分成多个文件后再导入。"))
+        raise _file_error(OrgError.IMPORT_TOO_LARGE, _("文件超过 5 MB，请拆分成多个文件后再导入。"))
     return data
 
 
@@ -308,7 +310,7 @@ def _read_rows(
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _not_workbook() from None
     if unpacked > MAX_UNPACKED_BYTES:
-        raise _file_error("import_too_large", _("文件内容过大，请拆分成多个文件后再导入。"))
+        raise _file_error(OrgError.IMPORT_TOO_LARGE, _("文件内容过大，请拆分成多个文件后再导入。"))
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
@@ -352,7 +354,7 @@ def _read_sheet(
             continue
         if len(body) >= max_rows:
             raise _file_error(
-                "import_too_large",
+                OrgError.IMPORT_TOO_LARGE,
                 _("数据超过 %(max)d 行，请拆分成多个文件后再导入。") % {"max": max_rows},
             )
         body.append((number, raw))
@@ -390,7 +392,7 @@ def _check_header(header: list[str], columns: Sequence[Column]) -> dict[str, int
         if not parts:
             parts.append(_("列名重复"))
         message = _("表头不正确（%(what)s）。请使用导入模板，第一行必须是列名。") % {"what": "；".join(parts)}
-        raise Invalid(message, code="import_bad_header", detail=errors.items)
+        raise Invalid(message, code=OrgError.IMPORT_BAD_HEADER, detail=errors.items)
     return positions
 
 
@@ -591,7 +593,8 @@ def students_import(*, actor: User | None, school: Unit, fileobj: IO[bytes]) -> 
             students = Student.objects.bulk_create([p.student for p in plans], batch_size=500)
         except IntegrityError:
             raise Conflict(
-                _("导入时有其他人添加了相同学号的学生，未导入任何数据，请重新上传。"), code="import_conflict"
+                _("导入时有其他人添加了相同学号的学生，未导入任何数据，请重新上传。"),
+                code=OrgError.IMPORT_CONFLICT,
             ) from None
         flags = [
             KeyGroupFlag(student=s, group=g, reason=p.reason)
@@ -607,7 +610,7 @@ def students_import(*, actor: User | None, school: Unit, fileobj: IO[bytes]) -> 
         Guardian.objects.bulk_create(guardians, batch_size=500)
         audit_record(
             actor=actor,
-            action="student.imported",
+            action=events.STUDENT_IMPORTED,
             unit=school,
             subject=school,
             after={
@@ -795,7 +798,7 @@ def staff_import(*, actor: User | None, fileobj: IO[bytes]) -> ImportResult:
         except IntegrityError:
             raise Conflict(
                 _("导入时有其他人创建了相同用户名的账号，未导入任何数据，请重新上传。"),
-                code="import_conflict",
+                code=OrgError.IMPORT_CONFLICT,
             ) from None
         # The import page promises it: these accounts choose their own password at first login.
         password_set_by_other.send(sender=User, users=users, reason="import")
@@ -811,7 +814,7 @@ def staff_import(*, actor: User | None, fileobj: IO[bytes]) -> ImportResult:
         for user, account in zip(users, accounts, strict=True):
             audit_record(
                 actor=actor,
-                action="staff.created",
+                action=events.STAFF_CREATED,
                 unit=account.roles[0][1],
                 subject=user,
                 after={"username": user.username, "full_name": user.full_name, "source": "import"},
@@ -819,14 +822,14 @@ def staff_import(*, actor: User | None, fileobj: IO[bytes]) -> ImportResult:
             for role, unit in account.roles:
                 audit_record(
                     actor=actor,
-                    action="staff.role_assigned",
+                    action=events.STAFF_ROLE_ASSIGNED,
                     unit=unit,
                     subject=user,
                     after={"role": role, "unit": unit.code},
                 )
         audit_record(
             actor=actor,
-            action="staff.imported",
+            action=events.STAFF_IMPORTED,
             unit=_summary_unit(unit for a in accounts for _r, unit in a.roles),
             subject_type="org.user",
             subject_label=_("批量导入 %(n)d 个账号") % {"n": len(users)},

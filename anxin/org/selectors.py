@@ -13,6 +13,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import NotFound
 from anxin.core.params import parse_id
 
+from . import events
 from .models import Guardian, KeyGroupFlag, RoleAssignment, Student, Unit, UnitKind, User
 
 
@@ -106,7 +107,7 @@ def student_profile(user: Any, student_id: Any) -> dict[str, Any]:
     }
     audit_record(
         actor=user,
-        action="student.viewed",
+        action=events.STUDENT_VIEWED,
         unit=student.klass,
         subject=student,
         subject_label=student.masked_name,

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
-from anxin.core.errors import Conflict, Invalid
+from anxin.core.errors import Conflict, ErrorCode, Invalid
 
+from . import events
+from .errors import OrgError
 from .models import (
     CHILD_KIND,
     ROLE_UNIT_KIND,
@@ -44,7 +46,7 @@ def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
         obj.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as exc:
         raise Invalid(
-            _("输入有误，请检查标出的字段。"), code="invalid_fields", detail=exc.message_dict
+            _("输入有误，请检查标出的字段。"), code=OrgError.INVALID_FIELDS, detail=exc.message_dict
         ) from exc
 
 
@@ -54,24 +56,24 @@ def unit_create(
     code, name = code.strip(), name.strip()
     if parent is None:
         if kind != UnitKind.CITY:
-            raise Invalid(_("只有市级单位可以没有上级。"), code="parent_required")
+            raise Invalid(_("只有市级单位可以没有上级。"), code=OrgError.PARENT_REQUIRED)
     else:
         require(actor, "unit", "change", parent)
         if CHILD_KIND.get(parent.kind) != kind:
             raise Invalid(
                 _("%(parent)s下不能直接建立%(kind)s。")
                 % {"parent": parent.get_kind_display(), "kind": UnitKind(kind).label},
-                code="wrong_unit_kind",
+                code=OrgError.WRONG_UNIT_KIND,
             )
     unit = Unit(kind=kind, code=code, name=name, parent=parent, number=number)
     _full_clean(unit, exclude=["path", "school"])
     with transaction.atomic():
         if Unit.objects.filter(code=code).exists():
-            raise Conflict(_("单位代码 %(code)s 已被使用。") % {"code": code}, code="duplicate_code")
+            raise Conflict(_("单位代码 %(code)s 已被使用。") % {"code": code}, code=OrgError.DUPLICATE_CODE)
         unit.save()
         audit_record(
             actor=actor,
-            action="unit.created",
+            action=events.UNIT_CREATED,
             unit=unit,
             subject=unit,
             after={"kind": kind, "code": code, "name": name, "number": number},
@@ -93,7 +95,7 @@ def school_create(
     email: str = "",
 ) -> Unit:
     if stage not in Stage.values:
-        raise Invalid(_("学段不正确。"), code="bad_stage")
+        raise Invalid(_("学段不正确。"), code=OrgError.BAD_STAGE)
     with transaction.atomic():
         school = unit_create(actor=actor, parent=county, kind=UnitKind.SCHOOL, code=code, name=name)
         profile = SchoolProfile(
@@ -109,7 +111,7 @@ def school_create(
         profile.save()
         audit_record(
             actor=actor,
-            action="school.profile_set",
+            action=events.SCHOOL_PROFILE_SET,
             unit=school,
             subject=profile,
             after=_snapshot(profile, PROFILE_FIELDS),
@@ -122,7 +124,8 @@ def school_profile_update(*, actor: User | None, school: Unit, **changes: Any) -
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise Invalid(
-            _("不能修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="bad_fields"
+            _("不能修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code=OrgError.BAD_FIELDS,
         )
     with transaction.atomic():
         profile = SchoolProfile.objects.select_for_update().get(unit=school)
@@ -133,7 +136,7 @@ def school_profile_update(*, actor: User | None, school: Unit, **changes: Any) -
         profile.save()
         audit_record(
             actor=actor,
-            action="school.profile_changed",
+            action=events.SCHOOL_PROFILE_CHANGED,
             unit=school,
             subject=profile,
             before=before,
@@ -144,7 +147,7 @@ def school_profile_update(*, actor: User | None, school: Unit, **changes: Any) -
 
 def _check_class(klass: Unit) -> None:
     if klass.kind != UnitKind.CLASS:
-        raise Invalid(_("学生必须属于一个班级。"), code="not_a_class")
+        raise Invalid(_("学生必须属于一个班级。"), code=OrgError.NOT_A_CLASS)
 
 
 def student_create(
@@ -164,12 +167,13 @@ def student_create(
     with transaction.atomic():
         if Student.objects.filter(school_id=klass.school_id, student_no=student.student_no).exists():
             raise Conflict(
-                _("本校已有学号为 %(no)s 的学生。") % {"no": student.student_no}, code="duplicate_student_no"
+                _("本校已有学号为 %(no)s 的学生。") % {"no": student.student_no},
+                code=OrgError.DUPLICATE_STUDENT_NO,
             )
         student.save()
         audit_record(
             actor=actor,
-            action="student.created",
+            action=events.STUDENT_CREATED,
             unit=klass,
             subject=student,
             subject_label=student.masked_name,
@@ -184,7 +188,8 @@ def student_update(*, actor: User | None, student: Student, **changes: Any) -> S
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(
-            _("不能修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="bad_fields"
+            _("不能修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code=OrgError.BAD_FIELDS,
         )
     with transaction.atomic():
         current = Student.objects.select_for_update().get(pk=student.pk)
@@ -193,7 +198,7 @@ def student_update(*, actor: User | None, student: Student, **changes: Any) -> S
             klass = changes.pop("klass")
             _check_class(klass)
             if klass.school_id != current.school_id:
-                raise Invalid(_("转学请走转学流程，不能直接调到其他学校的班级。"), code="other_school")
+                raise Invalid(_("转学请走转学流程，不能直接调到其他学校的班级。"), code=OrgError.OTHER_SCHOOL)
             current.klass = klass
             require(actor, "student", "change", current)
         for key, value in changes.items():
@@ -205,12 +210,13 @@ def student_update(*, actor: User | None, student: Student, **changes: Any) -> S
             .exists()
         ):
             raise Conflict(
-                _("本校已有学号为 %(no)s 的学生。") % {"no": current.student_no}, code="duplicate_student_no"
+                _("本校已有学号为 %(no)s 的学生。") % {"no": current.student_no},
+                code=OrgError.DUPLICATE_STUDENT_NO,
             )
         current.save()
         audit_record(
             actor=actor,
-            action="student.changed",
+            action=events.STUDENT_CHANGED,
             unit=current.klass,
             subject=current,
             subject_label=current.masked_name,
@@ -224,11 +230,11 @@ def student_key_group_set(
     *, actor: User | None, student: Student, group: str, reason: str, since: Any = None
 ) -> KeyGroupFlag:
     if group not in KeyGroup.values:
-        raise Invalid(_("重点群体类型不正确。"), code="bad_key_group")
+        raise Invalid(_("重点群体类型不正确。"), code=OrgError.BAD_KEY_GROUP)
     if not reason.strip():
-        raise Invalid(_("请填写原因。"), code="reason_required")
+        raise Invalid(_("请填写原因。"), code=ErrorCode.REASON_REQUIRED)
     if len(reason.strip()) > 200:  # the encrypted column no longer holds a length limit of its own
-        raise Invalid(_("原因不能超过 %(n)d 个字。") % {"n": 200}, code="reason_too_long")
+        raise Invalid(_("原因不能超过 %(n)d 个字。") % {"n": 200}, code=OrgError.REASON_TOO_LONG)
     flag = KeyGroupFlag(student=student, group=group, reason=reason.strip(), since=since)
     require(actor, "student_care", "change", flag)
     with transaction.atomic():
@@ -244,7 +250,7 @@ def student_key_group_set(
             flag.save()
         audit_record(
             actor=actor,
-            action="student.key_group_set",
+            action=events.STUDENT_KEY_GROUP_SET,
             unit=student.klass,
             subject=student,
             subject_label=student.masked_name,
@@ -261,7 +267,7 @@ def student_key_group_clear(*, actor: User | None, student: Student, group: str)
         if deleted:
             audit_record(
                 actor=actor,
-                action="student.key_group_cleared",
+                action=events.STUDENT_KEY_GROUP_CLEARED,
                 unit=student.klass,
                 subject=student,
                 subject_label=student.masked_name,
@@ -277,7 +283,7 @@ def guardian_add(*, actor: User | None, student: Student, name: str, relation: s
         guardian.save()
         audit_record(
             actor=actor,
-            action="guardian.added",
+            action=events.GUARDIAN_ADDED,
             unit=student.klass,
             subject=student,
             subject_label=student.masked_name,
@@ -299,18 +305,20 @@ def staff_create(
 ) -> User:
     username = username.strip()
     if not username:
-        raise Invalid(_("请填写用户名。"), code="username_required")
+        raise Invalid(_("请填写用户名。"), code=OrgError.USERNAME_REQUIRED)
     # Against the account it is for: the similarity and personal-information validators need it.
     candidate = User(username=username, full_name=full_name.strip(), phone=phone.strip(), email=email.strip())
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise Invalid(
-            _("密码不符合要求：%(why)s") % {"why": "；".join(exc.messages)}, code="weak_password"
+            _("密码不符合要求：%(why)s") % {"why": "；".join(exc.messages)}, code=ErrorCode.WEAK_PASSWORD
         ) from exc
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
-            raise Conflict(_("用户名 %(name)s 已存在。") % {"name": username}, code="duplicate_username")
+            raise Conflict(
+                _("用户名 %(name)s 已存在。") % {"name": username}, code=OrgError.DUPLICATE_USERNAME
+            )
         user = User(username=username, full_name=full_name.strip(), phone=phone.strip(), email=email.strip())
         user.set_password(password)
         _full_clean(user, exclude=["password"])
@@ -322,7 +330,7 @@ def staff_create(
         password_set_by_other.send(sender=User, users=[user], reason="admin_set")
         audit_record(
             actor=actor,
-            action="staff.created",
+            action=events.STAFF_CREATED,
             unit=unit,
             subject=user,
             after={"username": username, "full_name": user.full_name},
@@ -334,12 +342,12 @@ def staff_create(
 
 def _check_assignment(role: str, unit: Unit) -> None:
     if role not in Role.values:
-        raise Invalid(_("角色不正确。"), code="bad_role")
+        raise Invalid(_("角色不正确。"), code=OrgError.BAD_ROLE)
     expected = ROLE_UNIT_KIND[role]
     if unit.kind != expected and not (role == Role.INSPECTOR and unit.kind == UnitKind.CITY):
         raise Invalid(
             _("%(role)s必须任职于%(kind)s。") % {"role": Role(role).label, "kind": UnitKind(expected).label},
-            code="wrong_unit_for_role",
+            code=OrgError.WRONG_UNIT_FOR_ROLE,
         )
 
 
@@ -351,7 +359,7 @@ def role_assign(*, actor: User | None, user: User, role: str, unit: Unit) -> Rol
         if created:
             audit_record(
                 actor=actor,
-                action="staff.role_assigned",
+                action=events.STAFF_ROLE_ASSIGNED,
                 unit=unit,
                 subject=user,
                 after={"role": role, "unit": unit.code},
@@ -366,7 +374,7 @@ def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> None:
         assignment.delete()
         audit_record(
             actor=actor,
-            action="staff.role_revoked",
+            action=events.STAFF_ROLE_REVOKED,
             unit=unit,
             subject=user,
             before={"role": role, "unit": unit.code},
@@ -397,7 +405,7 @@ def committee_member_add(
         member.save()
         audit_record(
             actor=actor,
-            action="committee.member_added",
+            action=events.COMMITTEE_MEMBER_ADDED,
             unit=school,
             subject=member,
             after={"name": member.name, "committee_role": committee_role, "is_external": is_external},
@@ -409,4 +417,4 @@ def committee_member_remove(*, actor: User | None, member: CommitteeMember) -> N
     require(actor, "committee", "change", member)
     with transaction.atomic():
         CommitteeMember.objects.filter(pk=member.pk).update(active=False)
-        audit_record(actor=actor, action="committee.member_removed", unit=member.school, subject=member)
+        audit_record(actor=actor, action=events.COMMITTEE_MEMBER_REMOVED, unit=member.school, subject=member)

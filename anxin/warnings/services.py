@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 
 from anxin.access.matrix import require
 from anxin.audit.services import audit_record
-from anxin.core.errors import Conflict, Invalid
+from anxin.core.errors import Conflict, ErrorCode, Invalid
 from anxin.core.notify import notify
 from anxin.org.models import Unit, UnitKind, User
 
+from . import events
+from .errors import WarningError
 from .models import LIVE, Status, Warning, WarningPolicy
 from .rules import DEFAULTS, RULES, Candidate, Context
 
@@ -226,7 +228,7 @@ def evaluate(
         result.created = len(created)
         if created:
             audit_record(
-                actor=None, action="ledger_warning.raised", unit=school, subject_type="ledger_warnings.warning",
+                actor=None, action=events.WARNING_RAISED, unit=school, subject_type="ledger_warnings.warning",
                 subject_label=f"{len(created)} 条预警", after={"ids": [w.pk for w in created]},
             )  # fmt: skip
     return result
@@ -259,15 +261,15 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
 def warning_action(*, actor: User | None, warning: Warning, action: str, note: str = "") -> Warning:
     """Move a warning on. ``warning`` comes from ``selectors.warning_get`` (the caller sees it)."""
     if action not in TRANSITIONS:
-        raise Invalid(_("未知的操作。"), code="bad_action", detail={"allowed": list(TRANSITIONS)})
+        raise Invalid(_("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"allowed": list(TRANSITIONS)})
     require(actor, RESOURCE, "handle", warning)
     sources, target, needs_note = TRANSITIONS[action]
     note = (note or "").strip()
     if needs_note and not note:
         message = _("请填写采取了哪些措施。") if action == "act" else _("请填写排除的原因。")
-        raise Invalid(message, code="note_required", detail={"note": [message]})
+        raise Invalid(message, code=WarningError.NOTE_REQUIRED, detail={"note": [message]})
     if len(note) > NOTE_MAX:
-        raise Invalid(_("说明过长（最多 2000 字）。"), code="note_too_long")
+        raise Invalid(_("说明过长（最多 2000 字）。"), code=WarningError.NOTE_TOO_LONG)
     now = timezone.now()
     fields: dict[str, Any] = {"status": target}
     if action == "acknowledge":
@@ -279,11 +281,11 @@ def warning_action(*, actor: User | None, warning: Warning, action: str, note: s
     with transaction.atomic():
         moved = Warning.objects.filter(pk=warning.pk, status__in=sources).update(**fields)
         if moved != 1:
-            raise Conflict(_("该预警已被处理，请刷新页面。"), code="wrong_status")
+            raise Conflict(_("该预警已被处理，请刷新页面。"), code=ErrorCode.TRANSITION_NOT_ALLOWED)
         before = warning.status
         warning.refresh_from_db()
         audit_record(
-            actor=actor, action=f"ledger_warning.{action}", unit=warning.school, subject=warning,
+            actor=actor, action=events.ACTION_EVENTS[action], unit=warning.school, subject=warning,
             before={"status": before}, after={"status": warning.status, "note": note},
         )  # fmt: skip
     return warning

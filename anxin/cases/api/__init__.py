@@ -26,7 +26,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status as Reply
 
 from anxin.access.matrix import require
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import ErrorCode, Invalid, NotFound
 from anxin.core.schemas import ErrorOut
 from anxin.intake import selectors as intake_selectors
 from anxin.org.models import Unit, User
@@ -76,7 +76,7 @@ def _json_object(request: HttpRequest) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict):
-        raise Invalid(_("请求内容须为 JSON 对象。"), code="invalid_body")
+        raise Invalid(_("请求内容须为 JSON 对象。"), code=ErrorCode.BAD_JSON)
     return data
 
 
@@ -88,7 +88,7 @@ def _transition_body(request: HttpRequest) -> tuple[Any, Any, bool]:
         except RequestDataTooBig as e:
             raise HttpError(413, "too large") from e
         except (MultiPartParserError, TooManyFieldsSent) as e:
-            raise Invalid(_("上传的表单格式不正确。"), code="invalid_body") from e
+            raise Invalid(_("上传的表单格式不正确。"), code=ErrorCode.BAD_FORM) from e
     return _json_object(request), None, False
 
 
@@ -447,7 +447,7 @@ def _check_shape(step: Step, case: Case, data: Any, files: Any, multipart: bool)
         names = [str(fields[k].label) if k in fields else k for k in problems]
         raise Invalid(
             _("请补全或更正：%(fields)s。") % {"fields": "、".join(names)},
-            code="missing_inputs",
+            code=ErrorCode.MISSING_INPUTS,
             detail=problems,
         )
 
@@ -485,7 +485,7 @@ def case_open(request: HttpRequest) -> Any:
             )
         raise Invalid(
             _("请补全或更正：%(fields)s。") % {"fields": "、".join(detail)},
-            code="missing_inputs",
+            code=ErrorCode.MISSING_INPUTS,
             detail=detail,
         ) from None
     school = Unit.objects.filter(pk=payload.school).first()
@@ -497,7 +497,9 @@ def case_open(request: HttpRequest) -> Any:
         owner = User.objects.filter(pk=payload.owner, is_active=True).first()
         if owner is None:
             raise Invalid(
-                _("经办人须为本校教职工。"), code="owner_not_staff", detail={"owner": [_("须为本校教职工。")]}
+                _("经办人须为本校教职工。"),
+                code=ErrorCode.OWNER_NOT_STAFF,
+                detail={"owner": [_("须为本校教职工。")]},
             )
     data = payload.dict(exclude={"school", "reports", "owner"})
     case = services.case_open(actor=request.user, school=school, data=data, reports=reports, owner=owner)
@@ -531,6 +533,12 @@ def case_actions(request: HttpRequest, case_id: int) -> Any:
     response={200: CaseOut | CaseRef, **ERRORS},
     openapi_extra=TRANSITION_OPENAPI,
     summary="执行一项操作（JSON；上传附件用 multipart/form-data）",
+    description=(
+        "错误码：unknown_action（没有这项操作，detail.action 列出全部操作）、"
+        "transition_not_allowed（案件当前环节不允许该操作）、missing_inputs（缺少或不正确的输入项，见 detail）、"
+        "case_not_ready（尚不满足该操作的条件，见 detail）、bad_json（请求内容不是 JSON 对象）、"
+        "bad_form（上传的表单格式不正确）。"
+    ),
 )
 def case_transition(request: HttpRequest, case_id: int) -> Any:
     case = _case(request, case_id)
@@ -538,7 +546,7 @@ def case_transition(request: HttpRequest, case_id: int) -> Any:
     action = data.get("action")
     step = STEPS.get(action) if isinstance(action, str) else None
     if step is None:
-        raise Invalid(_("未知的操作。"), code="unknown_action", detail={"action": sorted(STEPS)})
+        raise Invalid(_("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"action": sorted(STEPS)})
     require(request.user, "case", step.permission, case)
     _check_shape(step, case, data, files, multipart)
     inputs = data if multipart else {k: v for k, v in data.items() if k not in IGNORED_KEYS}

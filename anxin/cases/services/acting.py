@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from anxin.access.matrix import require
 from anxin.audit.services import audit_record
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import ErrorCode, Invalid, NotFound
 from anxin.intake.models import Report
 from anxin.org.models import User
 
-from .. import deadlines
+from .. import deadlines, events
+from ..errors import CaseError
 from ..forms import FORMS
 from ..models import (
     Case,
@@ -36,7 +37,7 @@ def case_act(*, actor: User, case: Case, action: Any, data: Any = None, files: A
     """Take one action of the workflow table on a case (see the module docstring)."""
     step = STEPS.get(action) if isinstance(action, str) else None
     if step is None:
-        raise Invalid(_("未知的操作。"), code="unknown_action", detail={"action": sorted(STEPS)})
+        raise Invalid(_("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"action": sorted(STEPS)})
     require(actor, "case", step.permission, case)
     _check_state(case, step)
     form = FORMS[step.name](data or {}, case=case, files=files, viewer=actor)
@@ -56,7 +57,7 @@ def case_act(*, actor: User, case: Case, action: Any, data: Any = None, files: A
             _log(locked, EventKind.TRANSITION, _("%(from)s → %(to)s") % {
                 "from": State(before).label, "to": State(locked.status).label}, actor=actor,
                 **{"from": before, "to": locked.status, "action": step.name})  # fmt: skip
-        audit_record(actor=actor, action=f"case.{step.name}", unit=locked.school, subject=locked,
+        audit_record(actor=actor, action=events.step_taken(step.name), unit=locked.school, subject=locked,
                      before={"status": before}, after={"status": locked.status, **extra})  # fmt: skip
     return locked
 
@@ -71,16 +72,18 @@ def reexam_apply_by_receipt(*, report: Report, reason: Any) -> Case:
     step = STEPS["apply_reexam"]
     _check_state(case, step)
     if report.about != "self":
-        raise Invalid(_("只有当事学生本人可以通过回执码申请复查；其他情况请联系学校。"), code="not_a_party")
+        raise Invalid(
+            _("只有当事学生本人可以通过回执码申请复查；其他情况请联系学校。"), code=CaseError.NOT_A_PARTY
+        )
     if report.anonymous:
         # Whoever holds an anonymous receipt may be a bystander: the appeal is the parties' right.
         raise Invalid(
             _("匿名来信无法确认是当事学生本人，不能通过回执码申请复查；请由当事学生或家长联系学校申请。"),
-            code="not_a_party",
+            code=CaseError.NOT_A_PARTY,
         )
     target = case.parties.filter(role=PartyRole.TARGET).order_by("pk").first()
     if target is None:
-        raise Invalid(_("学校尚未登记当事人，请联系学校申请复查。"), code="not_a_party")
+        raise Invalid(_("学校尚未登记当事人，请联系学校申请复查。"), code=CaseError.NOT_A_PARTY)
     data = {"applicant": target.pk, "applied_on": timezone.localdate().isoformat(), "reason": reason}
     form = FORMS["apply_reexam"](data, case=case)
     if not form.is_valid():
@@ -95,6 +98,6 @@ def reexam_apply_by_receipt(*, report: Report, reason: Any) -> Case:
         deadlines.refresh_next_due(locked)
         _log(locked, EventKind.TRANSITION, _("%(from)s → %(to)s") % {"from": State(before).label,
              "to": State(locked.status).label}, **{"from": before, "to": locked.status, "action": "apply_reexam"})  # fmt: skip
-        audit_record(actor=None, action="case.apply_reexam", unit=locked.school, subject=locked, to_the_minute=True,
+        audit_record(actor=None, action=events.step_taken("apply_reexam"), unit=locked.school, subject=locked, to_the_minute=True,
                      before={"status": before}, after={"status": locked.status, "via": "receipt", **extra})  # fmt: skip
     return locked

@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
-from anxin.core.errors import Conflict, Invalid
+from anxin.core.errors import Conflict, ErrorCode, Invalid
 from anxin.core.notify import notify
 from anxin.org.models import Unit
 
+from ..errors import CaseError
 from ..models import (
     Case,
     CaseEvent,
@@ -65,7 +66,7 @@ def _invalid_from(form: Any) -> Invalid:
     detail = {field: [str(e) for e in errors] for field, errors in form.errors.items()}
     names = [str(form.fields[f].label) if f in form.fields else f for f in detail if f != "__all__"]
     message = _("请补全或更正：%(fields)s。") % {"fields": "、".join(names)} if names else _("输入有误。")
-    return Invalid(message, code="missing_inputs", detail=detail)
+    return Invalid(message, code=ErrorCode.MISSING_INPUTS, detail=detail)
 
 
 def _add_watchers(case: Case, people: list[Any]) -> None:
@@ -109,7 +110,7 @@ def _check_state(case: Case, step: Any) -> None:
     if case.status not in step.sources or (step.applies is not None and not step.applies(case)):
         raise Conflict(
             _("案件当前为“%(state)s”，不能执行“%(action)s”。") % {"state": State(case.status).label, "action": step.label},
-            code="transition_not_allowed", detail={"status": case.status, "action": step.name},
+            code=ErrorCode.TRANSITION_NOT_ALLOWED, detail={"status": case.status, "action": step.name},
         )  # fmt: skip
 
 
@@ -118,12 +119,12 @@ def _move(case: Case, name: str, target: str | None = None) -> None:
     try:
         method(target) if target is not None else method()
     except TransitionNotAllowed as e:  # the table and the check above disagree: a bug, but never a 500
-        raise Conflict(_("该操作不允许。"), code="transition_not_allowed") from e
+        raise Conflict(_("该操作不允许。"), code=ErrorCode.TRANSITION_NOT_ALLOWED) from e
 
 
 def _not_ready(reasons: dict[str, str]) -> Conflict:
     return Conflict(
         _("尚不能执行此操作：%(why)s") % {"why": "；".join(reasons.values())},
-        code="case_not_ready",
+        code=CaseError.CASE_NOT_READY,
         detail=reasons,
     )

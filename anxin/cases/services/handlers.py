@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.core.errors import Conflict, Invalid
+from anxin.core.errors import Conflict, ErrorCode, Invalid
 from anxin.core.notify import notify, sms_backend
 from anxin.org.models import CommitteeMember, Guardian, User
 
 from .. import deadlines
+from ..errors import CaseError
 from ..models import (
     SERIOUS_GRAVITIES,
     Attachment,
@@ -84,12 +85,12 @@ def _determine(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[st
     present = d["members_present"]
     quorum = case.policy.rules.get("quorum_percent", 50)
     if total == 0:
-        raise Invalid(_("本校尚未登记学生欺凌治理委员会成员，无法认定。"), code="committee_missing")
+        raise Invalid(_("本校尚未登记学生欺凌治理委员会成员，无法认定。"), code=CaseError.COMMITTEE_MISSING)
     if len(present) * 100 <= total * quorum:
         raise Invalid(
             _("出席委员 %(n)s 人，未达到委员会 %(total)s 人的法定人数（须超过 %(q)s%%）。") % {
                 "n": len(present), "total": total, "q": quorum},
-            code="quorum_not_met", detail={"members_present": [_("出席人数不足。")]},
+            code=CaseError.QUORUM_NOT_MET, detail={"members_present": [_("出席人数不足。")]},
         )  # fmt: skip
     bullying = d["is_bullying"] == "yes"
     criteria = {
@@ -130,7 +131,7 @@ def _apply_finding(case: Case, bullying: bool, gravity: str, kinds: list[str], *
 def _notify_result(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[str, Any]:
     last = case.determinations.order_by("-created_at").first()
     if last and d["notified_on"] < last.meeting_on:
-        raise Invalid(_("送达日期不能早于认定会议日期。"), code="missing_inputs",
+        raise Invalid(_("送达日期不能早于认定会议日期。"), code=ErrorCode.MISSING_INPUTS,
                       detail={"notified_on": [_("不能早于认定会议日期。")]})  # fmt: skip
     case.result_notified_on = d["notified_on"]
     deadlines.cancel(case, DeadlineKind.APPEAL)
@@ -168,7 +169,7 @@ def _apply_reexam(
 ) -> dict[str, Any]:
     appeal = case.deadlines.filter(kind=DeadlineKind.APPEAL, cancelled=False).order_by("-pk").first()
     if appeal and appeal.due_on and d["applied_on"] > appeal.due_on:
-        raise Invalid(_("已超过复查申请期限（%(due)s）。") % {"due": appeal.due_on.isoformat()}, code="appeal_late",
+        raise Invalid(_("已超过复查申请期限（%(due)s）。") % {"due": appeal.due_on.isoformat()}, code=CaseError.APPEAL_LATE,
                       detail={"applied_on": [_("已超过申请期限。")]})  # fmt: skip
     applicant = case.parties.get(pk=d["applicant"])
     rx = Reexamination.objects.create(case=case, applicant=applicant, applied_on=d["applied_on"], reason=d["reason"],
@@ -198,7 +199,7 @@ def _decide_reexam(case: Case, actor: User, d: dict[str, Any], form: Any) -> dic
     if d["decided_on"] < rx.applied_on:
         raise Invalid(
             _("决定日期不能早于申请日期。"),
-            code="missing_inputs",
+            code=ErrorCode.MISSING_INPUTS,
             detail={"decided_on": [_("不能早于申请日期。")]},
         )
     rx.finding, rx.finding_note, rx.decided_on, rx.decided_by = (
@@ -300,7 +301,7 @@ def _add_party(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[st
     if student is not None:
         if case.parties.filter(student=student, role=d["role"]).exists():
             raise Invalid(
-                _("该学生已以此身份登记。"), code="party_exists", detail={"student": [_("已登记。")]}
+                _("该学生已以此身份登记。"), code=CaseError.PARTY_EXISTS, detail={"student": [_("已登记。")]}
             )
         party = Party.objects.create(
             case=case, role=d["role"], student=student, klass=student.klass,
@@ -350,7 +351,7 @@ def _attach(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[str, 
     upload = d["file"]
     if upload.size > MAX_ATTACHMENT:
         raise Invalid(
-            _("文件超过 10 MB。"), code="attachment_too_large", detail={"file": [_("超过 10 MB。")]}
+            _("文件超过 10 MB。"), code=CaseError.ATTACHMENT_TOO_LARGE, detail={"file": [_("超过 10 MB。")]}
         )
     head = upload.read(8)
     upload.seek(0)
@@ -392,7 +393,7 @@ def _add_measure(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[
 def _complete_measure(case: Case, actor: User, d: dict[str, Any], form: Any) -> None:
     m = case.measures.get(pk=d["measure"])
     if m.done_at is not None:
-        raise Conflict(_("该措施已完成。"), code="measure_done")
+        raise Conflict(_("该措施已完成。"), code=CaseError.MEASURE_DONE)
     m.done_at, m.done_note = _now(), d["note"]
     if d.get("parents_notified_at"):
         m.parents_notified_at, m.parents_notice_method = d["parents_notified_at"], d["parents_notice_method"]
@@ -410,7 +411,7 @@ def _complete_measure(case: Case, actor: User, d: dict[str, Any], form: Any) -> 
 def _record_visit(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[str, Any]:
     dl = case.deadlines.filter(kind=d["visit"], met_at__isnull=True, cancelled=False).order_by("pk").first()
     if dl is None:
-        raise Invalid(_("该回访已记录。"), code="missing_inputs", detail={"visit": [_("已记录。")]})
+        raise Invalid(_("该回访已记录。"), code=ErrorCode.MISSING_INPUTS, detail={"visit": [_("已记录。")]})
     party = case.parties.get(pk=d["party"]) if d.get("party") else None
     v = Visit.objects.create(case=case, deadline=dl, party=party, visited_on=d["visited_on"],
                              stopped=d["stopped"] == "yes", note=d["note"], visited_by=actor)  # fmt: skip

@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 
 from anxin.access.matrix import require_at
 from anxin.audit.services import audit_record
-from anxin.core.errors import Conflict, Invalid, NotFound
+from anxin.core.errors import Conflict, ErrorCode, Invalid, NotFound
+from anxin.intake.errors import IntakeError
 from anxin.intake.models import Report
 from anxin.intake.services import report_joined_case, report_lock_for_case
 from anxin.org.models import Unit, UnitKind, User
 from anxin.org.selectors import school_staff
 
-from .. import deadlines
+from .. import deadlines, events
 from ..forms import OpenForm
 from ..models import (
     Case,
@@ -55,7 +56,9 @@ def case_open(
     owner = owner or actor
     if not owner.is_superuser and not school_staff(school).filter(pk=owner.pk).exists():
         raise Invalid(
-            _("经办人须为本校教职工。"), code="owner_not_staff", detail={"owner": [_("须为本校教职工。")]}
+            _("经办人须为本校教职工。"),
+            code=ErrorCode.OWNER_NOT_STAFF,
+            detail={"owner": [_("须为本校教职工。")]},
         )
     now = _now()
     with transaction.atomic():
@@ -63,7 +66,7 @@ def case_open(
         for r in reports:
             report = report_lock_for_case(actor=actor, report_id=r.pk, school=school)
             if CaseReport.objects.filter(report=report).exists():
-                raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code="report_not_open")
+                raise Conflict(_("该报告已处理或已立案，不能再次立案。"), code=IntakeError.REPORT_NOT_OPEN)
             locked_reports.append(report)
         today = timezone.localdate()
         urgent = d["urgent"] or any(r.urgent for r in locked_reports)
@@ -100,6 +103,6 @@ def case_open(
                   key=f"case:{case.pk}:owner:{owner.pk}")  # fmt: skip
         _tell(case, [p for p in principals(school) if p.pk != actor.pk], _("新立案件 %(n)s") % {"n": case.number},
               urgent=urgent, key=f"case:{case.pk}:opened", actor=actor)  # fmt: skip
-        audit_record(actor=actor, action="case.opened_new", unit=school, subject=case,
+        audit_record(actor=actor, action=events.CASE_CREATED, unit=school, subject=case,
                      after={"status": case.status, "reports": [r.pk for r in locked_reports], "urgent": urgent})  # fmt: skip
     return case

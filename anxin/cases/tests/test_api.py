@@ -120,9 +120,9 @@ def test_unauthenticated_caller_gets_401(cast, client):
 def test_detail_for_the_principal_has_names_finding_and_timeline_and_is_audited(cast, login):
     case = walk(cast, "determined")
     client = login(cast.users["principal"])
-    before = AuditEvent.objects.filter(action="case.opened", subject_id=str(case.pk)).count()
+    before = AuditEvent.objects.filter(action="case.viewed", subject_id=str(case.pk)).count()
     body = _ok(client.get(f"{CASES}/{case.pk}"))
-    assert AuditEvent.objects.filter(action="case.opened", subject_id=str(case.pk)).count() == before + 1
+    assert AuditEvent.objects.filter(action="case.viewed", subject_id=str(case.pk)).count() == before + 1
 
     assert body["identities"] is True
     assert body["title"] == "宿舍同学夜间殴打" and body["status"] == "determined"
@@ -181,7 +181,7 @@ def test_teacher_of_other_school_gets_404_everywhere(cast, login):
     assert _act(client, case.pk, action="add_note", text="外校老师的记录").status_code == 404
     assert client.get(f"{CASES}/{2**40}").status_code == 404
     assert Case.objects.get(pk=case.pk).status == "pending"
-    assert not AuditEvent.objects.filter(action="case.opened", actor=cast.outsider).exists()
+    assert not AuditEvent.objects.filter(action="case.viewed", actor=cast.outsider).exists()
 
 
 # --- deadlines -----------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def test_opening_at_a_school_out_of_reach_is_404_and_the_class_teacher_may_not_o
 def test_opening_with_a_body_that_is_not_a_json_object_is_422(cast, login, raw):
     response = login(cast.users["moral_director"]).post(CASES, raw, content_type="application/json")
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_body" and "JSON" in response.json()["message"]
+    assert response.json()["code"] == "bad_json" and "JSON" in response.json()["message"]
     assert not Case.objects.exists()
 
 
@@ -491,6 +491,16 @@ def test_visible_but_not_permitted_is_403(cast, login):
     assert Case.objects.get(pk=case.pk).status == "pending"
 
 
+def test_a_malformed_upload_form_is_422_bad_form(cast, login):
+    case = walk(cast, "pending")
+    response = login(cast.users["principal"]).post(
+        f"{CASES}/{case.pk}/transitions", b"action=attach", content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "bad_form" and response.json()["message"] == "上传的表单格式不正确。"
+    assert Case.objects.get(pk=case.pk).status == "pending"
+
+
 @pytest.mark.parametrize("raw", ["not json", '["determine"]', "null", '{"action": ', b"\xff\xfe"])
 def test_a_body_that_is_not_a_json_object_is_422_in_chinese(cast, login, raw):
     case = walk(cast, "pending")
@@ -498,7 +508,7 @@ def test_a_body_that_is_not_a_json_object_is_422_in_chinese(cast, login, raw):
         f"{CASES}/{case.pk}/transitions", raw, content_type="application/json"
     )
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_body"
+    assert response.json()["code"] == "bad_json"
     assert response.json()["message"].startswith("请求内容须为 JSON 对象")
     assert Case.objects.get(pk=case.pk).status == "pending"
 

@@ -140,7 +140,7 @@ def test_printing_the_case_file_is_audited_as_an_opening_and_a_print(cast, login
     _file(login(principal), rich_case)
     actions = list(AuditEvent.objects.filter(actor=principal, subject_id=str(rich_case.pk)).order_by("seq")
                    .values_list("action", flat=True))  # fmt: skip
-    assert actions[-2:] == ["case.opened", "case.file_printed"]
+    assert actions[-2:] == ["case.viewed", "case.file_printed"]
 
 
 def test_teacher_of_other_school_gets_404_and_nothing_is_audited(cast, login, rich_case):

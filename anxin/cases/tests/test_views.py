@@ -294,10 +294,10 @@ def test_opening_from_a_report_out_of_reach_is_404(cast: Cast, login) -> None:
 
 def test_opening_the_case_page_writes_an_audit_event(cast: Cast, login) -> None:
     case = open_case(cast)
-    before = AuditEvent.objects.filter(action="case.opened", subject_id=str(case.pk)).count()
+    before = AuditEvent.objects.filter(action="case.viewed", subject_id=str(case.pk)).count()
     assert login(cast.users["safety_officer"]).get(f"/cases/{case.pk}/").status_code == 200
-    event = AuditEvent.objects.filter(action="case.opened", subject_id=str(case.pk)).order_by("-seq").first()
-    assert AuditEvent.objects.filter(action="case.opened", subject_id=str(case.pk)).count() == before + 1
+    event = AuditEvent.objects.filter(action="case.viewed", subject_id=str(case.pk)).order_by("-seq").first()
+    assert AuditEvent.objects.filter(action="case.viewed", subject_id=str(case.pk)).count() == before + 1
     assert event is not None and event.actor == cast.users["safety_officer"]
 
 

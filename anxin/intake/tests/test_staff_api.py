@@ -150,11 +150,11 @@ def test_assign_good_and_bad(cast, login):
     client = login(cast.users["moral_director"])
     response = _act(client, report.pk, action="assign", owner=cast.outsider.pk)
     assert response.status_code == 422
-    assert response.json()["code"] == "owner_not_in_school"
+    assert response.json()["code"] == "owner_not_staff"
     assert response.json()["message"] == "只能分派给本校教职工。"
     response = _act(client, report.pk, action="assign")
     assert response.status_code == 422
-    assert response.json()["code"] == "missing_input" and "owner" in response.json()["message"]
+    assert response.json()["code"] == "missing_inputs" and "owner" in response.json()["message"]
     assert response.json()["detail"] == {"owner": ["请选择负责人。"]}
     response = _act(client, report.pk, action="assign", owner=cast.users["psych_teacher"].pk)
     assert response.status_code == 200
@@ -200,7 +200,7 @@ def test_close_needs_a_reason_and_a_closed_report_cannot_be_accepted(cast, login
     client = login(cast.users["moral_director"])
     response = _act(client, report.pk, action="close")
     assert response.status_code == 422
-    assert response.json()["code"] == "missing_input" and "reason" in response.json()["message"]
+    assert response.json()["code"] == "missing_inputs" and "reason" in response.json()["message"]
     response = _act(client, report.pk, action="close", reason="打闹")
     assert response.status_code == 422
     assert response.json()["code"] == "reason_required" and "reason" in response.json()["detail"]
@@ -215,10 +215,12 @@ def test_close_needs_a_reason_and_a_closed_report_cannot_be_accepted(cast, login
     }
 
 
-def test_unknown_action_is_422(cast, login):
+def test_unknown_action_is_422_unknown_action_naming_the_known_ones(cast, login):
     report = _submit(cast)
     response = _act(login(cast.users["moral_director"]), report.pk, action="delete")
-    assert response.status_code == 422 and response.json()["code"] == "invalid_input"
+    assert response.status_code == 422 and response.json()["code"] == "unknown_action"
+    assert response.json()["message"] == "未知的操作。" and "accept" in response.json()["detail"]["action"]
+    assert Report.objects.get(pk=report.pk).status == report.status
 
 
 def test_front_line_holder_gets_403_on_handling_but_may_reply(cast, login):

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from ..errors import IntakeError
 from .engine import triage
 from .metrics import EvalFileError, evaluate, format_errors, format_report
 
@@ -79,7 +80,9 @@ def _process(stdin: IO[str], stdout: IO[str]) -> int:
             message = f"第 {number} 行缺少字符串字段 text"
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             stdout.write(
-                json.dumps({"line": number, "error": message, "code": "invalid_json"}, ensure_ascii=False)
+                json.dumps(
+                    {"line": number, "error": message, "code": IntakeError.INVALID_JSON}, ensure_ascii=False
+                )
                 + "\n"
             )
             status = EXIT_BAD_INPUT

@@ -352,7 +352,7 @@ def test_teacher_of_another_class_does_not_see_it(cast: Cast, raised: Warning, l
 @pytest.mark.parametrize(
     ("payload", "code"),
     [
-        ({"action": "explode"}, "bad_action"),
+        ({"action": "explode"}, "unknown_action"),
         ({"action": "act", "note": "  "}, "note_required"),
         ({"action": "dismiss"}, "note_required"),
         ({"action": "act", "note": "x" * 2001}, "note_too_long"),
@@ -378,7 +378,7 @@ def test_api_acknowledge_then_dismiss_then_conflict(cast: Cast, raised: Warning,
     ).json()
     assert body["status"] == "dismissed" and body["close_note"] == "已核实为正常玩闹"
     again = client.post(url, {"action": "acknowledge"}, content_type="application/json")
-    assert again.status_code == 409 and again.json()["code"] == "wrong_status"
+    assert again.status_code == 409 and again.json()["code"] == "transition_not_allowed"
 
 
 @pytest.mark.django_db

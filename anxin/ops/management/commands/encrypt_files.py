@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand
 from anxin.audit.services import audit_record
 from anxin.core.storage import encrypt_files
 
+from ... import events
+
 
 class Command(BaseCommand):
     help = (
@@ -17,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         counts = encrypt_files()
         if counts["encrypted"]:
-            audit_record(actor=None, action="crypto.files_encrypted", after=counts)
+            audit_record(actor=None, action=events.CRYPTO_FILES_ENCRYPTED, after=counts)
         self.stdout.write(
             self.style.SUCCESS(f"新加密 {counts['encrypted']} 个文件，{counts['unchanged']} 个原已加密")
         )

@@ -8,6 +8,8 @@ from anxin.audit.services import audit_record
 from anxin.core.crypto import rotate_keys
 from anxin.core.storage import encrypt_files
 
+from ... import events
+
 
 class Command(BaseCommand):
     help = (
@@ -21,7 +23,7 @@ class Command(BaseCommand):
 
         counts = rotate_keys(progress=progress)
         files = encrypt_files(rotate=True)
-        audit_record(actor=None, action="crypto.keys_rotated", after={**counts, "files": files})
+        audit_record(actor=None, action=events.CRYPTO_KEYS_ROTATED, after={**counts, "files": files})
         total = sum(counts.values())
         self.stdout.write(self.style.SUCCESS(f"已用最新密钥重新加密 {total} 行：{counts}"))
         self.stdout.write(

@@ -1,0 +1,20 @@
+"""Codes signing in, passwords, second factors and API tokens answer with."""
+
+from enum import StrEnum
+
+
+class AccountError(StrEnum):
+    # Signing in and tokens.
+    BAD_CREDENTIALS = "bad_credentials"
+    LOCKED_OUT = "locked_out"
+    OTP_REQUIRED = "otp_required"
+    OTP_NOT_ENROLLED = "otp_not_enrolled"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"
+    # Changing one's password.
+    WRONG_PASSWORD = "wrong_password"
+    PASSWORD_MISMATCH = "password_mismatch"
+    PASSWORD_UNCHANGED = "password_unchanged"
+    # The second factor.
+    OTP_NO_ENROLMENT = "otp_no_enrolment"
+    OTP_INVALID = "otp_invalid"
+    OTP_MANDATORY = "otp_mandatory"

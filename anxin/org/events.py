@@ -1,0 +1,20 @@
+"""The names the organisation writes to the audit trail (anxin.audit.labels names them in Chinese)."""
+
+from typing import Final
+
+UNIT_CREATED: Final = "unit.created"
+SCHOOL_PROFILE_SET: Final = "school.profile_set"
+SCHOOL_PROFILE_CHANGED: Final = "school.profile_changed"
+STAFF_CREATED: Final = "staff.created"
+STAFF_IMPORTED: Final = "staff.imported"
+STAFF_ROLE_ASSIGNED: Final = "staff.role_assigned"
+STAFF_ROLE_REVOKED: Final = "staff.role_revoked"
+STUDENT_CREATED: Final = "student.created"
+STUDENT_CHANGED: Final = "student.changed"
+STUDENT_IMPORTED: Final = "student.imported"
+STUDENT_VIEWED: Final = "student.viewed"
+STUDENT_KEY_GROUP_SET: Final = "student.key_group_set"
+STUDENT_KEY_GROUP_CLEARED: Final = "student.key_group_cleared"
+GUARDIAN_ADDED: Final = "guardian.added"
+COMMITTEE_MEMBER_ADDED: Final = "committee.member_added"
+COMMITTEE_MEMBER_REMOVED: Final = "committee.member_removed"
