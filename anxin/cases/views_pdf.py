@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from anxin.audit.services import audit_record
 from anxin.core.access import can
 from anxin.core.errors import NotFound
+from anxin.org.requests import AuthenticatedRequest
 
 from . import documents
 from .models import Case
@@ -77,7 +78,7 @@ def _not_determined(request: HttpRequest, case: Case) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def case_file_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case, action = _print_action(request, pk)
     case = _opened(request, pk, action)
     try:
@@ -91,7 +92,7 @@ def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def notice_pdf(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
+def notice_pdf(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpResponse:
     case, action = _print_action(request, pk)
     party = documents.notice_party(case, party_pk)
     if party is None:

@@ -18,6 +18,7 @@ from anxin.core.access import can
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import ACTION_FORMS
@@ -261,7 +262,7 @@ def report_detail(request: HttpRequest, report_id: int) -> Any:
 
 
 @router.post("/queue/{report_id}/actions", response={200: ReportOut, **ERRORS}, summary="对报告执行一项操作")
-def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> Any:
+def report_action(request: AuthenticatedRequest, report_id: int, payload: ActionIn) -> Any:
     report = selectors.report_get(request.user, report_id)
     form = ACTION_FORMS[payload.action](data=payload.dict(exclude_none=True), report=report)
     if not form.is_valid():
@@ -285,7 +286,7 @@ def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> An
 
 
 @router.post("/queue", response={201: RecordOut, **ERRORS}, summary="登记来电、来访等渠道收到的报告")
-def report_record(request: HttpRequest, payload: RecordIn) -> Any:
+def report_record(request: AuthenticatedRequest, payload: RecordIn) -> Any:
     schools = selectors.record_schools(request.user)
     if payload.school is not None:
         school = schools.filter(pk=payload.school).first()

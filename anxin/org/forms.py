@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.errors import ServiceError
+from anxin.core.formfields import model_choice_field
 
 from .models import CommitteeRole, Gender, Role, SchoolProfile, Stage, Unit
 
@@ -51,7 +52,7 @@ class StudentForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, classes: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if classes is not None:
-            self.fields["klass"].queryset = classes
+            model_choice_field(self, "klass").queryset = classes
 
 
 class SchoolProfileForm(BootstrapMixin, forms.ModelForm):
@@ -85,7 +86,7 @@ class StaffForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if units is not None:
-            self.fields["unit"].queryset = units
+            model_choice_field(self, "unit").queryset = units
 
 
 class RoleAssignForm(BootstrapMixin, forms.Form):
@@ -95,7 +96,7 @@ class RoleAssignForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if units is not None:
-            self.fields["unit"].queryset = units
+            model_choice_field(self, "unit").queryset = units
 
 
 class CommitteeMemberForm(BootstrapMixin, forms.Form):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anxin.core.access import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers.base import xlsx_response
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import (
@@ -107,7 +108,7 @@ def _form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hazard_report(request: HttpRequest) -> HttpResponse:
+def hazard_report(request: AuthenticatedRequest) -> HttpResponse:
     schools = selectors.schools_for(request.user, HAZARD, "record")
     if not schools.exists():
         raise Http404
@@ -134,7 +135,7 @@ def hazard_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
+def hazard_detail(request: AuthenticatedRequest, hazard_id: int) -> HttpResponse:
     hazard = selectors.hazard_get(request.user, hazard_id)
     bound = None
     if request.method == "POST":
@@ -224,7 +225,7 @@ def screening_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def screening_new(request: HttpRequest) -> HttpResponse:
+def screening_new(request: AuthenticatedRequest) -> HttpResponse:
     schools = selectors.schools_for(request.user, GRID, "record")
     if not schools.exists():
         raise Http404
@@ -249,7 +250,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def place_list(request: HttpRequest) -> HttpResponse:
+def place_list(request: AuthenticatedRequest) -> HttpResponse:
     if not allowed(request.user, GRID, "view"):
         raise Http404
     schools = selectors.schools_for(request.user, GRID, "manage")
@@ -280,7 +281,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def camera_list(request: HttpRequest) -> HttpResponse:
+def camera_list(request: AuthenticatedRequest) -> HttpResponse:
     if not allowed(request.user, GRID, "view"):
         raise Http404
     schools = selectors.schools_for(request.user, GRID, "manage")
@@ -322,7 +323,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_new(request: HttpRequest) -> HttpResponse:
+def review_new(request: AuthenticatedRequest) -> HttpResponse:
     schools = selectors.schools_for(request.user, GRID, "record")
     if not schools.exists():
         raise Http404

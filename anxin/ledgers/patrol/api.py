@@ -15,6 +15,7 @@ from ninja.responses import Status as Reply
 from anxin.core.api import ErrorOut
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .models import DormRound, PatrolCheckin
@@ -116,7 +117,7 @@ def checkins(request: HttpRequest, q: Query[Period]) -> Any:
 
 
 @router.post("/checkins", response={200: CheckinOut, 201: CheckinOut, **ERRORS})
-def checkin_create(request: HttpRequest, payload: CheckinIn) -> Any:
+def checkin_create(request: AuthenticatedRequest, payload: CheckinIn) -> Any:
     recorded = services.patrol_checkin_record(
         actor=request.user, token=payload.token, client_key=payload.client_key, finding=payload.finding or "",
         needs_report=payload.needs_report,
@@ -135,7 +136,7 @@ def dorm_rounds(request: HttpRequest, q: Query[Period]) -> Any:
 
 
 @router.post("/dorm-rounds", response={200: DormOut, 201: DormOut, **ERRORS})
-def dorm_round_create(request: HttpRequest, payload: DormIn) -> Any:
+def dorm_round_create(request: AuthenticatedRequest, payload: DormIn) -> Any:
     schools = selectors.schools_for(request.user, "ledger_patrol_dorm", "record")
     if payload.school_id is None:
         if schools.count() != 1:

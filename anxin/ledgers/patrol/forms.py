@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.formfields import model_choice_field
 from anxin.core.params import MAX_ID
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
@@ -115,7 +116,7 @@ class HandoverForm(SchoolMixin, BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, schools: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_school(schools)
-        self.fields["receiver"].queryset = school_staff(schools)
+        model_choice_field(self, "receiver").queryset = school_staff(schools)
         self.order_fields(["school"])
 
 
@@ -169,9 +170,9 @@ class RotaWeekForm(SchoolMixin, BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.setup_school(schools)
         staff = school_staff(schools)
-        self.fields["leader"].queryset = staff
-        self.fields["people"].queryset = staff
-        self.fields["people"].label_from_instance = lambda u: u.full_name or u.username
+        model_choice_field(self, "leader").queryset = staff
+        model_choice_field(self, "people").queryset = staff
+        model_choice_field(self, "people").label_from_instance = lambda u: u.full_name or u.username
         if not self.is_bound:
             today = timezone.localdate()
             self.initial.setdefault("week_start", today + timedelta(days=7 - today.weekday()))
@@ -185,7 +186,8 @@ class RotaWeekForm(SchoolMixin, BootstrapMixin, forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("leader") and not data.get("people"):
             raise forms.ValidationError(_("请至少选择一位值班领导或值班人员。"))
         return data
@@ -202,7 +204,8 @@ class FilterForm(BootstrapMixin, forms.Form):
     recorder = forms.IntegerField(label=_("记录人"), required=False, min_value=1, max_value=MAX_ID)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end:
             if end < start:

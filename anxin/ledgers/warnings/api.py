@@ -10,6 +10,7 @@ from anxin.core.access import allowed
 from anxin.core.api import ErrorOut
 from anxin.core.errors import NotFound
 from anxin.core.params import MAX_ID
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .models import Warning
@@ -85,7 +86,7 @@ def warning_list(request: HttpRequest, status: str = "live") -> Any:
 @router.post(
     "/{int:warning_id}/actions", response={200: WarningOut, **ERRORS}, summary="知悉、处置或排除预警"
 )
-def warning_action(request: HttpRequest, warning_id: int, payload: ActionIn) -> Any:
+def warning_action(request: AuthenticatedRequest, warning_id: int, payload: ActionIn) -> Any:
     if not 0 < warning_id <= MAX_ID or selectors.counts_only(request.user):
         raise NotFound()
     warning = selectors.warning_get(request.user, warning_id)
