@@ -50,9 +50,11 @@ browser-deps: system-deps
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: setup browser-deps
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/anxin check
 	$(BIN)/anxin makemigrations --check --dry-run -v1
 	$(BIN)/pytest -n 2 -q $(PYTEST_ARGS)
