@@ -17,7 +17,9 @@ county 370103.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -28,7 +30,11 @@ from anxin.accounts.services import second_factor_required
 from anxin.org import services
 from anxin.org.models import Role, Stage, Student, Unit, UnitKind, User
 
+if TYPE_CHECKING:
+    import time_machine
+
 PASSWORD = "Anxin-test-2026"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -258,3 +264,19 @@ def page_routes(*, exclude: tuple[str, ...] = ("/logout", "/i18n")) -> list[str]
 
     routes = {"/" + r for r in walk(get_resolver().url_patterns) if "<" not in r and not r.startswith("api/")}
     return sorted(r for r in routes if not r.startswith(exclude))
+
+
+def frozen_time(moment: datetime | date, *, tick: bool = False) -> time_machine.travel:
+    """The clock stopped at ``moment``, for a ``with`` block, a decorated test or a fixture.
+
+    Everything reads it: ``timezone.now()`` and ``localdate()``, ``time.time()``, the date a form
+    calls today. A date means 10:00 that day and a naive time is Asia/Shanghai, the time the
+    deadlines are reckoned in. ``tick=True`` lets the clock run on from ``moment``.
+    """
+    import time_machine  # a test dependency: this module is imported by tests only
+
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(10), tzinfo=SHANGHAI)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return time_machine.travel(moment, tick=tick)
