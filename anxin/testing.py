@@ -16,12 +16,14 @@ county 370103.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
+from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
     import time_machine
 
 PASSWORD = "Anxin-test-2026"
+
+#: The ``login`` fixture: signs the test client in as a user and returns it.
+Login = Callable[[User], Client]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
