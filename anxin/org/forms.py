@@ -12,9 +12,11 @@ from .models import CommitteeRole, Gender, Role, SchoolProfile, Stage, Unit
 
 
 class BootstrapMixin:
+    fields: dict[str, forms.Field]  # a mixin for forms: the form's own fields
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
@@ -28,9 +30,9 @@ class BootstrapMixin:
         detail = exc.detail if isinstance(exc.detail, dict) else {}
         placed = False
         for name, messages in detail.items():
-            if name in self.fields:  # type: ignore[attr-defined]
+            if name in self.fields:
                 for message in messages if isinstance(messages, list) else [messages]:
-                    self.add_error(name, message)  # type: ignore[attr-defined]
+                    self.add_error(name, message)  # type: ignore[attr-defined]  # the form's, after the mixin
                 placed = True
         if not placed:
             self.add_error(None, exc.message)  # type: ignore[attr-defined]

@@ -30,6 +30,11 @@ class StaffField(forms.ModelChoiceField):
         return obj.full_name or obj.username
 
 
+class StaffMultipleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name or obj.username
+
+
 def school_staff(schools: QuerySet[Unit]) -> QuerySet[User]:
     from django.db.models import Q
 
@@ -159,7 +164,7 @@ class RotaWeekForm(SchoolMixin, BootstrapMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     leader = StaffField(queryset=User.objects.none(), label=_("值班领导"), required=False)
-    people = forms.ModelMultipleChoiceField(
+    people = StaffMultipleField(
         queryset=User.objects.none(),
         label=_("值班人员"),
         required=False,
@@ -172,7 +177,6 @@ class RotaWeekForm(SchoolMixin, BootstrapMixin, forms.Form):
         staff = school_staff(schools)
         model_choice_field(self, "leader").queryset = staff
         model_choice_field(self, "people").queryset = staff
-        model_choice_field(self, "people").label_from_instance = lambda u: u.full_name or u.username
         if not self.is_bound:
             today = timezone.localdate()
             self.initial.setdefault("week_start", today + timedelta(days=7 - today.weekday()))
