@@ -51,10 +51,12 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: setup browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/anxin check
 	$(BIN)/anxin makemigrations --check --dry-run -v1
 	$(BIN)/pytest -n 2 -q $(PYTEST_ARGS)

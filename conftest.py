@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+
 import pytest
 from django.test import Client
 
-from anxin.testing import PASSWORD, Cast, allow_audit_flush, build_cast
+from anxin.testing import PASSWORD, Cast, allow_audit_flush, build_cast, frozen_time
 
 
 @pytest.fixture
@@ -42,6 +45,21 @@ def _force_login_passes_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
         verify_client_session(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def clock() -> Iterator[Callable[[datetime | date], None]]:
+    """Stop the clock for the rest of the test: ``clock(moment)`` (see ``frozen_time``); a later call moves it."""
+    stopped = []
+
+    def _stop_at(moment: datetime | date) -> None:
+        traveller = frozen_time(moment)
+        traveller.start()
+        stopped.append(traveller)
+
+    yield _stop_at
+    for traveller in reversed(stopped):
+        traveller.stop()
 
 
 @pytest.fixture

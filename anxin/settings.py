@@ -13,8 +13,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+# Model fields, managers and the like take type arguments at run time as they do for the type checker.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("ANXIN_VAR_DIR", default=str(BASE_DIR / "var")))

@@ -16,10 +16,14 @@ county 370103.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
+from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,7 +32,14 @@ from anxin.accounts.services import second_factor_required
 from anxin.org import services
 from anxin.org.models import Role, Stage, Student, Unit, UnitKind, User
 
+if TYPE_CHECKING:
+    import time_machine
+
 PASSWORD = "Anxin-test-2026"
+
+#: The ``login`` fixture: signs the test client in as a user and returns it.
+Login = Callable[[User], Client]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -45,14 +56,14 @@ class Cast:
     class_b1: Unit
     class_c1: Unit
     class_x1: Unit
-    users: dict[str, User] = field(default_factory=dict)
-    outsider: User | None = None
-    far_outsider: User | None = None
-    student_a1: Student | None = None
-    student_a2: Student | None = None
-    student_b1: Student | None = None
-    student_c1: Student | None = None
-    student_x1: Student | None = None
+    users: dict[str, User]
+    outsider: User
+    far_outsider: User
+    student_a1: Student
+    student_a2: Student
+    student_b1: Student
+    student_c1: Student
+    student_x1: Student
 
 
 _HASH_CACHE: dict[str, str] = {}
@@ -104,39 +115,52 @@ def build_cast() -> Cast:
         actor=None, county=county_x, code="3702010001", name="邻市中学", stage=Stage.JUNIOR
     )
     g_a = grade(school, 7, "初一")
-    cast = Cast(
-        city=city, county=county, county2=county2, school=school, school_b=school_b, school_c=school_c, grade=g_a,
-        class_a1=klass(g_a, 1), class_a2=klass(g_a, 2), class_b1=klass(grade(school_b, 3, "三年级"), 1),
-        class_c1=klass(grade(school_c, 7, "初一"), 1), class_x1=klass(grade(school_x, 7, "初一"), 1),
-    )  # fmt: skip
+    class_a1, class_a2 = klass(g_a, 1), klass(g_a, 2)
+    class_b1 = klass(grade(school_b, 3, "三年级"), 1)
+    class_c1 = klass(grade(school_c, 7, "初一"), 1)
+    class_x1 = klass(grade(school_x, 7, "初一"), 1)
+    users: dict[str, User] = {}
     for role in Role:
         user = _user(f"t_{role.value}", f"{role.label}甲")
         unit = {
             Role.CITY_ADMIN: city,
             Role.COUNTY_ADMIN: county,
             Role.INSPECTOR: county,
-            Role.CLASS_TEACHER: cast.class_a1,
+            Role.CLASS_TEACHER: class_a1,
         }.get(role, school)
         services.role_assign(actor=None, user=user, role=role, unit=unit)
-        cast.users[role.value] = user
-    cast.outsider = _user("t_outsider", "外校老师")
-    services.role_assign(actor=None, user=cast.outsider, role=Role.CLASS_TEACHER, unit=cast.class_b1)
-    cast.far_outsider = _user("t_far", "东城校长")
-    services.role_assign(actor=None, user=cast.far_outsider, role=Role.PRINCIPAL, unit=school_c)
-    cast.student_a1 = services.student_create(
-        actor=None, klass=cast.class_a1, name="李小雨", gender="F", student_no="A1001"
-    )
-    cast.student_a2 = services.student_create(
-        actor=None, klass=cast.class_a2, name="王小磊", gender="M", student_no="A2001"
-    )
-    cast.student_b1 = services.student_create(
-        actor=None, klass=cast.class_b1, name="陈小明", gender="M", student_no="B1001"
-    )
-    cast.student_c1 = services.student_create(
-        actor=None, klass=cast.class_c1, name="周小红", gender="F", student_no="C1001"
-    )
-    cast.student_x1 = services.student_create(
-        actor=None, klass=cast.class_x1, name="吴小军", gender="M", student_no="X1001"
+        users[role.value] = user
+    outsider = _user("t_outsider", "外校老师")
+    services.role_assign(actor=None, user=outsider, role=Role.CLASS_TEACHER, unit=class_b1)
+    far_outsider = _user("t_far", "东城校长")
+    services.role_assign(actor=None, user=far_outsider, role=Role.PRINCIPAL, unit=school_c)
+
+    def student(klass: Unit, name: str, gender: str, student_no: str) -> Student:
+        return services.student_create(
+            actor=None, klass=klass, name=name, gender=gender, student_no=student_no
+        )
+
+    cast = Cast(
+        city=city,
+        county=county,
+        county2=county2,
+        school=school,
+        school_b=school_b,
+        school_c=school_c,
+        grade=g_a,
+        class_a1=class_a1,
+        class_a2=class_a2,
+        class_b1=class_b1,
+        class_c1=class_c1,
+        class_x1=class_x1,
+        users=users,
+        outsider=outsider,
+        far_outsider=far_outsider,
+        student_a1=student(class_a1, "李小雨", "F", "A1001"),
+        student_a2=student(class_a2, "王小磊", "M", "A2001"),
+        student_b1=student(class_b1, "陈小明", "M", "B1001"),
+        student_c1=student(class_c1, "周小红", "F", "C1001"),
+        student_x1=student(class_x1, "吴小军", "M", "X1001"),
     )
     for user in [*cast.users.values(), cast.outsider, cast.far_outsider]:
         if second_factor_required(user):
@@ -245,3 +269,19 @@ def page_routes(*, exclude: tuple[str, ...] = ("/logout", "/i18n")) -> list[str]
 
     routes = {"/" + r for r in walk(get_resolver().url_patterns) if "<" not in r and not r.startswith("api/")}
     return sorted(r for r in routes if not r.startswith(exclude))
+
+
+def frozen_time(moment: datetime | date, *, tick: bool = False) -> time_machine.travel:
+    """The clock stopped at ``moment``, for a ``with`` block, a decorated test or a fixture.
+
+    Everything reads it: ``timezone.now()`` and ``localdate()``, ``time.time()``, the date a form
+    calls today. A date means 10:00 that day and a naive time is Asia/Shanghai, the time the
+    deadlines are reckoned in. ``tick=True`` lets the clock run on from ``moment``.
+    """
+    import time_machine  # a test dependency: this module is imported by tests only
+
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(10), tzinfo=SHANGHAI)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return time_machine.travel(moment, tick=tick)

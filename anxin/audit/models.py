@@ -7,13 +7,14 @@ row to update, so the application's database role needs only INSERT and SELECT o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import labels
 from .signing import GENESIS_HASH, Keyring, canonical, event_hash
 
 __all__ = ["GENESIS_HASH", "AppendOnlyError", "AuditEvent"]
@@ -60,13 +61,18 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.chain}#{self.seq} {self.action}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("audit events cannot be changed")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit events cannot be deleted")
+
+    @property
+    def action_label(self) -> str:
+        """The event code's Chinese name, for the audit log page."""
+        return labels.label_for(self.action)
 
     def canonical(self) -> dict[str, Any]:
         return canonical(self)

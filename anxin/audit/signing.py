@@ -43,7 +43,7 @@ def key_id_of(key: str) -> str:
 @dataclass(frozen=True)
 class Keyring:
     newest_id: str
-    _macs: dict[str, Any]
+    _macs: dict[str, hmac.HMAC]
 
     def mac(self, key_id: str, message: bytes) -> str:
         base = self._macs.get(key_id)
@@ -59,7 +59,7 @@ class Keyring:
 
 @lru_cache(maxsize=8)
 def _keyring(keys: tuple[str, ...]) -> Keyring:
-    macs: dict[str, Any] = {}
+    macs: dict[str, hmac.HMAC] = {}
     for key in keys:
         kid = key_id_of(key)
         if kid in macs:

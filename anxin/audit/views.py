@@ -38,6 +38,4 @@ def event_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     events = events_visible(request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    for event in page:
-        event.action_label = labels.label_for(event.action)
     return render(request, "audit/events.html", {"form": form, "page": page})

@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.formfields import choice_field
 from anxin.intake.models import Place, TimeBand
 from anxin.org.models import CommitteeMember
 
@@ -173,16 +174,17 @@ class DetermineForm(CaseForm):
 
     def setup(self, case: Case) -> None:
         members = CommitteeMember.objects.filter(school_id=case.school_id, active=True).order_by("pk")
-        self.fields["members_present"].choices = [
+        choice_field(self, "members_present").choices = [
             (m.pk, f"{m.name}（{m.get_committee_role_display()}）") for m in members
         ]
-        self.members_total = len(self.fields["members_present"].choices)
+        self.members_total = len(choice_field(self, "members_present").choices)
 
     def criteria_fields(self) -> list[tuple[Any, Any, Any]]:
         return [(c.label, self[f"{c.value}_answer"], self[f"{c.value}_evidence"]) for c in Criterion]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         _past_date(data.get("meeting_on"), "meeting_on", self)
         if data.get("is_bullying") == "yes":
             if not data.get("kinds"):
@@ -211,7 +213,9 @@ class ApplyReexamForm(CaseForm):
     reason = forms.CharField(label=_("申请理由"), widget=TEXT, min_length=4, max_length=5000)
 
     def setup(self, case: Case) -> None:
-        self.fields["applicant"].choices = self.party_choices(case, (PartyRole.TARGET, PartyRole.BULLY))
+        choice_field(self, "applicant").choices = self.party_choices(
+            case, (PartyRole.TARGET, PartyRole.BULLY)
+        )
 
     def clean_applied_on(self) -> date:
         value = self.cleaned_data["applied_on"]
@@ -263,7 +267,8 @@ class DecideReexamForm(CaseForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         _past_date(data.get("decided_on"), "decided_on", self)
         if data.get("finding") == ReexamFinding.CHANGE:
             if not data.get("is_bullying"):
@@ -330,7 +335,9 @@ class AddPartyForm(CaseForm):
 
         from .selectors import party_by_number
 
-        data = super().clean()
+        super().clean()
+
+        data = self.cleaned_data
         student = None
         if (data.get("student") or "").strip():
             # The id must name a student the handler may see: the same words for one that does
@@ -364,7 +371,7 @@ class ContactGuardianForm(CaseForm):
     said = forms.CharField(label=_("沟通内容"), widget=TEXT, min_length=2, max_length=5000)
 
     def setup(self, case: Case) -> None:
-        self.fields["party"].choices = self.party_choices(case)
+        choice_field(self, "party").choices = self.party_choices(case)
 
     def clean_contacted_at(self) -> Any:
         value = self.cleaned_data["contacted_at"]
@@ -402,11 +409,12 @@ class AddMeasureForm(CaseForm):
     def setup(self, case: Case) -> None:
         from .selectors import case_staff
 
-        self.fields["party"].choices = [("", "—"), *self.party_choices(case)]
-        self.fields["owner"].choices = [(u.pk, u.full_name or u.username) for u in case_staff(case)]
+        choice_field(self, "party").choices = [("", "—"), *self.party_choices(case)]
+        choice_field(self, "owner").choices = [(u.pk, u.full_name or u.username) for u in case_staff(case)]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         if kind == MeasureKind.CORRECTION and not data.get("hours"):
             self.add_error("hours", _("矫治计划须写明时长（小时）。"))
@@ -435,13 +443,14 @@ class CompleteMeasureForm(CaseForm):
     )
 
     def setup(self, case: Case) -> None:
-        self.fields["measure"].choices = [
+        choice_field(self, "measure").choices = [
             (m.pk, f"{m.get_kind_display()}（{m.due_on:%m-%d}）")
             for m in case.measures.filter(done_at__isnull=True)
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.case is not None and data.get("measure"):
             m = self.case.measures.filter(pk=data["measure"]).first()
             if m and m.parents_rule in (ParentsRule.PROMPTLY, ParentsRule.IN_ADVANCE):
@@ -462,10 +471,10 @@ class RecordVisitForm(CaseForm):
     def setup(self, case: Case) -> None:
         pending = case.deadlines.filter(kind__in=[k.value for k in (DeadlineKind.VISIT_1W, DeadlineKind.VISIT_1M, DeadlineKind.VISIT_3M)],
                                         met_at__isnull=True, cancelled=False).order_by("starts_on", "pk")  # fmt: skip
-        self.fields["visit"].choices = [
+        choice_field(self, "visit").choices = [
             (d.kind, f"{d.get_kind_display()}（{d.due_on or _('日期待定')}）") for d in pending
         ]
-        self.fields["party"].choices = [("", "—"), *self.party_choices(case)]
+        choice_field(self, "party").choices = [("", "—"), *self.party_choices(case)]
 
     def clean_visited_on(self) -> date:
         value = self.cleaned_data["visited_on"]
@@ -480,7 +489,7 @@ class ReassignForm(CaseForm):
     def setup(self, case: Case) -> None:
         from .selectors import case_staff
 
-        self.fields["owner"].choices = [(u.pk, u.full_name or u.username) for u in case_staff(case)]
+        choice_field(self, "owner").choices = [(u.pk, u.full_name or u.username) for u in case_staff(case)]
 
 
 class BureauAcknowledgeForm(CaseForm):

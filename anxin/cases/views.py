@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anxin.access.matrix import allowed, can
 from anxin.audit.services import audit_record
 from anxin.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from anxin.core.formfields import choice_field
 from anxin.core.params import MAX_ID
 from anxin.intake import selectors as intake_selectors
 from anxin.intake.models import OPEN_STATUSES as REPORT_OPEN
@@ -32,6 +33,7 @@ from anxin.intake.models import Place, Report, TimeBand
 from anxin.intake.models import Status as ReportStatus
 from anxin.org.models import Unit
 from anxin.org.models import mask_name as _mask
+from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import schools_where
 
 from . import documents, events, selectors, services
@@ -173,7 +175,7 @@ class NewCaseForm(OpenForm):
         if fixed is not None or len(schools) == 1:
             del self.fields["school"]
         else:
-            self.fields["school"].choices = [("", "—"), *[(s.pk, s.name) for s in schools]]
+            choice_field(self, "school").choices = [("", "—"), *[(s.pk, s.name) for s in schools]]
             self.fields["school"].error_messages["invalid_choice"] = _("您不能在该学校立案。")
         for f in self.fields.values():
             f.error_messages["required"] = _("此项为必填项。")
@@ -243,7 +245,7 @@ def _report_for_opening(request: HttpRequest, schools: list[Unit]) -> Report | H
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthenticatedRequest) -> HttpResponse:
     schools = list(schools_where(request.user, "case", "open"))
     if not schools:
         raise Http404
@@ -473,7 +475,7 @@ def _not_now(case: Case, step: Step) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def case_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     step = STEPS.get(action)
     if step is None:
@@ -528,7 +530,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, pk: int, att_pk: int) -> HttpResponse:
+def attachment(request: AuthenticatedRequest, pk: int, att_pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     item = selectors.case_attachment(case, att_pk)
     if item is None:

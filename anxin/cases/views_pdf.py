@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET
 from anxin.access.matrix import can
 from anxin.audit.services import audit_record
 from anxin.core.errors import NotFound
+from anxin.core.pdf import FontMissing
+from anxin.org.requests import AuthenticatedRequest
 
 from . import documents, events
 from .models import Case
@@ -60,7 +62,7 @@ def _refused(request: HttpRequest, case: Case, status: int, code: str, title: st
     return render(request, "cases/pdf/refused.html", context, status=status)
 
 
-def _font_missing(request: HttpRequest, case: Case, exc: documents.FontMissing) -> HttpResponse:
+def _font_missing(request: HttpRequest, case: Case, exc: FontMissing) -> HttpResponse:
     return _refused(
         request, case, 503, "font_missing", _("暂时无法生成 PDF"),
         _("服务器未安装中文字体（%(font)s），生成的文件会缺字，所以暂不生成。") % {"font": exc.font},
@@ -77,12 +79,12 @@ def _not_determined(request: HttpRequest, case: Case) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def case_file_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case, action = _print_action(request, pk)
     case = _opened(request, pk, action)
     try:
         pdf = documents.render_case_file(request.user, case)
-    except documents.FontMissing as exc:
+    except FontMissing as exc:
         return _font_missing(request, case, exc)
     audit_record(actor=request.user, action=events.CASE_FILE_PRINTED, unit=case.school, subject=case,
                  after={"identities": sees_identities(request.user, case)})  # fmt: skip
@@ -91,7 +93,7 @@ def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def notice_pdf(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
+def notice_pdf(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpResponse:
     case, action = _print_action(request, pk)
     party = documents.notice_party(case, party_pk)
     if party is None:
@@ -108,7 +110,7 @@ def notice_pdf(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
         pdf = documents.render_notice(case, party)
     except documents.NotDetermined:
         return _not_determined(request, case)
-    except documents.FontMissing as exc:
+    except FontMissing as exc:
         return _font_missing(request, case, exc)
     audit_record(actor=request.user, action=events.CASE_NOTICE_PRINTED, unit=case.school, subject=case,
                  after={"party": party.pk, "role": party.role})  # fmt: skip

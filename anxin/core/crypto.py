@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.db import models
 from django.utils.functional import cached_property
 from encrypted_fields import fields as ef
 
@@ -50,8 +52,12 @@ class UndecryptableError(RuntimeError):
 
 
 class _OurKeys:
+    # Set on every field by Django's contribute_to_class; declared here for the type checker.
+    model: type[models.Model]
+    name: str
+
     @cached_property
-    def f(self) -> MultiFernet:  # type: ignore[override]
+    def f(self) -> MultiFernet:
         return field_fernet()
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
@@ -64,18 +70,19 @@ class _OurKeys:
                 raise UndecryptableError(
                     f"{self.model.__name__}.{self.name}: no key in FIELD_ENCRYPTION_KEYS decrypts a stored value"
                 ) from None
-        return super().from_db_value(value, expression, connection)
+        # A mixin: the library's field class after it in the MRO has from_db_value.
+        return super().from_db_value(value, expression, connection)  # type: ignore[misc]
 
 
-class EncryptedTextField(_OurKeys, ef.EncryptedTextField):
+class EncryptedTextField(_OurKeys, ef.EncryptedTextField):  # type: ignore[misc]  # the library has no types
     pass
 
 
-class EncryptedCharField(_OurKeys, ef.EncryptedCharField):
+class EncryptedCharField(_OurKeys, ef.EncryptedCharField):  # type: ignore[misc]  # the library has no types
     pass
 
 
-class EncryptedJSONField(_OurKeys, ef.EncryptedJSONField):
+class EncryptedJSONField(_OurKeys, ef.EncryptedJSONField):  # type: ignore[misc]  # the library has no types
     """Each leaf value is encrypted on its own (and comes back as a string)."""
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
@@ -94,11 +101,11 @@ class EncryptedJSONField(_OurKeys, ef.EncryptedJSONField):
 ENCRYPTED_FIELD_TYPES = (EncryptedTextField, EncryptedCharField, EncryptedJSONField)
 
 
-def encrypted_fields() -> dict[type, list[str]]:
+def encrypted_fields() -> dict[type[models.Model], list[str]]:
     """Every model of ours with encrypted columns, and those columns' names."""
     from django.apps import apps
 
-    found: dict[type, list[str]] = {}
+    found: dict[type[models.Model], list[str]] = {}
     for model in apps.get_models():
         names = [f.name for f in model._meta.concrete_fields if isinstance(f, ENCRYPTED_FIELD_TYPES)]
         if names:
@@ -208,7 +215,7 @@ def _rewrite_column(connection: Any, table: str, column: str, change: Any, batch
             last = rows[-1][0]
 
 
-def rotate_keys(*, batch: int = 500, progress=None) -> dict[str, int]:  # noqa: ANN001
+def rotate_keys(*, batch: int = 500, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Re-encrypt every encrypted value with the first key. Safe to run again after a crash."""
     from django.db import transaction
 

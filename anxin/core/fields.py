@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import models
+from django.db.models.expressions import Combinable
 
 
 def to_minute(moment: datetime) -> datetime:
@@ -13,7 +14,7 @@ def to_minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-class MinuteDateTimeField(models.DateTimeField):
+class MinuteDateTimeField(models.DateTimeField[str | datetime | date | Combinable, datetime]):
     """A time stored to the minute, whoever sets it (auto_now, auto_now_add or code).
 
     For rows that tell when an anonymous reporter did something (a report, its messages and

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -63,9 +64,9 @@ def notify(
     Notification.objects.bulk_create(rows, ignore_conflicts=bool(subject_key))
     for user in people.values():
         if email and user.email:
-            transaction.on_commit(lambda u=user: _email(u.email, title, body, url))
+            transaction.on_commit(partial(_email, user.email, title, body, url))
         if sms and user.phone:
-            transaction.on_commit(lambda u=user: _sms(u.phone, f"{title} {url}".strip()))
+            transaction.on_commit(partial(_sms, user.phone, f"{title} {url}".strip()))
     return rows
 
 

@@ -73,14 +73,15 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
 
     with timezone.override(SHANGHAI):
         html = render_to_string(template, {**context, "font_family": FONT_FAMILY})
-    return weasyprint.HTML(string=html, url_fetcher=no_fetcher()).write_pdf()
+    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=no_fetcher()).write_pdf()
+    return pdf
 
 
 def no_fetcher() -> Any:
     """A URL fetcher that refuses everything: the documents are self-contained."""
     from weasyprint.urls import URLFetcher
 
-    class NoFetcher(URLFetcher):
+    class NoFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint has no types
         def fetch(self, url: str, headers: Any = None) -> Any:
             raise ValueError(f"documents load nothing: {url[:100]}")
 

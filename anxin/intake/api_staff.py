@@ -18,6 +18,7 @@ from anxin.access.matrix import can
 from anxin.core.errors import ErrorCode, Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import ACTION_FORMS
@@ -138,7 +139,7 @@ class QueueFilter(Schema):
 
 class ActionIn(Schema):
     # Checked by the endpoint, so that an unknown one is refused as unknown_action like a case's.
-    action: str = Field(..., max_length=40, json_schema_extra={"enum": ACTIONS})
+    action: str = Field(..., max_length=40, json_schema_extra={"enum": [*ACTIONS]})
     owner: int | None = Field(None, ge=1, le=MAX_ID, description="分派给（用户 id），assign 必填")
     text: str | None = Field(None, description="回复内容，reply 必填")
     into: int | None = Field(None, ge=1, le=MAX_ID, description="合并到的报告编号，merge 必填")
@@ -273,7 +274,7 @@ def report_detail(request: HttpRequest, report_id: int) -> Any:
         "bad_merge_target（合并目标不是本校的另一份报告）、invalid_input（输入项不正确，见 detail）。"
     ),
 )
-def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> Any:
+def report_action(request: AuthenticatedRequest, report_id: int, payload: ActionIn) -> Any:
     report = selectors.report_get(request.user, report_id)
     if payload.action not in ACTION_FORMS:
         raise Invalid(_("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"action": ACTIONS})
@@ -299,7 +300,7 @@ def report_action(request: HttpRequest, report_id: int, payload: ActionIn) -> An
 
 
 @router.post("/queue", response={201: RecordOut, **ERRORS}, summary="登记来电、来访等渠道收到的报告")
-def report_record(request: HttpRequest, payload: RecordIn) -> Any:
+def report_record(request: AuthenticatedRequest, payload: RecordIn) -> Any:
     schools = selectors.record_schools(request.user)
     if payload.school is not None:
         school = schools.filter(pk=payload.school).first()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anxin.core.errors import ErrorCode, Invalid, NotFound
+from anxin.core.formfields import model_choice_field
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
 
@@ -217,7 +218,7 @@ class AssignForm(ActionForm):
     def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         super().__init__(*args, report=report, **kwargs)
         # Only the school's staff validate: an id of anyone else gets the same "invalid choice".
-        self.fields["owner"].queryset = school_staff(report.school)
+        model_choice_field(self, "owner").queryset = school_staff(report.school)
         # The select offers the same people (built lazily, only when rendered).
         self.fields["owner"].widget.choices = _StaffChoices(report.school)
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from anxin.access.matrix import allowed
 from anxin.audit.services import audit_record
 from anxin.org.models import Unit, UnitKind
+from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import schools_visible, unit_get, units_visible
 
 from . import events, poster
@@ -59,7 +60,7 @@ def _unavailable(request: HttpRequest, exc: poster.PosterUnavailable) -> HttpRes
 
 
 def _record_printed(
-    request: HttpRequest, schools: Sequence[Unit], *, fmt: str, batch: Unit | None = None
+    request: AuthenticatedRequest, schools: Sequence[Unit], *, fmt: str, batch: Unit | None = None
 ) -> None:
     """One event per school, so oversight can tell which schools never printed their poster."""
     after = {"format": fmt}
@@ -78,7 +79,7 @@ def _school_filename(school: Unit, ext: str) -> str:
 
 @login_required
 @require_GET
-def poster_pdf(request: HttpRequest, school_id: int) -> HttpResponse:
+def poster_pdf(request: AuthenticatedRequest, school_id: int) -> HttpResponse:
     school = _school(request, school_id)
     try:
         pdf = poster.render_pdf([school], base_url=_base_url(request))
@@ -90,7 +91,7 @@ def poster_pdf(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def poster_png(request: HttpRequest, school_id: int) -> HttpResponse:
+def poster_png(request: AuthenticatedRequest, school_id: int) -> HttpResponse:
     school = _school(request, school_id)
     try:
         png = poster.render_png(school, base_url=_base_url(request))
@@ -122,7 +123,7 @@ def _too_many(request: HttpRequest, unit: Unit, count: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def posters_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
+def posters_pdf(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     unit = unit_get(request.user, unit_id)
     if unit.kind not in BUREAU_KINDS or not unit.is_active:
         raise Http404

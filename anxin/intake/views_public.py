@@ -348,7 +348,8 @@ def box(request: HttpRequest, school_code: str) -> HttpResponse:
     empty = _letter(QueryDict())
     if request.method != "POST":
         return _page("box.html", _box_context(school, empty))
-    letter, photos = empty, []
+    letter = empty
+    photos: list[Upload] = []
     try:
         data, photos = _posted(request)
         letter = _letter(data)

@@ -22,6 +22,7 @@ from anxin.access.matrix import allowed, can
 from anxin.audit.models import AuditEvent
 from anxin.core.errors import ServiceError
 from anxin.org.models import Role
+from anxin.org.requests import AuthenticatedRequest
 
 from . import events, selectors, services
 from .forms import (
@@ -211,7 +212,7 @@ def _report_page(request: HttpRequest, report: Report, bound: ActionForm | None 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     if request.method == "GET":
         return _report_page(request, selectors.report_open(request.user, report_id))
     # The action itself is audited; reading the report to act on it is not a separate view.
@@ -260,7 +261,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def record(request: HttpRequest) -> HttpResponse:
+def record(request: AuthenticatedRequest) -> HttpResponse:
     schools = selectors.record_schools(request.user)
     if not schools.exists():
         raise Http404
@@ -283,7 +284,7 @@ def record(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def quick(request: HttpRequest) -> HttpResponse:
+def quick(request: AuthenticatedRequest) -> HttpResponse:
     schools = selectors.record_schools(request.user)
     if not schools.exists():
         raise Http404

@@ -165,7 +165,8 @@ def validate(year: int, rows: Sequence[tuple[date, bool, str]], lines: Sequence[
                 + _("只列出工作日放假（休）和周末调休上班（班）的日期。"),
                 date=iso,
             )
-        if len(name) > CalendarDay._meta.get_field("name").max_length:
+        limit = CalendarDay._meta.get_field("name").max_length
+        if limit is not None and len(name) > limit:
             raise _bad(OpsError.CALENDAR_BAD_NAME, line, _("名称太长（最多 50 个字）。"), date=iso)
 
 

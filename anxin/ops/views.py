@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,7 +51,7 @@ class CalendarUploadForm(forms.Form):
 
 
 @login_required
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: HttpRequest) -> HttpResponseBase:
     """The working-day calendar: which years are known, and entering a year's official schedule."""
     if not can_manage(request.user):
         raise NotFound()

@@ -6,14 +6,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.errors import ServiceError
+from anxin.core.formfields import model_choice_field
 
 from .models import CommitteeRole, Gender, Role, SchoolProfile, Stage, Unit
 
 
 class BootstrapMixin:
+    fields: dict[str, forms.Field]  # a mixin for forms: the form's own fields
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
@@ -27,9 +30,9 @@ class BootstrapMixin:
         detail = exc.detail if isinstance(exc.detail, dict) else {}
         placed = False
         for name, messages in detail.items():
-            if name in self.fields:  # type: ignore[attr-defined]
+            if name in self.fields:
                 for message in messages if isinstance(messages, list) else [messages]:
-                    self.add_error(name, message)  # type: ignore[attr-defined]
+                    self.add_error(name, message)  # type: ignore[attr-defined]  # the form's, after the mixin
                 placed = True
         if not placed:
             self.add_error(None, exc.message)  # type: ignore[attr-defined]
@@ -51,7 +54,7 @@ class StudentForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, classes: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if classes is not None:
-            self.fields["klass"].queryset = classes
+            model_choice_field(self, "klass").queryset = classes
 
 
 class SchoolProfileForm(BootstrapMixin, forms.ModelForm):
@@ -85,7 +88,7 @@ class StaffForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if units is not None:
-            self.fields["unit"].queryset = units
+            model_choice_field(self, "unit").queryset = units
 
 
 class RoleAssignForm(BootstrapMixin, forms.Form):
@@ -95,7 +98,7 @@ class RoleAssignForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if units is not None:
-            self.fields["unit"].queryset = units
+            model_choice_field(self, "unit").queryset = units
 
 
 class CommitteeMemberForm(BootstrapMixin, forms.Form):

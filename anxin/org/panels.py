@@ -9,7 +9,7 @@ from anxin.access.matrix import allowed, can_at
 from anxin.core.workbench import Panel, panel_provider
 
 from . import selectors
-from .models import KeyGroupFlag, Role, UnitKind
+from .models import KeyGroupFlag, Role, UnitKind, User
 
 
 def _title(user, n_schools: int) -> str:  # noqa: ANN001
@@ -31,6 +31,8 @@ def can_see_whole_school_students(user) -> bool:  # noqa: ANN001
 @panel_provider
 def overview(request: HttpRequest) -> list[Panel]:
     user = request.user
+    if not isinstance(user, User):  # the workbench is for signed-in users only
+        return []
     panels: list[Panel] = []
     if allowed(user, "unit", "view"):
         stats = []

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from anxin.access.matrix import allowed, can, can_at, scoped
 from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import CommitteeMemberForm, RoleAssignForm, SchoolProfileForm, StaffForm, StudentForm, UnitForm
@@ -59,7 +60,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def school_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+def school_edit(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     school = selectors.unit_get(request.user, unit_id, action="change")
     if school.kind != UnitKind.SCHOOL:
         raise Http404
@@ -77,7 +78,7 @@ def school_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_new(request: HttpRequest, parent_id: int) -> HttpResponse:
+def unit_new(request: AuthenticatedRequest, parent_id: int) -> HttpResponse:
     parent = selectors.unit_get(request.user, parent_id, action="change")
     kind = CHILD_KIND.get(parent.kind)
     if kind is None:
@@ -148,7 +149,7 @@ def student_detail(request: HttpRequest, student_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def student_new(request: HttpRequest) -> HttpResponse:
+def student_new(request: AuthenticatedRequest) -> HttpResponse:
     _need(request, "student", "change")
     classes = scoped(
         request.user,
@@ -171,7 +172,7 @@ def student_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def student_edit(request: HttpRequest, student_id: int) -> HttpResponse:
+def student_edit(request: AuthenticatedRequest, student_id: int) -> HttpResponse:
     student = selectors.student_get(request.user, student_id, action="change")
     classes = scoped(
         request.user,
@@ -227,7 +228,7 @@ def _assignable_units(user):  # noqa: ANN001, ANN202
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def staff_new(request: HttpRequest) -> HttpResponse:
+def staff_new(request: AuthenticatedRequest) -> HttpResponse:
     _need(request, "staff", "change")
     form = StaffForm(request.POST or None, units=_assignable_units(request.user))
     if request.method == "POST" and form.is_valid():
@@ -243,7 +244,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def staff_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+def staff_detail(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = selectors.staff_get(request.user, person_id)
     units = _assignable_units(request.user)
     can_change = can(request.user, "staff", "change", person)
@@ -283,7 +284,7 @@ def staff_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def committee(request: HttpRequest) -> HttpResponse:
+def committee(request: AuthenticatedRequest) -> HttpResponse:
     _need(request, "committee")
     schools = selectors.schools_visible(request.user)
     school = None

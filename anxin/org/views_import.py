@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.access.matrix import allowed, scoped
 from anxin.core.errors import ServiceError
+from anxin.core.formfields import model_choice_field
 from anxin.core.params import query_int
+from anxin.org.requests import AuthenticatedRequest
 
 from . import imports
 from .forms import BootstrapMixin
@@ -45,7 +47,7 @@ class ImportForm(BootstrapMixin, forms.Form):
         if schools is None:
             del self.fields["school"]
         else:
-            self.fields["school"].queryset = schools
+            model_choice_field(self, "school").queryset = schools
             if len(schools) == 1:
                 self.fields["school"].initial = schools[0].pk
 
@@ -63,7 +65,7 @@ def _importable_schools(user: Any) -> QuerySet[Unit]:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest, kind: str) -> HttpResponse:
+def import_page(request: AuthenticatedRequest, kind: str) -> HttpResponse:
     _open(request, kind)
     schools = _importable_schools(request.user) if kind == imports.STUDENTS else None
     form = ImportForm(request.POST or None, request.FILES or None, schools=schools)
@@ -113,7 +115,7 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+def import_template(request: AuthenticatedRequest, kind: str) -> HttpResponse:
     _open(request, kind)
     school = None
     chosen = query_int(request.GET, "school")

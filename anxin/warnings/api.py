@@ -10,6 +10,7 @@ from anxin.access.matrix import allowed
 from anxin.core.errors import NotFound
 from anxin.core.params import MAX_ID
 from anxin.core.schemas import ErrorOut
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .models import Warning
@@ -97,7 +98,7 @@ def warning_list(request: HttpRequest, status: str = "live") -> Any:
     summary="知悉、处置或排除预警",
     operation_id=OLD_IDS + "warning_action",
 )
-def warning_action(request: HttpRequest, warning_id: int, payload: ActionIn) -> Any:
+def warning_action(request: AuthenticatedRequest, warning_id: int, payload: ActionIn) -> Any:
     if not 0 < warning_id <= MAX_ID or selectors.counts_only(request.user):
         raise NotFound()
     warning = selectors.warning_get(request.user, warning_id)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from anxin.access.matrix import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .models import Rule, Status
@@ -71,7 +72,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def warning_do(request: HttpRequest, pk: int) -> HttpResponse:
+def warning_do(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if selectors.counts_only(request.user):
         raise Http404
     warning = selectors.warning_get(request.user, pk)

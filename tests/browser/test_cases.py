@@ -19,13 +19,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from anxin.cases.states import PUBLIC_WORDS, State
 from anxin.cases.tests.helpers import committee
-from anxin.testing import PASSWORD, Cast
+from anxin.testing import PASSWORD, Cast, frozen_time
 
 from .helpers import pass_second_step
 
@@ -387,7 +386,7 @@ def test_a_childs_report_becomes_a_case_that_is_appealed_and_closed(
     visits = (("一周", 7, "李小雨说厕所里没有人再堵她。"), ("一月", 30, "饭卡没有再被拿，课间会和同学一起玩。"),
               ("三月", 91, "情绪稳定，成绩回升，双方没有再发生冲突。"))  # fmt: skip
     later = datetime.combine(today + timedelta(days=92), time(10, 0), tzinfo=SHANGHAI)
-    with time_machine.travel(later):
+    with frozen_time(later, tick=True):  # the browser waits on a running clock
         # Three months on, the sessions of the day have long expired: both log in again.
         log_in(desk, cast.users["moral_director"].username)
         for label, days, note in visits:

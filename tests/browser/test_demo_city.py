@@ -9,13 +9,12 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from anxin.demo.city import DEMO_PASSWORD
 from anxin.demo.tests.test_ledgers import NOW, SMALL
-from anxin.testing import allow_audit_flush
+from anxin.testing import allow_audit_flush, frozen_time
 
 from .test_ledgers import open_ledgers, open_tile
 
@@ -28,7 +27,7 @@ def demo_city(transactional_db, live_server, browser, settings, tmp_path: Path) 
     settings.VAR_DIR = tmp_path
     settings.MEDIA_ROOT = tmp_path / "media"
     # The same day as anxin/demo/tests, whatever day the suite runs; the clock moves on from there.
-    with time_machine.travel(NOW, tick=True):
+    with frozen_time(NOW, tick=True):
         call_command("demo", **SMALL, stdout=StringIO(), stderr=StringIO())
         yield
     allow_audit_flush()

@@ -4,6 +4,7 @@ the audit trail, and nothing else on it."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -12,6 +13,7 @@ from anxin.audit.grants import grants_sql
 from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record, audit_verify
 from anxin.org.services import student_update
+from anxin.testing import Cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +28,7 @@ REFUSED = [
 
 
 @pytest.fixture
-def app_role():  # noqa: ANN201
+def app_role() -> Iterator[tuple[str, str]]:
     """A login role with exactly the documented grants; dropped afterwards."""
     if connection.vendor != "postgresql":
         pytest.skip(
@@ -52,7 +54,9 @@ def app_role():  # noqa: ANN201
             cursor.execute(f"DROP ROLE {name}")
 
 
-def test_app_role_cannot_change_delete_truncate_or_unguard_the_audit_trail(app_role, cast_tx):
+def test_app_role_cannot_change_delete_truncate_or_unguard_the_audit_trail(
+    app_role: tuple[str, str], cast_tx: Cast
+) -> None:
     import psycopg
 
     name, password = app_role
@@ -62,8 +66,8 @@ def test_app_role_cannot_change_delete_truncate_or_unguard_the_audit_trail(app_r
         host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, dbname=s["NAME"], user=name, password=password
     ) as app:
         app.autocommit = True
-        assert app.execute("SELECT current_user").fetchone()[0] == name
-        assert app.execute("SELECT count(*) FROM audit_auditevent").fetchone()[0] == before
+        assert app.execute("SELECT current_user").fetchone() == (name,)
+        assert app.execute("SELECT count(*) FROM audit_auditevent").fetchone() == (before,)
         for sql in REFUSED:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 app.execute(sql)
@@ -71,7 +75,9 @@ def test_app_role_cannot_change_delete_truncate_or_unguard_the_audit_trail(app_r
     assert audit_verify().ok is True
 
 
-def test_app_role_appends_through_audit_record_and_writes_elsewhere(app_role, cast_tx):
+def test_app_role_appends_through_audit_record_and_writes_elsewhere(
+    app_role: tuple[str, str], cast_tx: Cast
+) -> None:
     name, _password = app_role
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -83,10 +89,10 @@ def test_app_role_appends_through_audit_record_and_writes_elsewhere(app_role, ca
             AuditEvent.objects.filter(pk=event.pk).update(action="forged")
         assert audit_verify().ok is True
     assert AuditEvent.objects.filter(action="student.changed", subject_id=str(cast_tx.student_a1.pk)).exists()
-    assert AuditEvent.objects.order_by("-seq").first().action == "app_role.append"
+    assert AuditEvent.objects.latest("seq").action == "app_role.append"
 
 
-def test_deploy_check_warns_unless_the_role_is_the_restricted_one(app_role):
+def test_deploy_check_warns_unless_the_role_is_the_restricted_one(app_role: tuple[str, str]) -> None:
     from anxin.audit.checks import audit_role_is_append_only
 
     name, _password = app_role

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 from django.utils import timezone
 
 from anxin.audit.models import AuditEvent
@@ -18,7 +21,7 @@ BEFORE = [("audit", "0003_append_only")]
 
 
 @pytest.fixture
-def old_schema():  # noqa: ANN201
+def old_schema() -> Iterator[StateApps]:
     """The audit app as deployed before the chain was keyed; migrated forward again afterwards."""
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
@@ -28,7 +31,7 @@ def old_schema():  # noqa: ANN201
     allow_audit_flush()
 
 
-def _legacy_events(apps, n: int, *, head_seq: int | None = None) -> str:  # noqa: ANN001
+def _legacy_events(apps: StateApps, n: int, *, head_seq: int | None = None) -> str:
     """``n`` events written by the old code (plain SHA-256, a head row); returns the last hash."""
     event_model = apps.get_model("audit", "AuditEvent")
     prev = GENESIS_HASH
@@ -52,7 +55,7 @@ def _migrate_forward() -> None:
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-def test_upgrade_keeps_legacy_events_verifiable_and_seals_them(old_schema):
+def test_upgrade_keeps_legacy_events_verifiable_and_seals_them(old_schema: StateApps) -> None:
     last_legacy = _legacy_events(old_schema, 4)
     _migrate_forward()
 
@@ -65,7 +68,7 @@ def test_upgrade_keeps_legacy_events_verifiable_and_seals_them(old_schema):
     assert (result.ok, result.checked, result.legacy) == (True, 6, 4)
 
 
-def test_upgrade_stops_when_the_head_says_the_chain_was_cut(old_schema):
+def test_upgrade_stops_when_the_head_says_the_chain_was_cut(old_schema: StateApps) -> None:
     _legacy_events(old_schema, 4, head_seq=7)
     with pytest.raises(RuntimeError, match="head row says #7 but the last event is #4"):
         _migrate_forward()

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from anxin.audit.checkpoints import parse_line, read_checkpoints
 from anxin.audit.models import AuditEvent
@@ -25,6 +26,7 @@ from anxin.audit.services import AuditCheckpointRefused, audit_checkpoint, audit
 from anxin.audit.signing import GENESIS_HASH, _keyring, canonical, event_hash, key_id_of, keyring
 from anxin.core.models import Notification
 from anxin.core.periodic import JOBS
+from anxin.testing import Cast
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +34,7 @@ ATTACKER_KEY = "the-attacker-s-own-key-of-forty-characters"
 NEW_KEY = "a-newer-audit-key-added-at-rotation-0123456789"
 
 
-def _owner_sql(sql: str, params: list | None = None) -> None:
+def _owner_sql(sql: str, params: list[str | int] | None = None) -> None:
     """Run SQL as the table's owner would: with the append-only triggers switched off first."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -121,7 +123,9 @@ def _checkpoint_file(tmp_path: Path) -> Path:
         "own-key-own-id",
     ],
 )
-def test_rewritten_and_rehashed_event_fails_verify(cast, tmp_path, sign, whole_chain, reason):
+def test_rewritten_and_rehashed_event_fails_verify(
+    cast: Cast, tmp_path: Path, sign: Callable[[AuditEvent], None], whole_chain: bool, reason: str
+) -> None:
     path = _checkpoint_file(tmp_path)
     events = _chain()
     victim = events[5]
@@ -140,7 +144,7 @@ def test_rewritten_and_rehashed_event_fails_verify(cast, tmp_path, sign, whole_c
     assert audit_verify(checkpoints=read_checkpoints(path)).ok is False
 
 
-def test_unknown_key_is_named_in_the_message(cast):
+def test_unknown_key_is_named_in_the_message(cast: Cast) -> None:
     events = _chain()
     _rehash(events[3:], _attacker_key_own_id)
     with pytest.raises(CommandError) as exc:
@@ -152,9 +156,10 @@ def test_unknown_key_is_named_in_the_message(cast):
 # --- (b) truncation ------------------------------------------------------------------------------------
 
 
-def test_truncation_passes_a_bare_verify_but_not_the_checkpoint(cast, tmp_path):
+def test_truncation_passes_a_bare_verify_but_not_the_checkpoint(cast: Cast, tmp_path: Path) -> None:
     path = _checkpoint_file(tmp_path)
     pinned = parse_line(path.read_text().splitlines()[0])
+    assert pinned is not None
     _owner_sql("DELETE FROM audit_auditevent")
     # The application carries on, starting a fresh chain after the "head reset".
     for n in range(3):
@@ -171,10 +176,11 @@ def test_truncation_passes_a_bare_verify_but_not_the_checkpoint(cast, tmp_path):
     assert "第 1 行" in str(exc.value) and "截断" in str(exc.value)
 
 
-def test_truncated_and_refilled_chain_fails_the_checkpoint(cast, tmp_path):
+def test_truncated_and_refilled_chain_fails_the_checkpoint(cast: Cast, tmp_path: Path) -> None:
     """The chain deleted and refilled past the checkpoint's seq: the seq exists, its hash does not."""
     path = _checkpoint_file(tmp_path)
     pinned = parse_line(path.read_text().splitlines()[0])
+    assert pinned is not None
     _owner_sql("DELETE FROM audit_auditevent")
     for n in range(pinned.seq + 2):
         audit_record(actor=None, action=f"refill.{n}")
@@ -184,7 +190,9 @@ def test_truncated_and_refilled_chain_fails_the_checkpoint(cast, tmp_path):
     assert result.broken_seq == pinned.seq
 
 
-def test_daily_checkpoint_after_truncation_is_refused_and_alarms_the_city(cast, settings, tmp_path):
+def test_daily_checkpoint_after_truncation_is_refused_and_alarms_the_city(
+    cast: Cast, settings: Settings, tmp_path: Path
+) -> None:
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.log"
     from anxin.audit.tasks import daily_checkpoint
 
@@ -205,10 +213,11 @@ def test_daily_checkpoint_after_truncation_is_refused_and_alarms_the_city(cast, 
 
 
 @pytest.mark.parametrize("field", ["seq", "hash", "sig"])
-def test_tampered_checkpoint_line_is_detected(cast, tmp_path, field):
+def test_tampered_checkpoint_line_is_detected(cast: Cast, tmp_path: Path, field: str) -> None:
     path = _checkpoint_file(tmp_path)
     line = path.read_text().splitlines()[0]
     cp = parse_line(line)
+    assert cp is not None
     forged = {
         "seq": line.replace(f" seq={cp.seq} ", f" seq={cp.seq - 1} "),
         "hash": line.replace(cp.hash, _chain()[0].hash),
@@ -225,7 +234,9 @@ def test_tampered_checkpoint_line_is_detected(cast, tmp_path, field):
 # --- (d) key rotation ------------------------------------------------------------------------------------
 
 
-def test_rotation_keeps_old_events_verifiable_while_the_old_key_stays(cast, settings, tmp_path):
+def test_rotation_keeps_old_events_verifiable_while_the_old_key_stays(
+    cast: Cast, settings: Settings, tmp_path: Path
+) -> None:
     old_keys = list(settings.AUDIT_HMAC_KEYS)
     old_id = key_id_of(old_keys[0])
     old_path = _checkpoint_file(tmp_path)
@@ -249,7 +260,9 @@ def test_rotation_keeps_old_events_verifiable_while_the_old_key_stays(cast, sett
     assert old_id in str(exc.value) and "AUDIT_HMAC_KEYS" in str(exc.value)
 
 
-def test_checkpoint_signed_with_a_removed_key_is_named(cast, settings, tmp_path):
+def test_checkpoint_signed_with_a_removed_key_is_named(
+    cast: Cast, settings: Settings, tmp_path: Path
+) -> None:
     path = _checkpoint_file(tmp_path)
     old_id = key_id_of(settings.AUDIT_HMAC_KEYS[0])
     settings.AUDIT_HMAC_KEYS = [NEW_KEY]
@@ -268,7 +281,9 @@ def _legacy_chain(n: int) -> None:
     _rehash(events, _old_algorithm)
 
 
-def test_legacy_events_verify_once_a_keyed_event_follows_them(cast, capsys):
+def test_legacy_events_verify_once_a_keyed_event_follows_them(
+    cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
     _legacy_chain(6)
     first_keyed = audit_record(actor=None, action="audit.legacy_sealed")
     assert first_keyed.prev_hash == _chain()[5].hash  # the first keyed event links to the legacy tail
@@ -280,7 +295,7 @@ def test_legacy_events_verify_once_a_keyed_event_follows_them(cast, capsys):
     assert "6 条为启用密钥前的旧事件" in capsys.readouterr().out
 
 
-def test_legacy_only_chain_fails(cast):
+def test_legacy_only_chain_fails(cast: Cast) -> None:
     _legacy_chain(6)
     result = audit_verify()
     assert result.ok is False
@@ -290,7 +305,9 @@ def test_legacy_only_chain_fails(cast):
 # --- the checkpoint itself -------------------------------------------------------------------------------
 
 
-def test_checkpoint_writes_a_private_signed_line_and_tells_the_city_admin(cast, settings, tmp_path, capsys):
+def test_checkpoint_writes_a_private_signed_line_and_tells_the_city_admin(
+    cast: Cast, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     admin = cast.users["city_admin"]
     path = tmp_path / "sub" / "audit-checkpoints.log"
     head = _chain()[-1]
@@ -302,6 +319,7 @@ def test_checkpoint_writes_a_private_signed_line_and_tells_the_city_admin(cast, 
     lines = path.read_text().splitlines()
     assert lines == [printed]
     cp = parse_line(lines[0])
+    assert cp is not None
     assert (cp.chain, cp.seq, cp.hash) == ("main", head.seq, head.hash)
     assert cp.key_id == keyring().newest_id and cp.signature_ok()
     notice = Notification.objects.get(user=admin, title__startswith="审计日志检查点")
@@ -317,7 +335,9 @@ def test_checkpoint_writes_a_private_signed_line_and_tells_the_city_admin(cast, 
     assert "2 个检查点的签名正确" in capsys.readouterr().out
 
 
-def test_checkpoint_mail_leaves_after_the_commit(cast, tmp_path, django_capture_on_commit_callbacks):
+def test_checkpoint_mail_leaves_after_the_commit(
+    cast: Cast, tmp_path: Path, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     admin = cast.users["city_admin"]
     admin.email = "city@example.edu.cn"
     admin.save()
@@ -327,7 +347,7 @@ def test_checkpoint_mail_leaves_after_the_commit(cast, tmp_path, django_capture_
     assert made[0].line() in mail.outbox[0].body
 
 
-def test_checkpoint_of_a_broken_chain_is_refused_and_writes_nothing(cast, tmp_path):
+def test_checkpoint_of_a_broken_chain_is_refused_and_writes_nothing(cast: Cast, tmp_path: Path) -> None:
     _rehash(_chain()[4:], _sha256_keeping_key_id)
     path = tmp_path / "c.log"
     with pytest.raises(AuditCheckpointRefused):
@@ -338,7 +358,7 @@ def test_checkpoint_of_a_broken_chain_is_refused_and_writes_nothing(cast, tmp_pa
     assert exc.value.returncode == 3 and "未写入检查点" in str(exc.value)
 
 
-def test_checkpoint_runs_daily_as_a_periodic_job():
+def test_checkpoint_runs_daily_as_a_periodic_job() -> None:
     job = JOBS["audit.checkpoint"]
     assert job.every.total_seconds() == 24 * 60 * 60
 
@@ -357,7 +377,7 @@ def _anxin(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_bad_checkpoint_files_get_a_chinese_error_and_no_traceback(tmp_path):
+def test_cli_bad_checkpoint_files_get_a_chinese_error_and_no_traceback(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.log"
     garbage.write_text("anxin-audit-checkpoint/1 chain=main seq=12 hash=zz\n")
     for path, expected in [(tmp_path / "nope.log", "不存在"), (garbage, "第 1 行不是检查点")]:
@@ -371,7 +391,9 @@ def test_cli_bad_checkpoint_files_get_a_chinese_error_and_no_traceback(tmp_path)
     ("content", "expected"),
     [(b"", "没有检查点"), (b"\xff\xfe\x00binary", "不是 UTF-8"), (b"seq=1\n", "第 1 行不是检查点")],
 )
-def test_cli_refuses_unusable_checkpoint_files(cast, tmp_path, content, expected):
+def test_cli_refuses_unusable_checkpoint_files(
+    cast: Cast, tmp_path: Path, content: bytes, expected: str
+) -> None:
     path = tmp_path / "c.log"
     path.write_bytes(content)
     with pytest.raises(CommandError) as exc:
@@ -380,13 +402,15 @@ def test_cli_refuses_unusable_checkpoint_files(cast, tmp_path, content, expected
     assert expected in str(exc.value)
 
 
-def test_cli_refuses_a_directory_as_checkpoint_file(cast, tmp_path):
+def test_cli_refuses_a_directory_as_checkpoint_file(cast: Cast, tmp_path: Path) -> None:
     with pytest.raises(CommandError) as exc:
         call_command("audit", "verify", "--checkpoint", str(tmp_path))
     assert exc.value.returncode == 2 and "无法读取" in str(exc.value)
 
 
-def test_deployment_guide_shows_the_grants_that_anxin_audit_grants_prints(capsys):
+def test_deployment_guide_shows_the_grants_that_anxin_audit_grants_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     call_command("audit", "grants", "anxin_app")
     printed = capsys.readouterr().out
     guide = (Path(django_settings.BASE_DIR) / "docs" / "deployment.md").read_text(encoding="utf-8")

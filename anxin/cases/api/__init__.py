@@ -31,6 +31,7 @@ from anxin.core.schemas import ErrorOut
 from anxin.intake import selectors as intake_selectors
 from anxin.org.models import Unit, User
 from anxin.org.models import mask_name as _mask
+from anxin.org.requests import AuthenticatedRequest
 
 from .. import deadlines as deadline_rules
 from .. import selectors, services
@@ -473,7 +474,7 @@ def case_list(request: HttpRequest, filters: Query[CaseFilter]) -> Any:
 
 
 @router.post("", response={201: CaseOut | CaseRef, **ERRORS}, openapi_extra=OPEN_OPENAPI, summary="立案")
-def case_open(request: HttpRequest) -> Any:
+def case_open(request: AuthenticatedRequest) -> Any:
     try:
         payload = CaseOpenIn.model_validate(_json_object(request))
     except pydantic.ValidationError as e:
@@ -540,7 +541,7 @@ def case_actions(request: HttpRequest, case_id: int) -> Any:
         "bad_form（上传的表单格式不正确）。"
     ),
 )
-def case_transition(request: HttpRequest, case_id: int) -> Any:
+def case_transition(request: AuthenticatedRequest, case_id: int) -> Any:
     case = _case(request, case_id)
     data, files, multipart = _transition_body(request)
     action = data.get("action")

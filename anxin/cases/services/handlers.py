@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -145,11 +146,11 @@ def _notify_result(case: Case, actor: User, d: dict[str, Any], form: Any) -> dic
 
 def _guardian_notice(case: Case, text: str, *, actor: Any) -> None:
     """Text the guardians of the students involved through the notice backend; record each in the log."""
-    student_ids = list(case.parties.exclude(student_id=None).filter(
+    student_ids = list(case.parties.filter(student__isnull=False).filter(
         role__in=[PartyRole.TARGET, PartyRole.BULLY]).values_list("student_id", flat=True))  # fmt: skip
     guardians = list(Guardian.objects.filter(student_id__in=student_ids))
     for g in guardians:
-        transaction.on_commit(lambda phone=g.phone: _send_sms(phone, text))
+        transaction.on_commit(partial(_send_sms, g.phone, text))
     if guardians:
         _log(case, EventKind.NOTIFICATION, _("已向 %(n)s 位监护人发送通知") % {"n": len(guardians)}, actor=actor,
              body=text, guardians=len(guardians))  # fmt: skip

@@ -8,12 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 from PIL import Image
 
 from anxin.audit.models import AuditEvent
-from anxin.testing import Cast, token_request
+from anxin.testing import Cast, frozen_time, token_request
 
 from ..models import Case, PartyRole
 from ..policy import policy_set
@@ -58,7 +57,7 @@ def _png() -> bytes:
 # --- lists ----------------------------------------------------------------------------------------
 
 
-@time_machine.travel(OPENED, tick=False)
+@frozen_time(OPENED)
 def test_list_shows_the_principal_each_case_with_its_next_deadline(cast, login):
     case = open_case(cast)
     body = _ok(login(cast.users["principal"]).get(CASES))
@@ -187,7 +186,7 @@ def test_teacher_of_other_school_gets_404_everywhere(cast, login):
 # --- deadlines -----------------------------------------------------------------------------------------
 
 
-@time_machine.travel(OPENED, tick=False)
+@frozen_time(OPENED)
 def test_deadlines_show_the_investigation_date_under_the_county_policy(cast, login):
     default = open_case(cast)
     policy = policy_set(actor=cast.users["county_admin"], unit=cast.county,
@@ -205,7 +204,7 @@ def test_deadlines_show_the_investigation_date_under_the_county_policy(cast, log
     assert old["due_on"] == "2026-10-08" and old["unit"] == "calendar" and old["policy_version"] == 1
 
 
-@time_machine.travel(datetime(2026, 12, 28, 10, tzinfo=SHANGHAI), tick=False)
+@frozen_time(datetime(2026, 12, 28, 10, tzinfo=SHANGHAI))
 def test_a_deadline_reaching_into_an_unknown_year_is_provisional_and_says_which_year(cast, login):
     policy_set(actor=cast.users["county_admin"], unit=cast.county,
                rules={"investigation": {"days": 10, "unit": "working"}})  # fmt: skip
@@ -331,7 +330,7 @@ def test_opening_with_a_body_that_is_not_a_json_object_is_422(cast, login, raw):
 # --- the procedure --------------------------------------------------------------------------------------
 
 
-@time_machine.travel(datetime(2026, 10, 12, 9, tzinfo=SHANGHAI), tick=False)
+@frozen_time(datetime(2026, 10, 12, 9, tzinfo=SHANGHAI))
 def test_the_whole_procedure_through_the_api(cast, login, password):
     committee(cast)
     lead = login(cast.users["moral_director"])

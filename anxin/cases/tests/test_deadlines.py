@@ -14,12 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from anxin.core import workdays
 from anxin.core.models import Notification
 from anxin.ops.calendar import load_year
-from anxin.testing import Cast
+from anxin.testing import Cast, frozen_time
 
 from ..deadlines import urgency
 from ..models import CaseEvent, Deadline, DeadlineKind, EventKind
@@ -53,7 +52,7 @@ def county_policy(cast: Cast, days: int = 10, unit: str = "working") -> None:
 
 
 def investigation_opened_on(cast: Cast, day: date) -> Deadline:
-    with time_machine.travel(at(day), tick=False):
+    with frozen_time(at(day)):
         case = open_case(cast)
     return case.deadlines.get(kind=DeadlineKind.INVESTIGATION)
 
@@ -111,13 +110,13 @@ def test_a_period_into_an_unknown_year_gets_a_provisional_date_and_says_which(ca
     assert "2027-01-12" in opened.title
     assert "暂定：2027 年节假日安排尚未录入" in opened.title
 
-    with time_machine.travel(at(date(2026, 12, 29)), tick=False):
+    with frozen_time(at(date(2026, 12, 29))):
         waiting = sweep()
     assert waiting.filled == 0
     assert waiting.errors == []
     assert not Notification.objects.filter(subject_key__startswith="deadline:").exists()
 
-    with time_machine.travel(at(date(2027, 1, 6)), tick=False):
+    with frozen_time(at(date(2027, 1, 6))):
         reminded = sweep()
     assert reminded.errors == []
     notice = Notification.objects.filter(subject_key__startswith="deadline:").first()
@@ -131,7 +130,7 @@ def test_after_the_year_is_entered_the_sweep_recomputes_the_provisional_date_and
 ) -> None:
     county_policy(cast)
     deadline = investigation_opened_on(cast, date(2026, 12, 28))
-    with time_machine.travel(at(date(2026, 12, 29)), tick=False):
+    with frozen_time(at(date(2026, 12, 29))):
         client = login(cast.users["principal"])
         page = client.get(f"/cases/{deadline.case_id}/").content.decode()
         (row,) = client.get(f"/api/cases/{deadline.case_id}/deadlines").json()
@@ -152,7 +151,7 @@ def test_after_the_year_is_entered_the_sweep_recomputes_the_provisional_date_and
         rows=[(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 9), True, "元旦")],
         source="测试",
     )
-    with time_machine.travel(at(date(2026, 12, 30)), tick=False):
+    with frozen_time(at(date(2026, 12, 30))):
         result = sweep()
 
     assert result.filled == 1
@@ -163,7 +162,7 @@ def test_after_the_year_is_entered_the_sweep_recomputes_the_provisional_date_and
     assert deadline.calendar_gap is None
     filled = CaseEvent.objects.filter(case=deadline.case, kind=EventKind.DEADLINE).order_by("pk").last()
     assert filled.title == "调查期限已确定：2027-01-11（节假日安排已录入，不再是暂定日期）"
-    with time_machine.travel(at(date(2026, 12, 30)), tick=False):
+    with frozen_time(at(date(2026, 12, 30))):
         client = login(cast.users["principal"])
         page = client.get(f"/cases/{deadline.case_id}/").content.decode()
         (row,) = client.get(f"/api/cases/{deadline.case_id}/deadlines").json()
@@ -175,7 +174,7 @@ def test_after_the_year_is_entered_the_sweep_recomputes_the_provisional_date_and
         False,
     )
 
-    with time_machine.travel(at(date(2026, 12, 31)), tick=False):
+    with frozen_time(at(date(2026, 12, 31))):
         again = sweep()
     assert again.filled == 0
     assert CaseEvent.objects.filter(case=deadline.case, kind=EventKind.DEADLINE).count() == 2
@@ -187,7 +186,7 @@ def test_a_policy_change_keeps_an_open_case_deadline_and_applies_to_the_next_cas
     county_policy(cast, days=5, unit="calendar")
     after = investigation_opened_on(cast, date(2026, 9, 24))
 
-    with time_machine.travel(at(date(2026, 9, 25)), tick=False):
+    with frozen_time(at(date(2026, 9, 25))):
         sweep()
     before.refresh_from_db()
     assert before.due_on == date(2026, 10, 15)
@@ -205,7 +204,7 @@ def test_the_principal_sees_the_cases_with_provisional_deadlines_until_the_year_
     county_policy(cast)
     provisional = investigation_opened_on(cast, date(2026, 12, 28))
     exact = investigation_opened_on(cast, date(2026, 12, 1))
-    with time_machine.travel(at(date(2026, 12, 29)), tick=False):
+    with frozen_time(at(date(2026, 12, 29))):
         page = login(cast.users["principal"]).get("/").content.decode()
         teacher = login(cast.users["class_teacher"]).get("/").content.decode()
     assert 'data-testid="panel-provisional"' in page
@@ -214,7 +213,7 @@ def test_the_principal_sees_the_cases_with_provisional_deadlines_until_the_year_
     assert 'data-testid="panel-provisional"' not in teacher
 
     load_year(actor=None, year=2027, rows=[(date(2027, 1, 1), False, "元旦")], source="测试")
-    with time_machine.travel(at(date(2026, 12, 30)), tick=False):
+    with frozen_time(at(date(2026, 12, 30))):
         sweep()
         page = login(cast.users["principal"]).get("/").content.decode()
     assert 'data-testid="panel-provisional"' not in page
@@ -241,7 +240,7 @@ def test_the_case_page_names_the_measure_a_deadline_belongs_to_and_the_days_left
 ) -> None:
     from .helpers import walk
 
-    with time_machine.travel(at(date(2026, 11, 2)), tick=False):
+    with frozen_time(at(date(2026, 11, 2))):
         case = walk(cast, "measures")
         page = login(cast.users["principal"]).get(f"/cases/{case.pk}/").content.decode()
     # walk() gives the correction measure a due date 30 days on: 12-02, 22 working days from 11-02.

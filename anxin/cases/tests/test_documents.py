@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -22,6 +23,10 @@ from ..models import Case, CaseEvent, Criterion, EventKind, Party, PartyRole
 from ..policy import policy_set
 from ..services import case_act
 from .helpers import county_admin, guardians, lead, walk
+
+if TYPE_CHECKING:
+    # What the test client returns, as django-stubs names it (no such class at run time).
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +48,11 @@ def _text(pdf: bytes, tmp_path: Path) -> str:
     return re.sub(r"\s+", "", _poppler("pdftotext", pdf, tmp_path))
 
 
-def _file(client: Client, case: Case) -> Client:
+def _file(client: Client, case: Case) -> TestResponse:
     return client.get(reverse("cases:file_pdf", args=[case.pk]))
 
 
-def _notice(client: Client, case: Case, party: Party) -> Client:
+def _notice(client: Client, case: Case, party: Party) -> TestResponse:
     return client.get(reverse("cases:notice_pdf", args=[case.pk, party.pk]))
 
 

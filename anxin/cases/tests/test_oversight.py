@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,7 @@ from django.urls import reverse
 
 from anxin.audit.models import AuditEvent
 from anxin.org.models import Role, RoleAssignment, Unit, User
-from anxin.testing import Cast
+from anxin.testing import Cast, frozen_time
 
 from ..models import Case, DeadlineKind, DeadlinePolicy, PartyRole
 from ..services import case_act
@@ -132,10 +133,10 @@ def test_re_examination_shows_its_deadline_and_panel_with_names_masked(cast: Cas
 
 
 def test_overdue_investigation_is_listed_with_its_days_over(cast: Cast, login) -> None:
-    with time_machine.travel(datetime(2026, 9, 24, 10, 0, tzinfo=SHANGHAI), tick=False):
+    with frozen_time(datetime(2026, 9, 24, 10, 0, tzinfo=SHANGHAI)):
         case = open_case(cast)
     assert case.deadlines.get(kind=DeadlineKind.INVESTIGATION).due_on == date(2026, 10, 8)
-    with time_machine.travel(datetime(2026, 10, 20, 9, 0, tzinfo=SHANGHAI), tick=False):
+    with frozen_time(datetime(2026, 10, 20, 9, 0, tzinfo=SHANGHAI)):
         response = login(cast.users["county_admin"]).get(BUREAU)
     assert rows(response, "overdue") == [case.pk]
     page = response.content.decode()
@@ -143,7 +144,7 @@ def test_overdue_investigation_is_listed_with_its_days_over(cast: Cast, login) -
     assert "调查期限" in page and "2026-10-08" in page and "已逾期 9 个工作日" in page
 
 
-def queries(client: Client, url: str) -> tuple[int, object]:
+def queries(client: Client, url: str) -> tuple[int, Any]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -304,7 +305,7 @@ def test_county_policy_applies_to_cases_opened_afterwards_and_old_cases_keep_the
     cast: Cast, login
 ) -> None:
     client = login(cast.users["county_admin"])
-    with time_machine.travel(datetime(2026, 9, 24, 10, 0, tzinfo=SHANGHAI), tick=False):
+    with frozen_time(datetime(2026, 9, 24, 10, 0, tzinfo=SHANGHAI)):
         page = client.get(POLICY).content.decode()
         assert "城关区" in page and "系统默认规则" in page
         assert "已立案的案件按立案时适用的规则版本计算期限" in page

@@ -8,7 +8,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 
 from anxin.audit.models import AuditEvent
@@ -22,7 +21,7 @@ from anxin.intake.tests.test_public import (
     assert_nothing_identifying,
     assert_private,
 )
-from anxin.testing import Cast
+from anxin.testing import Cast, frozen_time
 
 from ..models import Case, Reexamination
 from ..services import case_act, case_open
@@ -182,12 +181,12 @@ def test_missing_or_too_short_reason_is_refused_and_the_form_stays(
 def test_after_the_appeal_window_the_form_is_gone_and_a_late_post_is_refused(
     client: Client, cast: Cast
 ) -> None:
-    with time_machine.travel(datetime(2026, 9, 24, 10, 0, tzinfo=SHANGHAI), tick=False):
+    with frozen_time(datetime(2026, 9, 24, 10, 0, tzinfo=SHANGHAI)):
         sub = submitted(cast)
         case = determined(cast, opened(cast, sub), notify=True)
         page = follow(client, sub.receipt).content.decode()
         assert 'data-testid="reexam-form"' in page and "请在 2026-09-29 前提出" in page
-    with time_machine.travel(datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI), tick=False):
+    with frozen_time(datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI)):
         page = follow(client, sub.receipt).content.decode()
         assert 'data-testid="reexam-form"' not in page and "申请复查的期限（2026-09-29）已经过了" in page
         response = follow(client, sub.receipt, action="reexam", reason=REASON)

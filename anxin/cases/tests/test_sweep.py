@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
@@ -24,7 +23,7 @@ from django.utils import timezone
 from anxin.core import workdays
 from anxin.core.models import Notification, PeriodicRun
 from anxin.org.models import User
-from anxin.testing import Cast
+from anxin.testing import Cast, frozen_time
 
 from .. import sweep as sweep_module
 from ..models import AlertStage, Case, CaseEvent, Deadline, DeadlineAlert, DeadlineKind, EventKind, PartyRole
@@ -59,7 +58,7 @@ def days(first: date, last: date) -> Iterator[date]:
 
 
 def sweep_at(moment: datetime) -> SweepResult:
-    with time_machine.travel(moment, tick=False):
+    with frozen_time(moment):
         return sweep()
 
 
@@ -73,7 +72,7 @@ def county_policy(cast: Cast, **rules: Any) -> None:
 
 def case_due_october_30(cast: Cast) -> Case:
     county_policy(cast)
-    with time_machine.travel(at(OPENED, 10), tick=False):
+    with frozen_time(at(OPENED, 10)):
         case = open_case(cast)
     assert case.deadlines.get(kind=DeadlineKind.INVESTIGATION).due_on == DUE
     return case
@@ -200,7 +199,7 @@ def test_nobody_outside_the_case_school_and_its_county_is_told(cast: Cast) -> No
 @pytest.mark.django_db
 def test_escalation_days_follow_the_case_policy(cast: Cast) -> None:
     county_policy(cast, escalate_principal_after=2, escalate_bureau_after=5)
-    with time_machine.travel(at(OPENED, 10), tick=False):
+    with frozen_time(at(OPENED, 10)):
         open_case(cast)
     principal, county = cast.users["principal"].username, cast.users["county_admin"].username
 
@@ -213,7 +212,7 @@ def test_escalation_days_follow_the_case_policy(cast: Cast) -> None:
 @pytest.mark.django_db
 def test_a_deadline_met_in_time_is_never_announced(cast: Cast) -> None:
     case = case_due_october_30(cast)
-    with time_machine.travel(at(date(2026, 10, 20)), tick=False):
+    with frozen_time(at(date(2026, 10, 20))):
         case = case_act(actor=lead(cast), case=case, action="investigate", data={})
         case_act(
             actor=lead(cast),
@@ -235,7 +234,7 @@ def test_a_deadline_met_in_time_is_never_announced(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_an_overdue_measure_goes_to_its_owner_then_the_principal(cast: Cast) -> None:
-    with time_machine.travel(at(date(2026, 10, 14), 10), tick=False):
+    with frozen_time(at(date(2026, 10, 14), 10)):
         case = walk(cast, "measures")
     measure = case.measures.get()
     # walk() gives the measure 30 days: due Friday 11-13, to the psychology teacher.
@@ -263,7 +262,7 @@ def test_an_overdue_measure_goes_to_its_owner_then_the_principal(cast: Cast) -> 
 def test_a_late_re_examination_goes_to_the_county_then_the_city_and_the_appeal_window_to_nobody(
     cast: Cast,
 ) -> None:
-    with time_machine.travel(at(date(2026, 10, 14), 10), tick=False):
+    with frozen_time(at(date(2026, 10, 14), 10)):
         case = walk(cast, "notified")
     appeal = case.deadlines.get(kind=DeadlineKind.APPEAL)
     # 10-14 + 5 calendar days: Monday 10-19. The window is the parties': no reminder, no escalation.
@@ -271,7 +270,7 @@ def test_a_late_re_examination_goes_to_the_county_then_the_city_and_the_appeal_w
     assert sweep_every_day(date(2026, 10, 15), date(2026, 10, 23), hours=(9,)) == {}
 
     target = case.parties.get(role=PartyRole.TARGET)
-    with time_machine.travel(at(date(2026, 10, 16), 10), tick=False):
+    with frozen_time(at(date(2026, 10, 16), 10)):
         case_act(actor=lead(cast), case=case, action="apply_reexam",
                  data={"applicant": target.pk, "applied_on": "2026-10-16", "reason": "不同意认定结果"})  # fmt: skip
     reexam = case.deadlines.get(kind=DeadlineKind.REEXAMINATION)
@@ -294,7 +293,7 @@ def test_a_late_re_examination_goes_to_the_county_then_the_city_and_the_appeal_w
 @pytest.mark.django_db
 def test_escalation_goes_on_while_next_year_calendar_is_missing(cast: Cast) -> None:
     county_policy(cast)
-    with time_machine.travel(at(date(2026, 12, 16), 10), tick=False):
+    with frozen_time(at(date(2026, 12, 16), 10)):
         case = open_case(cast)
     # 12-17 ... 12-30, all working days of 2026.
     assert case.deadlines.get(kind=DeadlineKind.INVESTIGATION).due_on == date(2026, 12, 30)
@@ -320,7 +319,7 @@ def test_an_owner_who_left_is_replaced_by_the_principal(cast: Cast) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_announce_each_stage_once(cast_tx: Cast) -> None:
     county_policy(cast_tx)
-    with time_machine.travel(at(OPENED, 10), tick=False):
+    with frozen_time(at(OPENED, 10)):
         cases = [open_case(cast_tx) for _ in range(6)]
     start = threading.Barrier(2)
     results: list[SweepResult] = []
@@ -335,7 +334,7 @@ def test_two_sweeps_at_once_announce_each_stage_once(cast_tx: Cast) -> None:
         finally:
             connections.close_all()
 
-    with time_machine.travel(at(date(2026, 11, 4)), tick=False):
+    with frozen_time(at(date(2026, 11, 4))):
         threads = [threading.Thread(target=run) for _ in range(2)]
         for thread in threads:
             thread.start()
@@ -359,7 +358,7 @@ def test_a_crash_on_one_deadline_keeps_the_others_and_the_next_run_finishes_it(
     cast_tx: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     county_policy(cast_tx)
-    with time_machine.travel(at(OPENED, 10), tick=False):
+    with frozen_time(at(OPENED, 10)):
         first, second = open_case(cast_tx), open_case(cast_tx)
     d1 = first.deadlines.get(kind=DeadlineKind.INVESTIGATION)
     d2 = second.deadlines.get(kind=DeadlineKind.INVESTIGATION)
@@ -396,7 +395,7 @@ def test_a_crash_on_one_deadline_keeps_the_others_and_the_next_run_finishes_it(
 def test_command_sweeps_once_and_prints_a_summary(cast: Cast) -> None:
     case_due_october_30(cast)
     out = io.StringIO()
-    with time_machine.travel(at(date(2026, 10, 28)), tick=False):
+    with frozen_time(at(date(2026, 10, 28))):
         call_command("cases", "sweep", stdout=out)
         call_command("cases", "sweep", stdout=out)
     first, second = out.getvalue().splitlines()
@@ -418,7 +417,7 @@ def test_command_reports_a_failed_deadline_and_exits_non_zero(
 
     monkeypatch.setattr(sweep_module, "notify", broken)
     out, err = io.StringIO(), io.StringIO()
-    with time_machine.travel(at(date(2026, 10, 28)), tick=False), pytest.raises(CommandError) as e:
+    with frozen_time(at(date(2026, 10, 28))), pytest.raises(CommandError) as e:
         call_command("cases", "sweep", stdout=out, stderr=err)
     assert "1 个期限未能处理" in str(e.value)
     assert "出错 1 个" in out.getvalue()
@@ -437,9 +436,9 @@ def test_command_refuses_bad_arguments(cast: Cast, argv: tuple[str, ...]) -> Non
 @pytest.mark.django_db(transaction=True)
 def test_worker_once_runs_the_sweep(cast_tx: Cast) -> None:
     county_policy(cast_tx)
-    with time_machine.travel(at(OPENED, 10), tick=False):
+    with frozen_time(at(OPENED, 10)):
         case = open_case(cast_tx)
-    with time_machine.travel(at(date(2026, 10, 28)), tick=False):
+    with frozen_time(at(date(2026, 10, 28))):
         call_command("worker", "--once")
     assert told() == {(lead(cast_tx).username, "remind")}
     assert stages_logged(case) == ["remind"]
@@ -520,7 +519,7 @@ def test_sweep_over_fifty_thousand_cases_of_history_announces_only_what_is_due(c
     due_today = _history(cast, today)
     assert 300 < len(due_today) < OPEN
 
-    with time_machine.travel(at(today), tick=False):
+    with frozen_time(at(today)):
         # How long this takes is measured in bench/cases_scale.py, never asserted here.
         first = sweep()
         second = sweep()
@@ -545,7 +544,7 @@ def test_each_person_gets_one_email_per_sweep_listing_everything_due(
     owner.email = "zhengjiao@example.invalid"
     owner.save()
     county_policy(cast)
-    with time_machine.travel(at(OPENED, 10), tick=False):
+    with frozen_time(at(OPENED, 10)):
         first, second = open_case(cast), open_case(cast)
     with django_capture_on_commit_callbacks(execute=True):
         sweep_at(at(date(2026, 10, 31)))

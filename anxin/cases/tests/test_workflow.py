@@ -6,13 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import connection, connections
 from django.utils import timezone
 
 from anxin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from anxin.core.models import Notification
-from anxin.testing import Cast
+from anxin.testing import Cast, frozen_time
 
 from ..models import Case, DeadlineKind, PartyRole, Reexamination
 from ..permissions import sees_identities
@@ -186,7 +185,7 @@ def test_appeal_after_the_window_is_refused(cast: Cast) -> None:
     case = walk(cast, "notified")
     bully = case.parties.get(role=PartyRole.BULLY)
     due = case.deadlines.get(kind=DeadlineKind.APPEAL).due_on
-    with time_machine.travel(due + timedelta(days=3), tick=False):
+    with frozen_time(due + timedelta(days=3)):
         with pytest.raises(Invalid) as e:
             case_act(actor=lead(cast), case=case, action="apply_reexam", data={
                 "applicant": bully.pk, "applied_on": timezone.localdate().isoformat(), "reason": "不服认定结果"})  # fmt: skip
@@ -202,7 +201,7 @@ def test_full_procedure_closes_after_the_visits_and_the_appeal_window(cast: Cast
     for kind in ("visit_1w", "visit_1m", "visit_3m"):
         case = case_act(actor=lead(cast), case=case, action="record_visit", data={
             "visit": kind, "visited_on": timezone.localdate().isoformat(), "stopped": "yes", "note": "情况稳定"})  # fmt: skip
-    with time_machine.travel(timezone.now() + timedelta(days=20), tick=False):
+    with frozen_time(timezone.now() + timedelta(days=20)):
         case = case_act(
             actor=cast.users["principal"], case=case, action="close", data={"summary": "处理完毕，结案"}
         )

@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from anxin.audit.models import AuditEvent
 from anxin.core import workdays
@@ -308,8 +307,8 @@ def test_command_show_of_an_unknown_year_fails() -> None:
 
 
 @pytest.fixture
-def late_2026(monkeypatch) -> None:
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 11, 20))
+def late_2026(clock) -> None:  # noqa: ANN001
+    clock(date(2026, 11, 20))
 
 
 @pytest.mark.parametrize("who", ["principal", "county_admin", "class_teacher", "outsider", "far_outsider"])
@@ -409,14 +408,12 @@ def test_a_count_into_an_unknown_year_is_provisional_and_never_later_than_its_ea
     assert calendar.end == date(2027, 10, 4)
 
 
-def test_the_city_admin_is_told_from_november_that_next_years_schedule_is_missing(
-    cast, login, monkeypatch
-) -> None:
+def test_the_city_admin_is_told_from_november_that_next_years_schedule_is_missing(cast, login, clock) -> None:
     client = login(cast.users["city_admin"])
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 10, 20))
+    clock(date(2026, 10, 20))
     assert 'data-testid="panel-calendar"' not in client.get("/").content.decode()
 
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 11, 1))
+    clock(date(2026, 11, 1))
     page = client.get("/").content.decode()
     assert 'data-testid="panel-calendar"' in page
     assert "2027 年的法定节假日安排尚未录入" in page and 'href="/calendar/"' in page

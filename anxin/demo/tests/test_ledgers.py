@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
@@ -26,6 +25,7 @@ from anxin.ledgers.hazards.models import Camera, FootageReview, Hazard, Screenin
 from anxin.ledgers.patrol.models import DormRound, DutyShift, PatrolCheckin, PatrolPoint, ShiftHandover
 from anxin.ledgers.patrol.selectors import checkin_completeness
 from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
+from anxin.testing import frozen_time
 from anxin.warnings.models import Warning
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ NOW = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 @pytest.fixture(scope="module", autouse=True)
 def _clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=True):
+    with frozen_time(NOW, tick=True):
         yield
 
 

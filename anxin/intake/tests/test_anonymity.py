@@ -20,7 +20,6 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -29,6 +28,7 @@ from gunicorn.config import Config
 from anxin.intake import services
 from anxin.intake.logs import is_private_path
 from anxin.intake.models import Message, Photo, Report
+from anxin.testing import frozen_time
 
 from .test_public import png_bytes, upload
 
@@ -164,7 +164,7 @@ def _fernet_seconds(token: str) -> int:
 def test_report_message_and_photo_times_are_stored_to_the_minute(cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client = Client()
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen_time(MOMENT):
         sent = client.post(reverse("box:box", args=[cast.school.code]),
                            {"text": TEXT, "photos": [upload("a.png", png_bytes(), "image/png")]})  # fmt: skip
         receipt = sent.context["receipt"]
@@ -202,7 +202,7 @@ def timezone_minute(moment: datetime) -> str:
 
 @pytest.mark.django_db
 def test_encrypted_values_do_not_carry_the_second_they_were_written(cast):
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen_time(MOMENT):
         sub = services.report_submit(school_code=cast.school.code, text=TEXT, names="张某", wants_contact=True,
                                      contact="13800000000")  # fmt: skip
         services.reporter_message_add(receipt=sub.receipt, text="还有一件事")

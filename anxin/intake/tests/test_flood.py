@@ -8,13 +8,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.cache import caches
 from django.urls import reverse
 
 from anxin.core.models import Notification
 from anxin.intake import selectors, services
 from anxin.intake.models import Report
+from anxin.testing import frozen_time
 
 from .test_public import ADDRESS, assert_private
 
@@ -33,7 +33,7 @@ def letter(i: int, **extra: object) -> dict[str, object]:
 def rate(settings):  # noqa: ANN001, ANN201
     settings.INTAKE_SUBMIT_RATE = "10/10m"
     # The limit's windows are aligned to the clock: a test crossing a boundary would start afresh.
-    with time_machine.travel(datetime(2026, 11, 3, 21, 1, 0, tzinfo=SHANGHAI), tick=False):
+    with frozen_time(datetime(2026, 11, 3, 21, 1, 0, tzinfo=SHANGHAI)):
         yield settings
 
 
@@ -121,7 +121,7 @@ def _notices(cast):  # noqa: ANN001, ANN202
 
 
 def test_a_burst_of_ordinary_letters_is_one_notice_per_person(cast, django_capture_on_commit_callbacks):
-    with time_machine.travel(datetime(2026, 11, 3, 21, 0, 5, tzinfo=SHANGHAI), tick=False) as clock:
+    with frozen_time(datetime(2026, 11, 3, 21, 0, 5, tzinfo=SHANGHAI)) as clock:
         for i in range(7):
             services.report_submit(school_code=cast.school.code, **letter(i))
             clock.shift(30)
@@ -139,7 +139,7 @@ def test_a_burst_of_ordinary_letters_is_one_notice_per_person(cast, django_captu
 
 
 def test_a_read_group_notice_comes_back_unread_with_the_new_count(cast):
-    with time_machine.travel(datetime(2026, 11, 3, 21, 0, 5, tzinfo=SHANGHAI), tick=False):
+    with frozen_time(datetime(2026, 11, 3, 21, 0, 5, tzinfo=SHANGHAI)):
         services.report_submit(school_code=cast.school.code, **letter(1))
         notice = _notices(cast).get(user=cast.users["principal"])
         assert notice.title == "新的欺凌举报"
@@ -152,7 +152,7 @@ def test_a_read_group_notice_comes_back_unread_with_the_new_count(cast):
 
 def test_the_next_window_starts_a_new_notice(cast, settings):
     settings.INTAKE_ALERT_WINDOW = 600
-    with time_machine.travel(datetime(2026, 11, 3, 21, 0, 5, tzinfo=SHANGHAI), tick=False) as clock:
+    with frozen_time(datetime(2026, 11, 3, 21, 0, 5, tzinfo=SHANGHAI)) as clock:
         services.report_submit(school_code=cast.school.code, **letter(1))
         clock.shift(600)
         services.report_submit(school_code=cast.school.code, **letter(2))

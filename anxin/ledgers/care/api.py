@@ -16,6 +16,7 @@ from anxin.core.errors import Forbidden, Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
 from anxin.org.models import User
+from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import resolve_student, resolve_students
 
 from . import selectors, services
@@ -143,7 +144,7 @@ class _TalkPage(list):
 
 
 @router.post("/talks", response={200: TalkOut, 201: TalkOut, **ERRORS}, summary="记录谈心谈话")
-def talk_create(request: HttpRequest, payload: TalkIn) -> Any:
+def talk_create(request: AuthenticatedRequest, payload: TalkIn) -> Any:
     _need(request.user, "ledger_talk", "record")
     student = resolve_student(request.user, payload.student, for_="ledger_talk")
     try:
@@ -268,7 +269,7 @@ def plan_list(request: HttpRequest, filters: Query[PlanFilter]) -> Any:
 
 
 @router.post("/plans", response={200: PlanOut, 201: PlanOut, **ERRORS}, summary="建立帮扶计划")
-def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
+def plan_create(request: AuthenticatedRequest, payload: PlanIn) -> Any:
     _need(request.user, "ledger_care_plan", "record")
     student = resolve_student(request.user, payload.student, for_="ledger_care_plan")
     owner = request.user
@@ -295,7 +296,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> Any:
 
 
 @router.post("/plans/{plan_id}/reviews", response={200: PlanOut, 201: PlanOut, **ERRORS}, summary="记录回顾")
-def review_create(request: HttpRequest, plan_id: int, payload: ReviewIn) -> Any:
+def review_create(request: AuthenticatedRequest, plan_id: int, payload: ReviewIn) -> Any:
     if not 1 <= plan_id <= MAX_ID:
         raise NotFound()
     plan = selectors.plan_get(request.user, plan_id)
@@ -362,7 +363,7 @@ def watch_list(request: HttpRequest, filters: Query[WatchFilter]) -> Any:
 
 
 @router.post("/watch", response={200: WatchOut, 201: WatchOut, **ERRORS}, summary="记录行为异常")
-def watch_create(request: HttpRequest, payload: WatchIn) -> Any:
+def watch_create(request: AuthenticatedRequest, payload: WatchIn) -> Any:
     _need(request.user, "ledger_watch", "record")
     student = resolve_student(request.user, payload.student, for_="ledger_watch")
     recorded = services.watch_record(

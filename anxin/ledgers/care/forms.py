@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.formfields import model_choice_field
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Student, Unit, User
 
@@ -63,12 +64,13 @@ class TalkForm(LedgerForm):
 
     def __init__(self, *args: Any, students: Any, named: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["student"].queryset = students
-        self.fields["named_students"].queryset = named
+        model_choice_field(self, "student").queryset = students
+        model_choice_field(self, "named_students").queryset = named
         self.fields["talked_on"].initial = timezone.localdate()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         choice = data.get("follow_up") or ""
         talked_on = data.get("talked_on") or timezone.localdate()
         data["follow_up_flag"] = bool(choice)
@@ -97,8 +99,8 @@ class PlanForm(LedgerForm):
 
     def __init__(self, *args: Any, students: Any, owners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["student"].queryset = students
-        self.fields["owner"].queryset = owners
+        model_choice_field(self, "student").queryset = students
+        model_choice_field(self, "owner").queryset = owners
 
 
 class ReviewForm(LedgerForm):
@@ -125,7 +127,7 @@ class WatchForm(LedgerForm):
 
     def __init__(self, *args: Any, students: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["student"].queryset = students
+        model_choice_field(self, "student").queryset = students
         self.fields["seen_on"].initial = timezone.localdate()
 
 
@@ -142,8 +144,8 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, classes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["klass"].queryset = classes
-        self.fields["klass"].label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]
+        model_choice_field(self, "klass").queryset = classes
+        model_choice_field(self, "klass").label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]
         for field in self.fields.values():
             css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
             if isinstance(field.widget, forms.Select):

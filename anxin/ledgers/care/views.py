@@ -24,6 +24,7 @@ from anxin.ledgers import pages
 from anxin.ledgers.base import xlsx_response
 from anxin.ledgers.kit import schools_for_write
 from anxin.org.models import User
+from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import classes_visible, student_choices
 
 from . import selectors, services
@@ -93,7 +94,7 @@ def talk_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def talk_new(request: HttpRequest) -> HttpResponse:
+def talk_new(request: AuthenticatedRequest) -> HttpResponse:
     schools_for_write(request.user, "ledger_talk")
     students = student_choices(request.user, for_="ledger_talk")
     school_ids = set(students.values_list("school", flat=True))
@@ -132,7 +133,7 @@ def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def talk_done(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     talk = selectors.talk_get(request.user, pk)
     try:
         services.talk_follow_up_done(actor=request.user, talk=talk)
@@ -205,7 +206,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_new(request: HttpRequest) -> HttpResponse:
+def plan_new(request: AuthenticatedRequest) -> HttpResponse:
     schools_for_write(request.user, "ledger_care_plan")
     students = student_choices(request.user, for_="ledger_care_plan")
     school_ids = set(students.values_list("school", flat=True))
@@ -231,7 +232,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(request.user, pk)
     may_review = can(request.user, "ledger_care_plan", "record", plan)
     form = ReviewForm(request.POST or None, initial=_initial())
@@ -313,7 +314,7 @@ def watch_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def watch_new(request: HttpRequest) -> HttpResponse:
+def watch_new(request: AuthenticatedRequest) -> HttpResponse:
     schools_for_write(request.user, "ledger_watch")
     students = student_choices(request.user, for_="ledger_watch")
     form = WatchForm(request.POST or None, students=students, initial=_initial())

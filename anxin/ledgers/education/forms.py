@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.formfields import model_choice_field
 from anxin.org.forms import BootstrapMixin
 
 from .models import ActivityType
@@ -33,8 +34,8 @@ class MeetingForm(BootstrapMixin, _Keyed):
 
     def __init__(self, *args: Any, classes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["klass"].queryset = classes
-        self.fields["klass"].label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]
+        model_choice_field(self, "klass").queryset = classes
+        model_choice_field(self, "klass").label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]
 
 
 class ActivityForm(BootstrapMixin, _Keyed):
@@ -50,14 +51,15 @@ class ActivityForm(BootstrapMixin, _Keyed):
 
     def __init__(self, *args: Any, schools: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools
+        model_choice_field(self, "school").queryset = schools
         only = list(schools[:2])
         if len(only) == 1:
             self.fields["school"].initial = only[0].pk
             self.fields["school"].widget = forms.HiddenInput()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("present") is not None
             and data.get("expected") is not None

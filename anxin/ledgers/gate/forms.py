@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.errors import Invalid
+from anxin.core.formfields import model_choice_field
 from anxin.core.params import MAX_ID, parse_id
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Student, Unit, User
@@ -53,7 +54,7 @@ class SchoolLedgerForm(LedgerForm):
 
     def __init__(self, *args: Any, schools: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools
+        model_choice_field(self, "school").queryset = schools
         first = list(schools[:2])
         self.single_school = first[0] if len(first) == 1 else None
         if self.single_school is not None:
@@ -90,9 +91,11 @@ class VisitorForm(SchoolLedgerForm):
         super().__init__(*args, **kwargs)
         school = self.single_school
         if school is None and self.is_bound:
-            school = self.fields["school"].queryset.filter(pk=_pk(self.data.get("school"))).first()
+            school = (
+                model_choice_field(self, "school").queryset.filter(pk=_pk(self.data.get("school"))).first()
+            )
         if school is not None:
-            self.fields["host"].queryset = selectors.school_staff(school)
+            model_choice_field(self, "host").queryset = selectors.school_staff(school)
 
     def clean_id_last4(self) -> str:
         try:
@@ -104,7 +107,8 @@ class VisitorForm(SchoolLedgerForm):
             raise forms.ValidationError(exc.message, code=exc.code) from None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("host") and not (data.get("host_text") or "").strip():
             self.add_error("host_text", _("请选择被访教职工，或填写被访人姓名/班级。"))
         return data
@@ -120,12 +124,13 @@ class LeaveForm(LedgerForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["student"].queryset = student_choices(user, for_="gate_leave").select_related(
-            "klass", "klass__parent"
-        )
+        model_choice_field(self, "student").queryset = student_choices(
+            user, for_="gate_leave"
+        ).select_related("klass", "klass__parent")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("请假结束时间必须晚于开始时间。"))
         return data

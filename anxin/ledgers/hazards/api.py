@@ -20,6 +20,7 @@ from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
 from anxin.ledgers.kit import DateParam, read_period, school_for_write
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .models import (
@@ -89,7 +90,7 @@ def places(request: HttpRequest) -> Any:
 
 
 @router.post("/places", response={201: PlaceOut, **ERRORS}, summary="新增重点部位")
-def place_create(request: HttpRequest, payload: PlaceIn) -> Any:
+def place_create(request: AuthenticatedRequest, payload: PlaceIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="manage")
     place = services.place_create(
         actor=request.user, school=school, name=payload.name, kind=payload.kind or "",
@@ -154,7 +155,7 @@ def screenings(request: HttpRequest, filters: Query[ScreeningFilter]) -> Any:
     response={200: ScreeningOut, 201: ScreeningOut, **ERRORS},
     summary="记录一次排查（发现隐患即生成整改任务）",
 )
-def screening_create(request: HttpRequest, payload: ScreeningIn) -> Any:
+def screening_create(request: AuthenticatedRequest, payload: ScreeningIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="record")
     recorded = services.screening_record(
         actor=request.user, school=school, client_key=payload.client_key, place_id=payload.place,
@@ -243,7 +244,7 @@ def item(request: HttpRequest, hazard_id: int) -> Any:
 
 
 @router.post("/items", response={200: HazardOut, 201: HazardOut, **ERRORS}, summary="上报隐患")
-def item_create(request: HttpRequest, payload: HazardIn) -> Any:
+def item_create(request: AuthenticatedRequest, payload: HazardIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard", payload.school, action="record")
     recorded = services.hazard_report(
         actor=request.user, school=school, client_key=payload.client_key,
@@ -287,7 +288,7 @@ def _transition_input(request: HttpRequest) -> TransitionIn:
     response={200: HazardOut, **ERRORS},
     summary="推进整改流程：start（下达整改）、rectify（整改完成，须附照片 photo）、accept（复查销号）、reject（退回整改）",
 )
-def item_transition(request: HttpRequest, hazard_id: int) -> Any:
+def item_transition(request: AuthenticatedRequest, hazard_id: int) -> Any:
     hazard = selectors.hazard_get(request.user, hazard_id)
     data = _transition_input(request)
     photo = request.FILES.get("photo")
@@ -331,7 +332,7 @@ def cameras(request: HttpRequest) -> Any:
 
 
 @router.post("/cameras", response={201: CameraOut, **ERRORS}, summary="登记摄像头")
-def camera_create(request: HttpRequest, payload: CameraIn) -> Any:
+def camera_create(request: AuthenticatedRequest, payload: CameraIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="manage")
     camera = services.camera_create(
         actor=request.user, school=school, place_id=payload.place, name=payload.name, status=payload.status
@@ -380,7 +381,7 @@ def reviews(request: HttpRequest, filters: Query[ReviewFilter]) -> Any:
 
 
 @router.post("/reviews", response={200: ReviewOut, 201: ReviewOut, **ERRORS}, summary="记录一次录像回看")
-def review_create(request: HttpRequest, payload: ReviewIn) -> Any:
+def review_create(request: AuthenticatedRequest, payload: ReviewIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="record")
     recorded = services.review_record(
         actor=request.user, school=school, client_key=payload.client_key, camera_ids=payload.cameras,
@@ -398,6 +399,6 @@ class CameraStatusIn(Schema):
     response={200: CameraOut, **ERRORS},
     summary="更新摄像头状态（正常/故障/无覆盖）",
 )
-def camera_status(request: HttpRequest, camera_id: int, payload: CameraStatusIn) -> Any:
+def camera_status(request: AuthenticatedRequest, camera_id: int, payload: CameraStatusIn) -> Any:
     camera = selectors.camera_get(request.user, camera_id)
     return _camera(services.camera_set_status(actor=request.user, camera=camera, status=payload.status))

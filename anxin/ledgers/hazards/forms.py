@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.formfields import choice_field
 from anxin.core.params import MAX_ID
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import User
@@ -100,7 +101,7 @@ class ReviewForm(SchoolFormMixin, BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, schools: Any, cameras: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._school_field(schools)
-        self.fields["cameras"].choices = [(str(c.pk), f"{c.name}（{c.place.name}）") for c in cameras]
+        choice_field(self, "cameras").choices = [(str(c.pk), f"{c.name}（{c.place.name}）") for c in cameras]
         self.fields["cameras"].widget.attrs["class"] = "form-check-input"
 
 

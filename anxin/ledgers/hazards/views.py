@@ -19,6 +19,7 @@ from anxin.core.errors import ServiceError
 from anxin.ledgers import pages
 from anxin.ledgers.base import xlsx_response
 from anxin.ledgers.kit import BadPeriod, read_window, schools_for_write
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import (
@@ -99,7 +100,7 @@ def _form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hazard_report(request: HttpRequest) -> HttpResponse:
+def hazard_report(request: AuthenticatedRequest) -> HttpResponse:
     schools = schools_for_write(request.user, HAZARD)
     chosen = pages.chosen_school(request, schools)
     form = HazardReportForm(
@@ -124,7 +125,7 @@ def hazard_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
+def hazard_detail(request: AuthenticatedRequest, hazard_id: int) -> HttpResponse:
     hazard = selectors.hazard_get(request.user, hazard_id)
     bound = None
     if request.method == "POST":
@@ -214,7 +215,7 @@ def screening_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def screening_new(request: HttpRequest) -> HttpResponse:
+def screening_new(request: AuthenticatedRequest) -> HttpResponse:
     schools = schools_for_write(request.user, GRID)
     chosen = pages.chosen_school(request, schools)
     places = KeyPlace.objects.filter(school=chosen, is_active=True)
@@ -234,7 +235,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def place_list(request: HttpRequest) -> HttpResponse:
+def place_list(request: AuthenticatedRequest) -> HttpResponse:
     if not allowed(request.user, GRID, "view"):
         raise Http404
     form = pages.optional_form(
@@ -264,7 +265,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def camera_list(request: HttpRequest) -> HttpResponse:
+def camera_list(request: AuthenticatedRequest) -> HttpResponse:
     if not allowed(request.user, GRID, "view"):
         raise Http404
     form = pages.optional_form(
@@ -305,7 +306,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_new(request: HttpRequest) -> HttpResponse:
+def review_new(request: AuthenticatedRequest) -> HttpResponse:
     schools = schools_for_write(request.user, GRID)
     chosen = pages.chosen_school(request, schools)
     cameras = selectors.cameras_visible(request.user).filter(school=chosen)

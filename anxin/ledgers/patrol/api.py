@@ -16,6 +16,7 @@ from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
 from anxin.ledgers.kit import DateParam, read_period, school_for_write
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .models import DormRound, PatrolCheckin
@@ -117,7 +118,7 @@ def checkins(request: HttpRequest, q: Query[Period]) -> Any:
 
 
 @router.post("/checkins", response={200: CheckinOut, 201: CheckinOut, **ERRORS})
-def checkin_create(request: HttpRequest, payload: CheckinIn) -> Any:
+def checkin_create(request: AuthenticatedRequest, payload: CheckinIn) -> Any:
     recorded = services.patrol_checkin_record(
         actor=request.user, token=payload.token, client_key=payload.client_key, finding=payload.finding or "",
         needs_report=payload.needs_report,
@@ -136,7 +137,7 @@ def dorm_rounds(request: HttpRequest, q: Query[Period]) -> Any:
 
 
 @router.post("/dorm-rounds", response={200: DormOut, 201: DormOut, **ERRORS})
-def dorm_round_create(request: HttpRequest, payload: DormIn) -> Any:
+def dorm_round_create(request: AuthenticatedRequest, payload: DormIn) -> Any:
     school = school_for_write(request.user, "ledger_patrol_dorm", payload.school_id, field="school_id")
     data = payload.dict(exclude={"school_id"})
     recorded = services.dorm_round_record(actor=request.user, school=school, **data)

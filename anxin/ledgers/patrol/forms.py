@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.formfields import model_choice_field
 from anxin.core.params import MAX_ID
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
@@ -23,6 +24,11 @@ class SchoolField(forms.ModelChoiceField):
 
 
 class StaffField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name or obj.username
+
+
+class StaffMultipleField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.full_name or obj.username
 
@@ -113,7 +119,7 @@ class HandoverForm(SchoolMixin, BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, schools: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_school(schools)
-        self.fields["receiver"].queryset = school_staff(schools)
+        model_choice_field(self, "receiver").queryset = school_staff(schools)
         self.order_fields(["school"])
 
 
@@ -156,7 +162,7 @@ class RotaWeekForm(SchoolMixin, BootstrapMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     leader = StaffField(queryset=User.objects.none(), label=_("值班领导"), required=False)
-    people = forms.ModelMultipleChoiceField(
+    people = StaffMultipleField(
         queryset=User.objects.none(),
         label=_("值班人员"),
         required=False,
@@ -167,9 +173,8 @@ class RotaWeekForm(SchoolMixin, BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.setup_school(schools)
         staff = school_staff(schools)
-        self.fields["leader"].queryset = staff
-        self.fields["people"].queryset = staff
-        self.fields["people"].label_from_instance = lambda u: u.full_name or u.username
+        model_choice_field(self, "leader").queryset = staff
+        model_choice_field(self, "people").queryset = staff
         if not self.is_bound:
             today = timezone.localdate()
             self.initial.setdefault("week_start", today + timedelta(days=7 - today.weekday()))
@@ -183,7 +188,8 @@ class RotaWeekForm(SchoolMixin, BootstrapMixin, forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("leader") and not data.get("people"):
             raise forms.ValidationError(_("请至少选择一位值班领导或值班人员。"))
         return data

@@ -19,6 +19,7 @@ from anxin.access.matrix import allowed, can
 from anxin.core.errors import ServiceError
 from anxin.ledgers import pages
 from anxin.ledgers.kit import BadPeriod, Period, read_period, schools_for_write
+from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import (
@@ -91,7 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scan(request: HttpRequest, token: str) -> HttpResponse:
+def scan(request: AuthenticatedRequest, token: str) -> HttpResponse:
     point = services.point_for_checkin(actor=request.user, token=token)
     form = CheckinForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -180,7 +181,7 @@ def checkin_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def points(request: HttpRequest) -> HttpResponse:
+def points(request: AuthenticatedRequest) -> HttpResponse:
     if not allowed(request.user, "ledger_patrol_point", "view"):
         raise Http404
     form = pages.optional_form(
@@ -204,7 +205,7 @@ def points(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def point_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def point_toggle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     point = selectors.point_get(request.user, pk)
     try:
         services.patrol_point_set_active(actor=request.user, point=point, active=not point.active)
@@ -230,7 +231,7 @@ def points_print(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_edit(request: HttpRequest) -> HttpResponse:
+def settings_edit(request: AuthenticatedRequest) -> HttpResponse:
     schools = schools_for_write(request.user, "ledger_patrol_point", "manage")
     first = schools.first()
     day, night = selectors.rounds_of(first)
@@ -258,7 +259,7 @@ def _form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dorm_new(request: HttpRequest) -> HttpResponse:
+def dorm_new(request: AuthenticatedRequest) -> HttpResponse:
     schools = schools_for_write(request.user, "ledger_patrol_dorm")
     form = DormRoundForm(request.POST or None, schools=schools)
     return pages.record(
@@ -324,7 +325,7 @@ def dorm_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def handover_new(request: HttpRequest) -> HttpResponse:
+def handover_new(request: AuthenticatedRequest) -> HttpResponse:
     schools = schools_for_write(request.user, "ledger_patrol_handover")
     form = HandoverForm(request.POST or None, schools=schools)
     return pages.record(
@@ -355,7 +356,7 @@ def handover_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def handover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def handover_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     handover = selectors.handover_get(request.user, pk)
     try:
         services.handover_confirm(actor=request.user, handover=handover)
@@ -371,7 +372,7 @@ def handover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rota(request: HttpRequest) -> HttpResponse:
+def rota(request: AuthenticatedRequest) -> HttpResponse:
     if not allowed(request.user, "ledger_patrol_rota", "view"):
         raise Http404
     schools = selectors.schools_for(request.user, "ledger_patrol_rota", "manage")
@@ -412,7 +413,7 @@ def rota(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def rota_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def rota_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     row = selectors.duty_row_get(request.user, pk, action="view")
     if not can(request.user, "ledger_patrol_rota", "manage", row):
         raise Http404

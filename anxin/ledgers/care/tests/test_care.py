@@ -2,19 +2,19 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from anxin.audit.models import AuditEvent
 from anxin.core.errors import Invalid, NotFound
 from anxin.org import services as org_services
 from anxin.org.models import Role
-from anxin.testing import Cast
+from anxin.testing import Cast, frozen_time
 
 from .. import selectors, services
 from ..models import CarePlan, CareReview, Talk, WatchEntry
@@ -23,8 +23,9 @@ TODAY = date(2026, 3, 16)
 
 
 @pytest.fixture(autouse=True)
-def _frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+def _frozen_today() -> Iterator[None]:
+    with frozen_time(TODAY):
+        yield
 
 
 def _talk(cast: Cast, *, author=None, student=None, follow_up_on=None, talked_on=TODAY, named=(), key=None):  # noqa: ANN001, ANN202

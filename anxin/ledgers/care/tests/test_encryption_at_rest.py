@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
-from anxin.testing import Cast
+from anxin.testing import Cast, frozen_time
 
 from .. import services
 from ..models import CarePlan, CareReview
@@ -25,8 +25,9 @@ GOALS, MEASURES, NOTES = (
 
 
 @pytest.fixture(autouse=True)
-def _frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+def _frozen_today() -> Iterator[None]:
+    with frozen_time(TODAY):
+        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -19,6 +18,7 @@ from anxin.ledgers.gate import menu, selectors, services
 from anxin.ledgers.gate.models import DangerousItem, ExitOutcome, LeavePass, StudentExit, Visitor
 from anxin.org import services as org_services
 from anxin.org.models import Role, User
+from anxin.testing import frozen_time
 
 pytestmark = pytest.mark.django_db
 
@@ -252,9 +252,8 @@ def test_moral_director_approves_for_the_school_and_bad_span_is_refused(cast, lo
 # Student exits ----------------------------------------------------------------------------------
 
 
-def test_exit_at_two_without_leave_is_stopped_and_class_teacher_told(cast, login, monkeypatch):
-    two_pm = _at(14)
-    monkeypatch.setattr(timezone, "now", lambda: two_pm)
+def test_exit_at_two_without_leave_is_stopped_and_class_teacher_told(cast, login, clock):
+    clock(_at(14))
     client = login(cast.users["gate_guard"])
     found = client.get(f"{API}/students?q=李小雨").json()
     assert found == [{"id": cast.student_a1.pk, "name": "李*雨", "class_name": "初一(1)班"}]
@@ -460,7 +459,7 @@ def test_date_filter(cast, login):
 
 
 # Midday: a leave that began an hour ago began today (just after midnight it began yesterday).
-@time_machine.travel(datetime(2026, 12, 7, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+@frozen_time(datetime(2026, 12, 7, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
 def test_export_holds_only_rows_in_scope(cast, login):
     _visitor(cast, name="本校来访")
     guard_b = _guard(cast, cast.school_b)
@@ -543,13 +542,11 @@ def test_the_item_form_and_the_audit_trail_show_times_in_shanghai_not_utc(cast) 
     # 02:05 UTC is 10:05 in Asia/Shanghai.
     from datetime import UTC
 
-    import time_machine
-
     from anxin.ledgers.gate.forms import ItemForm
     from anxin.ledgers.patrol import services as patrol
 
     guard = cast.users["gate_guard"]
-    with time_machine.travel(datetime(2026, 12, 7, 2, 5, tzinfo=UTC), tick=False):
+    with frozen_time(datetime(2026, 12, 7, 2, 5, tzinfo=UTC)):
         services.visitor_record(
             actor=cast.users["gate_guard"], school=cast.school, client_key=uuid.uuid4(),
             name="孙爷爷", id_last4="1234", reason="送午饭", host_text="初一(1)班",

@@ -230,12 +230,11 @@ def test_completeness_counts_distinct_round_windows(cast: Cast) -> None:
     assert selectors.checkin_completeness(cast.school_b, d1, d2).due == 0
 
 
-def test_menu_shows_completeness_for_last_seven_days(cast: Cast, monkeypatch) -> None:  # noqa: ANN001
+def test_menu_shows_completeness_for_last_seven_days(cast: Cast, clock) -> None:  # noqa: ANN001
     from anxin.ledgers.patrol.menu import entries
 
     point = _point(cast)
-    now = datetime(2026, 3, 5, 10, 0, tzinfo=SH)
-    monkeypatch.setattr(timezone, "now", lambda: now)
+    clock(datetime(2026, 3, 5, 10, 0, tzinfo=SH))
     _checkin_at(cast, point, datetime(2026, 3, 5, 9, 0, tzinfo=SH))
     menu = entries(cast.users["principal"])
     assert menu[0].percent == round(1 / 14 * 100)
