@@ -82,9 +82,15 @@ def build_cast() -> Cast:
         actor=None, parent=city, kind=UnitKind.COUNTY, code="370103", name="东城区"
     )
     school = services.school_create(
-        actor=None, county=county, code="3701020001", name="实验中学", stage=Stage.JUNIOR, boarding=True,
-        contact_person="赵主任", hotline="0531-12345678",
-    )  # fmt: skip
+        actor=None,
+        county=county,
+        code="3701020001",
+        name="实验中学",
+        stage=Stage.JUNIOR,
+        boarding=True,
+        contact_person="赵主任",
+        hotline="0531-12345678",
+    )
     school_b = services.school_create(
         actor=None, county=county, code="3701020002", name="城关小学", stage=Stage.PRIMARY
     )
@@ -250,8 +256,13 @@ def place_class(cast: Cast, place: str) -> Unit:
 
 
 def place_student(cast: Cast, place: str) -> Student:
-    student = {"a1": cast.student_a1, "a2": cast.student_a2, "b": cast.student_b1, "c": cast.student_c1,
-               "x": cast.student_x1}[place]  # fmt: skip
+    student = {
+        "a1": cast.student_a1,
+        "a2": cast.student_a2,
+        "b": cast.student_b1,
+        "c": cast.student_c1,
+        "x": cast.student_x1,
+    }[place]
     assert student is not None
     return student
 

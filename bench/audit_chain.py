@@ -47,8 +47,13 @@ def main() -> None:
     def append(n: int, label: str) -> None:
         for i in range(n):
             with transaction.atomic():
-                audit_record(actor=None, action="bench.append", subject_type="intake.report",
-                             subject_id=f"{label}-{i}", after=after)  # fmt: skip
+                audit_record(
+                    actor=None,
+                    action="bench.append",
+                    subject_type="intake.report",
+                    subject_id=f"{label}-{i}",
+                    after=after,
+                )
 
     t0 = time.perf_counter()
     append(args.events, "single")

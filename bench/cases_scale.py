@@ -128,10 +128,15 @@ def run(args: argparse.Namespace, database_url: str, tmp: Path) -> int:
     t0 = time.perf_counter()
     err = io.StringIO()
     call_command(
-        "demo", seed=args.seed, districts=args.districts, schools=args.schools,
-        classes_per_grade=args.classes_per_grade, students_per_class=args.students_per_class,
-        stdout=io.StringIO(), stderr=err,
-    )  # fmt: skip
+        "demo",
+        seed=args.seed,
+        districts=args.districts,
+        schools=args.schools,
+        classes_per_grade=args.classes_per_grade,
+        students_per_class=args.students_per_class,
+        stdout=io.StringIO(),
+        stderr=err,
+    )
     demo_s = time.perf_counter() - t0
     cases_line = next((line for line in err.getvalue().splitlines() if line.startswith("演示案件")), "")
     log(f"demo city: {demo_s:.1f} s ({cases_line})")
@@ -156,8 +161,10 @@ def run(args: argparse.Namespace, database_url: str, tmp: Path) -> int:
         log(line)
     log("after the sweep: " + "; ".join(f"{t} {rows:,} rows" for t, rows, _s in sizes_after))
     list_p95 = max(results["p95"].values())
-    log(f"target list p95 < 150 ms: {'PASS' if list_p95 < 0.150 else 'FAIL'} "
-        f"({', '.join(f'{k} {v * 1000:.1f} ms' for k, v in results['p95'].items())})")  # fmt: skip
+    log(
+        f"target list p95 < 150 ms: {'PASS' if list_p95 < 0.150 else 'FAIL'} "
+        f"({', '.join(f'{k} {v * 1000:.1f} ms' for k, v in results['p95'].items())})"
+    )
     log(f"target sweep < 10 s:      {'PASS' if sweep_first < 10 else 'FAIL'} (first run {sweep_first:.2f} s)")
     connection.close()
     return 0
@@ -242,17 +249,34 @@ def load_history(args: argparse.Namespace) -> str:
         for p in plans:
             owner = owners[p["school"].pk]
             title, kind, place = rng.choice(TITLES)
-            cases.append(Case(
-                school=p["school"], number=p["number"], status=p["state"], urgent=p["serious"], title=title,
-                narrative="", kinds=[kind], places=[place], time_bands=["break"], occurred_on=p["opened"],
-                owner_id=owner, opened_by_id=owner, opened_at=at(p["opened"], 9), opened_on=p["opened"],
-                policy=p["policy"], is_bullying=p["bullying"], gravity=p["gravity"],
-                result_notified_on=p["notified"], serious=p["serious"],
-                bureau_notified_at=at(p["determined"]) if p["serious"] else None,
-                police_referred_on=p["determined"] if p["state"] == "referred" else None,
-                closed_at=at(p["closed"], 16) if p["closed"] else None, closing_summary="" if p["closed"] else None,
-                **_next_due(p["deadlines"]),
-            ))  # fmt: skip
+            cases.append(
+                Case(
+                    school=p["school"],
+                    number=p["number"],
+                    status=p["state"],
+                    urgent=p["serious"],
+                    title=title,
+                    narrative="",
+                    kinds=[kind],
+                    places=[place],
+                    time_bands=["break"],
+                    occurred_on=p["opened"],
+                    owner_id=owner,
+                    opened_by_id=owner,
+                    opened_at=at(p["opened"], 9),
+                    opened_on=p["opened"],
+                    policy=p["policy"],
+                    is_bullying=p["bullying"],
+                    gravity=p["gravity"],
+                    result_notified_on=p["notified"],
+                    serious=p["serious"],
+                    bureau_notified_at=at(p["determined"]) if p["serious"] else None,
+                    police_referred_on=p["determined"] if p["state"] == "referred" else None,
+                    closed_at=at(p["closed"], 16) if p["closed"] else None,
+                    closing_summary="" if p["closed"] else None,
+                    **_next_due(p["deadlines"]),
+                )
+            )
         Case.objects.bulk_create(cases, batch_size=batch)
         parties, deadlines, events = [], [], []
         for case, p in zip(cases, plans, strict=True):
@@ -262,8 +286,16 @@ def load_history(args: argparse.Namespace) -> str:
                 pupils[p["school"].pk], min(len(pupils[p["school"].pk]), 1 + rng.choice((1, 1, 2)))
             )
             for j, (student_id, klass_id) in enumerate(chosen):
-                parties.append(Party(case=case, role="target" if j == 0 else "bully", student_id=student_id,
-                                     klass_id=klass_id, name="学生", added_by_id=owner))  # fmt: skip
+                parties.append(
+                    Party(
+                        case=case,
+                        role="target" if j == 0 else "bully",
+                        student_id=student_id,
+                        klass_id=klass_id,
+                        name="学生",
+                        added_by_id=owner,
+                    )
+                )
             for d in p["deadlines"]:
                 deadlines.append(Deadline(case=case, **d))
             events.append(
@@ -305,8 +337,16 @@ def _next_due(deadlines: list[dict[str, Any]]) -> dict[str, Any]:
     return {"next_due": min(dues) if dues else None, "due_unknown": any(d["due_on"] is None for d in pending)}
 
 
-def _plan(rng: random.Random, today: date, school: Any, policy: Any, state: str, clock: _Clock, at: Any,
-          seq: Counter[tuple[int, int]]) -> dict[str, Any]:  # fmt: skip
+def _plan(
+    rng: random.Random,
+    today: date,
+    school: Any,
+    policy: Any,
+    state: str,
+    clock: _Clock,
+    at: Any,
+    seq: Counter[tuple[int, int]],
+) -> dict[str, Any]:
     """One case's dates, finding and deadlines, consistent with the state it is in."""
     rules = policy.rules
     remind = rules.get("remind_working_days", 2)
@@ -314,12 +354,28 @@ def _plan(rng: random.Random, today: date, school: Any, policy: Any, state: str,
     def rule(kind: str, starts: date, met: date | None = None, cancelled: bool = False) -> dict[str, Any]:
         days, unit = rules[kind]["days"], rules[kind]["unit"]
         due, remind_on, gap = clock(starts, days, unit, remind)
-        return {"kind": kind, "starts_on": starts, "days": days, "unit": unit, "due_on": due, "remind_on": remind_on,
-                "calendar_gap": gap, "met_at": at(met, 11) if met else None, "cancelled": cancelled}  # fmt: skip
+        return {
+            "kind": kind,
+            "starts_on": starts,
+            "days": days,
+            "unit": unit,
+            "due_on": due,
+            "remind_on": remind_on,
+            "calendar_gap": gap,
+            "met_at": at(met, 11) if met else None,
+            "cancelled": cancelled,
+        }
 
     def fixed(starts: date, due: date, met: date | None = None) -> dict[str, Any]:
-        return {"kind": "measure", "starts_on": starts, "days": (due - starts).days, "unit": "fixed", "due_on": due,
-                "remind_on": clock.before(due, remind), "met_at": at(met, 11) if met else None}  # fmt: skip
+        return {
+            "kind": "measure",
+            "starts_on": starts,
+            "days": (due - starts).days,
+            "unit": "fixed",
+            "due_on": due,
+            "remind_on": clock.before(due, remind),
+            "met_at": at(met, 11) if met else None,
+        }
 
     def ago(low: int, high: int) -> date:
         return today - timedelta(days=rng.randint(low, high))
@@ -346,10 +402,19 @@ def _plan(rng: random.Random, today: date, school: Any, policy: Any, state: str,
     determined = min(investigated + timedelta(days=rng.randint(1, 4)), today - timedelta(days=2))
     notified = determined + timedelta(days=1)
     plan: dict[str, Any] = {
-        "school": school, "policy": policy, "state": state, "opened": opened, "bullying": None, "gravity": "",
-        "serious": False, "notified": None, "determined": determined, "closed": None, "deadlines": [],
+        "school": school,
+        "policy": policy,
+        "state": state,
+        "opened": opened,
+        "bullying": None,
+        "gravity": "",
+        "serious": False,
+        "notified": None,
+        "determined": determined,
+        "closed": None,
+        "deadlines": [],
         "log": [(opened, "已受理 → 调查中")],
-    }  # fmt: skip
+    }
     seq[(school.pk, opened.year)] += 1
     plan["number"] = f"{school.code}-{opened.year}-{5000 + seq[(school.pk, opened.year)]:04d}"
     dls: list[dict[str, Any]] = plan["deadlines"]
@@ -411,16 +476,25 @@ def _plan(rng: random.Random, today: date, school: Any, policy: Any, state: str,
 def table_sizes(url: str, tables: tuple[str, ...] | None = None) -> list[tuple[str, int, str]]:
     import psycopg
 
-    tables = tables or ("cases_case", "cases_party", "cases_deadline", "cases_caseevent", "cases_deadlinealert",
-                        "core_notification", "org_student", "org_unit")  # fmt: skip
+    tables = tables or (
+        "cases_case",
+        "cases_party",
+        "cases_deadline",
+        "cases_caseevent",
+        "cases_deadlinealert",
+        "core_notification",
+        "org_student",
+        "org_unit",
+    )
     out = []
     with psycopg.connect(url) as conn:
         for table in tables:
             rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             size = conn.execute(
                 "SELECT pg_size_pretty(pg_table_size(%s::regclass)) || ' table + ' || "
-                "pg_size_pretty(pg_indexes_size(%s::regclass)) || ' indexes'", (table, table),
-            ).fetchone()[0]  # fmt: skip
+                "pg_size_pretty(pg_indexes_size(%s::regclass)) || ' indexes'",
+                (table, table),
+            ).fetchone()[0]
             out.append((table, rows, size))
     return out
 
@@ -439,8 +513,13 @@ def _people() -> list[tuple[str, Any, str]]:
     )
     county = max(
         Unit.objects.filter(kind=UnitKind.COUNTY),
-        key=lambda c: (Unit.objects.filter(kind=UnitKind.SCHOOL, path__startswith=c.path).aggregate(n=Count("cases"))["n"], c.code),
-    )  # fmt: skip
+        key=lambda c: (
+            Unit.objects.filter(kind=UnitKind.SCHOOL, path__startswith=c.path).aggregate(n=Count("cases"))[
+                "n"
+            ],
+            c.code,
+        ),
+    )
     principal = RoleAssignment.objects.get(role=Role.PRINCIPAL, unit=school).user
     admin = RoleAssignment.objects.filter(role=Role.COUNTY_ADMIN, unit=county).first().user
     city = User.objects.get(username="city_admin")
@@ -483,9 +562,11 @@ def measure(args: argparse.Namespace, url: str) -> dict[str, Any]:
         open_cases = selectors.case_list(user).count()
         page = timed(get, args.runs)
         p95[label] = pct(page, 95)
-        lines.append(f"{label} GET {list_url} [{scope}; {open_cases:,} open cases in view] "
-                     f"({len(captured)} queries, {sum(float(q['time']) for q in captured) * 1000:.1f} ms SQL on one run): "
-                     f"{ms(page)}")  # fmt: skip
+        lines.append(
+            f"{label} GET {list_url} [{scope}; {open_cases:,} open cases in view] "
+            f"({len(captured)} queries, {sum(float(q['time']) for q in captured) * 1000:.1f} ms SQL on one run): "
+            f"{ms(page)}"
+        )
 
         def selector(user: Any = user) -> None:
             cases = list(selectors.case_list(user)[:25])
@@ -511,10 +592,14 @@ def measure(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 raw = timed(lambda sql=sql: conn.execute(sql).fetchall(), args.runs)
                 lines.append(f"    raw SQL, the page's {name + ' query':18s}: {ms(raw)}")
                 plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetchall()
-                log(f"\n{label}: the page's {name} query:\n  {sql}\n  EXPLAIN ANALYZE:\n"
-                    + "\n".join("      " + r[0] for r in plan))  # fmt: skip
-        log(f"{label}: all page queries (ms on the captured run):\n"
-            + "\n".join(f"  {float(q['time']) * 1000:7.1f}  {q['sql'][:160]}" for q in captured))  # fmt: skip
+                log(
+                    f"\n{label}: the page's {name} query:\n  {sql}\n  EXPLAIN ANALYZE:\n"
+                    + "\n".join("      " + r[0] for r in plan)
+                )
+        log(
+            f"{label}: all page queries (ms on the captured run):\n"
+            + "\n".join(f"  {float(q['time']) * 1000:7.1f}  {q['sql'][:160]}" for q in captured)
+        )
     lines.insert(0, f"cases in the database: {Case.objects.count():,}")
     return {"lines": lines, "p95": p95}
 
@@ -531,8 +616,10 @@ def measure_sweep() -> tuple[list[str], float]:
     t0 = time.perf_counter()
     first = sweep()
     first_s = time.perf_counter() - t0
-    lines.append(f"(c) sweep, first run over {pending:,} pending deadlines: {first_s:.2f} s — {first.as_dict()}, "
-                 f"{len(mail.outbox):,} e-mails")  # fmt: skip
+    lines.append(
+        f"(c) sweep, first run over {pending:,} pending deadlines: {first_s:.2f} s — {first.as_dict()}, "
+        f"{len(mail.outbox):,} e-mails"
+    )
     mail.outbox = []
     t0 = time.perf_counter()
     second = sweep()

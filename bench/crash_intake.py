@@ -72,19 +72,40 @@ class Postgres:
         if os.geteuid() == 0:
             shutil.chown(self.tmp, "postgres")
         self.data = self.tmp / "data"
-        subprocess.run(_as_pg(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "anxin", "-E",
-                              "UTF8"), check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            _as_pg(
+                str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "anxin", "-E", "UTF8"
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         self.start()
-        subprocess.run(_as_pg(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "anxin",
-                              "anxin"), check=True)  # fmt: skip
+        subprocess.run(
+            _as_pg(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "anxin", "anxin"),
+            check=True,
+        )
         self.url = f"postgres://anxin@127.0.0.1:{port}/anxin"
 
     def start(self) -> None:
         opts = f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c max_connections=100"
         for attempt in range(5):
-            done = subprocess.run(_as_pg(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l",
-                                         str(self.tmp / "log"), "-w", "-t", "120", "start"),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            done = subprocess.run(
+                _as_pg(
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    opts,
+                    "-l",
+                    str(self.tmp / "log"),
+                    "-w",
+                    "-t",
+                    "120",
+                    "start",
+                ),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             if done.returncode == 0:
                 return
             time.sleep(2.0 * (attempt + 1))  # a killed backend may still hold the shared memory
@@ -109,8 +130,11 @@ class Postgres:
         return killed
 
     def stop(self) -> None:
-        subprocess.run(_as_pg(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            _as_pg(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -153,10 +177,22 @@ class Server:
     def start(self) -> float:
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "anxin"), "serve", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads)],
-            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [
+                str(Path(sys.executable).parent / "anxin"),
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         for _ in range(600):
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
@@ -203,8 +239,15 @@ class Load:
         rng = random.Random(n)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
         while (i := self._next()) is not None:
-            body = json.dumps({"school": rng.choice(self.schools), "text": f"{rng.choice(TEXTS)}（第{i}封）",
-                               "about": "self", "place": "classroom", "time_band": "break"}).encode()  # fmt: skip
+            body = json.dumps(
+                {
+                    "school": rng.choice(self.schools),
+                    "text": f"{rng.choice(TEXTS)}（第{i}封）",
+                    "about": "self",
+                    "place": "classroom",
+                    "time_band": "break",
+                }
+            ).encode()
             try:
                 conn.request(
                     "POST", "/api/intake/reports", body=body, headers={"Content-Type": "application/json"}
@@ -248,15 +291,40 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="anxin-crash-"))
     server: Server | None = None
     try:
-        env = {**os.environ, "DATABASE_URL": pg.url, "ANXIN_VAR_DIR": str(tmp), "LOG_LEVEL": "WARNING",
-               "DEBUG": "false", "INTAKE_SCHOOL_HOURLY_CAP": "1000000", "INTAKE_SUBMIT_RATE": "1000000/m"}  # fmt: skip
-        run = lambda *a: subprocess.run([str(venv_bin / "anxin"), *a], env=env, check=True, cwd=ROOT,  # noqa: E731
-                                        capture_output=True, text=True)  # fmt: skip
+        env = {
+            **os.environ,
+            "DATABASE_URL": pg.url,
+            "ANXIN_VAR_DIR": str(tmp),
+            "LOG_LEVEL": "WARNING",
+            "DEBUG": "false",
+            "INTAKE_SCHOOL_HOURLY_CAP": "1000000",
+            "INTAKE_SUBMIT_RATE": "1000000/m",
+        }
+
+        def run(*a: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [str(venv_bin / "anxin"), *a], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+            )
+
         run("migrate", "-v0")
-        run("demo", "--districts", "1", "--schools", "3", "--classes-per-grade", "1", "--students-per-class", "3",
-            "--no-cases")  # fmt: skip
-        out = run("shell", "-c", "from anxin.org.models import Unit; "
-                  "print(' '.join(Unit.objects.filter(kind='school').values_list('code', flat=True)))")  # fmt: skip
+        run(
+            "demo",
+            "--districts",
+            "1",
+            "--schools",
+            "3",
+            "--classes-per-grade",
+            "1",
+            "--students-per-class",
+            "3",
+            "--no-cases",
+        )
+        out = run(
+            "shell",
+            "-c",
+            "from anxin.org.models import Unit; "
+            "print(' '.join(Unit.objects.filter(kind='school').values_list('code', flat=True)))",
+        )
         schools = [w for w in out.stdout.split() if w.isdigit() and len(w) == 10]
         server = Server(env, args.port, args.workers, args.threads)
         server.start()
@@ -280,16 +348,20 @@ def main(argv: list[str] | None = None) -> int:
             server.kill9()
             time.sleep(1.0)
             back = server.start()
-            events.append(f"kill -9 of the server (gunicorn master and workers) at letter {at}; "
-                          f"answering again after {back + 1.0:.1f} s")  # fmt: skip
+            events.append(
+                f"kill -9 of the server (gunicorn master and workers) at letter {at}; "
+                f"answering again after {back + 1.0:.1f} s"
+            )
         if wait_until(0.60):
             at = load.done
             killed = pg.kill9()
             time.sleep(1.0)
             t0 = time.monotonic()
             pg.start()
-            events.append(f"kill -9 of PostgreSQL ({killed} processes) at letter {at}; "
-                          f"crash recovery and start took {time.monotonic() - t0:.1f} s")  # fmt: skip
+            events.append(
+                f"kill -9 of PostgreSQL ({killed} processes) at letter {at}; "
+                f"crash recovery and start took {time.monotonic() - t0:.1f} s"
+            )
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
@@ -297,10 +369,14 @@ def main(argv: list[str] | None = None) -> int:
 
         receipts_file = tmp / "receipts.json"
         receipts_file.write_text(json.dumps(load.receipts))
-        resolved = json.loads(run("shell", "-c", RESOLVE.replace("sys.argv[1]", repr(str(receipts_file))))
-                              .stdout.strip().splitlines()[-1])  # fmt: skip
-        verify = subprocess.run([str(venv_bin / "anxin"), "audit", "verify"], env=env, cwd=ROOT,
-                                capture_output=True, text=True)  # fmt: skip
+        resolved = json.loads(
+            run("shell", "-c", RESOLVE.replace("sys.argv[1]", repr(str(receipts_file))))
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        verify = subprocess.run(
+            [str(venv_bin / "anxin"), "audit", "verify"], env=env, cwd=ROOT, capture_output=True, text=True
+        )
     finally:
         if server is not None:
             server.stop()
@@ -309,8 +385,10 @@ def main(argv: list[str] | None = None) -> int:
 
     answered = len(load.receipts)
     failed = sum(n for outcome, n in load.outcomes.items() if outcome != "201")
-    print(f"intake crash test: {load.done} letters tried once each by {args.clients} clients in {elapsed:.1f} s "
-          f"(gunicorn {args.workers}×{args.threads}, PostgreSQL with fsync on)")  # fmt: skip
+    print(
+        f"intake crash test: {load.done} letters tried once each by {args.clients} clients in {elapsed:.1f} s "
+        f"(gunicorn {args.workers}×{args.threads}, PostgreSQL with fsync on)"
+    )
     for event in events:
         print(f"  {event}")
     print(f"  answered 201 with a receipt:         {answered}")

@@ -69,8 +69,10 @@ def main() -> None:
         except Invalid as exc:
             codes.append(exc.code)
     print(f"five uploads: {codes}")
-    print(f"  CPU {time.process_time() - cpu0:.3f} s, wall {time.perf_counter() - wall0:.3f} s, "
-          f"peak RSS {peak_mb():.0f} MB (was {before:.0f} MB before)")  # fmt: skip
+    print(
+        f"  CPU {time.process_time() - cpu0:.3f} s, wall {time.perf_counter() - wall0:.3f} s, "
+        f"peak RSS {peak_mb():.0f} MB (was {before:.0f} MB before)"
+    )
     if args.decode:
         Image.MAX_IMAGE_PIXELS = None
         cpu0 = time.process_time()

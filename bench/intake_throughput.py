@@ -71,10 +71,15 @@ def drive(port: int, schools: list[str], clients: int, seconds: float) -> tuple[
         i = 0
         while time.monotonic() < deadline:
             i += 1
-            body = json.dumps({
-                "school": rng.choice(schools), "text": f"{rng.choice(TEXTS)}（第{n}-{i}次）",
-                "about": rng.choice(["self", "other", "unsure"]), "place": "classroom", "time_band": "break",
-            }).encode()  # fmt: skip
+            body = json.dumps(
+                {
+                    "school": rng.choice(schools),
+                    "text": f"{rng.choice(TEXTS)}（第{n}-{i}次）",
+                    "about": rng.choice(["self", "other", "unsure"]),
+                    "place": "classroom",
+                    "time_band": "break",
+                }
+            ).encode()
             start = time.perf_counter()
             try:
                 status = _post(conn, body)
@@ -101,8 +106,10 @@ def raw_insert_rate(database_url: str, clients: int, seconds: float) -> float:
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial primary key, school_id bigint, "
-                     "text text, created_at timestamptz default now())")  # fmt: skip
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_raw (id bigserial primary key, school_id bigint, "
+            "text text, created_at timestamptz default now())"
+        )
     counts = [0] * clients
     deadline = time.monotonic() + seconds
 
@@ -139,8 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     venv_bin = Path(sys.executable).parent
     with nullcontext(args.database_url) if args.database_url else temporary_postgres() as database_url:
         tmp = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
-        env = {**os.environ, "DATABASE_URL": database_url, "ANXIN_VAR_DIR": str(tmp), "LOG_LEVEL": "WARNING",
-               "INTAKE_SCHOOL_HOURLY_CAP": "1000000", "DEBUG": "false"}  # fmt: skip
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "ANXIN_VAR_DIR": str(tmp),
+            "LOG_LEVEL": "WARNING",
+            "INTAKE_SCHOOL_HOURLY_CAP": "1000000",
+            "DEBUG": "false",
+        }
         run = lambda *a: subprocess.run([str(venv_bin / "anxin"), *a], env=env, check=True, cwd=ROOT)  # noqa: E731
         run("migrate", "-v0")
         run(
@@ -155,16 +168,36 @@ def main(argv: list[str] | None = None) -> int:
             "5",
         )
         out = subprocess.run(
-            [str(venv_bin / "anxin"), "shell", "-c",
-             "from anxin.org.models import Unit; print(' '.join(Unit.objects.filter(kind='school').values_list('code', flat=True)))"],
-            env=env, check=True, capture_output=True, text=True, cwd=ROOT,
-        )  # fmt: skip
+            [
+                str(venv_bin / "anxin"),
+                "shell",
+                "-c",
+                "from anxin.org.models import Unit; print(' '.join(Unit.objects.filter(kind='school').values_list('code', flat=True)))",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         schools = [w for w in out.stdout.split() if w.isdigit() and len(w) == 10]
         server = subprocess.Popen(
-            [str(venv_bin / "anxin"), "serve", "--port", str(args.port), "--workers", str(args.workers),
-             "--threads", str(args.threads)],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [
+                str(venv_bin / "anxin"),
+                "serve",
+                "--port",
+                str(args.port),
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             for _ in range(100):
                 try:
@@ -196,8 +229,10 @@ def main(argv: list[str] | None = None) -> int:
 
     latencies.sort()
     pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000  # noqa: E731
-    print(f"intake submissions: {total} in {elapsed:.1f} s from {args.clients} clients "
-          f"(gunicorn {args.workers}×{args.threads}, PostgreSQL, {len(schools)} schools)")  # fmt: skip
+    print(
+        f"intake submissions: {total} in {elapsed:.1f} s from {args.clients} clients "
+        f"(gunicorn {args.workers}×{args.threads}, PostgreSQL, {len(schools)} schools)"
+    )
     print(f"  throughput     {total / elapsed:8.1f} submissions/s   (target ≥ 300)")
     print(f"  latency p50    {pct(0.50):8.1f} ms")
     print(f"  latency p95    {pct(0.95):8.1f} ms")

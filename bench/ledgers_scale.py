@@ -115,10 +115,15 @@ def run(args: argparse.Namespace, database_url: str, tmp: Path) -> int:
 
     t0 = time.perf_counter()
     call_command(
-        "demo", seed=args.seed, districts=args.districts, schools=args.schools,
-        classes_per_grade=args.classes_per_grade, students_per_class=args.students_per_class,
-        stdout=io.StringIO(), stderr=io.StringIO(),
-    )  # fmt: skip
+        "demo",
+        seed=args.seed,
+        districts=args.districts,
+        schools=args.schools,
+        classes_per_grade=args.classes_per_grade,
+        students_per_class=args.students_per_class,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     log(f"demo city: {time.perf_counter() - t0:.1f} s")
 
     big, principal = grow_big_school(args)
@@ -138,8 +143,10 @@ def run(args: argparse.Namespace, database_url: str, tmp: Path) -> int:
     log("\n=== summary ===")
     for table, rows, size in sizes:
         log(f"{table:34s} {rows:>12,} rows  {size}")
-    log(f"big school: {big.name} ({big.code}), {results['pupils']:,} pupils, {results['classes']} classes, "
-        f"{results['big_checkins']:,} check-ins in all, {n_sessions:,} 1530 sessions in the term")  # fmt: skip
+    log(
+        f"big school: {big.name} ({big.code}), {results['pupils']:,} pupils, {results['classes']} classes, "
+        f"{results['big_checkins']:,} check-ins in all, {n_sessions:,} 1530 sessions in the term"
+    )
     for line in results["lines"]:
         log(line)
     page_ok = results["page_p95"] < 0.100
@@ -176,8 +183,13 @@ def grow_big_school(args: argparse.Namespace) -> tuple[Any, Any]:
     for grade in grades:
         have = Unit.objects.filter(parent=grade, kind=UnitKind.CLASS).count()
         for n in range(have + 1, per_grade + 1):
-            Unit(kind=UnitKind.CLASS, code=f"{grade.code}B{n:02d}", name=f"{grade.name}{n}班", parent=grade,
-                 number=n).save()  # fmt: skip
+            Unit(
+                kind=UnitKind.CLASS,
+                code=f"{grade.code}B{n:02d}",
+                name=f"{grade.name}{n}班",
+                parent=grade,
+                number=n,
+            ).save()
     classes = list(Unit.objects.filter(school=big, kind=UnitKind.CLASS).order_by("path"))
     have = {k: 0 for k in classes}
     counts = dict(
@@ -192,12 +204,21 @@ def grow_big_school(args: argparse.Namespace) -> tuple[Any, Any]:
         while have[klass] < per_class and total < args.big_pupils:
             have[klass] += 1
             total += 1
-            new.append(Student(school=big, klass=klass, name=f"学生{total}", gender=rng.choice("MF"),
-                               student_no=f"B{klass.pk}{have[klass]:03d}"))  # fmt: skip
+            new.append(
+                Student(
+                    school=big,
+                    klass=klass,
+                    name=f"学生{total}",
+                    gender=rng.choice("MF"),
+                    student_no=f"B{klass.pk}{have[klass]:03d}",
+                )
+            )
     Student.objects.bulk_create(new, batch_size=2000)
     principal = RoleAssignment.objects.get(role=Role.PRINCIPAL, unit=big).user
-    log(f"big school {big.name}: {len(classes)} classes, {Student.objects.filter(school=big).count():,} pupils "
-        f"(+{len(new):,}) in {time.perf_counter() - t0:.1f} s; principal {principal.username}")  # fmt: skip
+    log(
+        f"big school {big.name}: {len(classes)} classes, {Student.objects.filter(school=big).count():,} pupils "
+        f"(+{len(new):,}) in {time.perf_counter() - t0:.1f} s; principal {principal.username}"
+    )
     return big, principal
 
 
@@ -207,16 +228,30 @@ def make_points(big: Any) -> dict[int, list[tuple[int, bool]]]:
     from anxin.org.models import SchoolProfile, Unit, UnitKind
 
     boarding = set(SchoolProfile.objects.filter(boarding=True).values_list("unit_id", flat=True))
-    day_types = [PointType.TOILET, PointType.CANTEEN, PointType.CORRIDOR, PointType.CLASSROOM,
-                 PointType.PLAYGROUND, PointType.GATE, PointType.OTHER]  # fmt: skip
+    day_types = [
+        PointType.TOILET,
+        PointType.CANTEEN,
+        PointType.CORRIDOR,
+        PointType.CLASSROOM,
+        PointType.PLAYGROUND,
+        PointType.GATE,
+        PointType.OTHER,
+    ]
     rows = []
     for school in Unit.objects.filter(kind=UnitKind.SCHOOL).order_by("path"):
         n = 40 if school.pk == big.pk else 10
         dorms = (n // 4) if (school.pk in boarding or school.pk == big.pk) else 0
         for i in range(n):
             kind = PointType.DORM_FLOOR if i < dorms else day_types[i % len(day_types)]
-            rows.append(PatrolPoint(school=school, name=f"{kind.label}{i + 1}", place_type=kind,
-                                    building=f"{i // 8 + 1}号楼", floor=str(i % 5 + 1)))  # fmt: skip
+            rows.append(
+                PatrolPoint(
+                    school=school,
+                    name=f"{kind.label}{i + 1}",
+                    place_type=kind,
+                    building=f"{i // 8 + 1}号楼",
+                    floor=str(i % 5 + 1),
+                )
+            )
     PatrolPoint.objects.bulk_create(rows, batch_size=2000)
     points: dict[int, list[tuple[int, bool]]] = {}
     for pk, school_id, kind in PatrolPoint.objects.values_list("pk", "school_id", "place_type"):
@@ -255,8 +290,9 @@ def load_checkins(
         idx = conn.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "WHERE i.indrelid = %s::regclass AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)", (table,),
-        ).fetchall()  # fmt: skip
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            (table,),
+        ).fetchall()
         for name, _ in idx:
             conn.execute(f"DROP INDEX {name}")
         t0 = time.perf_counter()
@@ -281,8 +317,10 @@ def load_checkins(
                         key += 1
                         r = rng.random()
                         finding = FINDINGS[int(r * 1000) % 5] if r < 0.05 else ""
-                        buf.append(f"{school}\t{point}\t{rng.choice(staff[school])}\t{ts}\t{ts}\t{key:032x}\t"
-                                   f"{finding}\t\t{'t' if r < 0.005 else 'f'}\n")  # fmt: skip
+                        buf.append(
+                            f"{school}\t{point}\t{rng.choice(staff[school])}\t{ts}\t{ts}\t{key:032x}\t"
+                            f"{finding}\t\t{'t' if r < 0.005 else 'f'}\n"
+                        )
                     copy.write("".join(buf))
                     n += count
                     if d % 73 == 0:
@@ -293,8 +331,10 @@ def load_checkins(
         conn.execute("SET maintenance_work_mem = '1GB'")
         for _, ddl in idx:
             conn.execute(ddl)
-        log(f"rebuilt {len(idx)} indexes in {time.perf_counter() - t0:.1f} s "
-            f"({n / (copy_s + time.perf_counter() - t0):,.0f} rows/s including the indexes)")  # fmt: skip
+        log(
+            f"rebuilt {len(idx)} indexes in {time.perf_counter() - t0:.1f} s "
+            f"({n / (copy_s + time.perf_counter() - t0):,.0f} rows/s including the indexes)"
+        )
 
 
 def load_sessions(url: str, big: Any) -> int:
@@ -305,8 +345,11 @@ def load_sessions(url: str, big: Any) -> int:
     from anxin.org.models import Role, RoleAssignment, Unit, UnitKind
 
     principal_id = RoleAssignment.objects.get(role=Role.PRINCIPAL, unit=big).user_id
-    teachers = dict(RoleAssignment.objects.filter(role=Role.CLASS_TEACHER, unit__school=big)
-                    .values_list("unit_id", "user_id"))  # fmt: skip
+    teachers = dict(
+        RoleAssignment.objects.filter(role=Role.CLASS_TEACHER, unit__school=big).values_list(
+            "unit_id", "user_id"
+        )
+    )
     classes = list(Unit.objects.filter(school=big, kind=UnitKind.CLASS).values_list("pk", flat=True))
     dues = due_between(*TERM)
     t0 = time.perf_counter()
@@ -322,10 +365,23 @@ def load_sessions(url: str, big: Any) -> int:
             ts = f"{due.day.isoformat()} 15:35:00+08"
             for klass in classes:
                 n += 1
-                copy.write_row((big.pk, klass, teachers.get(klass, principal_id), due.day, due.kind.value, "",
-                                ts, ts, f"{0xE000 << 112 | n:032x}"))  # fmt: skip
-    log(f"COPY 1530 sessions: {n:,} rows ({len(classes)} classes x {len(dues)} school days, "
-        f"{TERM[0]}..{TERM[1]}) in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+                copy.write_row(
+                    (
+                        big.pk,
+                        klass,
+                        teachers.get(klass, principal_id),
+                        due.day,
+                        due.kind.value,
+                        "",
+                        ts,
+                        ts,
+                        f"{0xE000 << 112 | n:032x}",
+                    )
+                )
+    log(
+        f"COPY 1530 sessions: {n:,} rows ({len(classes)} classes x {len(dues)} school days, "
+        f"{TERM[0]}..{TERM[1]}) in {time.perf_counter() - t0:.1f} s"
+    )
     return n
 
 
@@ -334,13 +390,19 @@ def table_sizes(url: str) -> list[tuple[str, int, str]]:
 
     out = []
     with psycopg.connect(url) as conn:
-        for table in ("ledger_patrol_patrolcheckin", "ledger_education_safetysession", "ledger_patrol_patrolpoint",
-                      "org_student", "org_unit"):  # fmt: skip
+        for table in (
+            "ledger_patrol_patrolcheckin",
+            "ledger_education_safetysession",
+            "ledger_patrol_patrolpoint",
+            "org_student",
+            "org_unit",
+        ):
             rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             size = conn.execute(
                 "SELECT pg_size_pretty(pg_table_size(%s::regclass)) || ' table + ' || "
-                "pg_size_pretty(pg_indexes_size(%s::regclass)) || ' indexes'", (table, table),
-            ).fetchone()[0]  # fmt: skip
+                "pg_size_pretty(pg_indexes_size(%s::regclass)) || ' indexes'",
+                (table, table),
+            ).fetchone()[0]
             out.append((table, rows, size))
     return out
 
@@ -386,13 +448,18 @@ def measure(args: argparse.Namespace, url: str, big: Any, principal: Any) -> dic
     captured = list(ctx.captured_queries)  # a view on connection.queries, reset by the next request
     page_queries = [q["sql"] for q in captured]
     db_ms = sum(float(q["time"]) for q in captured) * 1000
-    main_sql = next(q for q in page_queries if 'FROM "ledger_patrol_patrolcheckin"' in q and "LIMIT" in q
-                    and "COUNT(" not in q)  # fmt: skip
+    main_sql = next(
+        q
+        for q in page_queries
+        if 'FROM "ledger_patrol_patrolcheckin"' in q and "LIMIT" in q and "COUNT(" not in q
+    )
     count_sql = next(q for q in page_queries if 'FROM "ledger_patrol_patrolcheckin"' in q and "COUNT(" in q)
 
     page = timed(lambda: get(list_url), args.runs)
-    lines.append(f"list page GET {list_url} ({len(page_queries)} queries, {db_ms:.1f} ms in SQL on one run): "
-                 f"{ms(page)}")  # fmt: skip
+    lines.append(
+        f"list page GET {list_url} ({len(page_queries)} queries, {db_ms:.1f} ms in SQL on one run): "
+        f"{ms(page)}"
+    )
 
     raw: dict[str, list[float]] = {}
     plans: dict[str, str] = {}
@@ -415,8 +482,10 @@ def measure(args: argparse.Namespace, url: str, big: Any, principal: Any) -> dic
     with psycopg.connect(url, autocommit=True) as conn:
         t0 = time.perf_counter()
         conn.execute("SET maintenance_work_mem = '1GB'")
-        conn.execute("CREATE INDEX bench_checkin_school_time ON ledger_patrol_patrolcheckin "
-                     "(school_id, recorded_at DESC)")  # fmt: skip
+        conn.execute(
+            "CREATE INDEX bench_checkin_school_time ON ledger_patrol_patrolcheckin "
+            "(school_id, recorded_at DESC)"
+        )
         conn.execute("ANALYZE ledger_patrol_patrolcheckin")
         lines.append(
             f"with proposed index (school_id, recorded_at DESC) [built in {time.perf_counter() - t0:.1f} s]:"
@@ -425,8 +494,10 @@ def measure(args: argparse.Namespace, url: str, big: Any, principal: Any) -> dic
     with CaptureQueriesContext(connection) as ctx2:
         get(list_url)
     captured2 = list(ctx2.captured_queries)
-    lines.append(f"  list page GET {list_url} (unchanged code, all-time count): {ms(page2)}; "
-                 f"{sum(float(q['time']) for q in captured2) * 1000:.1f} ms in SQL")  # fmt: skip
+    lines.append(
+        f"  list page GET {list_url} (unchanged code, all-time count): {ms(page2)}; "
+        f"{sum(float(q['time']) for q in captured2) * 1000:.1f} ms in SQL"
+    )
     since = "(now() - interval '7 days')::date"
     bounded_list = main_sql.replace(
         'WHERE "org_unit"."path"::text LIKE',
@@ -439,8 +510,12 @@ def measure(args: argparse.Namespace, url: str, big: Any, principal: Any) -> dic
         f'"ledger_patrol_patrolcheckin"."recorded_at" >= {since} AND "org_unit"."path"::text LIKE',
     )
     with psycopg.connect(url) as conn:
-        for name, sql in (("list", main_sql), ("count", count_sql), ("bounded list", bounded_list),
-                          ("bounded count", bounded_count)):  # fmt: skip
+        for name, sql in (
+            ("list", main_sql),
+            ("count", count_sql),
+            ("bounded list", bounded_list),
+            ("bounded count", bounded_count),
+        ):
             lines.append(
                 f"  raw SQL {name + ' query':20s}: {ms(timed(lambda sql=sql: conn.execute(sql).fetchall(), args.runs))}"
             )
@@ -466,15 +541,19 @@ def measure(args: argparse.Namespace, url: str, big: Any, principal: Any) -> dic
     tz_rows = PatrolCheckin.objects.filter(
         school=big, recorded_at__date__gte=start, recorded_at__date__lte=end
     ).count()
-    lines.append(f"export patrol check-ins {start}..{end}: {tz_rows:,} rows, {len(r1.content) / 1e6:.1f} MB xlsx, "
-                 f"{patrol_s:.2f} s")  # fmt: skip
+    lines.append(
+        f"export patrol check-ins {start}..{end}: {tz_rows:,} rows, {len(r1.content) / 1e6:.1f} MB xlsx, "
+        f"{patrol_s:.2f} s"
+    )
     url_1530 = reverse("ledgers:education_1530_export")
     t0 = time.perf_counter()
     r2 = get(url_1530, **{"from": start.isoformat(), "to": end.isoformat()})
     s1530 = time.perf_counter() - t0
     n1530 = SafetySession.objects.filter(school=big, date__gte=start, date__lte=end).count()
-    lines.append(f"export 1530 sessions {start}..{end}: {n1530:,} rows, {len(r2.content) / 1e6:.1f} MB xlsx, "
-                 f"{s1530:.2f} s")  # fmt: skip
+    lines.append(
+        f"export 1530 sessions {start}..{end}: {n1530:,} rows, {len(r2.content) / 1e6:.1f} MB xlsx, "
+        f"{s1530:.2f} s"
+    )
     lines.append(f"term export total (both files): {patrol_s + s1530:.2f} s")
 
     classes = Unit.objects.filter(school=big, kind=UnitKind.CLASS).count()

@@ -27,18 +27,29 @@ def temporary_postgres(port: int = 55439, *, fsync: bool = True) -> Iterator[str
     if os.geteuid() == 0:
         shutil.chown(tmp, "postgres")
     data, bin_dir = tmp / "data", _pg_bin()
-    subprocess.run(_as_pg(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "anxin", "-E", "UTF8"),
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        _as_pg(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "anxin", "-E", "UTF8"),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c max_connections=200"
     if not fsync:
         opts += " -c fsync=off"
-    subprocess.run(_as_pg(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(tmp / "log"), "-w", "start"),
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        _as_pg(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(tmp / "log"), "-w", "start"),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
-        subprocess.run(_as_pg(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "anxin", "anxin"),
-                       check=True)  # fmt: skip
+        subprocess.run(
+            _as_pg(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "anxin", "anxin"),
+            check=True,
+        )
         yield f"postgres://anxin@127.0.0.1:{port}/anxin"
     finally:
-        subprocess.run(_as_pg(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            _as_pg(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         shutil.rmtree(tmp, ignore_errors=True)

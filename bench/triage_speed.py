@@ -66,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     rate = len(corpus) / elapsed
 
-    print(f"data: {len(corpus):,} texts, {sum(lengths):,} characters "
-          f"(mean {statistics.mean(lengths):.0f}, median {statistics.median(lengths):.0f}, max {max(lengths)})")  # fmt: skip
+    print(
+        f"data: {len(corpus):,} texts, {sum(lengths):,} characters "
+        f"(mean {statistics.mean(lengths):.0f}, median {statistics.median(lengths):.0f}, max {max(lengths)})"
+    )
     print(f"start-up (jieba dictionary + lexicon): {startup:.2f} s, not counted")
     print(
         f"triage: {elapsed:.2f} s on one core = {rate:,.0f} texts/s ({sum(lengths) / elapsed:,.0f} chars/s)"

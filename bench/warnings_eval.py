@@ -57,22 +57,45 @@ def add_ledger_rows() -> dict[str, int]:
         if len(pupils) < 6:
             continue
         for i, about in enumerate(pupils[2:6]):
-            talks.append(Talk(
-                school=school, recorded_by_id=user, student_id=about, talked_on=today - timedelta(days=i + 1),
-                topic="peers", content="她们不让她跟我们玩", mood="low", peers="tense",
-            ))  # fmt: skip
+            talks.append(
+                Talk(
+                    school=school,
+                    recorded_by_id=user,
+                    student_id=about,
+                    talked_on=today - timedelta(days=i + 1),
+                    topic="peers",
+                    content="她们不让她跟我们玩",
+                    mood="low",
+                    peers="tense",
+                )
+            )
             named.append((len(talks) - 1, pupils[i % 2]))
-        plans.append(CarePlan(
-            school=school, recorded_by_id=user, student_id=pupils[0], owner_id=user, goals="g", measures="m",
-            next_review_on=today - timedelta(days=3),
-        ))  # fmt: skip
+        plans.append(
+            CarePlan(
+                school=school,
+                recorded_by_id=user,
+                student_id=pupils[0],
+                owner_id=user,
+                goals="g",
+                measures="m",
+                next_review_on=today - timedelta(days=3),
+            )
+        )
         places.append(
             KeyPlace(school=school, name="宿舍楼后楼梯（基准）", kind=PlaceKind.STAIRS, responsible_id=user)
         )
-        reports.append(Report(
-            school=school, channel=Channel.BOX, text="有人带刀", urgent=True, place="dormitory",
-            time_band="after_lights_out", names_involved=None, fingerprint=f"bench-{school.pk}",
-        ))  # fmt: skip
+        reports.append(
+            Report(
+                school=school,
+                channel=Channel.BOX,
+                text="有人带刀",
+                urgent=True,
+                place="dormitory",
+                time_band="after_lights_out",
+                names_involved=None,
+                fingerprint=f"bench-{school.pk}",
+            )
+        )
     Talk.objects.bulk_create(talks, batch_size=2000)
     Talk.named_students.through.objects.bulk_create(
         [Talk.named_students.through(talk_id=talks[i].pk, student_id=s) for i, s in named], batch_size=2000
@@ -85,17 +108,30 @@ def add_ledger_rows() -> dict[str, int]:
         hazards.append(
             Hazard(school_id=place.school_id, recorded_by_id=user, place=place, description="灯坏")
         )
-        hazards.append(Hazard(
-            school_id=place.school_id, recorded_by_id=user, place=place, description="门锁坏",
-            status=HazardStatus.RECTIFYING, owner_id=user, deadline=today - timedelta(days=2),
-        ))  # fmt: skip
+        hazards.append(
+            Hazard(
+                school_id=place.school_id,
+                recorded_by_id=user,
+                place=place,
+                description="门锁坏",
+                status=HazardStatus.RECTIFYING,
+                owner_id=user,
+                deadline=today - timedelta(days=2),
+            )
+        )
     Hazard.objects.bulk_create(hazards, batch_size=2000)
     Report.objects.bulk_create(reports, batch_size=2000)
     Report.objects.filter(fingerprint__startswith="bench-").update(
         created_at=timezone.now() - timedelta(hours=1)
     )
-    return {"talks": len(talks), "named": len(named), "care_plans": len(plans), "key_places": len(places),
-            "hazards": len(hazards), "urgent_reports": len(reports)}  # fmt: skip
+    return {
+        "talks": len(talks),
+        "named": len(named),
+        "care_plans": len(plans),
+        "key_places": len(places),
+        "hazards": len(hazards),
+        "urgent_reports": len(reports),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,9 +159,14 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         call_command("migrate", verbosity=0)
         call_command(
-            "demo", districts=args.districts, schools=args.schools, classes_per_grade=args.classes_per_grade,
-            students_per_class=args.students_per_class, stdout=io.StringIO(), stderr=io.StringIO(),
-        )  # fmt: skip
+            "demo",
+            districts=args.districts,
+            schools=args.schools,
+            classes_per_grade=args.classes_per_grade,
+            students_per_class=args.students_per_class,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
         extra = add_ledger_rows()
         load_s = time.perf_counter() - t0
         schools = Unit.objects.filter(kind=UnitKind.SCHOOL).count()

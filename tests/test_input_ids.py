@@ -76,10 +76,27 @@ def _world(cast: Cast) -> dict[str, Any]:
     """School B's and A's records whose ids the tests post."""
     from anxin.cases.tests.helpers import walk
 
-    return _Lazy(cast, {"case_measures": lambda: walk(cast, "notified"), **{
-        k: (lambda k=k: _records(cast)[k]) for k in (
-            "report_a", "report_b", "case_a", "case_other", "party_other", "visitor_b", "place_a", "place_b",
-            "camera_b", "hazard_a")}})  # fmt: skip
+    return _Lazy(
+        cast,
+        {
+            "case_measures": lambda: walk(cast, "notified"),
+            **{
+                k: (lambda k=k: _records(cast)[k])
+                for k in (
+                    "report_a",
+                    "report_b",
+                    "case_a",
+                    "case_other",
+                    "party_other",
+                    "visitor_b",
+                    "place_a",
+                    "place_b",
+                    "camera_b",
+                    "hazard_a",
+                )
+            },
+        },
+    )
 
 
 _RECORDS: dict[int, dict[str, Any]] = {}
@@ -96,22 +113,46 @@ def _records(cast: Cast) -> dict[str, Any]:
     case_a = _case(cast)
     case_other = _case(cast)
     case_act(actor=cast.users["moral_director"], case=case_other, action="investigate", data={})
-    case_act(actor=cast.users["moral_director"], case=case_other, action="add_party",
-             data={"role": "target", "student": cast.student_a2.pk})  # fmt: skip
-    visitor_b = Visitor.objects.create(school=cast.school_b, name="外校来访", id_last4="1234", reason="x",
-                                       recorded_by=cast.outsider, time_in=timezone.now())  # fmt: skip
-    place_a = hazards.place_create(actor=None, school=cast.school, name="东楼厕所", kind="toilet",
-                                   responsible_id=cast.users["safety_officer"].pk)  # fmt: skip
-    place_b = hazards.place_create(actor=None, school=cast.school_b, name="操场角落", kind="other",
-                                   responsible_id=cast.outsider.pk)  # fmt: skip
+    case_act(
+        actor=cast.users["moral_director"],
+        case=case_other,
+        action="add_party",
+        data={"role": "target", "student": cast.student_a2.pk},
+    )
+    visitor_b = Visitor.objects.create(
+        school=cast.school_b,
+        name="外校来访",
+        id_last4="1234",
+        reason="x",
+        recorded_by=cast.outsider,
+        time_in=timezone.now(),
+    )
+    place_a = hazards.place_create(
+        actor=None,
+        school=cast.school,
+        name="东楼厕所",
+        kind="toilet",
+        responsible_id=cast.users["safety_officer"].pk,
+    )
+    place_b = hazards.place_create(
+        actor=None, school=cast.school_b, name="操场角落", kind="other", responsible_id=cast.outsider.pk
+    )
     camera_b = hazards.camera_create(actor=None, school=cast.school_b, place_id=place_b.pk, name="B1")
-    hazard_a = hazards.hazard_report(actor=cast.users["safety_officer"], school=cast.school, client_key=None,
-                                     description="楼梯灯坏了").entry  # fmt: skip
+    hazard_a = hazards.hazard_report(
+        actor=cast.users["safety_officer"], school=cast.school, client_key=None, description="楼梯灯坏了"
+    ).entry
     _RECORDS[id(cast)] = {
-        "report_a": report_a, "report_b": report_b, "case_a": case_a, "case_other": case_other,
-        "party_other": case_other.parties.get(), "visitor_b": visitor_b, "place_a": place_a, "place_b": place_b,
-        "camera_b": camera_b, "hazard_a": hazard_a,
-    }  # fmt: skip
+        "report_a": report_a,
+        "report_b": report_b,
+        "case_a": case_a,
+        "case_other": case_other,
+        "party_other": case_other.parties.get(),
+        "visitor_b": visitor_b,
+        "place_a": place_a,
+        "place_b": place_b,
+        "camera_b": camera_b,
+        "hazard_a": hazard_a,
+    }
     return _RECORDS[id(cast)]
 
 
@@ -559,8 +600,11 @@ def test_an_id_out_of_reach_is_refused_in_chinese_and_nothing_is_stored(
 def test_a_report_of_another_school_is_not_merged(cast: Cast, client: Client) -> None:
     world = _world(cast)
     client.force_login(cast.users["moral_director"])
-    client.post(f"/api/intake/queue/{world['report_a'].pk}/actions", {"action": "merge", "into": world["report_b"].pk},
-                content_type="application/json")  # fmt: skip
+    client.post(
+        f"/api/intake/queue/{world['report_a'].pk}/actions",
+        {"action": "merge", "into": world["report_b"].pk},
+        content_type="application/json",
+    )
     assert Report.objects.get(pk=world["report_a"].pk).merged_into_id is None
 
 
@@ -572,8 +616,9 @@ def test_a_report_of_another_school_is_not_merged(cast: Cast, client: Client) ->
         ("principal", "/api/ledgers/education/1530/due", "class"),
     ],
 )
-def test_a_class_filter_out_of_reach_is_404_and_lists_nothing(cast: Cast, client: Client, role: str, url: str,
-                                                              param: str) -> None:  # fmt: skip
+def test_a_class_filter_out_of_reach_is_404_and_lists_nothing(
+    cast: Cast, client: Client, role: str, url: str, param: str
+) -> None:
     client.force_login(cast.users[role])
     response = client.get(url, {param: cast.class_c1.pk})
     assert response.status_code == 404

@@ -67,8 +67,14 @@ def fresh_database() -> Iterator[str]:
     import psycopg
 
     name = f"anxin_drill_{uuid.uuid4().hex[:8]}"
-    params = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"] or None,
-              "password": db["PASSWORD"] or None, "dbname": db["NAME"], "autocommit": True}  # fmt: skip
+    params = {
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+        "user": db["USER"] or None,
+        "password": db["PASSWORD"] or None,
+        "dbname": db["NAME"],
+        "autocommit": True,
+    }
     with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
@@ -87,9 +93,11 @@ def test_backup_restores_into_a_fresh_database_with_chain_receipt_and_photo(
     settings.MEDIA_ROOT = tmp_path / "media"
     png = _png()
     sub = services.report_submit(
-        school_code=cast_tx.school.code, text=TEXT, about="self",
+        school_code=cast_tx.school.code,
+        text=TEXT,
+        about="self",
         photos=[("p.png", SimpleUploadedFile("p.png", png, content_type="image/png"))],
-    )  # fmt: skip
+    )
     services.report_reply(actor=cast_tx.users["moral_director"], report=sub.report, text=REPLY)
     stored = sub.report.photos.get().file.read()
     events = AuditEvent.objects.count()
@@ -100,12 +108,17 @@ def test_backup_restores_into_a_fresh_database_with_chain_receipt_and_photo(
     assert archive.stat().st_mode & 0o077 == 0  # the backup holds children's data: owner only
 
     restored_media = tmp_path / "restored-media"
-    env = {**os.environ, "DATABASE_URL": fresh_database, "MEDIA_ROOT": str(restored_media),
-           "ANXIN_VAR_DIR": str(django_settings.VAR_DIR), "SECRET_KEY": django_settings.SECRET_KEY,
-           "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
-           # The restored chain is checked with the same keys, against no checkpoint yet.
-           "AUDIT_HMAC_KEYS": ",".join(django_settings.AUDIT_HMAC_KEYS),
-           "AUDIT_CHECKPOINT_FILE": str(tmp_path / "no-checkpoints.log")}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database,
+        "MEDIA_ROOT": str(restored_media),
+        "ANXIN_VAR_DIR": str(django_settings.VAR_DIR),
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
+        # The restored chain is checked with the same keys, against no checkpoint yet.
+        "AUDIT_HMAC_KEYS": ",".join(django_settings.AUDIT_HMAC_KEYS),
+        "AUDIT_CHECKPOINT_FILE": str(tmp_path / "no-checkpoints.log"),
+    }
     done = _anxin("restore", str(archive), env=env)
     assert done.returncode == 0, done.stderr
     assert "恢复完成" in done.stdout and f"审计链校验通过（{events} 条事件）" in done.stdout
@@ -114,8 +127,12 @@ def test_backup_restores_into_a_fresh_database_with_chain_receipt_and_photo(
     assert verify.returncode == 0, verify.stderr
     assert f"已校验 {events} 条事件" in verify.stdout
 
-    follow = _anxin("shell", "-c", FOLLOW_UP.replace("sys.argv[1]", repr(sub.receipt)).replace(
-        "sys.argv[2]", repr(REPLY)), env=env)  # fmt: skip
+    follow = _anxin(
+        "shell",
+        "-c",
+        FOLLOW_UP.replace("sys.argv[1]", repr(sub.receipt)).replace("sys.argv[2]", repr(REPLY)),
+        env=env,
+    )
     assert follow.returncode == 0, follow.stderr
     photo_line = next(line for line in follow.stdout.splitlines() if line.startswith("PHOTO "))
     assert bytes.fromhex(photo_line.split()[1]) == stored
@@ -165,11 +182,16 @@ def test_restoring_a_backup_older_than_the_last_checkpoint_says_what_was_lost_an
     checkpoints = tmp_path / "checkpoints.log"
     audit_checkpoint(path=checkpoints)
 
-    env = {**os.environ, "DATABASE_URL": fresh_database, "MEDIA_ROOT": str(tmp_path / "restored"),
-           "ANXIN_VAR_DIR": str(django_settings.VAR_DIR), "SECRET_KEY": django_settings.SECRET_KEY,
-           "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
-           "AUDIT_HMAC_KEYS": ",".join(django_settings.AUDIT_HMAC_KEYS),
-           "AUDIT_CHECKPOINT_FILE": str(checkpoints)}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database,
+        "MEDIA_ROOT": str(tmp_path / "restored"),
+        "ANXIN_VAR_DIR": str(django_settings.VAR_DIR),
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
+        "AUDIT_HMAC_KEYS": ",".join(django_settings.AUDIT_HMAC_KEYS),
+        "AUDIT_CHECKPOINT_FILE": str(checkpoints),
+    }
     done = _anxin("restore", str(archive), env=env)
     assert done.returncode == 0, done.stderr
     assert "审计链与检查点不一致" in done.stderr and str(checkpoints) in done.stderr

@@ -39,8 +39,19 @@ def main() -> int:
     lock = ROOT / "requirements.lock"
     hashed = "--hash=" in lock.read_text(encoding="utf-8")
     service = os.environ.get("AUDIT_SERVICE", "pypi")
-    cmd = [str(Path(sys.executable).parent / "pip-audit"), "-r", str(lock), "--vulnerability-service", service,
-           "--format", "json", "--progress-spinner", "off", "--timeout", "30"]  # fmt: skip
+    cmd = [
+        str(Path(sys.executable).parent / "pip-audit"),
+        "-r",
+        str(lock),
+        "--vulnerability-service",
+        service,
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
+        "--timeout",
+        "30",
+    ]
     cmd += ["--require-hashes"] if hashed else ["--no-deps"]
     skip = ignored()
     for vuln in skip:
@@ -63,13 +74,18 @@ def main() -> int:
         for name, version, vuln in found:
             fixes = ", ".join(vuln.get("fix_versions", [])) or "暂无修复版本"
             print(f"  {name}=={version}  {vuln['id']}  修复版本：{fixes}", file=sys.stderr)
-        print("请升级（pyproject.toml 和 requirements.lock），或在 tools/audit-ignore.txt 中写明理由后忽略。",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "请升级（pyproject.toml 和 requirements.lock），或在 tools/audit-ignore.txt 中写明理由后忽略。",
+            file=sys.stderr,
+        )
         return 1
     checked = len(deps) - len(unchecked)
     if unchecked:
-        print(f"依赖漏洞审计未完成：{len(unchecked)}/{len(deps)} 个依赖未能在漏洞数据源 {service} 中查询"
-              f"（例如 {', '.join(unchecked[:5])}）。已查询的 {checked} 个没有已知漏洞。", file=sys.stderr)  # fmt: skip
+        print(
+            f"依赖漏洞审计未完成：{len(unchecked)}/{len(deps)} 个依赖未能在漏洞数据源 {service} 中查询"
+            f"（例如 {', '.join(unchecked[:5])}）。已查询的 {checked} 个没有已知漏洞。",
+            file=sys.stderr,
+        )
         return 1 if strict else 0
     print(f"依赖漏洞审计通过：{checked} 个依赖均无已知漏洞（数据源 {service}）。")
     return 0

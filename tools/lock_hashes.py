@@ -34,9 +34,19 @@ def main() -> int:
         source, target = Path(tmp) / "requirements.in", Path(tmp) / "requirements.txt"
         # The input is the pins alone, one a line, whatever hashes or comments the lock had.
         source.write_text("".join(f"{name}=={version}\n" for name, version in sorted(before.items())))
-        cmd = [str(Path(sys.executable).parent / "pip-compile"), "--generate-hashes", "--allow-unsafe",
-               "--no-annotate", "--no-header", "--no-emit-index-url", "--no-emit-find-links",
-               "--quiet", "--output-file", str(target), str(source)]  # fmt: skip
+        cmd = [
+            str(Path(sys.executable).parent / "pip-compile"),
+            "--generate-hashes",
+            "--allow-unsafe",
+            "--no-annotate",
+            "--no-header",
+            "--no-emit-index-url",
+            "--no-emit-find-links",
+            "--quiet",
+            "--output-file",
+            str(target),
+            str(source),
+        ]
         subprocess.run(cmd, check=True, cwd=tmp)
         text = target.read_text(encoding="utf-8")
         after = pins(text)
@@ -50,8 +60,11 @@ def main() -> int:
             print(f"added (missing from the lock): {name}=={after[name]}")
         for name in sorted(before.keys() - after.keys()):
             print(f"dropped (nothing needs it): {name}=={before[name]}")
-        unhashed = [line for line in text.splitlines() if PIN.match(line) and "--hash=" not in line
-                    and not line.rstrip().endswith("\\")]  # fmt: skip
+        unhashed = [
+            line
+            for line in text.splitlines()
+            if PIN.match(line) and "--hash=" not in line and not line.rstrip().endswith("\\")
+        ]
         if unhashed:
             print(f"no hashes for: {unhashed}", file=sys.stderr)
             return 1

@@ -51,9 +51,17 @@ def schedule(
         days, unit = rule["days"], rule["unit"]
     due, remind, gap = compute(starts_on, days, unit or "calendar", rules.get("remind_working_days", 2))
     return Deadline.objects.create(
-        case=case, kind=kind, starts_on=starts_on, days=days, unit=unit or "calendar", due_on=due,
-        remind_on=remind, calendar_gap=gap, measure=measure, reexamination=reexamination,
-    )  # fmt: skip
+        case=case,
+        kind=kind,
+        starts_on=starts_on,
+        days=days,
+        unit=unit or "calendar",
+        due_on=due,
+        remind_on=remind,
+        calendar_gap=gap,
+        measure=measure,
+        reexamination=reexamination,
+    )
 
 
 def schedule_fixed(case: Case, kind: str, due_on: date, *, measure: Any = None) -> Deadline:
@@ -62,9 +70,15 @@ def schedule_fixed(case: Case, kind: str, due_on: date, *, measure: Any = None) 
     today = local_today()
     remind = subtract_working_days(due_on, rules.get("remind_working_days", 2), provisional=True)
     return Deadline.objects.create(
-        case=case, kind=kind, starts_on=today, days=max((due_on - today).days, 0), unit="fixed",
-        due_on=due_on, remind_on=remind, measure=measure,
-    )  # fmt: skip
+        case=case,
+        kind=kind,
+        starts_on=today,
+        days=max((due_on - today).days, 0),
+        unit="fixed",
+        due_on=due_on,
+        remind_on=remind,
+        measure=measure,
+    )
 
 
 def meet(case: Case, kinds: tuple[str, ...] | str, *, at: datetime | None = None, **filters: Any) -> int:

@@ -164,13 +164,18 @@ class DetermineForm(CaseForm):
         super().__init__(*args, **kwargs)
         for c in Criterion:
             self.fields[f"{c.value}_answer"] = forms.ChoiceField(
-                label=c.label, choices=Answer.choices, widget=forms.RadioSelect,
+                label=c.label,
+                choices=Answer.choices,
+                widget=forms.RadioSelect,
                 error_messages={"required": _("请回答此项要件。")},
-            )  # fmt: skip
+            )
             self.fields[f"{c.value}_evidence"] = forms.CharField(
-                label=_("证据"), widget=forms.Textarea(attrs={"rows": 2}), min_length=2, max_length=5000,
+                label=_("证据"),
+                widget=forms.Textarea(attrs={"rows": 2}),
+                min_length=2,
+                max_length=5000,
                 error_messages={"required": _("请写明支持该判断的证据。")},
-            )  # fmt: skip
+            )
 
     def setup(self, case: Case) -> None:
         members = CommitteeMember.objects.filter(school_id=case.school_id, active=True).order_by("pk")
@@ -469,8 +474,11 @@ class RecordVisitForm(CaseForm):
     note = forms.CharField(label=_("回访情况"), widget=TEXT, min_length=2, max_length=5000)
 
     def setup(self, case: Case) -> None:
-        pending = case.deadlines.filter(kind__in=[k.value for k in (DeadlineKind.VISIT_1W, DeadlineKind.VISIT_1M, DeadlineKind.VISIT_3M)],
-                                        met_at__isnull=True, cancelled=False).order_by("starts_on", "pk")  # fmt: skip
+        pending = case.deadlines.filter(
+            kind__in=[k.value for k in (DeadlineKind.VISIT_1W, DeadlineKind.VISIT_1M, DeadlineKind.VISIT_3M)],
+            met_at__isnull=True,
+            cancelled=False,
+        ).order_by("starts_on", "pk")
         choice_field(self, "visit").choices = [
             (d.kind, f"{d.get_kind_display()}（{d.due_on or _('日期待定')}）") for d in pending
         ]

@@ -28,12 +28,25 @@ register(
         name="case",
         label="欺凌案件",
         models=(
-            "cases.Case", "cases.Party", "cases.GuardianContact", "cases.CaseEvent", "cases.Attachment",
-            "cases.Determination", "cases.Measure", "cases.Reexamination", "cases.Deadline",
-            "cases.DeadlineAlert", "cases.Visit", "cases.CaseReport",
+            "cases.Case",
+            "cases.Party",
+            "cases.GuardianContact",
+            "cases.CaseEvent",
+            "cases.Attachment",
+            "cases.Determination",
+            "cases.Measure",
+            "cases.Reexamination",
+            "cases.Deadline",
+            "cases.DeadlineAlert",
+            "cases.Visit",
+            "cases.CaseReport",
         ),
         path_field="school__path",
-        path_of=lambda obj: (obj.school if hasattr(obj, "school_id") and not hasattr(obj, "case_id") else obj.case.school).path,
+        path_of=lambda obj: (
+            (
+                obj.school if hasattr(obj, "school_id") and not hasattr(obj, "case_id") else obj.case.school
+            ).path
+        ),
         # Owners and the people the case names as watchers (class teachers of the students involved,
         # owners of measures) reach it although their role is not school-wide.
         owner_field=("owner", "watchers"),
@@ -47,7 +60,9 @@ register(
             "open": {r: S for r in (*LEADS, R.SAFETY_OFFICER, R.DUTY_STAFF)},
             "handle": {
                 **{r: S for r in (*LEADS, R.SAFETY_OFFICER)},
-                **{r: OWN for r in (R.LEGAL_VP, R.PSYCH_TEACHER, R.CLASS_TEACHER, R.COUNSELLOR, R.DUTY_STAFF)},
+                **{
+                    r: OWN for r in (R.LEGAL_VP, R.PSYCH_TEACHER, R.CLASS_TEACHER, R.COUNSELLOR, R.DUTY_STAFF)
+                },
             },
             "determine": {r: S for r in (*LEADS, R.LEGAL_VP)},
             "bureau": {r: U for r in BUREAU},
@@ -59,7 +74,7 @@ register(
             "且仅限本市在读学生。"
         ),
     )
-)  # fmt: skip
+)
 
 # Configuration rows, changed only through services that check the bureau's right on the unit.
 internal("cases.DeadlinePolicy")

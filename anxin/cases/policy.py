@@ -136,9 +136,12 @@ def policy_set(*, actor: Any, unit: Unit, rules: Any, note: str = "") -> Deadlin
             unit=unit, version=last + 1, rules=clean, note=(note or "")[:200], created_by=actor
         )
         audit_record(
-            actor=actor, action=events.CASE_POLICY_SET, unit=unit, subject=policy,
+            actor=actor,
+            action=events.CASE_POLICY_SET,
+            unit=unit,
+            subject=policy,
             after={"version": policy.version, "rules": clean},
-        )  # fmt: skip
+        )
     return policy
 
 

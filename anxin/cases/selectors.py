@@ -108,10 +108,14 @@ def party_by_number(actor: Any, case: Case, student_no: str, name: str = "") -> 
     city = "/" + case.school.path.split("/")[1] + "/"
     matches = list(
         Student.objects.filter(
-            is_active=True, student_no=student_no, name=name, school__path__startswith=city,
-            school__kind=UnitKind.SCHOOL, school__is_active=True,
+            is_active=True,
+            student_no=student_no,
+            name=name,
+            school__path__startswith=city,
+            school__kind=UnitKind.SCHOOL,
+            school__is_active=True,
         ).select_related("klass", "school")[:2]
-    )  # fmt: skip
+    )
     own = [s for s in matches if s.school_id == case.school_id]
     if own:
         return own[0]

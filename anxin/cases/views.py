@@ -260,9 +260,11 @@ def case_new(request: AuthenticatedRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 case = services.case_open(
-                    actor=request.user, school=form.school_unit(), data=request.POST,
+                    actor=request.user,
+                    school=form.school_unit(),
+                    data=request.POST,
                     reports=[report] if report is not None else [],
-                )  # fmt: skip
+                )
             except NotFound:
                 raise
             except Forbidden:
@@ -482,8 +484,9 @@ def case_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResp
         raise Http404
     case = selectors.access_case(user, pk)
     if not can(user, "case", step.permission, case):
-        return _error_page(request, 403, str(Forbidden.default_message), "forbidden",
-                           reverse("cases:detail", args=[case.pk]))  # fmt: skip
+        return _error_page(
+            request, 403, str(Forbidden.default_message), "forbidden", reverse("cases:detail", args=[case.pk])
+        )
     show = sees_identities(user, case)
     status = 200
     if request.method == "POST":
@@ -494,8 +497,13 @@ def case_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResp
             messages.error(request, exc.message)
             return redirect("cases:detail", pk=case.pk)
         except Forbidden:
-            return _error_page(request, 403, str(Forbidden.default_message), "forbidden",
-                               reverse("cases:detail", args=[case.pk]))  # fmt: skip
+            return _error_page(
+                request,
+                403,
+                str(Forbidden.default_message),
+                "forbidden",
+                reverse("cases:detail", args=[case.pk]),
+            )
         except Invalid as exc:
             status = _apply_error(request, form, exc)
         else:
@@ -539,8 +547,13 @@ def attachment(request: AuthenticatedRequest, pk: int, att_pk: int) -> HttpRespo
         handle = item.file.storage.open(item.file.name, "rb")
     except OSError:
         raise Http404 from None
-    audit_record(actor=request.user, action=events.CASE_ATTACHMENT_DOWNLOADED, unit=case.school, subject=case,
-                 after={"attachment": item.pk})  # fmt: skip
+    audit_record(
+        actor=request.user,
+        action=events.CASE_ATTACHMENT_DOWNLOADED,
+        unit=case.school,
+        subject=case,
+        after={"attachment": item.pk},
+    )
     ext = item.file.name.rsplit(".", 1)[-1] if "." in item.file.name else ""
     filename = f"{case.number}-{item.name}.{ext}" if ext else f"{case.number}-{item.name}"
     response = FileResponse(handle, content_type=item.content_type, as_attachment=True, filename=filename)

@@ -55,26 +55,40 @@ def _pdf(content: bytes, name: str, fallback: str) -> HttpResponse:
     return response
 
 
-def _refused(request: HttpRequest, case: Case, status: int, code: str, title: str, message: str,
-             **extra: Any) -> HttpResponse:  # fmt: skip
-    context = {"code": code, "title": title, "message": message,
-               "case_url": reverse("cases:detail", args=[case.pk]), **extra}  # fmt: skip
+def _refused(
+    request: HttpRequest, case: Case, status: int, code: str, title: str, message: str, **extra: Any
+) -> HttpResponse:
+    context = {
+        "code": code,
+        "title": title,
+        "message": message,
+        "case_url": reverse("cases:detail", args=[case.pk]),
+        **extra,
+    }
     return render(request, "cases/pdf/refused.html", context, status=status)
 
 
 def _font_missing(request: HttpRequest, case: Case, exc: FontMissing) -> HttpResponse:
     return _refused(
-        request, case, 503, "font_missing", _("暂时无法生成 PDF"),
+        request,
+        case,
+        503,
+        "font_missing",
+        _("暂时无法生成 PDF"),
         _("服务器未安装中文字体（%(font)s），生成的文件会缺字，所以暂不生成。") % {"font": exc.font},
         install_command=exc.install_command,
-    )  # fmt: skip
+    )
 
 
 def _not_determined(request: HttpRequest, case: Case) -> HttpResponse:
     return _refused(
-        request, case, 409, "not_determined", _("无法打印告知书"),
+        request,
+        case,
+        409,
+        "not_determined",
+        _("无法打印告知书"),
         _("学生欺凌治理委员会尚未作出认定（或认定已被退回重新调查），暂不能出具认定结果告知书。"),
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -86,8 +100,13 @@ def case_file_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         pdf = documents.render_case_file(request.user, case)
     except FontMissing as exc:
         return _font_missing(request, case, exc)
-    audit_record(actor=request.user, action=events.CASE_FILE_PRINTED, unit=case.school, subject=case,
-                 after={"identities": sees_identities(request.user, case)})  # fmt: skip
+    audit_record(
+        actor=request.user,
+        action=events.CASE_FILE_PRINTED,
+        unit=case.school,
+        subject=case,
+        after={"identities": sees_identities(request.user, case)},
+    )
     return _pdf(pdf, documents.case_file_filename(case), f"case-{case.number}.pdf")
 
 
@@ -100,9 +119,15 @@ def notice_pdf(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpRes
         raise NotFound()
     if not sees_identities(request.user, case):
         return _refused(
-            request, case, 403, "identities_hidden", _("无法打印告知书"),
-            _("告知书载有学生姓名。您的职责不需要查看当事学生身份，请由经办人、校长或学生欺凌治理委员会成员打印。"),
-        )  # fmt: skip
+            request,
+            case,
+            403,
+            "identities_hidden",
+            _("无法打印告知书"),
+            _(
+                "告知书载有学生姓名。您的职责不需要查看当事学生身份，请由经办人、校长或学生欺凌治理委员会成员打印。"
+            ),
+        )
     if not documents.notice_ready(case):
         return _not_determined(request, case)
     case = _opened(request, pk, action)
@@ -112,6 +137,11 @@ def notice_pdf(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpRes
         return _not_determined(request, case)
     except FontMissing as exc:
         return _font_missing(request, case, exc)
-    audit_record(actor=request.user, action=events.CASE_NOTICE_PRINTED, unit=case.school, subject=case,
-                 after={"party": party.pk, "role": party.role})  # fmt: skip
+    audit_record(
+        actor=request.user,
+        action=events.CASE_NOTICE_PRINTED,
+        unit=case.school,
+        subject=case,
+        after={"party": party.pk, "role": party.role},
+    )
     return _pdf(pdf, documents.notice_filename(case, party), f"notice-{case.number}-{party.pk}.pdf")

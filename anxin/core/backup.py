@@ -107,11 +107,20 @@ def pg_tool(name: str) -> str:
 def _pg_env(db: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     """The connection as libpq environment variables, so the password is never on a command line."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    pairs = {"PGHOST": db.get("HOST"), "PGPORT": db.get("PORT"), "PGUSER": db.get("USER"),
-             "PGPASSWORD": db.get("PASSWORD")}  # fmt: skip
+    pairs = {
+        "PGHOST": db.get("HOST"),
+        "PGPORT": db.get("PORT"),
+        "PGUSER": db.get("USER"),
+        "PGPASSWORD": db.get("PASSWORD"),
+    }
     options = db.get("OPTIONS") or {}
-    for option, var in (("sslmode", "PGSSLMODE"), ("sslrootcert", "PGSSLROOTCERT"), ("sslcert", "PGSSLCERT"),
-                        ("sslkey", "PGSSLKEY"), ("passfile", "PGPASSFILE")):  # fmt: skip
+    for option, var in (
+        ("sslmode", "PGSSLMODE"),
+        ("sslrootcert", "PGSSLROOTCERT"),
+        ("sslcert", "PGSSLCERT"),
+        ("sslkey", "PGSSLKEY"),
+        ("passfile", "PGPASSFILE"),
+    ):
         if options.get(option):
             pairs[var] = options[option]
     env.update({k: str(v) for k, v in pairs.items() if v})
@@ -137,8 +146,17 @@ def _pg_restore(source: Path) -> None:
     env, conn_args = _pg_env(connection.settings_dict)
     # --no-owner/--no-acl: the restoring role owns what it creates; the grants of a restricted
     # application role are applied again afterwards (docs/deployment.md), never carried blindly.
-    cmd = [pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
-           "--exit-on-error", *conn_args, str(source)]  # fmt: skip
+    cmd = [
+        pg_tool("pg_restore"),
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-acl",
+        "--single-transaction",
+        "--exit-on-error",
+        *conn_args,
+        str(source),
+    ]
     _run(cmd, env, _("pg_restore 恢复数据库"))
 
 

@@ -275,10 +275,17 @@ class _Builder:
                 moment = at_local(day, 23, rng.randint(0, 25))
                 with written_at(moment + timedelta(minutes=5)):
                     dorm_round_record(
-                        actor=actor, school=school.unit, client_key=self.key(), building=_("宿舍楼"), floor=floor,
-                        patrolled_at=moment, expected=per_floor, present=present, absent_beds=absent,
+                        actor=actor,
+                        school=school.unit,
+                        client_key=self.key(),
+                        building=_("宿舍楼"),
+                        floor=floor,
+                        patrolled_at=moment,
+                        expected=per_floor,
+                        present=present,
+                        absent_beds=absent,
                         anomalies=_("床位无人，已联系班主任核实") if absent else "",
-                    )  # fmt: skip
+                    )
                 self.counts["dorm_rounds"] += 1
 
     # --- 值班安排与交接班 ------------------------------------------------------------------------
@@ -288,7 +295,11 @@ class _Builder:
         from anxin.ledgers.patrol.services import duty_shift_add, handover_confirm, handover_record
 
         manager = school.person(Role.PRINCIPAL, Role.VICE_PRINCIPAL)
-        leaders = [school.staff[r] for r in (Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.MORAL_DIRECTOR, Role.SAFETY_OFFICER) if r in school.staff]  # fmt: skip
+        leaders = [
+            school.staff[r]
+            for r in (Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.MORAL_DIRECTOR, Role.SAFETY_OFFICER)
+            if r in school.staff
+        ]
         duty = school.person(Role.DUTY_STAFF, Role.SAFETY_OFFICER)
         since = (
             max(self.start, self.today - timedelta(days=DAILY_DAYS - 1)) if school.showcase else self.today
@@ -296,10 +307,24 @@ class _Builder:
         # The rota is planned a week ahead: a leader by day, the duty staff (and at a boarding school
         # the leader on duty) by night.
         for n, day in enumerate(self.days(since) + [self.today + timedelta(days=k) for k in range(1, 7)]):
-            duty_shift_add(actor=manager, school=school.unit, day=day, shift="day", person=leaders[n % len(leaders)], is_leader=True)  # fmt: skip
+            duty_shift_add(
+                actor=manager,
+                school=school.unit,
+                day=day,
+                shift="day",
+                person=leaders[n % len(leaders)],
+                is_leader=True,
+            )
             self.counts["duty_shifts"] += 1
             if school.showcase or school.boarding:
-                duty_shift_add(actor=manager, school=school.unit, day=day, shift="night", person=duty, is_leader=not school.boarding)  # fmt: skip
+                duty_shift_add(
+                    actor=manager,
+                    school=school.unit,
+                    day=day,
+                    shift="night",
+                    person=duty,
+                    is_leader=not school.boarding,
+                )
                 self.counts["duty_shifts"] += 1
         if not school.showcase:
             return
@@ -312,10 +337,17 @@ class _Builder:
                 continue
             with written_at(moment):
                 handover = handover_record(
-                    actor=duty, school=school.unit, client_key=self.key(), receiver=night, handed_at=moment,
-                    keys=True, radio=True, pending=self.rng.random() < 0.2, hazards=self.rng.random() < 0.1,
+                    actor=duty,
+                    school=school.unit,
+                    client_key=self.key(),
+                    receiver=night,
+                    handed_at=moment,
+                    keys=True,
+                    radio=True,
+                    pending=self.rng.random() < 0.2,
+                    hazards=self.rng.random() < 0.1,
                     notes=_("校园巡查正常，门窗已检查。"),
-                ).entry  # fmt: skip
+                ).entry
             self.counts["handovers"] += 1
             if day < self.today:  # tonight's has not been signed yet
                 handover_confirm(actor=night, handover=handover)
@@ -349,11 +381,16 @@ class _Builder:
                 lunch = rng.random() < 0.3 and pupils
                 with written_at(t_in):
                     visitor = visitor_record(
-                        actor=guard, school=school.unit, client_key=self.key(), name=rng.choice(fake_names),
-                        id_last4=f"{rng.randint(0, 9999):04d}", reason=_("给孙子送午饭") if lunch else _("联系工作"),
+                        actor=guard,
+                        school=school.unit,
+                        client_key=self.key(),
+                        name=rng.choice(fake_names),
+                        id_last4=f"{rng.randint(0, 9999):04d}",
+                        reason=_("给孙子送午饭") if lunch else _("联系工作"),
                         host_id=None if lunch else rng.choice(hosts).pk,
-                        host_text=f"{rng.choice(pupils).klass.display_name}" if lunch else "", time_in=t_in,
-                    ).entry  # fmt: skip
+                        host_text=f"{rng.choice(pupils).klass.display_name}" if lunch else "",
+                        time_in=t_in,
+                    ).entry
                 self.counts["visitors"] += 1
                 t_out = t_in + timedelta(minutes=rng.randint(10, 90))
                 if t_out < timezone.now():
@@ -366,19 +403,32 @@ class _Builder:
                 if teacher is not None and leaves_at + timedelta(minutes=30) < timezone.now():
                     with written_at(at_local(day, 8, rng.randint(0, 40))):
                         leave_approve(
-                            actor=teacher, student_id=pupil.pk, starts_at=leaves_at, ends_at=at_local(day, 12, 0),
-                            reason=_("看病（家长来接）"), client_key=self.key(),
-                        )  # fmt: skip
+                            actor=teacher,
+                            student_id=pupil.pk,
+                            starts_at=leaves_at,
+                            ends_at=at_local(day, 12, 0),
+                            reason=_("看病（家长来接）"),
+                            client_key=self.key(),
+                        )
                     self.counts["leave_passes"] += 1
-                    exit_record(actor=guard, student_id=pupil.pk, client_key=self.key(), at=leaves_at + timedelta(minutes=15))  # fmt: skip
+                    exit_record(
+                        actor=guard,
+                        student_id=pupil.pk,
+                        client_key=self.key(),
+                        at=leaves_at + timedelta(minutes=15),
+                    )
                     self.counts["exits"] += 1
         # Scenario 6: 老李 stops a pupil leaving at 14:00 without approved leave.
         if school.unit.name == SHOWCASE[1] and pupils and len(days) > 3:
             day = days[-3]
             exit_record(
-                actor=guard, student_id=rng.choice(pupils).pk, client_key=self.key(), at=at_local(day, 14, 0),
-                action=StopAction.CONTACT_TEACHER, note=_("无请假条，已联系班主任，学生返回教室。"),
-            )  # fmt: skip
+                actor=guard,
+                student_id=rng.choice(pupils).pk,
+                client_key=self.key(),
+                at=at_local(day, 14, 0),
+                action=StopAction.CONTACT_TEACHER,
+                note=_("无请假条，已联系班主任，学生返回教室。"),
+            )
             self.counts["exits"] += 1
 
     # --- 隐患排查整治、视频监控 --------------------------------------------------------------------
@@ -439,10 +489,14 @@ class _Builder:
                 moment = at_local(day, 16, self.rng.randint(0, 50))
                 with written_at(moment):
                     screening_record(
-                        actor=officer, school=school.unit, client_key=self.key(), place_id=place.pk,
-                        result=ScreeningResult.FOUND if is_found else ScreeningResult.NORMAL, screened_on=day,
+                        actor=officer,
+                        school=school.unit,
+                        client_key=self.key(),
+                        place_id=place.pk,
+                        result=ScreeningResult.FOUND if is_found else ScreeningResult.NORMAL,
+                        screened_on=day,
                         notes=notes,
-                    )  # fmt: skip
+                    )
                 self.counts["screenings"] += 1
                 if is_found:
                     # The task the screening opened is stamped by the service; it was found then.
@@ -470,9 +524,13 @@ class _Builder:
             Hazard.objects.filter(pk=hazard.pk).update(deadline=deadline)
             if target != "rectifying":
                 hazard = hazard_transition(
-                    actor=officer, hazard=hazard, action="rectify", photo=io.BytesIO(self.photo),
-                    photo_name="rectified.jpg", note=_("已更换灯具并检查线路"),
-                )  # fmt: skip
+                    actor=officer,
+                    hazard=hazard,
+                    action="rectify",
+                    photo=io.BytesIO(self.photo),
+                    photo_name="rectified.jpg",
+                    note=_("已更换灯具并检查线路"),
+                )
                 moves["rectify"] = rectified
                 Hazard.objects.filter(pk=hazard.pk).update(rectified_at=rectified)
                 if target == "closed":
@@ -491,10 +549,14 @@ class _Builder:
             period_from = at_local(day, 12, 0)
             with written_at(at_local(day, 17, 0)):
                 review_record(
-                    actor=officer, school=school.unit, client_key=self.key(), camera_ids=[c.pk for c in cameras],
-                    period_from=period_from, period_to=period_from + timedelta(hours=2),
+                    actor=officer,
+                    school=school.unit,
+                    client_key=self.key(),
+                    camera_ids=[c.pk for c in cameras],
+                    period_from=period_from,
+                    period_to=period_from + timedelta(hours=2),
                     findings=_("午休时段回看，未见异常。"),
-                )  # fmt: skip
+                )
             self.counts["footage_reviews"] += 1
 
     # --- 谈心谈话、关爱帮扶 -----------------------------------------------------------------------
@@ -522,13 +584,21 @@ class _Builder:
             for day in talk_days:
                 with written_at(at_local(day, 12, rng.randint(10, 50))):
                     talk_record(
-                        actor=teacher, student=rng.choice(pupils), talked_on=day,
+                        actor=teacher,
+                        student=rng.choice(pupils),
+                        talked_on=day,
                         topic=rng.choice(["study", "peers", "family", "emotion"]),
-                        content=rng.choice([_("近期学习状态一般，鼓励按时完成作业。"), _("与同桌有小矛盾，已沟通化解。"),
-                                            _("情绪平稳，愿意参加集体活动。")]),
-                        mood=rng.choice(["calm", "calm", "low", "anxious"]), peers=rng.choice(["good", "fair"]),
+                        content=rng.choice(
+                            [
+                                _("近期学习状态一般，鼓励按时完成作业。"),
+                                _("与同桌有小矛盾，已沟通化解。"),
+                                _("情绪平稳，愿意参加集体活动。"),
+                            ]
+                        ),
+                        mood=rng.choice(["calm", "calm", "low", "anxious"]),
+                        peers=rng.choice(["good", "fair"]),
                         client_key=self.key(),
-                    )  # fmt: skip
+                    )
                 self.counts["talks"] += 1
 
     def _scenario_talks(self, teacher: User, pupils: list[Student], days: list[date]) -> None:
@@ -542,26 +612,46 @@ class _Builder:
         for day in days[:-10:7]:
             with written_at(at_local(day, 12, 20)):
                 talk_record(
-                    actor=teacher, student=rng.choice(others), talked_on=day, topic="study",
-                    content=_("学习和生活情况交流，状态良好。"), mood="calm", peers="good", client_key=self.key(),
-                )  # fmt: skip
+                    actor=teacher,
+                    student=rng.choice(others),
+                    talked_on=day,
+                    topic="study",
+                    content=_("学习和生活情况交流，状态良好。"),
+                    mood="calm",
+                    peers="good",
+                    client_key=self.key(),
+                )
             self.counts["talks"] += 1
         monday = days[-min(len(days), 8)]
         with written_at(at_local(monday, 12, 30)):
             talk_record(
-                actor=teacher, student=xiaoyu, talked_on=monday, topic="emotion",
-                content=_("小雨近来很少说话，课间一个人待着。她和奶奶住，爸爸妈妈在外地打工。约定两周后再谈。"),
-                mood="low", peers="isolated", follow_up=True, follow_up_on=monday + timedelta(days=14),
+                actor=teacher,
+                student=xiaoyu,
+                talked_on=monday,
+                topic="emotion",
+                content=_(
+                    "小雨近来很少说话，课间一个人待着。她和奶奶住，爸爸妈妈在外地打工。约定两周后再谈。"
+                ),
+                mood="low",
+                peers="isolated",
+                follow_up=True,
+                follow_up_on=monday + timedelta(days=14),
                 client_key=self.key(),
-            )  # fmt: skip
+            )
         # Two girls of her class name her in their own talks (the early warning's evidence).
         for n, day in enumerate(days[-min(len(days), 5) :][:2]):
             with written_at(at_local(day, 16, 10 + n)):
                 talk_record(
-                    actor=teacher, student=girls[n % len(girls)], talked_on=day, topic="peers",
-                    content=_("说起课间游戏：“她们不让小雨跟我们玩。”"), mood="calm", peers="fair",
-                    named_students=[xiaoyu], client_key=self.key(),
-                )  # fmt: skip
+                    actor=teacher,
+                    student=girls[n % len(girls)],
+                    talked_on=day,
+                    topic="peers",
+                    content=_("说起课间游戏：“她们不让小雨跟我们玩。”"),
+                    mood="calm",
+                    peers="fair",
+                    named_students=[xiaoyu],
+                    client_key=self.key(),
+                )
         self.counts["talks"] += 3
 
     def care(self, school: _School) -> None:
@@ -590,12 +680,15 @@ class _Builder:
             review_days = 14
             with written_at(at_local(started, 17, 0)):
                 plan = care_plan_record(
-                    actor=teacher, student=student, owner=teacher,
+                    actor=teacher,
+                    student=student,
+                    owner=teacher,
                     goals=_("每周至少一次谈心，帮助融入集体，关注情绪变化。"),
                     measures=_("安排同伴互助，每两周与监护人电话沟通一次，心理老师定期关注。"),
-                    review_days=review_days, next_review_on=started + timedelta(days=review_days),
+                    review_days=review_days,
+                    next_review_on=started + timedelta(days=review_days),
                     client_key=self.key(),
-                ).entry  # fmt: skip
+                ).entry
             self.counts["care_plans"] += 1
             # Reviews kept up, except the last plan of a school, whose review is overdue.
             last = len(seen) == limit
@@ -605,9 +698,13 @@ class _Builder:
                     break
                 with written_at(at_local(due, 17, 30)):
                     care_review_record(
-                        actor=teacher, plan=plan, reviewed_on=due, notes=_("本期情况稳定，与监护人沟通良好。"),
-                        next_review_on=due + timedelta(days=review_days), client_key=self.key(),
-                    )  # fmt: skip
+                        actor=teacher,
+                        plan=plan,
+                        reviewed_on=due,
+                        notes=_("本期情况稳定，与监护人沟通良好。"),
+                        next_review_on=due + timedelta(days=review_days),
+                        client_key=self.key(),
+                    )
                 self.counts["care_reviews"] += 1
                 plan = CarePlan.objects.get(pk=plan.pk)
                 due = plan.next_review_on
@@ -639,7 +736,13 @@ class _Builder:
                     continue
                 due = due_on(day)
                 with written_at(moment):
-                    session_record(actor=teacher, klass=klass, day=day, kind=due.kind if due else "1min", client_key=self.key())  # fmt: skip
+                    session_record(
+                        actor=teacher,
+                        klass=klass,
+                        day=day,
+                        kind=due.kind if due else "1min",
+                        client_key=self.key(),
+                    )
                 self.counts["sessions_1530"] += 1
             topics = [_("远离校园欺凌，做友善少年"), _("网络文明与网络安全"), _("学会拒绝，勇敢求助")]
             meetings = 2 + (n % 2) if school.showcase else n % 2
@@ -648,8 +751,14 @@ class _Builder:
                     break
                 day = term[min(len(term) - 1, (k + 1) * len(term) // (meetings + 1))]
                 with written_at(at_local(day, 16, 30)):
-                    meeting_record(actor=teacher, klass=klass, day=day, topic=topics[k % len(topics)],
-                                   summary=_("观看案例视频，分组讨论，每人写下一条友善约定。"), client_key=self.key())  # fmt: skip
+                    meeting_record(
+                        actor=teacher,
+                        klass=klass,
+                        day=day,
+                        topic=topics[k % len(topics)],
+                        summary=_("观看案例视频，分组讨论，每人写下一条友善约定。"),
+                        client_key=self.key(),
+                    )
                 self.counts["class_meetings"] += 1
 
     def school_life(self, school: _School) -> None:
@@ -671,10 +780,16 @@ class _Builder:
             day = min(self.today, since + timedelta(days=offset))
             with written_at(at_local(day, 17, 0)):
                 activity_record(
-                    actor=moral, school=school.unit, type=kind, day=day, title=title,
-                    summary=_("签到、讲解、交流，形成会议纪要。"), expected=60, present=55 + self.rng.randint(0, 5),
+                    actor=moral,
+                    school=school.unit,
+                    type=kind,
+                    day=day,
+                    title=title,
+                    summary=_("签到、讲解、交流，形成会议纪要。"),
+                    expected=60,
+                    present=55 + self.rng.randint(0, 5),
                     client_key=self.key(),
-                )  # fmt: skip
+                )
             self.counts["activities"] += 1
         name = school.unit.name
         documents = [
@@ -691,9 +806,12 @@ class _Builder:
             self.counts["document_versions"] += 1
         if school.showcase:
             document_version_add(
-                actor=head, school=school.unit, kind="plan", note=_("按县局意见修订"),
+                actor=head,
+                school=school.unit,
+                kind="plan",
+                note=_("按县局意见修订"),
                 text=documents[0][1] + _("\n四、夜间寄宿生突发情况处置\n五、与公安、家长的联动"),
-            )  # fmt: skip
+            )
             self.counts["document_versions"] += 1
 
     # --- 预警 ---------------------------------------------------------------------------------

@@ -61,9 +61,10 @@ class ReportIn(Schema):
     wants_contact: bool = False
     contact: str | None = None
     client_key: str | None = Field(
-        None, max_length=64,
+        None,
+        max_length=64,
         description="幂等键（UUID，由客户端在第一次提交前生成）：同一个键再次提交返回同一个回执码，不会重复创建",
-    )  # fmt: skip
+    )
 
 
 class ReportOut(Schema):

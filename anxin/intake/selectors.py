@@ -49,8 +49,11 @@ def reports_visible(
         qs = qs.filter(status__in=OPEN_STATUSES)
     if urgent is not None:
         qs = qs.filter(urgent=urgent)
-    pinned = Case(When(urgent=True, acknowledged_at__isnull=True, then=Value(1)), default=Value(0),
-                  output_field=IntegerField())  # fmt: skip
+    pinned = Case(
+        When(urgent=True, acknowledged_at__isnull=True, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     # Times are stored to the minute: the id keeps the order within one.
     return qs.annotate(is_pinned=pinned).order_by("-is_pinned", "-urgent", "-created_at", "-pk")
 

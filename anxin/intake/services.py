@@ -234,8 +234,14 @@ def _store_photos(report: Report, photos: Sequence[Upload], message: Message | N
     cleaned = [clean_image(f, name=name) for name, f in photos]  # all checked before anything is written
     stored = []
     for image in cleaned:
-        photo = Photo(report=report, message=message, content_type=image.content_type, width=image.width,
-                      height=image.height, size=len(image.data))  # fmt: skip
+        photo = Photo(
+            report=report,
+            message=message,
+            content_type=image.content_type,
+            width=image.width,
+            height=image.height,
+            size=len(image.data),
+        )
         # A random name: the uploaded file name may carry the child's name or the device's.
         photo.file.save(f"{uuid.uuid4().hex}.{image.extension}", ContentFile(image.data), save=False)
         photo.save()
@@ -287,9 +293,15 @@ def _announce(report: Report) -> None:
         notify(
             _leaders(report.school),
             title=_("紧急举报：%(signals)s") % {"signals": signals},
-            body=_("%(school)s 收到一份可能涉及紧急危险的报告，请立即查看并确认。") % {"school": report.school.name},
-            url=url, urgent=True, subject_key=f"report:{report.pk}:urgent", email=True, sms=True, fresh=True,
-        )  # fmt: skip
+            body=_("%(school)s 收到一份可能涉及紧急危险的报告，请立即查看并确认。")
+            % {"school": report.school.name},
+            url=url,
+            urgent=True,
+            subject_key=f"report:{report.pk}:urgent",
+            email=True,
+            sms=True,
+            fresh=True,
+        )
     else:
         _announce_grouped(report, url)
 
@@ -313,8 +325,10 @@ def _announce_grouped(report: Report, url: str) -> None:
         url = reverse("intake:queue")
         title = _("%(n)d 条新举报") % {"n": count}
         body = _("%(school)s 自 %(since)s 起收到 %(n)d 份新报告。") % {
-            "school": school, "n": count, "since": timezone.localtime(start).strftime("%H:%M")
-        }  # fmt: skip
+            "school": school,
+            "n": count,
+            "since": timezone.localtime(start).strftime("%H:%M"),
+        }
     staff = _queue_staff(report.school)
     if count > 1:
         # By (user, subject_key): the index of the notify-once constraint, not a scan of all notices.
@@ -397,18 +411,39 @@ def report_submit(
         with transaction.atomic():
             suspicion = _suspicion(school, text_print, urgent=triaged["urgent"])
             report = Report.objects.create(
-                school=school, channel=Channel.BOX, text=text, occurred_on=occurred_on, reported_kinds=_kinds(kinds),
-                names_involved=(names or "").strip()[:500] or None, wants_contact=bool(wants_contact),
-                contact=contact if wants_contact else None, receipt_hash=receipt_hash(receipt),
-                fingerprint=text_print, suspect=bool(suspicion), suspect_reasons=suspicion, **retry, **fields,
+                school=school,
+                channel=Channel.BOX,
+                text=text,
+                occurred_on=occurred_on,
+                reported_kinds=_kinds(kinds),
+                names_involved=(names or "").strip()[:500] or None,
+                wants_contact=bool(wants_contact),
+                contact=contact if wants_contact else None,
+                receipt_hash=receipt_hash(receipt),
+                fingerprint=text_print,
+                suspect=bool(suspicion),
+                suspect_reasons=suspicion,
+                **retry,
+                **fields,
                 **triaged,
-            )  # fmt: skip
+            )
             _store_photos(report, photos)
             # In the same transaction: the leaders' notice exists exactly when the report does.
             _announce(report)
-            audit_record(actor=None, action=events.REPORT_RECEIVED, unit=school, subject=report, to_the_minute=True,
-                         after={"channel": report.channel, "urgent": report.urgent, "signals": report.signals,
-                                "photos": len(photos), "suspect": report.suspect})  # fmt: skip
+            audit_record(
+                actor=None,
+                action=events.REPORT_RECEIVED,
+                unit=school,
+                subject=report,
+                to_the_minute=True,
+                after={
+                    "channel": report.channel,
+                    "urgent": report.urgent,
+                    "signals": report.signals,
+                    "photos": len(photos),
+                    "suspect": report.suspect,
+                },
+            )
     except IntegrityError:
         # Two tries of the same letter raced and the other one won: the same answer as a retry.
         again = report_resubmitted(key, school_code=school_code, text=text) if key is not None else None
@@ -461,16 +496,32 @@ def report_record(
     receipt = new_receipt()
     with transaction.atomic():
         report = Report.objects.create(
-            school=school, channel=channel, text=text, occurred_on=occurred_on, reported_kinds=_kinds(kinds),
-            names_involved=(names or "").strip()[:500] or None, reporter_name=(reporter_name or "").strip()[:100] or None,
-            reporter_relation=(reporter_relation or "").strip()[:30], contact=(contact or "").strip()[:300] or None,
-            wants_contact=bool(contact), receipt_hash=receipt_hash(receipt), fingerprint=fingerprint(text),
-            owner=actor, recorded_by=actor, **fields, **_triage_fields(text),
-        )  # fmt: skip
+            school=school,
+            channel=channel,
+            text=text,
+            occurred_on=occurred_on,
+            reported_kinds=_kinds(kinds),
+            names_involved=(names or "").strip()[:500] or None,
+            reporter_name=(reporter_name or "").strip()[:100] or None,
+            reporter_relation=(reporter_relation or "").strip()[:30],
+            contact=(contact or "").strip()[:300] or None,
+            wants_contact=bool(contact),
+            receipt_hash=receipt_hash(receipt),
+            fingerprint=fingerprint(text),
+            owner=actor,
+            recorded_by=actor,
+            **fields,
+            **_triage_fields(text),
+        )
         _store_photos(report, photos)
         _announce(report)
-        audit_record(actor=actor, action=events.REPORT_RECORDED, unit=school, subject=report,
-                     after={"channel": channel, "urgent": report.urgent, "signals": report.signals})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=events.REPORT_RECORDED,
+            unit=school,
+            subject=report,
+            after={"channel": channel, "urgent": report.urgent, "signals": report.signals},
+        )
     return Submission(report=report, receipt=receipt)
 
 
@@ -503,9 +554,11 @@ def reporter_message_add(*, receipt: Any, text: Any, photos: Sequence[Upload] = 
         # A new message on an urgent matter or after a reply goes to whoever holds the report.
         holders = [report.owner] if report.owner_id else _queue_staff(report.school)
         notify(
-            holders, title=_("反映人有新留言"), url=reverse("intake:report", args=[report.pk]),
+            holders,
+            title=_("反映人有新留言"),
+            url=reverse("intake:report", args=[report.pk]),
             subject_key=f"report:{report.pk}:msg:{message.pk}",
-        )  # fmt: skip
+        )
     return message
 
 
@@ -573,9 +626,13 @@ def report_assign(*, actor: User, report: Report, owner: User) -> Report:
             after={"owner": owner.pk, "status": current.status},
         )
         notify(
-            [owner], title=_("您被指定负责一份欺凌举报"), url=reverse("intake:report", args=[current.pk]),
-            urgent=current.urgent, subject_key=f"report:{current.pk}:assigned:{owner.pk}", email=True,
-        )  # fmt: skip
+            [owner],
+            title=_("您被指定负责一份欺凌举报"),
+            url=reverse("intake:report", args=[current.pk]),
+            urgent=current.urgent,
+            subject_key=f"report:{current.pk}:assigned:{owner.pk}",
+            email=True,
+        )
     return current
 
 
@@ -654,9 +711,10 @@ def report_close(*, actor: User, report: Report, reason: Any) -> Report:
     require(actor, "report", "handle", report)
     if not isinstance(reason, str) or len(reason.strip()) < 4 or len(reason) > 1000:
         raise Invalid(
-            _("请写明关闭原因（4 到 1000 字），反映人会看到这段话。"), code=ErrorCode.REASON_REQUIRED,
+            _("请写明关闭原因（4 到 1000 字），反映人会看到这段话。"),
+            code=ErrorCode.REASON_REQUIRED,
             detail={"reason": [_("4 到 1000 字")]},
-        )  # fmt: skip
+        )
     reason = reason.strip()
     with transaction.atomic():
         current = _locked(report)

@@ -278,8 +278,13 @@ def _no_trace(response: HttpResponse) -> HttpResponse:
 
 def _page(template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     # Rendered without the request on purpose: see the module docstring.
-    base = {"today": timezone.localdate().isoformat(), "text_min": TEXT_MIN, "text_max": TEXT_MAX,
-            "message_max": MESSAGE_MAX, "max_photos": MAX_PHOTOS}  # fmt: skip
+    base = {
+        "today": timezone.localdate().isoformat(),
+        "text_min": TEXT_MIN,
+        "text_max": TEXT_MAX,
+        "message_max": MESSAGE_MAX,
+        "max_photos": MAX_PHOTOS,
+    }
     return _no_trace(
         HttpResponse(render_to_string(f"intake/box/{template}", {**base, **context}), status=status)
     )
@@ -369,8 +374,13 @@ def box(request: HttpRequest, school_code: str) -> HttpResponse:
             photos=photos,
         )
     except ServiceError as exc:
-        context = {**_box_context(school, letter), "error": exc, "error_fields": list(exc.detail) if isinstance(exc.detail, dict) else [],
-                   "photos_dropped": bool(photos), "not_sent": exc.status >= 429}  # fmt: skip
+        context = {
+            **_box_context(school, letter),
+            "error": exc,
+            "error_fields": list(exc.detail) if isinstance(exc.detail, dict) else [],
+            "photos_dropped": bool(photos),
+            "not_sent": exc.status >= 429,
+        }
         return _page("box.html", context, status=exc.status)
     return _page(
         "receipt.html",
@@ -395,8 +405,13 @@ def _unavailable(request: HttpRequest, school_code: str) -> HttpResponse:
         letter = _letter(request.POST)
     except (RequestDataTooBig, MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
         pass  # box.js still holds the letter in the tab
-    context = {**_box_context(stand_in, letter), "error": NotSent(), "error_fields": [], "not_sent": True,
-               "photos_dropped": True}  # fmt: skip
+    context = {
+        **_box_context(stand_in, letter),
+        "error": NotSent(),
+        "error_fields": [],
+        "not_sent": True,
+        "photos_dropped": True,
+    }
     return _page("box.html", context, status=503)
 
 

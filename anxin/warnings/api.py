@@ -59,12 +59,22 @@ class ActionIn(Schema):
 
 def _out(w: Warning, name: str) -> dict[str, Any]:
     return {
-        "id": w.pk, "school_id": w.school_id, "rule": w.rule, "rule_label": str(w.get_rule_display()),
-        "subject_type": w.subject_type, "subject_id": w.subject_id, "subject": name,
-        "responsible_id": w.responsible_id, "reasons": w.reasons, "severity": w.severity, "status": w.status,
-        "first_seen": w.first_seen, "last_seen": w.last_seen, "occurrences": w.occurrences,
+        "id": w.pk,
+        "school_id": w.school_id,
+        "rule": w.rule,
+        "rule_label": str(w.get_rule_display()),
+        "subject_type": w.subject_type,
+        "subject_id": w.subject_id,
+        "subject": name,
+        "responsible_id": w.responsible_id,
+        "reasons": w.reasons,
+        "severity": w.severity,
+        "status": w.status,
+        "first_seen": w.first_seen,
+        "last_seen": w.last_seen,
+        "occurrences": w.occurrences,
         "close_note": w.close_note,
-    }  # fmt: skip
+    }
 
 
 #: Operation ids from before the app left anxin.ledgers: generated clients name their methods by them.

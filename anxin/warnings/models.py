@@ -60,9 +60,13 @@ class Warning(models.Model):  # noqa: A001 - the domain word; never imported bar
     #: Masked (李*雨 · 初一(1)班): safe for a notification or a list seen over a shoulder.
     subject_label = models.CharField(_("对象"), max_length=200)
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("责任人"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     #: Plain sentences saying why, each with its evidence (dates, counts; never another child's name).
     reasons = models.JSONField(_("预警原因"), default=list)
     #: Stable keys of the rows behind the reasons (``talk:12``), to tell new evidence from old.

@@ -182,7 +182,7 @@ def student_named(ctx: Context) -> list[Candidate]:
                     [f"talk:{k}" for k in talks[student.pk]] + [f"report:{k}" for k in reports[student.pk]]
                 ),
                 severity=Severity.WARNING,
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -209,7 +209,7 @@ def care_plan_overdue(ctx: Context) -> list[Candidate]:
                 ],
                 evidence=[f"plan:{plan.pk}:{plan.next_review_on.isoformat()}"],
                 severity=Severity.NOTICE,
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -222,9 +222,11 @@ def watch_exit(ctx: Context) -> list[Candidate]:
     since = ctx.today - timedelta(days=t["window_days"] - 1)
     stops: dict[int, list[tuple[int, date]]] = defaultdict(list)
     for pk, student_id, at in StudentExit.objects.filter(
-        school=ctx.school, outcome=ExitOutcome.STOPPED, recorded_at__date__gte=since,
+        school=ctx.school,
+        outcome=ExitOutcome.STOPPED,
+        recorded_at__date__gte=since,
         recorded_at__date__lte=ctx.today,
-    ).values_list("pk", "student_id", "recorded_at"):  # fmt: skip
+    ).values_list("pk", "student_id", "recorded_at"):
         stops[student_id].append((pk, timezone.localtime(at).date()))
     if not stops:
         return []
@@ -265,7 +267,7 @@ def watch_exit(ctx: Context) -> list[Candidate]:
                 reasons=reasons,
                 evidence=sorted(f"exit:{pk}" for pk, _ in mine),
                 severity=Severity.WARNING,
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -315,7 +317,7 @@ def place_repeat(ctx: Context) -> list[Candidate]:
                 reasons=reasons,
                 evidence=sorted(rows),
                 severity=Severity.WARNING,
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -338,7 +340,7 @@ def _silent_classes(ctx: Context, rule: str, classes: Any, window: list[date], w
             reasons=[f"最近 {len(window)} 个上学日（{md(window[0])}起）本班没有任何{what}记录。"],
             evidence=[f"since:{window[0].isoformat()}"],
             severity=Severity.NOTICE,
-        )  # fmt: skip
+        )
         for k in _old_enough(classes, window[0])
     ]
 
@@ -398,7 +400,7 @@ def hazard_overdue(ctx: Context) -> list[Candidate]:
                 evidence=[f"hazard:{hazard.pk}:{hazard.deadline.isoformat()}"],
                 severity=Severity.WARNING,
                 also_notify=[u for u in safety if u != responsible],
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -431,7 +433,7 @@ def urgent_unacknowledged(ctx: Context) -> list[Candidate]:
                 ],
                 evidence=[f"report:{report.pk}"],
                 severity=Severity.URGENT,
-            )  # fmt: skip
+            )
         )
     return out
 

@@ -120,10 +120,17 @@ def may_see_risk(user: Any, school: Unit) -> bool:
 
 #: Key-place kinds (hazard grid) folded onto the places a report names, for one heat grid.
 PLACE_OF_KIND = {
-    "toilet": "toilet", "dormitory": "dormitory", "canteen": "canteen", "corridor": "corridor",
-    "stairs": "corridor", "evening_class": "classroom", "surroundings": "gate",
-    "rooftop": "other", "storeroom": "other", "other": "other",
-}  # fmt: skip
+    "toilet": "toilet",
+    "dormitory": "dormitory",
+    "canteen": "canteen",
+    "corridor": "corridor",
+    "stairs": "corridor",
+    "evening_class": "classroom",
+    "surroundings": "gate",
+    "rooftop": "other",
+    "storeroom": "other",
+    "other": "other",
+}
 SCREENING_BAND = "screening"
 
 
@@ -183,11 +190,17 @@ def risk_view(school: Unit, today: date, *, days: int = 90) -> RiskView:
     from anxin.intake.models import Report as R
 
     return RiskView(
-        school=school, since=since, places=places, bands=bands, grid=grid, peak=peak,
+        school=school,
+        since=since,
+        places=places,
+        bands=bands,
+        grid=grid,
+        peak=peak,
         watch_students=watch_students(school, since=today - timedelta(days=60)).count(),
         overdue_hazards=overdue_hazards(school, today).count(),
         overdue_plans=overdue_care_plans(school, today).count(),
         urgent_waiting=R.objects.filter(school=school, urgent=True, acknowledged_at__isnull=True)
-        .exclude(status__in=("closed", "merged")).count(),
+        .exclude(status__in=("closed", "merged"))
+        .count(),
         live_by_rule=[(str(Rule(r).label), n) for r, n in live.most_common()],
-    )  # fmt: skip
+    )

@@ -148,11 +148,19 @@ def _create(school: Unit, cand: Candidate, now: datetime) -> Warning | None:
     try:
         with transaction.atomic():
             warning = Warning.objects.create(
-                school=school, unit_path=cand.unit_path, rule=cand.rule, subject_type=cand.subject_type,
-                subject_id=cand.subject_id, subject_label=cand.subject_label[:200],
-                responsible_id=cand.responsible_id, reasons=cand.reasons, evidence=sorted(cand.evidence),
-                severity=cand.severity, first_seen=now, last_seen=now,
-            )  # fmt: skip
+                school=school,
+                unit_path=cand.unit_path,
+                rule=cand.rule,
+                subject_type=cand.subject_type,
+                subject_id=cand.subject_id,
+                subject_label=cand.subject_label[:200],
+                responsible_id=cand.responsible_id,
+                reasons=cand.reasons,
+                evidence=sorted(cand.evidence),
+                severity=cand.severity,
+                first_seen=now,
+                last_seen=now,
+            )
             _announce(warning, [cand.responsible_id, *cand.also_notify], fresh=True)
             return warning
     except IntegrityError:
@@ -228,9 +236,13 @@ def evaluate(
         result.created = len(created)
         if created:
             audit_record(
-                actor=None, action=events.WARNING_RAISED, unit=school, subject_type="ledger_warnings.warning",
-                subject_label=f"{len(created)} 条预警", after={"ids": [w.pk for w in created]},
-            )  # fmt: skip
+                actor=None,
+                action=events.WARNING_RAISED,
+                unit=school,
+                subject_type="ledger_warnings.warning",
+                subject_label=f"{len(created)} 条预警",
+                after={"ids": [w.pk for w in created]},
+            )
     return result
 
 
@@ -285,9 +297,13 @@ def warning_action(*, actor: User | None, warning: Warning, action: str, note: s
         before = warning.status
         warning.refresh_from_db()
         audit_record(
-            actor=actor, action=events.ACTION_EVENTS[action], unit=warning.school, subject=warning,
-            before={"status": before}, after={"status": warning.status, "note": note},
-        )  # fmt: skip
+            actor=actor,
+            action=events.ACTION_EVENTS[action],
+            unit=warning.school,
+            subject=warning,
+            before={"status": before},
+            after={"status": warning.status, "note": note},
+        )
     return warning
 
 

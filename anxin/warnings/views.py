@@ -46,10 +46,14 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         request,
         "ledgers/warnings/list.html",
         {
-            "page": page, "rows": rows, "status": status, "statuses": Status.choices,
-            "mine": request.GET.get("mine") == "1", "can_risk": selectors.schools_for(user).exists(),
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "statuses": Status.choices,
+            "mine": request.GET.get("mine") == "1",
+            "can_risk": selectors.schools_for(user).exists(),
         },
-    )  # fmt: skip
+    )
 
 
 @login_required

@@ -383,8 +383,11 @@ def test_a_childs_report_becomes_a_case_that_is_appealed_and_closed(
     ).to_be_visible()
     expect_status(principal, State.AFTERCARE)
 
-    visits = (("一周", 7, "李小雨说厕所里没有人再堵她。"), ("一月", 30, "饭卡没有再被拿，课间会和同学一起玩。"),
-              ("三月", 91, "情绪稳定，成绩回升，双方没有再发生冲突。"))  # fmt: skip
+    visits = (
+        ("一周", 7, "李小雨说厕所里没有人再堵她。"),
+        ("一月", 30, "饭卡没有再被拿，课间会和同学一起玩。"),
+        ("三月", 91, "情绪稳定，成绩回升，双方没有再发生冲突。"),
+    )
     later = datetime.combine(today + timedelta(days=92), time(10, 0), tzinfo=SHANGHAI)
     with frozen_time(later, tick=True):  # the browser waits on a running clock
         # Three months on, the sessions of the day have long expired: both log in again.

@@ -127,9 +127,12 @@ def test_report_after_lights_out(
 
     # A later, ordinary report: the urgent one must still come first because it is pinned.
     services.report_submit(
-        school_code=SCHOOL_CODE, text="同桌总是抢我的橡皮，还在课间嘲笑我，我很难过。", about="self",
-        place="classroom", time_band="break",
-    )  # fmt: skip
+        school_code=SCHOOL_CODE,
+        text="同桌总是抢我的橡皮，还在课间嘲笑我，我很难过。",
+        about="self",
+        place="classroom",
+        time_band="break",
+    )
 
     # --- Flow 2: the principal, notified, opens the 工作台. -----------------------------------------
     desk = new_page("desktop")

@@ -385,9 +385,15 @@ def test_class_teacher_sees_an_early_warning_with_its_reasons_and_deals_with_it(
             actor=None, klass=cast.class_a1, name=f"同学{n}号", gender="F", student_no=f"BW{n}"
         )
         care.talk_record(
-            actor=cast.users["class_teacher"], student=classmate, talked_on=today - timedelta(days=days_ago),
-            topic="peers", content="她们不让小雨跟我们玩", mood="low", peers="tense", named_students=[cast.student_a1],
-        )  # fmt: skip
+            actor=cast.users["class_teacher"],
+            student=classmate,
+            talked_on=today - timedelta(days=days_ago),
+            topic="peers",
+            content="她们不让小雨跟我们玩",
+            mood="low",
+            peers="tense",
+            named_students=[cast.student_a1],
+        )
     warnings.evaluate(cast.school, today)
     warning = Warning.objects.get(rule="student_named")
 

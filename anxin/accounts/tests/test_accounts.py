@@ -191,9 +191,12 @@ def test_teacher_is_not_asked_for_2fa(client: Client, cast: Cast) -> None:
 def test_committee_member_must_use_2fa(client: Client, cast: Cast) -> None:
     teacher = cast.users["class_teacher"]
     org_services.committee_member_add(
-        actor=cast.users["principal"], school=cast.school, name=teacher.full_name,
-        committee_role=CommitteeRole.TEACHER, user=teacher,
-    )  # fmt: skip
+        actor=cast.users["principal"],
+        school=cast.school,
+        name=teacher.full_name,
+        committee_role=CommitteeRole.TEACHER,
+        user=teacher,
+    )
     _login(client, teacher.username)
     response = client.get("/org/students/")
     assert response.status_code == 302 and response.url.startswith("/account/2fa/setup/")

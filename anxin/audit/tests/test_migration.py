@@ -37,10 +37,20 @@ def _legacy_events(apps: StateApps, n: int, *, head_seq: int | None = None) -> s
     prev = GENESIS_HASH
     for seq in range(1, n + 1):
         event = event_model(
-            chain="main", seq=seq, at=timezone.now(), actor_label="系统", unit_path="", action=f"legacy.{seq}",
-            subject_type="", subject_id="", subject_label="", before=None, after={"n": seq}, request_id="",
+            chain="main",
+            seq=seq,
+            at=timezone.now(),
+            actor_label="系统",
+            unit_path="",
+            action=f"legacy.{seq}",
+            subject_type="",
+            subject_id="",
+            subject_label="",
+            before=None,
+            after={"n": seq},
+            request_id="",
             prev_hash=prev,
-        )  # fmt: skip
+        )
         event.hash = event_hash(event)
         event.save(force_insert=True)
         prev = event.hash

@@ -109,8 +109,13 @@ def _named(user: Any) -> dict[str, Any]:
 def _next_deadline(d: Deadline | None) -> dict[str, Any] | None:
     if d is None:
         return None
-    return {"kind": d.kind, "label": str(d.get_kind_display()), "due_on": d.due_on, "unit": d.unit,
-            "urgency": deadline_rules.urgency(d)}  # fmt: skip
+    return {
+        "kind": d.kind,
+        "label": str(d.get_kind_display()),
+        "due_on": d.due_on,
+        "unit": d.unit,
+        "urgency": deadline_rules.urgency(d),
+    }
 
 
 def _item(case: Case, next_deadline: Deadline | None) -> dict[str, Any]:
@@ -314,7 +319,7 @@ def _detail(user: Any, case: Case) -> dict[str, Any]:
                     }
                     for s in (rx.panel or [])
                     if isinstance(s, dict)
-                ],  # fmt: skip
+                ],
                 "panel_assigned_at": rx.panel_assigned_at,
                 "finding": rx.finding,
                 "finding_label": str(rx.get_finding_display()) if rx.finding else "",

@@ -54,11 +54,21 @@ def case_act(*, actor: User, case: Case, action: Any, data: Any = None, files: A
         locked.save()
         deadlines.refresh_next_due(locked)
         if locked.status != before:
-            _log(locked, EventKind.TRANSITION, _("%(from)s → %(to)s") % {
-                "from": State(before).label, "to": State(locked.status).label}, actor=actor,
-                **{"from": before, "to": locked.status, "action": step.name})  # fmt: skip
-        audit_record(actor=actor, action=events.step_taken(step.name), unit=locked.school, subject=locked,
-                     before={"status": before}, after={"status": locked.status, **extra})  # fmt: skip
+            _log(
+                locked,
+                EventKind.TRANSITION,
+                _("%(from)s → %(to)s") % {"from": State(before).label, "to": State(locked.status).label},
+                actor=actor,
+                **{"from": before, "to": locked.status, "action": step.name},
+            )
+        audit_record(
+            actor=actor,
+            action=events.step_taken(step.name),
+            unit=locked.school,
+            subject=locked,
+            before={"status": before},
+            after={"status": locked.status, **extra},
+        )
     return locked
 
 
@@ -96,8 +106,19 @@ def reexam_apply_by_receipt(*, report: Report, reason: Any) -> Case:
         _move(locked, "apply_reexam")
         locked.save()
         deadlines.refresh_next_due(locked)
-        _log(locked, EventKind.TRANSITION, _("%(from)s → %(to)s") % {"from": State(before).label,
-             "to": State(locked.status).label}, **{"from": before, "to": locked.status, "action": "apply_reexam"})  # fmt: skip
-        audit_record(actor=None, action=events.step_taken("apply_reexam"), unit=locked.school, subject=locked, to_the_minute=True,
-                     before={"status": before}, after={"status": locked.status, "via": "receipt", **extra})  # fmt: skip
+        _log(
+            locked,
+            EventKind.TRANSITION,
+            _("%(from)s → %(to)s") % {"from": State(before).label, "to": State(locked.status).label},
+            **{"from": before, "to": locked.status, "action": "apply_reexam"},
+        )
+        audit_record(
+            actor=None,
+            action=events.step_taken("apply_reexam"),
+            unit=locked.school,
+            subject=locked,
+            to_the_minute=True,
+            before={"status": before},
+            after={"status": locked.status, "via": "receipt", **extra},
+        )
     return locked

@@ -35,14 +35,33 @@ def _url(case: Case) -> str:
     return reverse("cases:detail", args=[case.pk])
 
 
-def _log(case: Case, kind: str, title: str, *, actor: Any = None, body: str = "", at: datetime | None = None,
-         **data: Any) -> CaseEvent:  # fmt: skip
-    return CaseEvent.objects.create(case=case, kind=kind, at=at or _now(), actor=actor, title=title[:200],
-                                    body=body, data=data)  # fmt: skip
+def _log(
+    case: Case,
+    kind: str,
+    title: str,
+    *,
+    actor: Any = None,
+    body: str = "",
+    at: datetime | None = None,
+    **data: Any,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, kind=kind, at=at or _now(), actor=actor, title=title[:200], body=body, data=data
+    )
 
 
-def _tell(case: Case, people: list[Any], title: str, *, body: str = "", urgent: bool = False, key: str = "",
-          email: bool = True, sms: bool = False, actor: Any = None) -> int:  # fmt: skip
+def _tell(
+    case: Case,
+    people: list[Any],
+    title: str,
+    *,
+    body: str = "",
+    urgent: bool = False,
+    key: str = "",
+    email: bool = True,
+    sms: bool = False,
+    actor: Any = None,
+) -> int:
     """Notify staff in the app (and by email), and write who was told into the case log."""
     people = [p for p in {p.pk: p for p in people if p is not None}.values()]
     if not people:
@@ -51,8 +70,14 @@ def _tell(case: Case, people: list[Any], title: str, *, body: str = "", urgent: 
         people, title=title, body=body, url=_url(case), urgent=urgent, subject_key=key, email=email, sms=sms
     )
     names = "、".join(p.full_name or p.username for p in people)
-    _log(case, EventKind.NOTIFICATION, _("已通知：%(names)s") % {"names": names}, actor=actor, body=title,
-         recipients=[p.pk for p in people])  # fmt: skip
+    _log(
+        case,
+        EventKind.NOTIFICATION,
+        _("已通知：%(names)s") % {"names": names},
+        actor=actor,
+        body=title,
+        recipients=[p.pk for p in people],
+    )
     return len(people)
 
 
@@ -81,10 +106,14 @@ def _tell_bureau(case: Case, why: str, *, actor: Any) -> None:
     if case.bureau_notified_at is None:
         case.bureau_notified_at = _now()
     _tell(
-        case, bureau_people(case.school), _("严重欺凌案件报告：%(school)s %(number)s") % {
-            "school": case.school.name, "number": case.number},
-        body=why, urgent=True, key=f"case:{case.pk}:bureau", actor=actor,
-    )  # fmt: skip
+        case,
+        bureau_people(case.school),
+        _("严重欺凌案件报告：%(school)s %(number)s") % {"school": case.school.name, "number": case.number},
+        body=why,
+        urgent=True,
+        key=f"case:{case.pk}:bureau",
+        actor=actor,
+    )
 
 
 def due_words(deadline: Any) -> str:
@@ -109,9 +138,11 @@ def provisional_words(year: int) -> str:
 def _check_state(case: Case, step: Any) -> None:
     if case.status not in step.sources or (step.applies is not None and not step.applies(case)):
         raise Conflict(
-            _("案件当前为“%(state)s”，不能执行“%(action)s”。") % {"state": State(case.status).label, "action": step.label},
-            code=ErrorCode.TRANSITION_NOT_ALLOWED, detail={"status": case.status, "action": step.name},
-        )  # fmt: skip
+            _("案件当前为“%(state)s”，不能执行“%(action)s”。")
+            % {"state": State(case.status).label, "action": step.label},
+            code=ErrorCode.TRANSITION_NOT_ALLOWED,
+            detail={"status": case.status, "action": step.name},
+        )
 
 
 def _move(case: Case, name: str, target: str | None = None) -> None:

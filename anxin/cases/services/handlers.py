@@ -57,8 +57,15 @@ def _emergency(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[st
 
     at = d.get("done_at") or _now()
     labels = "、".join(str(EmergencyStep(s).label) for s in d["steps"])
-    _log(case, EventKind.NOTE, _("紧急处置：%(steps)s") % {"steps": labels}, actor=actor, body=d["note"], at=at,
-         steps=d["steps"])  # fmt: skip
+    _log(
+        case,
+        EventKind.NOTE,
+        _("紧急处置：%(steps)s") % {"steps": labels},
+        actor=actor,
+        body=d["note"],
+        at=at,
+        steps=d["steps"],
+    )
     case.urgent = True
     return {"steps": d["steps"]}
 
@@ -74,11 +81,20 @@ def _submit(case: Case, actor: User, d: dict[str, Any], form: Any) -> None:
     _log(case, EventKind.NOTE, _("调查结论"), actor=actor, body=d["summary"])
     deadlines.meet(case, DeadlineKind.INVESTIGATION)
     # Committee members with accounts take part in the determination: they may now open the case.
-    members = [m.user for m in CommitteeMember.objects.filter(school_id=case.school_id, active=True).exclude(user=None)
-               .select_related("user")]  # fmt: skip
+    members = [
+        m.user
+        for m in CommitteeMember.objects.filter(school_id=case.school_id, active=True)
+        .exclude(user=None)
+        .select_related("user")
+    ]
     _add_watchers(case, members)
-    _tell(case, members, _("案件 %(n)s 待委员会认定") % {"n": case.number}, actor=actor,
-          key=f"case:{case.pk}:pending:{case.determinations.count()}")  # fmt: skip
+    _tell(
+        case,
+        members,
+        _("案件 %(n)s 待委员会认定") % {"n": case.number},
+        actor=actor,
+        key=f"case:{case.pk}:pending:{case.determinations.count()}",
+    )
 
 
 def _determine(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[str, Any]:
@@ -89,20 +105,28 @@ def _determine(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[st
         raise Invalid(_("本校尚未登记学生欺凌治理委员会成员，无法认定。"), code=CaseError.COMMITTEE_MISSING)
     if len(present) * 100 <= total * quorum:
         raise Invalid(
-            _("出席委员 %(n)s 人，未达到委员会 %(total)s 人的法定人数（须超过 %(q)s%%）。") % {
-                "n": len(present), "total": total, "q": quorum},
-            code=CaseError.QUORUM_NOT_MET, detail={"members_present": [_("出席人数不足。")]},
-        )  # fmt: skip
+            _("出席委员 %(n)s 人，未达到委员会 %(total)s 人的法定人数（须超过 %(q)s%%）。")
+            % {"n": len(present), "total": total, "q": quorum},
+            code=CaseError.QUORUM_NOT_MET,
+            detail={"members_present": [_("出席人数不足。")]},
+        )
     bullying = d["is_bullying"] == "yes"
     criteria = {
         c.value: {"answer": d[f"{c.value}_answer"], "evidence": d[f"{c.value}_evidence"]} for c in Criterion
     }
     det = Determination.objects.create(
-        case=case, meeting_on=d["meeting_on"], members_total=total, criteria=criteria, is_bullying=bullying,
-        kinds=d["kinds"] if bullying else [], gravity=d["gravity"] if bullying else "",
-        non_bullying="" if bullying else d["non_bullying"], parents_participation=d["parents_participation"],
-        reasoning=d.get("reasoning", ""), recorded_by=actor,
-    )  # fmt: skip
+        case=case,
+        meeting_on=d["meeting_on"],
+        members_total=total,
+        criteria=criteria,
+        is_bullying=bullying,
+        kinds=d["kinds"] if bullying else [],
+        gravity=d["gravity"] if bullying else "",
+        non_bullying="" if bullying else d["non_bullying"],
+        parents_participation=d["parents_participation"],
+        reasoning=d.get("reasoning", ""),
+        recorded_by=actor,
+    )
     det.members_present.set(present)
     _apply_finding(
         case, bullying, d["gravity"] if bullying else "", d["kinds"] if bullying else [], actor=actor
@@ -110,10 +134,19 @@ def _determine(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[st
     deadlines.meet(case, DeadlineKind.INVESTIGATION)
     title = (
         _("委员会认定：构成欺凌，情节%(g)s") % {"g": case.get_gravity_display()}
-        if bullying else _("委员会认定：不构成欺凌（%(why)s）") % {"why": det.get_non_bullying_display()}
-    )  # fmt: skip
-    _log(case, EventKind.NOTE, title, actor=actor, body=d.get("reasoning", ""), determination=det.pk,
-         present=len(present), total=total)  # fmt: skip
+        if bullying
+        else _("委员会认定：不构成欺凌（%(why)s）") % {"why": det.get_non_bullying_display()}
+    )
+    _log(
+        case,
+        EventKind.NOTE,
+        title,
+        actor=actor,
+        body=d.get("reasoning", ""),
+        determination=det.pk,
+        present=len(present),
+        total=total,
+    )
     _move(case, "determine", State.DETERMINED if bullying else State.NOT_BULLYING)
     return {"is_bullying": bullying, "gravity": case.gravity}
 
@@ -132,28 +165,52 @@ def _apply_finding(case: Case, bullying: bool, gravity: str, kinds: list[str], *
 def _notify_result(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[str, Any]:
     last = case.determinations.order_by("-created_at").first()
     if last and d["notified_on"] < last.meeting_on:
-        raise Invalid(_("送达日期不能早于认定会议日期。"), code=ErrorCode.MISSING_INPUTS,
-                      detail={"notified_on": [_("不能早于认定会议日期。")]})  # fmt: skip
+        raise Invalid(
+            _("送达日期不能早于认定会议日期。"),
+            code=ErrorCode.MISSING_INPUTS,
+            detail={"notified_on": [_("不能早于认定会议日期。")]},
+        )
     case.result_notified_on = d["notified_on"]
     deadlines.cancel(case, DeadlineKind.APPEAL)
     appeal = deadlines.schedule(case, DeadlineKind.APPEAL, d["notified_on"])
-    _log(case, EventKind.NOTE, _("认定结果已送达（%(m)s）；复查申请期限至 %(due)s") % {
-        "m": dict(form.fields["method"].choices)[d["method"]], "due": due_words(appeal)}, actor=actor, body=d.get("note", ""))  # fmt: skip
-    _guardian_notice(case, _("【安心校园】学校已就您孩子涉及的事件作出认定，书面通知已送达。如有异议，可在 %(due)s 前向县（区）教体局申请复查。") % {
-        "due": appeal.due_on.isoformat() if appeal.due_on else _("规定期限")}, actor=actor)  # fmt: skip
+    _log(
+        case,
+        EventKind.NOTE,
+        _("认定结果已送达（%(m)s）；复查申请期限至 %(due)s")
+        % {"m": dict(form.fields["method"].choices)[d["method"]], "due": due_words(appeal)},
+        actor=actor,
+        body=d.get("note", ""),
+    )
+    _guardian_notice(
+        case,
+        _(
+            "【安心校园】学校已就您孩子涉及的事件作出认定，书面通知已送达。如有异议，可在 %(due)s 前向县（区）教体局申请复查。"
+        )
+        % {"due": appeal.due_on.isoformat() if appeal.due_on else _("规定期限")},
+        actor=actor,
+    )
     return {"notified_on": d["notified_on"].isoformat()}
 
 
 def _guardian_notice(case: Case, text: str, *, actor: Any) -> None:
     """Text the guardians of the students involved through the notice backend; record each in the log."""
-    student_ids = list(case.parties.filter(student__isnull=False).filter(
-        role__in=[PartyRole.TARGET, PartyRole.BULLY]).values_list("student_id", flat=True))  # fmt: skip
+    student_ids = list(
+        case.parties.filter(student__isnull=False)
+        .filter(role__in=[PartyRole.TARGET, PartyRole.BULLY])
+        .values_list("student_id", flat=True)
+    )
     guardians = list(Guardian.objects.filter(student_id__in=student_ids))
     for g in guardians:
         transaction.on_commit(partial(_send_sms, g.phone, text))
     if guardians:
-        _log(case, EventKind.NOTIFICATION, _("已向 %(n)s 位监护人发送通知") % {"n": len(guardians)}, actor=actor,
-             body=text, guardians=len(guardians))  # fmt: skip
+        _log(
+            case,
+            EventKind.NOTIFICATION,
+            _("已向 %(n)s 位监护人发送通知") % {"n": len(guardians)},
+            actor=actor,
+            body=text,
+            guardians=len(guardians),
+        )
 
 
 def _send_sms(phone: str, text: str) -> None:
@@ -170,17 +227,39 @@ def _apply_reexam(
 ) -> dict[str, Any]:
     appeal = case.deadlines.filter(kind=DeadlineKind.APPEAL, cancelled=False).order_by("-pk").first()
     if appeal and appeal.due_on and d["applied_on"] > appeal.due_on:
-        raise Invalid(_("已超过复查申请期限（%(due)s）。") % {"due": appeal.due_on.isoformat()}, code=CaseError.APPEAL_LATE,
-                      detail={"applied_on": [_("已超过申请期限。")]})  # fmt: skip
+        raise Invalid(
+            _("已超过复查申请期限（%(due)s）。") % {"due": appeal.due_on.isoformat()},
+            code=CaseError.APPEAL_LATE,
+            detail={"applied_on": [_("已超过申请期限。")]},
+        )
     applicant = case.parties.get(pk=d["applicant"])
-    rx = Reexamination.objects.create(case=case, applicant=applicant, applied_on=d["applied_on"], reason=d["reason"],
-                                      via_receipt=via_receipt, recorded_by=actor, returned_from=case.status)  # fmt: skip
+    rx = Reexamination.objects.create(
+        case=case,
+        applicant=applicant,
+        applied_on=d["applied_on"],
+        reason=d["reason"],
+        via_receipt=via_receipt,
+        recorded_by=actor,
+        returned_from=case.status,
+    )
     deadlines.meet(case, DeadlineKind.APPEAL)
     due = deadlines.schedule(case, DeadlineKind.REEXAMINATION, d["applied_on"], reexamination=rx)
-    _log(case, EventKind.NOTE, _("%(who)s申请复查；复查决定期限 %(due)s") % {
-        "who": applicant.get_role_display(), "due": due_words(due)}, actor=actor, body=d["reason"])  # fmt: skip
-    _tell(case, bureau_people(case.school), _("复查申请：%(school)s %(n)s") % {"school": case.school.name, "n": case.number},
-          urgent=False, key=f"case:{case.pk}:reexam:{rx.pk}", actor=actor)  # fmt: skip
+    _log(
+        case,
+        EventKind.NOTE,
+        _("%(who)s申请复查；复查决定期限 %(due)s")
+        % {"who": applicant.get_role_display(), "due": due_words(due)},
+        actor=actor,
+        body=d["reason"],
+    )
+    _tell(
+        case,
+        bureau_people(case.school),
+        _("复查申请：%(school)s %(n)s") % {"school": case.school.name, "n": case.number},
+        urgent=False,
+        key=f"case:{case.pk}:reexam:{rx.pk}",
+        actor=actor,
+    )
     return {"reexamination": rx.pk}
 
 
@@ -231,10 +310,19 @@ def _decide_reexam(case: Case, actor: User, d: dict[str, Any], form: Any) -> dic
         body=d["note"],
     )
     people = [case.owner, *principals(case.school)]
-    _tell(case, people, _("案件 %(n)s 复查决定：%(f)s") % {"n": case.number, "f": rx.get_finding_display()},
-          key=f"case:{case.pk}:reexam_done:{rx.pk}", actor=actor)  # fmt: skip
-    _guardian_notice(case, _("【安心校园】县（区）教体局已对您孩子涉及事件的复查申请作出决定：%(f)s。学校将与您联系。") % {
-        "f": rx.get_finding_display()}, actor=actor)  # fmt: skip
+    _tell(
+        case,
+        people,
+        _("案件 %(n)s 复查决定：%(f)s") % {"n": case.number, "f": rx.get_finding_display()},
+        key=f"case:{case.pk}:reexam_done:{rx.pk}",
+        actor=actor,
+    )
+    _guardian_notice(
+        case,
+        _("【安心校园】县（区）教体局已对您孩子涉及事件的复查申请作出决定：%(f)s。学校将与您联系。")
+        % {"f": rx.get_finding_display()},
+        actor=actor,
+    )
     return {"finding": d["finding"]}
 
 
@@ -305,20 +393,35 @@ def _add_party(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[st
                 _("该学生已以此身份登记。"), code=CaseError.PARTY_EXISTS, detail={"student": [_("已登记。")]}
             )
         party = Party.objects.create(
-            case=case, role=d["role"], student=student, klass=student.klass,
+            case=case,
+            role=d["role"],
+            student=student,
+            klass=student.klass,
             school=student.school if student.school_id != case.school_id else None,
-            name=student.name, description=d.get("description", ""), added_by=actor,
-        )  # fmt: skip
+            name=student.name,
+            description=d.get("description", ""),
+            added_by=actor,
+        )
         teachers = class_teachers(student.klass_id)
         if student.school_id == case.school_id:
             _add_watchers(case, teachers)
-            _tell(case, teachers, _("您班学生涉及案件 %(n)s") % {"n": case.number}, actor=actor,
-                  key=f"case:{case.pk}:class:{student.klass_id}")  # fmt: skip
+            _tell(
+                case,
+                teachers,
+                _("您班学生涉及案件 %(n)s") % {"n": case.number},
+                actor=actor,
+                key=f"case:{case.pk}:class:{student.klass_id}",
+            )
         else:
             # The other school is involved: its leaders are told and see only their student's part.
             other = [*principals(student.school), *teachers]
-            notify(other, title=_("贵校学生涉及外校案件"), body=_("%(school)s 的一起案件涉及贵校学生，请配合处理。") % {
-                "school": case.school.name}, url=reverse("cases:involved"), subject_key=f"case:{case.pk}:involved:{student.school_id}")  # fmt: skip
+            notify(
+                other,
+                title=_("贵校学生涉及外校案件"),
+                body=_("%(school)s 的一起案件涉及贵校学生，请配合处理。") % {"school": case.school.name},
+                url=reverse("cases:involved"),
+                subject_key=f"case:{case.pk}:involved:{student.school_id}",
+            )
             _log(
                 case,
                 EventKind.NOTIFICATION,
@@ -326,10 +429,20 @@ def _add_party(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[st
                 actor=actor,
             )
     else:
-        party = Party.objects.create(case=case, role=d["role"], name=d["name"].strip(),
-                                     description=d.get("description", ""), added_by=actor)  # fmt: skip
-    _log(case, EventKind.PARTY, _("登记当事人：%(role)s") % {"role": party.get_role_display()}, actor=actor,
-         party=party.pk)  # fmt: skip
+        party = Party.objects.create(
+            case=case,
+            role=d["role"],
+            name=d["name"].strip(),
+            description=d.get("description", ""),
+            added_by=actor,
+        )
+    _log(
+        case,
+        EventKind.PARTY,
+        _("登记当事人：%(role)s") % {"role": party.get_role_display()},
+        actor=actor,
+        party=party.pk,
+    )
     return {"party": party.pk}
 
 
@@ -337,11 +450,24 @@ def _contact_guardian(case: Case, actor: User, d: dict[str, Any], form: Any) -> 
     party = case.parties.get(pk=d["party"])
     from ..models import GuardianContact
 
-    GuardianContact.objects.create(case=case, party=party, guardian_name=d["guardian_name"], relation=d["relation"],
-                                   contacted_at=d["contacted_at"], method=d["method"], said=d["said"],
-                                   recorded_by=actor)  # fmt: skip
-    _log(case, EventKind.CONTACT, _("联系家长（%(role)s的%(rel)s）") % {"role": party.get_role_display(), "rel": d["relation"]},
-         actor=actor, body=d["said"], at=d["contacted_at"])  # fmt: skip
+    GuardianContact.objects.create(
+        case=case,
+        party=party,
+        guardian_name=d["guardian_name"],
+        relation=d["relation"],
+        contacted_at=d["contacted_at"],
+        method=d["method"],
+        said=d["said"],
+        recorded_by=actor,
+    )
+    _log(
+        case,
+        EventKind.CONTACT,
+        _("联系家长（%(role)s的%(rel)s）") % {"role": party.get_role_display(), "rel": d["relation"]},
+        actor=actor,
+        body=d["said"],
+        at=d["contacted_at"],
+    )
 
 
 def _add_note(case: Case, actor: User, d: dict[str, Any], form: Any) -> None:
@@ -376,18 +502,37 @@ def _add_measure(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[
     owner = User.objects.get(pk=d["owner"])
     party = case.parties.get(pk=d["party"]) if d.get("party") else None
     m = Measure.objects.create(
-        case=case, party=party, kind=d["kind"], detail=d["detail"], hours=d.get("hours"), sessions=d.get("sessions"),
-        owner=owner, due_on=d["due_on"], parents_notified_at=d.get("parents_notified_at"),
-        parents_notice_method=d.get("parents_notice_method") or "", created_by=actor,
-    )  # fmt: skip
+        case=case,
+        party=party,
+        kind=d["kind"],
+        detail=d["detail"],
+        hours=d.get("hours"),
+        sessions=d.get("sessions"),
+        owner=owner,
+        due_on=d["due_on"],
+        parents_notified_at=d.get("parents_notified_at"),
+        parents_notice_method=d.get("parents_notice_method") or "",
+        created_by=actor,
+    )
     deadlines.schedule_fixed(case, DeadlineKind.MEASURE, d["due_on"], measure=m)
     _add_watchers(case, [owner])
-    _log(case, EventKind.MEASURE, _("处理措施：%(k)s，负责人 %(o)s，期限 %(due)s") % {
-        "k": m.get_kind_display(), "o": owner.full_name or owner.username, "due": d["due_on"].isoformat()},
-        actor=actor, body=d["detail"], measure=m.pk)  # fmt: skip
+    _log(
+        case,
+        EventKind.MEASURE,
+        _("处理措施：%(k)s，负责人 %(o)s，期限 %(due)s")
+        % {"k": m.get_kind_display(), "o": owner.full_name or owner.username, "due": d["due_on"].isoformat()},
+        actor=actor,
+        body=d["detail"],
+        measure=m.pk,
+    )
     if owner.pk != actor.pk:
-        _tell(case, [owner], _("新的处理措施待您落实：%(k)s") % {"k": m.get_kind_display()}, actor=actor,
-              key=f"case:{case.pk}:measure:{m.pk}")  # fmt: skip
+        _tell(
+            case,
+            [owner],
+            _("新的处理措施待您落实：%(k)s") % {"k": m.get_kind_display()},
+            actor=actor,
+            key=f"case:{case.pk}:measure:{m.pk}",
+        )
     return {"measure": m.pk}
 
 
@@ -414,14 +559,33 @@ def _record_visit(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict
     if dl is None:
         raise Invalid(_("该回访已记录。"), code=ErrorCode.MISSING_INPUTS, detail={"visit": [_("已记录。")]})
     party = case.parties.get(pk=d["party"]) if d.get("party") else None
-    v = Visit.objects.create(case=case, deadline=dl, party=party, visited_on=d["visited_on"],
-                             stopped=d["stopped"] == "yes", note=d["note"], visited_by=actor)  # fmt: skip
+    v = Visit.objects.create(
+        case=case,
+        deadline=dl,
+        party=party,
+        visited_on=d["visited_on"],
+        stopped=d["stopped"] == "yes",
+        note=d["note"],
+        visited_by=actor,
+    )
     deadlines.meet(case, d["visit"], pk=dl.pk)
-    _log(case, EventKind.VISIT, _("%(k)s：%(s)s") % {"k": dl.get_kind_display(),
-         "s": _("欺凌已停止") if v.stopped else _("仍有欺凌迹象")}, actor=actor, body=d["note"])  # fmt: skip
+    _log(
+        case,
+        EventKind.VISIT,
+        _("%(k)s：%(s)s")
+        % {"k": dl.get_kind_display(), "s": _("欺凌已停止") if v.stopped else _("仍有欺凌迹象")},
+        actor=actor,
+        body=d["note"],
+    )
     if not v.stopped:
-        _tell(case, [case.owner, *principals(case.school)], _("回访发现案件 %(n)s 仍有欺凌迹象") % {"n": case.number},
-              urgent=True, key=f"case:{case.pk}:visit:{v.pk}", actor=actor)  # fmt: skip
+        _tell(
+            case,
+            [case.owner, *principals(case.school)],
+            _("回访发现案件 %(n)s 仍有欺凌迹象") % {"n": case.number},
+            urgent=True,
+            key=f"case:{case.pk}:visit:{v.pk}",
+            actor=actor,
+        )
     return {"visit": d["visit"]}
 
 
@@ -429,18 +593,34 @@ def _reassign(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[str
     owner = User.objects.get(pk=d["owner"])
     old = case.owner
     case.owner = owner
-    _log(case, EventKind.NOTE, _("经办人由 %(a)s 变更为 %(b)s") % {"a": old.full_name or old.username,
-         "b": owner.full_name or owner.username}, actor=actor, body=d.get("reason", ""))  # fmt: skip
-    _tell(case, [owner], _("您被指定为案件 %(n)s 的经办人") % {"n": case.number}, actor=actor,
-          key=f"case:{case.pk}:owner:{owner.pk}")  # fmt: skip
+    _log(
+        case,
+        EventKind.NOTE,
+        _("经办人由 %(a)s 变更为 %(b)s")
+        % {"a": old.full_name or old.username, "b": owner.full_name or owner.username},
+        actor=actor,
+        body=d.get("reason", ""),
+    )
+    _tell(
+        case,
+        [owner],
+        _("您被指定为案件 %(n)s 的经办人") % {"n": case.number},
+        actor=actor,
+        key=f"case:{case.pk}:owner:{owner.pk}",
+    )
     return {"owner": owner.pk}
 
 
 def _bureau_acknowledge(case: Case, actor: User, d: dict[str, Any], form: Any) -> None:
     case.bureau_acknowledged_at = _now()
     _log(case, EventKind.NOTE, _("教育局已知悉并督办"), actor=actor, body=d.get("note", ""))
-    _tell(case, [case.owner, *principals(case.school)], _("教育局已阅案件 %(n)s") % {"n": case.number},
-          key=f"case:{case.pk}:bureau_ack", actor=actor)  # fmt: skip
+    _tell(
+        case,
+        [case.owner, *principals(case.school)],
+        _("教育局已阅案件 %(n)s") % {"n": case.number},
+        key=f"case:{case.pk}:bureau_ack",
+        actor=actor,
+    )
 
 
 HANDLERS: dict[str, Handler] = {

@@ -77,12 +77,21 @@ def case_open(
             try:
                 with transaction.atomic():
                     case = Case.objects.create(
-                        school=school, number=_number(school, today), title=d["title"], narrative=d["narrative"],
-                        kinds=kinds, places=d["places"] or [r.place for r in locked_reports if r.place],
+                        school=school,
+                        number=_number(school, today),
+                        title=d["title"],
+                        narrative=d["narrative"],
+                        kinds=kinds,
+                        places=d["places"] or [r.place for r in locked_reports if r.place],
                         time_bands=d["time_bands"] or [r.time_band for r in locked_reports if r.time_band],
-                        occurred_on=d["occurred_on"], urgent=urgent, owner=owner, opened_by=actor, opened_at=now,
-                        opened_on=today, policy=policy_for(school),
-                    )  # fmt: skip
+                        occurred_on=d["occurred_on"],
+                        urgent=urgent,
+                        owner=owner,
+                        opened_by=actor,
+                        opened_at=now,
+                        opened_on=today,
+                        policy=policy_for(school),
+                    )
                 break
             except IntegrityError:
                 if attempt == 4:
@@ -93,16 +102,39 @@ def case_open(
         for report in locked_reports:
             CaseReport.objects.create(case=case, report=report)
             report_joined_case(actor=actor, report=report, owner=owner, at=now)
-        _log(case, EventKind.OPENED, _("立案"), actor=actor, body=d["narrative"], at=now,
-             reports=[r.pk for r in locked_reports])  # fmt: skip
+        _log(
+            case,
+            EventKind.OPENED,
+            _("立案"),
+            actor=actor,
+            body=d["narrative"],
+            at=now,
+            reports=[r.pk for r in locked_reports],
+        )
         inv = deadlines.schedule(case, DeadlineKind.INVESTIGATION, today)
         _log(case, EventKind.DEADLINE, _("调查期限：%(due)s") % {"due": due_words(inv)}, at=now)
         deadlines.refresh_next_due(case)
         if owner.pk != actor.pk:
-            _tell(case, [owner], _("您被指定为案件 %(n)s 的经办人") % {"n": case.number}, actor=actor,
-                  key=f"case:{case.pk}:owner:{owner.pk}")  # fmt: skip
-        _tell(case, [p for p in principals(school) if p.pk != actor.pk], _("新立案件 %(n)s") % {"n": case.number},
-              urgent=urgent, key=f"case:{case.pk}:opened", actor=actor)  # fmt: skip
-        audit_record(actor=actor, action=events.CASE_CREATED, unit=school, subject=case,
-                     after={"status": case.status, "reports": [r.pk for r in locked_reports], "urgent": urgent})  # fmt: skip
+            _tell(
+                case,
+                [owner],
+                _("您被指定为案件 %(n)s 的经办人") % {"n": case.number},
+                actor=actor,
+                key=f"case:{case.pk}:owner:{owner.pk}",
+            )
+        _tell(
+            case,
+            [p for p in principals(school) if p.pk != actor.pk],
+            _("新立案件 %(n)s") % {"n": case.number},
+            urgent=urgent,
+            key=f"case:{case.pk}:opened",
+            actor=actor,
+        )
+        audit_record(
+            actor=actor,
+            action=events.CASE_CREATED,
+            unit=school,
+            subject=case,
+            after={"status": case.status, "reports": [r.pk for r in locked_reports], "urgent": urgent},
+        )
     return case

@@ -19,10 +19,13 @@ def committee(cast: Cast, size: int = 9) -> list[CommitteeMember]:
     if CommitteeMember.objects.filter(school=cast.school).count() >= size:
         return list(CommitteeMember.objects.filter(school=cast.school).order_by("pk"))
     members = [
-        CommitteeMember.objects.create(school=cast.school, user=cast.users["principal"], name="校长", committee_role="chair"),
-        CommitteeMember.objects.create(school=cast.school, user=cast.users["moral_director"], name="政教主任",
-                                       committee_role="teacher"),
-    ]  # fmt: skip
+        CommitteeMember.objects.create(
+            school=cast.school, user=cast.users["principal"], name="校长", committee_role="chair"
+        ),
+        CommitteeMember.objects.create(
+            school=cast.school, user=cast.users["moral_director"], name="政教主任", committee_role="teacher"
+        ),
+    ]
     for i in range(size - 2):
         members.append(
             CommitteeMember.objects.create(
@@ -108,14 +111,28 @@ def walk(cast: Cast, to: str, **determine: Any) -> Case:
     case = case_act(actor=principal, case=case, action="determine", data=determine_data(cast, **determine))
     if to in ("determined", "not_bullying"):
         return case
-    case = case_act(actor=actor, case=case, action="notify_result",
-                    data={"notified_on": timezone.localdate().isoformat(), "method": "written"})  # fmt: skip
+    case = case_act(
+        actor=actor,
+        case=case,
+        action="notify_result",
+        data={"notified_on": timezone.localdate().isoformat(), "method": "written"},
+    )
     if to == "notified":
         return case
     bully = case.parties.get(role=PartyRole.BULLY)
-    case = case_act(actor=actor, case=case, action="add_measure", data={
-        "kind": "correction", "party": bully.pk, "detail": "8 小时矫治计划", "hours": 8,
-        "owner": cast.users["psych_teacher"].pk, "due_on": (timezone.localdate() + timedelta(days=30)).isoformat()})  # fmt: skip
+    case = case_act(
+        actor=actor,
+        case=case,
+        action="add_measure",
+        data={
+            "kind": "correction",
+            "party": bully.pk,
+            "detail": "8 小时矫治计划",
+            "hours": 8,
+            "owner": cast.users["psych_teacher"].pk,
+            "due_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
+    )
     case = case_act(actor=actor, case=case, action="start_measures", data={})
     if to == "measures":
         return case

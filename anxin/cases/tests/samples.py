@@ -18,9 +18,15 @@ def _case_at(cast: Cast, place: str, owner: User | None = None) -> Case:
     owner = owner or User.objects.create(username=f"case_sample_{place}", full_name=f"经办样本{place}")
     now = timezone.now()
     return Case.objects.create(
-        school=school, number=f"S-{place}-{owner.pk}", title="样本案件", owner=owner, opened_by=owner,
-        opened_at=now, opened_on=now.date(), policy=policy_for(school),
-    )  # fmt: skip
+        school=school,
+        number=f"S-{place}-{owner.pk}",
+        title="样本案件",
+        owner=owner,
+        opened_by=owner,
+        opened_at=now,
+        opened_on=now.date(),
+        policy=policy_for(school),
+    )
 
 
 SAMPLES: dict[str, Any] = {"case": _case_at}

@@ -70,8 +70,12 @@ def test_list_shows_the_principal_each_case_with_its_next_deadline(cast, login):
     assert item["owner"] == {"id": cast.users["moral_director"].pk, "name": "政教主任甲"}
     assert item["opened_on"] == "2026-09-24"
     assert item["next_deadline"] == {
-        "kind": "investigation", "label": "调查期限", "due_on": "2026-10-08", "unit": "calendar", "urgency": "ok",
-    }  # fmt: skip
+        "kind": "investigation",
+        "label": "调查期限",
+        "due_on": "2026-10-08",
+        "unit": "calendar",
+        "urgency": "ok",
+    }
 
 
 def test_list_is_empty_for_teachers_of_other_schools(cast, login):
@@ -96,8 +100,18 @@ def test_list_filters_and_pages(cast, login):
     assert _ok(client.get(f"{CASES}?page_size=1&page=3"))["items"] == []
 
 
-@pytest.mark.parametrize("query", ["status=nonsense", "page=0", "page_size=101", "page_size=0", "school=abc",
-                                   "serious=perhaps", f"school={2**63}"])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=nonsense",
+        "page=0",
+        "page_size=101",
+        "page_size=0",
+        "school=abc",
+        "serious=perhaps",
+        f"school={2**63}",
+    ],
+)
 def test_list_refuses_bad_query_parameters_in_chinese(cast, login, query):
     response = login(cast.users["principal"]).get(f"{CASES}?{query}")
     assert response.status_code == 422
@@ -136,8 +150,13 @@ def test_detail_for_the_principal_has_names_finding_and_timeline_and_is_audited(
         det["kinds"] == ["verbal", "cyber"] and len(det["members_present"]) == 7 and det["members_total"] == 9
     )
     intent = next(c for c in det["criteria"] if c["criterion"] == "intent")
-    assert intent == {"criterion": "intent", "label": "主观故意或恶意", "answer": "yes", "answer_label": "是",
-                      "evidence": "主观故意或恶意：询问笔录及聊天截图"}  # fmt: skip
+    assert intent == {
+        "criterion": "intent",
+        "label": "主观故意或恶意",
+        "answer": "yes",
+        "answer_label": "是",
+        "evidence": "主观故意或恶意：询问笔录及聊天截图",
+    }
     assert det["parents_participation"] == "双方家长列席并陈述意见"
 
     investigation = next(d for d in body["deadlines"] if d["kind"] == "investigation")
@@ -189,25 +208,42 @@ def test_teacher_of_other_school_gets_404_everywhere(cast, login):
 @frozen_time(OPENED)
 def test_deadlines_show_the_investigation_date_under_the_county_policy(cast, login):
     default = open_case(cast)
-    policy = policy_set(actor=cast.users["county_admin"], unit=cast.county,
-                        rules={"investigation": {"days": 10, "unit": "working"}})  # fmt: skip
+    policy = policy_set(
+        actor=cast.users["county_admin"],
+        unit=cast.county,
+        rules={"investigation": {"days": 10, "unit": "working"}},
+    )
     working = open_case(cast)
     client = login(cast.users["principal"])
     (row,) = _ok(client.get(f"{CASES}/{working.pk}/deadlines"))
     assert row == {
-        "id": row["id"], "kind": "investigation", "label": "调查期限", "starts_on": "2026-09-24", "days": 10,
-        "unit": "working", "due_on": "2026-10-15", "remind_on": "2026-10-13", "calendar_gap": None, "provisional": False,
-        "calendar_note": None, "met_at": None, "cancelled": False, "urgency": "ok",
+        "id": row["id"],
+        "kind": "investigation",
+        "label": "调查期限",
+        "starts_on": "2026-09-24",
+        "days": 10,
+        "unit": "working",
+        "due_on": "2026-10-15",
+        "remind_on": "2026-10-13",
+        "calendar_gap": None,
+        "provisional": False,
+        "calendar_note": None,
+        "met_at": None,
+        "cancelled": False,
+        "urgency": "ok",
         "policy_version": policy.version,
-    }  # fmt: skip
+    }
     (old,) = _ok(client.get(f"{CASES}/{default.pk}/deadlines"))
     assert old["due_on"] == "2026-10-08" and old["unit"] == "calendar" and old["policy_version"] == 1
 
 
 @frozen_time(datetime(2026, 12, 28, 10, tzinfo=SHANGHAI))
 def test_a_deadline_reaching_into_an_unknown_year_is_provisional_and_says_which_year(cast, login):
-    policy_set(actor=cast.users["county_admin"], unit=cast.county,
-               rules={"investigation": {"days": 10, "unit": "working"}})  # fmt: skip
+    policy_set(
+        actor=cast.users["county_admin"],
+        unit=cast.county,
+        rules={"investigation": {"days": 10, "unit": "working"}},
+    )
     case = open_case(cast)
     client = login(cast.users["principal"])
     (row,) = _ok(client.get(f"{CASES}/{case.pk}/deadlines"))
@@ -240,8 +276,14 @@ def test_actions_offer_determine_to_the_principal_with_its_inputs(cast, login):
     assert inputs["gravity"]["required"] is False and "" not in [
         c["value"] for c in inputs["gravity"]["choices"]
     ]
-    assert inputs["intent_evidence"] == {"name": "intent_evidence", "label": "主观故意或恶意（证据）",
-                                         "required": True, "type": "text", "choices": None, "help": None}  # fmt: skip
+    assert inputs["intent_evidence"] == {
+        "name": "intent_evidence",
+        "label": "主观故意或恶意（证据）",
+        "required": True,
+        "type": "text",
+        "choices": None,
+        "help": None,
+    }
     assert actions["add_note"]["moves"] is False
     assert "close" not in actions and "start_measures" not in actions
 
@@ -258,11 +300,22 @@ def test_actions_do_not_offer_determine_to_the_class_teacher(cast, login):
 
 def test_open_a_case_returns_it_with_201(cast, login):
     client = login(cast.users["moral_director"])
-    response = client.post(CASES, {
-        "school": cast.school.pk, "title": "班级群传播哭泣照片", "narrative": "母亲来电反映，儿子被起外号并被传照片。",
-        "kinds": ["verbal", "cyber"], "places": [], "time_bands": [], "occurred_on": "2026-09-20", "urgent": False,
-        "reports": [], "owner": cast.users["psych_teacher"].pk,
-    }, content_type="application/json")  # fmt: skip
+    response = client.post(
+        CASES,
+        {
+            "school": cast.school.pk,
+            "title": "班级群传播哭泣照片",
+            "narrative": "母亲来电反映，儿子被起外号并被传照片。",
+            "kinds": ["verbal", "cyber"],
+            "places": [],
+            "time_bands": [],
+            "occurred_on": "2026-09-20",
+            "urgent": False,
+            "reports": [],
+            "owner": cast.users["psych_teacher"].pk,
+        },
+        content_type="application/json",
+    )
     body = _ok(response, 201)
     case = Case.objects.get(pk=body["id"])
     assert case.owner == cast.users["psych_teacher"] and case.opened_by == cast.users["moral_director"]
@@ -335,8 +388,14 @@ def test_the_whole_procedure_through_the_api(cast, login, password):
     committee(cast)
     lead = login(cast.users["moral_director"])
     principal = _token_client(cast, "principal", password)  # a second caller, by bearer token
-    case = _ok(lead.post(CASES, {"school": cast.school.pk, "title": "班级群传播哭泣照片", "kinds": ["verbal"]},
-                         content_type="application/json"), 201)  # fmt: skip
+    case = _ok(
+        lead.post(
+            CASES,
+            {"school": cast.school.pk, "title": "班级群传播哭泣照片", "kinds": ["verbal"]},
+            content_type="application/json",
+        ),
+        201,
+    )
     cid = case["id"]
 
     assert _ok(_act(lead, cid, action="investigate", note="先与受欺凌学生谈话"))["status"] == "investigating"
@@ -358,8 +417,19 @@ def test_the_whole_procedure_through_the_api(cast, login, password):
     assert appeal["due_on"] == "2026-10-19"  # 5 calendar days end on Saturday the 17th: the next working day
 
     bully = next(p for p in body["parties"] if p["role"] == PartyRole.BULLY)
-    body = _ok(_act(lead, cid, action="add_measure", kind="correction", party=bully["id"], detail="8 小时矫治计划",
-                    hours=8, owner=cast.users["psych_teacher"].pk, due_on="2026-11-12"))  # fmt: skip
+    body = _ok(
+        _act(
+            lead,
+            cid,
+            action="add_measure",
+            kind="correction",
+            party=bully["id"],
+            detail="8 小时矫治计划",
+            hours=8,
+            owner=cast.users["psych_teacher"].pk,
+            due_on="2026-11-12",
+        )
+    )
     (measure,) = body["measures"]
     assert measure["kind_label"] == "矫治计划" and measure["owner"]["id"] == cast.users["psych_teacher"].pk
     assert _ok(_act(lead, cid, action="start_measures"))["status"] == "measures"
@@ -451,8 +521,15 @@ def test_missing_inputs_are_422_naming_each_field(cast, login):
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "missing_inputs" and body["message"].startswith("请补全或更正：")
-    for field in ("meeting_on", "members_present", "intent_answer", "harm_evidence", "kinds", "gravity",
-                  "parents_participation"):  # fmt: skip
+    for field in (
+        "meeting_on",
+        "members_present",
+        "intent_answer",
+        "harm_evidence",
+        "kinds",
+        "gravity",
+        "parents_participation",
+    ):
         assert field in body["detail"], field
     assert "会议日期" in body["message"]
     assert Case.objects.get(pk=case.pk).status == "pending"
@@ -514,8 +591,12 @@ def test_a_body_that_is_not_a_json_object_is_422_in_chinese(cast, login, raw):
 
 def test_an_owner_who_hands_the_case_on_learns_it_worked_but_no_more_details(cast, login):
     teacher = cast.users["class_teacher"]
-    case = case_open(actor=cast.users["moral_director"], school=cast.school, owner=teacher,
-                     data={"title": "课间推搡", "urgent": False})  # fmt: skip
+    case = case_open(
+        actor=cast.users["moral_director"],
+        school=cast.school,
+        owner=teacher,
+        data={"title": "课间推搡", "urgent": False},
+    )
     client = login(teacher)
     assert _ok(client.get(f"{CASES}/{case.pk}"))["owner"]["id"] == teacher.pk
     body = _ok(

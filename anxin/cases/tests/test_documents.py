@@ -67,12 +67,31 @@ def rich_case(cast: Cast) -> Case:
     case = walk(cast, "aftercare")
     target = _party(case, PartyRole.TARGET)
     now = timezone.localtime()
-    case = case_act(actor=lead(cast), case=case, action="contact_guardian", data={
-        "party": target.pk, "guardian_name": "家长甲", "relation": "母亲", "method": "phone",
-        "contacted_at": now.strftime("%Y-%m-%dT%H:%M"), "said": "告知调查进展，家长同意配合。"})  # fmt: skip
-    return case_act(actor=lead(cast), case=case, action="record_visit", data={
-        "visit": "visit_1w", "visited_on": now.date().isoformat(), "party": target.pk, "stopped": "yes",
-        "note": "孩子情绪稳定，未再发生。"})  # fmt: skip
+    case = case_act(
+        actor=lead(cast),
+        case=case,
+        action="contact_guardian",
+        data={
+            "party": target.pk,
+            "guardian_name": "家长甲",
+            "relation": "母亲",
+            "method": "phone",
+            "contacted_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "said": "告知调查进展，家长同意配合。",
+        },
+    )
+    return case_act(
+        actor=lead(cast),
+        case=case,
+        action="record_visit",
+        data={
+            "visit": "visit_1w",
+            "visited_on": now.date().isoformat(),
+            "party": target.pk,
+            "stopped": "yes",
+            "note": "孩子情绪稳定，未再发生。",
+        },
+    )
 
 
 # --- the case file ---------------------------------------------------------------------------
@@ -85,10 +104,26 @@ def test_case_file_is_a_pdf_with_cover_criteria_and_page_numbers(cast, login, ri
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     text = _text(response.content, tmp_path)
-    for expected in ("学生欺凌事件处置档案", "实验中学", rich_case.number, "跟踪回访", "较重", "政教主任甲",
-                     "经调查，两名同学多次起侮辱性绰号。", "出席委员7人，共9人", "双方家长列席并陈述意见",
-                     "8小时矫治计划", "心理教师甲", "孩子情绪稳定，未再发生。", "告知调查进展，家长同意配合。",
-                     "经办人", "校长", "委员会主任", "第1页", "共"):  # fmt: skip
+    for expected in (
+        "学生欺凌事件处置档案",
+        "实验中学",
+        rich_case.number,
+        "跟踪回访",
+        "较重",
+        "政教主任甲",
+        "经调查，两名同学多次起侮辱性绰号。",
+        "出席委员7人，共9人",
+        "双方家长列席并陈述意见",
+        "8小时矫治计划",
+        "心理教师甲",
+        "孩子情绪稳定，未再发生。",
+        "告知调查进展，家长同意配合。",
+        "经办人",
+        "校长",
+        "委员会主任",
+        "第1页",
+        "共",
+    ):
         assert expected in text, expected
     for c in Criterion:
         assert re.sub(r"\s+", "", str(c.label)) in text, c.label
@@ -114,8 +149,14 @@ def test_safety_officers_copy_masks_children_and_guardians(cast, login, rich_cas
 def test_case_file_shows_times_in_beijing_time_whatever_the_server_zone(
     cast, login, rich_case, settings, tmp_path
 ):
-    CaseEvent.objects.create(case=rich_case, kind=EventKind.NOTE, at=datetime(2025, 3, 4, 14, 40, tzinfo=UTC),
-                             actor=lead(cast), title="宿管夜间巡查记录", body="熄灯后巡查")  # fmt: skip
+    CaseEvent.objects.create(
+        case=rich_case,
+        kind=EventKind.NOTE,
+        at=datetime(2025, 3, 4, 14, 40, tzinfo=UTC),
+        actor=lead(cast),
+        title="宿管夜间巡查记录",
+        body="熄灯后巡查",
+    )
     settings.TIME_ZONE = "UTC"
     text = _text(_file(login(cast.users["principal"]), rich_case).content, tmp_path)
     assert "2025-03-0422:40政教主任甲宿管夜间巡查记录" in text
@@ -143,8 +184,11 @@ def test_case_file_download_has_a_chinese_name(cast, login, rich_case):
 def test_printing_the_case_file_is_audited_as_an_opening_and_a_print(cast, login, rich_case):
     principal = cast.users["principal"]
     _file(login(principal), rich_case)
-    actions = list(AuditEvent.objects.filter(actor=principal, subject_id=str(rich_case.pk)).order_by("seq")
-                   .values_list("action", flat=True))  # fmt: skip
+    actions = list(
+        AuditEvent.objects.filter(actor=principal, subject_id=str(rich_case.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
     assert actions[-2:] == ["case.viewed", "case.file_printed"]
 
 
@@ -223,8 +267,20 @@ def test_notice_for_the_target_names_only_that_child_and_gives_the_appeal_days(
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     text = _text(response.content, tmp_path)
-    for expected in ("学生欺凌认定结果告知书", "实验中学", "李小雨", "受欺凌学生", "构成学生欺凌", "言语/人格尊严、网络",
-                     "较重", "收到本告知书之日起5日内", "城关区教育和体育局", "相关学生", "学校盖章", "送达回执"):  # fmt: skip
+    for expected in (
+        "学生欺凌认定结果告知书",
+        "实验中学",
+        "李小雨",
+        "受欺凌学生",
+        "构成学生欺凌",
+        "言语/人格尊严、网络",
+        "较重",
+        "收到本告知书之日起5日内",
+        "城关区教育和体育局",
+        "相关学生",
+        "学校盖章",
+        "送达回执",
+    ):
         assert expected in text, expected
     assert "王小磊" not in text and "王*磊" not in text
     # The bully's correction plan is not the target family's business.
@@ -265,18 +321,39 @@ def test_after_a_re_examination_both_documents_show_its_decision(cast, login, tm
     case = walk(cast, "measures")
     today = timezone.localdate().isoformat()
     target = _party(case, PartyRole.TARGET)
-    case = case_act(actor=lead(cast), case=case, action="apply_reexam",
-                    data={"applicant": target.pk, "applied_on": today, "reason": "家长认为情节应为严重"})  # fmt: skip
+    case = case_act(
+        actor=lead(cast),
+        case=case,
+        action="apply_reexam",
+        data={"applicant": target.pk, "applied_on": today, "reason": "家长认为情节应为严重"},
+    )
     admin = county_admin(cast)
-    case = case_act(actor=admin, case=case, action="assign_panel", data={
-        "school_member": "外校代表赵老师", "parent_member": "家长代表钱女士", "expert_member": "孙律师",
-        "expert_affiliation": "某律师事务所"})  # fmt: skip
-    case = case_act(actor=admin, case=case, action="decide_reexam",
-                    data={"finding": "uphold", "decided_on": today, "note": "认定事实清楚，维持原认定。"})  # fmt: skip
+    case = case_act(
+        actor=admin,
+        case=case,
+        action="assign_panel",
+        data={
+            "school_member": "外校代表赵老师",
+            "parent_member": "家长代表钱女士",
+            "expert_member": "孙律师",
+            "expert_affiliation": "某律师事务所",
+        },
+    )
+    case = case_act(
+        actor=admin,
+        case=case,
+        action="decide_reexam",
+        data={"finding": "uphold", "decided_on": today, "note": "认定事实清楚，维持原认定。"},
+    )
     client = login(cast.users["principal"])
     text = _text(_file(client, case).content, tmp_path)
-    for expected in ("受欺凌学生", "家长认为情节应为严重", "校外专家：孙律师（某律师事务所）", "维持原认定",
-                     "认定事实清楚，维持原认定。"):  # fmt: skip
+    for expected in (
+        "受欺凌学生",
+        "家长认为情节应为严重",
+        "校外专家：孙律师（某律师事务所）",
+        "维持原认定",
+        "认定事实清楚，维持原认定。",
+    ):
         assert expected in text, expected
     text = _text(_notice(client, case, target).content, tmp_path)
     assert "城关区教育和体育局已于" in text and "维持原认定" in text
@@ -312,8 +389,12 @@ def test_notice_for_a_party_of_another_case_is_404(cast, login, rich_case):
     other = walk(cast, "determined")
     response = _notice(login(cast.users["principal"]), rich_case, _party(other, PartyRole.TARGET))
     assert response.status_code == 404
-    assert login(cast.users["principal"]).get(
-        reverse("cases:notice_pdf", args=[rich_case.pk, 999999])).status_code == 404  # fmt: skip
+    assert (
+        login(cast.users["principal"])
+        .get(reverse("cases:notice_pdf", args=[rich_case.pk, 999999]))
+        .status_code
+        == 404
+    )
 
 
 def test_notice_before_the_committee_decides_is_409_with_a_message(cast, login):

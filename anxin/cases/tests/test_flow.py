@@ -18,8 +18,14 @@ def test_a_case_walks_to_aftercare_with_its_deadlines(cast: Cast) -> None:
     case = walk(cast, "aftercare")
     assert case.status == "aftercare"
     kinds = set(case.deadlines.values_list("kind", flat=True))
-    assert {DeadlineKind.INVESTIGATION, DeadlineKind.APPEAL, DeadlineKind.MEASURE, DeadlineKind.VISIT_1W,
-            DeadlineKind.VISIT_1M, DeadlineKind.VISIT_3M} <= kinds  # fmt: skip
+    assert {
+        DeadlineKind.INVESTIGATION,
+        DeadlineKind.APPEAL,
+        DeadlineKind.MEASURE,
+        DeadlineKind.VISIT_1W,
+        DeadlineKind.VISIT_1M,
+        DeadlineKind.VISIT_3M,
+    } <= kinds
     assert case.deadlines.get(kind=DeadlineKind.INVESTIGATION).met_at is not None
     assert case.is_bullying is True and case.gravity == "heavier"
 
@@ -39,8 +45,15 @@ def test_missing_inputs_are_each_named(cast: Cast) -> None:
     with pytest.raises(Invalid) as e:
         case_act(actor=cast.users["principal"], case=case, action="determine", data={"is_bullying": "yes"})
     assert e.value.code == "missing_inputs"
-    for field in ("meeting_on", "members_present", "intent_answer", "harm_evidence", "kinds", "gravity",
-                  "parents_participation"):  # fmt: skip
+    for field in (
+        "meeting_on",
+        "members_present",
+        "intent_answer",
+        "harm_evidence",
+        "kinds",
+        "gravity",
+        "parents_participation",
+    ):
         assert field in e.value.detail, field
 
 
@@ -63,8 +76,12 @@ def test_a_report_accepted_in_the_queue_can_still_become_a_case(cast: Cast) -> N
 
     from ..services import case_open
 
-    report = report_record(actor=lead(cast), school=cast.school, channel=Channel.HOTLINE,
-                           text="妈妈来电：孩子被同学叫外号，照片被发到班级群。").report  # fmt: skip
+    report = report_record(
+        actor=lead(cast),
+        school=cast.school,
+        channel=Channel.HOTLINE,
+        text="妈妈来电：孩子被同学叫外号，照片被发到班级群。",
+    ).report
     report_accept(actor=lead(cast), report=report)
     case = case_open(
         actor=lead(cast), school=cast.school, data={"title": "外号与班级群照片"}, reports=[report]

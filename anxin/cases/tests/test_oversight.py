@@ -111,8 +111,12 @@ def test_bureau_page_takes_no_posts(cast: Cast, login) -> None:
 def test_re_examination_shows_its_deadline_and_panel_with_names_masked(cast: Cast, login) -> None:
     case = walk(cast, "notified")  # gravity 较重: not serious
     target = case.parties.get(role=PartyRole.TARGET)
-    case = case_act(actor=lead(cast), case=case, action="apply_reexam", data={
-        "applicant": target.pk, "applied_on": today().isoformat(), "reason": "我们不同意认定结果"})  # fmt: skip
+    case = case_act(
+        actor=lead(cast),
+        case=case,
+        action="apply_reexam",
+        data={"applicant": target.pk, "applied_on": today().isoformat(), "reason": "我们不同意认定结果"},
+    )
     admin = cast.users["county_admin"]
     client = login(admin)
     response = client.get(BUREAU)
@@ -127,8 +131,12 @@ def test_re_examination_shows_its_deadline_and_panel_with_names_masked(cast: Cas
     assert "李*雨" in page and "李小雨" not in page and "王小磊" not in page
     assert not AuditEvent.objects.filter(action="case.bureau_list_viewed").exists()
 
-    case_act(actor=admin, case=case, action="assign_panel", data={
-        "school_member": "外校代表", "parent_member": "家长代表", "expert_member": "律师"})  # fmt: skip
+    case_act(
+        actor=admin,
+        case=case,
+        action="assign_panel",
+        data={"school_member": "外校代表", "parent_member": "家长代表", "expert_member": "律师"},
+    )
     assert "复查小组已组成（3 人" in client.get(BUREAU).content.decode()
 
 
@@ -291,12 +299,24 @@ def test_involved_page_takes_no_posts(cast: Cast, login) -> None:
 
 def policy_post(**changes: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "investigation_days": 10, "investigation_unit": "calendar", "appeal_days": 5, "appeal_unit": "calendar",
-        "reexamination_days": 15, "reexamination_unit": "calendar", "visit_1w_days": 7, "visit_1w_unit": "calendar",
-        "visit_1m_days": 30, "visit_1m_unit": "calendar", "visit_3m_days": 90, "visit_3m_unit": "calendar",
-        "remind_working_days": 2, "escalate_principal_after": 1, "escalate_bureau_after": 3, "quorum_percent": 50,
+        "investigation_days": 10,
+        "investigation_unit": "calendar",
+        "appeal_days": 5,
+        "appeal_unit": "calendar",
+        "reexamination_days": 15,
+        "reexamination_unit": "calendar",
+        "visit_1w_days": 7,
+        "visit_1w_unit": "calendar",
+        "visit_1m_days": 30,
+        "visit_1m_unit": "calendar",
+        "visit_3m_days": 90,
+        "visit_3m_unit": "calendar",
+        "remind_working_days": 2,
+        "escalate_principal_after": 1,
+        "escalate_bureau_after": 3,
+        "quorum_percent": 50,
         "note": "",
-    }  # fmt: skip
+    }
     data.update(changes)
     return data
 
@@ -333,16 +353,27 @@ def test_county_policy_applies_to_cases_opened_afterwards_and_old_cases_keep_the
 
 def test_bad_values_are_named_at_each_field_and_nothing_is_stored(cast: Cast, login) -> None:
     client = login(cast.users["county_admin"])
-    response = client.post(POLICY, policy_post(
-        investigation_days=0, appeal_unit="lunar", quorum_percent=150, escalate_principal_after=5,
-        escalate_bureau_after=2))  # fmt: skip
+    response = client.post(
+        POLICY,
+        policy_post(
+            investigation_days=0,
+            appeal_unit="lunar",
+            quorum_percent=150,
+            escalate_principal_after=5,
+            escalate_bureau_after=2,
+        ),
+    )
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert "appeal_unit" in errors  # not a way of counting: the form refuses it before the service
     assert not DeadlinePolicy.objects.exists()
 
-    response = client.post(POLICY, policy_post(investigation_days=0, quorum_percent=150, escalate_principal_after=5,
-                                               escalate_bureau_after=2))  # fmt: skip
+    response = client.post(
+        POLICY,
+        policy_post(
+            investigation_days=0, quorum_percent=150, escalate_principal_after=5, escalate_bureau_after=2
+        ),
+    )
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert "天数须为 1 到 365 的整数" in errors["investigation_days"][0]

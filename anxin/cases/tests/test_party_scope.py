@@ -35,9 +35,10 @@ def _case(cast: Cast, owner_role: str) -> Any:
 
 def _add(client: Client, case_id: int, **body: Any) -> Any:
     return client.post(
-        f"/api/cases/{case_id}/transitions", {"action": "add_party", "role": "bully", **body},
+        f"/api/cases/{case_id}/transitions",
+        {"action": "add_party", "role": "bully", **body},
         content_type="application/json",
-    )  # fmt: skip
+    )
 
 
 def _refused(response: Any, field: str) -> dict[str, Any]:

@@ -56,8 +56,12 @@ def determined(cast: Cast, case: Case, *, notify: bool = False) -> Case:
     )
     case = case_act(actor=cast.users["principal"], case=case, action="determine", data=determine_data(cast))
     if notify:
-        case = case_act(actor=actor, case=case, action="notify_result", data={
-            "notified_on": case.opened_on.isoformat(), "method": "written"})  # fmt: skip
+        case = case_act(
+            actor=actor,
+            case=case,
+            action="notify_result",
+            data={"notified_on": case.opened_on.isoformat(), "method": "written"},
+        )
     return case
 
 
@@ -83,8 +87,16 @@ def test_receipt_shows_the_case_state_in_plain_words_as_the_case_moves(client: C
     assert "学校欺凌治理委员会已作出认定。" in page and "已处理" in page
     # Nobody's details: not the children, not the staff, not the case's own record.
     owner = lead(cast)
-    for secret in ("李小雨", "王小磊", "李*雨", owner.full_name, case.number, "班上两名同学长期叫他难听的外号",
-                   "多次起侮辱性绰号", "较重"):  # fmt: skip
+    for secret in (
+        "李小雨",
+        "王小磊",
+        "李*雨",
+        owner.full_name,
+        case.number,
+        "班上两名同学长期叫他难听的外号",
+        "多次起侮辱性绰号",
+        "较重",
+    ):
         assert secret not in page, secret
 
 

@@ -271,8 +271,12 @@ def test_a_late_re_examination_goes_to_the_county_then_the_city_and_the_appeal_w
 
     target = case.parties.get(role=PartyRole.TARGET)
     with frozen_time(at(date(2026, 10, 16), 10)):
-        case_act(actor=lead(cast), case=case, action="apply_reexam",
-                 data={"applicant": target.pk, "applied_on": "2026-10-16", "reason": "不同意认定结果"})  # fmt: skip
+        case_act(
+            actor=lead(cast),
+            case=case,
+            action="apply_reexam",
+            data={"applicant": target.pk, "applied_on": "2026-10-16", "reason": "不同意认定结果"},
+        )
     reexam = case.deadlines.get(kind=DeadlineKind.REEXAMINATION)
     # 10-16 + 15 calendar days is Saturday 10-31: the period ends on Monday 11-02.
     assert (reexam.due_on, reexam.remind_on) == (date(2026, 11, 2), date(2026, 10, 29))
@@ -345,8 +349,11 @@ def test_two_sweeps_at_once_announce_each_stage_once(cast_tx: Cast) -> None:
     assert [r.errors for r in results] == [[], []]
     # Both looked, and between them each stage of each deadline was announced exactly once.
     assert {s: sum(r.counts[s] for r in results) for s in ("remind", "overdue", "principal", "bureau")} == {
-        "remind": 0, "overdue": 6, "principal": 6, "bureau": 6,
-    }  # fmt: skip
+        "remind": 0,
+        "overdue": 6,
+        "principal": 6,
+        "bureau": 6,
+    }
     for case in cases:
         assert sorted(stages_logged(case)) == ["bureau", "overdue", "principal"]
     assert Notification.objects.filter(subject_key__startswith="deadline:").count() == 18
@@ -461,18 +468,35 @@ def _history(cast: Cast, today: date) -> list[int]:
     opened_on = today - timedelta(days=400)
 
     def case(number: str, status: str) -> Case:
-        return Case(school=cast.school, number=number, title="历史案件", owner=owner, opened_by=owner, opened_at=now,
-                    opened_on=opened_on, policy=policy, status=status)  # fmt: skip
+        return Case(
+            school=cast.school,
+            number=number,
+            title="历史案件",
+            owner=owner,
+            opened_by=owner,
+            opened_at=now,
+            opened_on=opened_on,
+            policy=policy,
+            status=status,
+        )
 
     # The closed ones are copies of one template, made by the database itself: fifty thousand
     # rows through the ORM would take a minute of the suite.
     template = case("H-0", State.CLOSED)
     template.save()
     Deadline.objects.bulk_create(
-        Deadline(case=template, kind=kind, starts_on=opened_on, days=10, unit="calendar",
-                 due_on=opened_on + timedelta(days=14), met_at=now, cancelled=kind == DeadlineKind.APPEAL)
+        Deadline(
+            case=template,
+            kind=kind,
+            starts_on=opened_on,
+            days=10,
+            unit="calendar",
+            due_on=opened_on + timedelta(days=14),
+            met_at=now,
+            cancelled=kind == DeadlineKind.APPEAL,
+        )
         for kind in (DeadlineKind.INVESTIGATION, DeadlineKind.APPEAL, DeadlineKind.VISIT_1W)
-    )  # fmt: skip
+    )
     q = connection.ops.quote_name
     cases, deadlines = q(Case._meta.db_table), q(Deadline._meta.db_table)
     columns = [f.column for f in Case._meta.concrete_fields if not f.primary_key]
@@ -494,10 +518,17 @@ def _history(cast: Cast, today: date) -> list[int]:
         )
     opened = Case.objects.bulk_create([case(f"O-{i}", State.INVESTIGATING) for i in range(OPEN)])
     Deadline.objects.bulk_create(
-        Deadline(case=c, kind=DeadlineKind.INVESTIGATION, starts_on=opened_on, days=10, unit="working",
-                 due_on=today + timedelta(days=i % 60 - 30), remind_on=today + timedelta(days=i % 60 - 32))
+        Deadline(
+            case=c,
+            kind=DeadlineKind.INVESTIGATION,
+            starts_on=opened_on,
+            days=10,
+            unit="working",
+            due_on=today + timedelta(days=i % 60 - 30),
+            remind_on=today + timedelta(days=i % 60 - 32),
+        )
         for i, c in enumerate(opened)
-    )  # fmt: skip
+    )
     assert Case.objects.count() == HISTORY
     assert Deadline.objects.count() == 3 * (HISTORY - OPEN) + OPEN
     pending = Deadline.objects.filter(met_at__isnull=True, cancelled=False)

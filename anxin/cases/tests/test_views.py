@@ -72,8 +72,13 @@ def test_principal_finds_the_case_in_the_list_and_a_teacher_of_another_school_do
 
 def test_teacher_of_other_school_gets_404_on_every_page_of_the_case(cast: Cast, login) -> None:
     case = open_case(cast)
-    case_act(actor=lead(cast), case=case, action="attach", data={"name": "现场照片"},
-             files={"file": _upload("a.png", _png(), "image/png")})  # fmt: skip
+    case_act(
+        actor=lead(cast),
+        case=case,
+        action="attach",
+        data={"name": "现场照片"},
+        files={"file": _upload("a.png", _png(), "image/png")},
+    )
     att = Attachment.objects.get(case=case)
     client = login(cast.outsider)
     assert client.get(f"/cases/{case.pk}/").status_code == 404
@@ -242,9 +247,14 @@ def test_someone_opening_cases_at_two_schools_chooses_one_they_may(cast: Cast, l
 
 def _report(cast: Cast):  # noqa: ANN202
     return intake_services.report_record(
-        actor=cast.users["moral_director"], school=cast.school, channel="hotline", place="dormitory",
-        time_band="after_lights_out", kinds=["physical"], text="孩子说两个室友每天晚上打他，还说要带刀来。",
-    ).report  # fmt: skip
+        actor=cast.users["moral_director"],
+        school=cast.school,
+        channel="hotline",
+        place="dormitory",
+        time_band="after_lights_out",
+        kinds=["physical"],
+        text="孩子说两个室友每天晚上打他，还说要带刀来。",
+    ).report
 
 
 def test_opening_from_an_intake_report_links_it_and_marks_it_accepted(cast: Cast, login) -> None:
@@ -304,9 +314,19 @@ def test_opening_the_case_page_writes_an_audit_event(cast: Cast, login) -> None:
 def test_safety_officer_reads_masked_names_and_the_principal_full_names(cast: Cast, login) -> None:
     case = walk(cast, "investigating")
     add_parties(cast, case)
-    case_act(actor=lead(cast), case=case, action="contact_guardian", data={
-        "party": case.parties.get(role="target").pk, "guardian_name": "李奶奶", "relation": "祖母",
-        "contacted_at": timezone.now().isoformat(), "method": "phone", "said": "已告知情况"})  # fmt: skip
+    case_act(
+        actor=lead(cast),
+        case=case,
+        action="contact_guardian",
+        data={
+            "party": case.parties.get(role="target").pk,
+            "guardian_name": "李奶奶",
+            "relation": "祖母",
+            "contacted_at": timezone.now().isoformat(),
+            "method": "phone",
+            "said": "已告知情况",
+        },
+    )
     officer = login(cast.users["safety_officer"]).get(f"/cases/{case.pk}/").content.decode()
     assert "李*雨" in officer and "王*磊" in officer
     assert "李小雨" not in officer and "王小磊" not in officer and "李奶奶" not in officer
@@ -328,8 +348,13 @@ def test_form_choices_are_masked_too_for_someone_who_may_not_see_names(cast: Cas
 
 def test_case_page_shows_the_timeline_in_beijing_time_with_actors(cast: Cast, login) -> None:
     case = open_case(cast)
-    CaseEvent.objects.create(case=case, kind="note", at=datetime(2026, 1, 5, 0, 30, tzinfo=UTC),
-                             actor=cast.users["principal"], title="校长记录")  # fmt: skip
+    CaseEvent.objects.create(
+        case=case,
+        kind="note",
+        at=datetime(2026, 1, 5, 0, 30, tzinfo=UTC),
+        actor=cast.users["principal"],
+        title="校长记录",
+    )
     page = login(cast.users["principal"]).get(f"/cases/{case.pk}/").content.decode()
     timeline = page.split('data-testid="timeline"', 1)[1]
     assert "2026-01-05 08:30" in timeline and "校长甲" in timeline

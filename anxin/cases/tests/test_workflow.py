@@ -119,8 +119,12 @@ def test_a_serious_case_cannot_close_unless_the_bureau_was_notified(cast: Cast) 
 
 def test_police_referral_notifies_the_bureau_and_marks_serious(cast: Cast) -> None:
     case = walk(cast, "investigating")
-    case = case_act(actor=cast.users["principal"], case=case, action="refer_police",
-                    data={"referred_on": timezone.localdate().isoformat(), "agency": "城关派出所"})  # fmt: skip
+    case = case_act(
+        actor=cast.users["principal"],
+        case=case,
+        action="refer_police",
+        data={"referred_on": timezone.localdate().isoformat(), "agency": "城关派出所"},
+    )
     assert case.status == State.REFERRED and case.serious and case.bureau_notified_at
     assert case.deadlines.get(kind=DeadlineKind.INVESTIGATION).met_at is not None
 
@@ -128,21 +132,45 @@ def test_police_referral_notifies_the_bureau_and_marks_serious(cast: Cast) -> No
 def test_appeal_upheld_returns_the_case_to_the_school(cast: Cast) -> None:
     case = walk(cast, "notified")
     bully = case.parties.get(role=PartyRole.BULLY)
-    case = case_act(actor=lead(cast), case=case, action="apply_reexam", data={
-        "applicant": bully.pk, "applied_on": timezone.localdate().isoformat(), "reason": "认为只是开玩笑"})  # fmt: skip
+    case = case_act(
+        actor=lead(cast),
+        case=case,
+        action="apply_reexam",
+        data={
+            "applicant": bully.pk,
+            "applied_on": timezone.localdate().isoformat(),
+            "reason": "认为只是开玩笑",
+        },
+    )
     assert case.status == State.REEXAMINATION
     assert case.deadlines.get(kind=DeadlineKind.REEXAMINATION).due_on is not None
     admin = county_admin(cast)
     with pytest.raises(Conflict) as e:  # no panel yet
-        case_act(actor=admin, case=case, action="decide_reexam", data={
-            "finding": "uphold", "decided_on": timezone.localdate().isoformat(), "note": "维持原认定"})  # fmt: skip
+        case_act(
+            actor=admin,
+            case=case,
+            action="decide_reexam",
+            data={"finding": "uphold", "decided_on": timezone.localdate().isoformat(), "note": "维持原认定"},
+        )
     assert e.value.code == "case_not_ready"
     with pytest.raises(Forbidden):  # the school cannot decide its own appeal
         case_act(actor=cast.users["principal"], case=case, action="assign_panel", data={})
-    case = case_act(actor=admin, case=case, action="assign_panel", data={
-        "school_member": "外校代表", "parent_member": "家长代表", "expert_member": "律师"})  # fmt: skip
-    case = case_act(actor=admin, case=case, action="decide_reexam", data={
-        "finding": "uphold", "decided_on": timezone.localdate().isoformat(), "note": "事实清楚，维持原认定"})  # fmt: skip
+    case = case_act(
+        actor=admin,
+        case=case,
+        action="assign_panel",
+        data={"school_member": "外校代表", "parent_member": "家长代表", "expert_member": "律师"},
+    )
+    case = case_act(
+        actor=admin,
+        case=case,
+        action="decide_reexam",
+        data={
+            "finding": "uphold",
+            "decided_on": timezone.localdate().isoformat(),
+            "note": "事实清楚，维持原认定",
+        },
+    )
     assert case.status == State.DETERMINED
     rx = Reexamination.objects.get(case=case)
     assert rx.finding == "uphold" and len(rx.panel) == 3
@@ -157,27 +185,50 @@ def test_the_appeal_right_lasts_the_whole_window_whatever_the_school_has_done_si
     assert case.deadlines.get(kind=DeadlineKind.APPEAL).met_at is None
     assert "apply_reexam" in [s.name for s in actions_for(lead(cast), case)]
     bully = case.parties.get(role=PartyRole.BULLY)
-    case = case_act(actor=lead(cast), case=case, action="apply_reexam", data={
-        "applicant": bully.pk, "applied_on": timezone.localdate().isoformat(), "reason": "不服认定结果"})  # fmt: skip
+    case = case_act(
+        actor=lead(cast),
+        case=case,
+        action="apply_reexam",
+        data={
+            "applicant": bully.pk,
+            "applied_on": timezone.localdate().isoformat(),
+            "reason": "不服认定结果",
+        },
+    )
     assert case.status == State.REEXAMINATION
     admin = county_admin(cast)
-    case = case_act(actor=admin, case=case, action="assign_panel", data={
-        "school_member": "外校代表", "parent_member": "家长代表", "expert_member": "律师"})  # fmt: skip
-    case = case_act(actor=admin, case=case, action="decide_reexam", data={
-        "finding": "uphold", "decided_on": timezone.localdate().isoformat(), "note": "维持原认定"})  # fmt: skip
+    case = case_act(
+        actor=admin,
+        case=case,
+        action="assign_panel",
+        data={"school_member": "外校代表", "parent_member": "家长代表", "expert_member": "律师"},
+    )
+    case = case_act(
+        actor=admin,
+        case=case,
+        action="decide_reexam",
+        data={"finding": "uphold", "decided_on": timezone.localdate().isoformat(), "note": "维持原认定"},
+    )
     # Upheld: the case goes back to where the school had taken it.
     assert case.status == stage
 
 
 def test_no_appeal_when_the_police_took_the_case_before_any_finding(cast: Cast) -> None:
     referred = walk(cast, "investigating")
-    referred = case_act(actor=cast.users["principal"], case=referred, action="refer_police",
-                        data={"referred_on": timezone.localdate().isoformat(), "agency": "城关派出所"})  # fmt: skip
+    referred = case_act(
+        actor=cast.users["principal"],
+        case=referred,
+        action="refer_police",
+        data={"referred_on": timezone.localdate().isoformat(), "agency": "城关派出所"},
+    )
     assert "apply_reexam" not in [s.name for s in actions_for(lead(cast), referred)]
     with pytest.raises(Conflict) as e:
-        case_act(actor=lead(cast), case=referred, action="apply_reexam", data={
-            "applicant": 1, "applied_on": timezone.localdate().isoformat(),
-            "reason": "不服"})  # fmt: skip
+        case_act(
+            actor=lead(cast),
+            case=referred,
+            action="apply_reexam",
+            data={"applicant": 1, "applied_on": timezone.localdate().isoformat(), "reason": "不服"},
+        )
     assert e.value.code == "transition_not_allowed"
 
 
@@ -187,8 +238,16 @@ def test_appeal_after_the_window_is_refused(cast: Cast) -> None:
     due = case.deadlines.get(kind=DeadlineKind.APPEAL).due_on
     with frozen_time(due + timedelta(days=3)):
         with pytest.raises(Invalid) as e:
-            case_act(actor=lead(cast), case=case, action="apply_reexam", data={
-                "applicant": bully.pk, "applied_on": timezone.localdate().isoformat(), "reason": "不服认定结果"})  # fmt: skip
+            case_act(
+                actor=lead(cast),
+                case=case,
+                action="apply_reexam",
+                data={
+                    "applicant": bully.pk,
+                    "applied_on": timezone.localdate().isoformat(),
+                    "reason": "不服认定结果",
+                },
+            )
     assert e.value.code == "appeal_late"
     assert Case.objects.get(pk=case.pk).status == State.DETERMINED
 
@@ -199,8 +258,17 @@ def test_full_procedure_closes_after_the_visits_and_the_appeal_window(cast: Cast
         case_act(actor=cast.users["principal"], case=case, action="close", data={"summary": "处理完毕"})
     assert set(e.value.detail) >= {"visits", "appeal"}
     for kind in ("visit_1w", "visit_1m", "visit_3m"):
-        case = case_act(actor=lead(cast), case=case, action="record_visit", data={
-            "visit": kind, "visited_on": timezone.localdate().isoformat(), "stopped": "yes", "note": "情况稳定"})  # fmt: skip
+        case = case_act(
+            actor=lead(cast),
+            case=case,
+            action="record_visit",
+            data={
+                "visit": kind,
+                "visited_on": timezone.localdate().isoformat(),
+                "stopped": "yes",
+                "note": "情况稳定",
+            },
+        )
     with frozen_time(timezone.now() + timedelta(days=20)):
         case = case_act(
             actor=cast.users["principal"], case=case, action="close", data={"summary": "处理完毕，结案"}
@@ -295,8 +363,9 @@ def test_names_in_free_text_are_masked_for_those_who_may_not_see_them(cast: Cast
 
     add_parties(cast, case)
     full, given = cast.student_a2.name, cast.student_a2.name[1:]
-    case = case_act(actor=lead(cast), case=case, action="add_note",
-                    data={"text": f"询问了{full}，{given}承认起外号。"})  # fmt: skip
+    case = case_act(
+        actor=lead(cast), case=case, action="add_note", data={"text": f"询问了{full}，{given}承认起外号。"}
+    )
     officer = case_detail(cast.users["safety_officer"], case)
     texts = " ".join(e.body or "" for e in officer["events"])
     assert full not in texts and given not in texts

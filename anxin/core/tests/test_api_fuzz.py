@@ -47,8 +47,12 @@ def headers(request, db) -> dict[str, str]:  # noqa: ANN001
         return {}
     # A token as POST /api/auth/token issues it (the endpoint itself is fuzzed like the rest).
     raw = ApiToken.generate()
-    ApiToken.objects.create(user=cast.users["principal"], key_hash=hash_token(raw), prefix=raw[3:9],
-                            expires_at=timezone.now() + timedelta(hours=2))  # fmt: skip
+    ApiToken.objects.create(
+        user=cast.users["principal"],
+        key_hash=hash_token(raw),
+        prefix=raw[3:9],
+        expires_at=timezone.now() + timedelta(hours=2),
+    )
     return {"Authorization": f"Bearer {raw}"}
 
 

@@ -72,9 +72,13 @@ def _care_plan(cast):  # noqa: ANN001, ANN202
     from anxin.ledgers.care import services as care
 
     plan = care.care_plan_record(
-        actor=cast.users["class_teacher"], student=cast.student_a1, owner=cast.users["class_teacher"],
-        goals="重新融入同伴", measures="每周谈心一次", review_days=14,
-    ).entry  # fmt: skip
+        actor=cast.users["class_teacher"],
+        student=cast.student_a1,
+        owner=cast.users["class_teacher"],
+        goals="重新融入同伴",
+        measures="每周谈心一次",
+        review_days=14,
+    ).entry
     care.care_review_record(
         actor=cast.users["class_teacher"], plan=plan, reviewed_on=plan.recorded_at.date(), notes="情绪好转"
     )
@@ -85,8 +89,12 @@ def _new_columns():  # noqa: ANN202
     from anxin.ledgers.care.models import CarePlan, CareReview
     from anxin.org.models import Guardian, KeyGroupFlag
 
-    return [(Guardian, ("name", "phone")), (KeyGroupFlag, ("reason",)), (CarePlan, ("goals", "measures")),
-            (CareReview, ("notes",))]  # fmt: skip
+    return [
+        (Guardian, ("name", "phone")),
+        (KeyGroupFlag, ("reason",)),
+        (CarePlan, ("goals", "measures")),
+        (CareReview, ("notes",)),
+    ]
 
 
 def test_rotation_covers_guardians_key_group_reasons_and_care_plans(cast, settings):

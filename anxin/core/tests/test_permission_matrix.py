@@ -36,8 +36,13 @@ def _class_of(cast: Cast, place: str) -> Unit:
 
 
 def _student_of(cast: Cast, place: str):  # noqa: ANN202
-    return {"a1": cast.student_a1, "a2": cast.student_a2, "b": cast.student_b1, "c": cast.student_c1,
-            "x": cast.student_x1}[place]  # fmt: skip
+    return {
+        "a1": cast.student_a1,
+        "a2": cast.student_a2,
+        "b": cast.student_b1,
+        "c": cast.student_c1,
+        "x": cast.student_x1,
+    }[place]
 
 
 def _staff_at(cast: Cast, place: str) -> User:
@@ -66,9 +71,13 @@ def _report_at(cast: Cast, place: str, owner: User | None = None):  # noqa: ANN2
     from anxin.intake.models import Channel, Report
 
     return Report.objects.create(
-        school=_class_of(cast, place).school, channel=Channel.HOTLINE, text="样本报告", fingerprint=place,
-        owner=owner, recorded_by=owner,
-    )  # fmt: skip
+        school=_class_of(cast, place).school,
+        channel=Channel.HOTLINE,
+        text="样本报告",
+        fingerprint=place,
+        owner=owner,
+        recorded_by=owner,
+    )
 
 
 #: resource -> (place -> a record placed there, the unit whose subtree holds the record)

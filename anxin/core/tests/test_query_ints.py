@@ -16,9 +16,28 @@ pytestmark = pytest.mark.django_db
 BIG = "99999999999999999999999"
 #: Every query parameter a page reads (request.GET and the filter forms' fields), plus the usual ones.
 PAGE_PARAMS = [
-    "page", "school", "parent", "klass", "class", "student", "place", "unit", "report", "owner",
-    "point", "a", "b", "status", "type", "mine", "q", "start", "end", "date_from", "date_to",
-]  # fmt: skip
+    "page",
+    "school",
+    "parent",
+    "klass",
+    "class",
+    "student",
+    "place",
+    "unit",
+    "report",
+    "owner",
+    "point",
+    "a",
+    "b",
+    "status",
+    "type",
+    "mine",
+    "q",
+    "start",
+    "end",
+    "date_from",
+    "date_to",
+]
 
 
 def test_query_int_accepts_plain_numbers_in_range():
@@ -60,9 +79,14 @@ def test_oversized_or_odd_numbers_in_a_page_query_give_4xx(cast, client: Client,
 
 @pytest.mark.parametrize(
     ("path", "param"),
-    [("/org/students/", "klass"), ("/org/committee/", "school"), ("/ledgers/warnings/risk/", "school"),
-     ("/ledgers/care/plans/new/", "student"), ("/cases/", "school")],
-)  # fmt: skip
+    [
+        ("/org/students/", "klass"),
+        ("/org/committee/", "school"),
+        ("/ledgers/warnings/risk/", "school"),
+        ("/ledgers/care/plans/new/", "student"),
+        ("/cases/", "school"),
+    ],
+)
 @pytest.mark.parametrize("value", [BIG, "²"])
 def test_page_says_in_chinese_which_parameter_is_wrong(cast, client: Client, path, param, value):
     client.force_login(cast.users["principal"])

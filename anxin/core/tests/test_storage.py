@@ -111,16 +111,24 @@ def test_case_attachment_pdf_comes_back_byte_for_byte_and_404_for_an_outsider(ca
 def test_hazard_rectification_photo_is_encrypted_and_served_only_in_scope(cast, login, media):
     officer, duty = cast.users["safety_officer"], cast.users["duty_staff"]
     place = hazard_services.place_create(
-        actor=officer, school=cast.school, name="B栋后楼梯", kind="stairs", location="B栋",
-        responsible_id=duty.pk, frequency_days=7,
-    )  # fmt: skip
+        actor=officer,
+        school=cast.school,
+        name="B栋后楼梯",
+        kind="stairs",
+        location="B栋",
+        responsible_id=duty.pk,
+        frequency_days=7,
+    )
     hazard = hazard_services.hazard_report(
         actor=officer, school=cast.school, client_key=None, description="照明灯损坏", place_id=place.pk
     ).entry
     hazard = hazard_services.hazard_transition(
-        actor=officer, hazard=hazard, action="start", owner_id=duty.pk,
+        actor=officer,
+        hazard=hazard,
+        action="start",
+        owner_id=duty.pk,
         deadline=timezone.localdate() + timedelta(days=3),
-    )  # fmt: skip
+    )
     photo = io.BytesIO(_image())
     hazard_services.hazard_transition(
         actor=duty, hazard=hazard, action="rectify", photo=photo, photo_name="a.png"
@@ -140,9 +148,14 @@ def test_dangerous_item_photo_is_encrypted_and_served_only_in_scope(cast, login,
     photo.name = "刀.png"
     response = login(cast.users["gate_guard"]).post(
         "/api/ledgers/gate/items",
-        {"kind": "knife", "action": "security", "student": cast.student_a1.pk, "client_key": str(uuid.uuid4()),
-         "photo": photo},
-    )  # fmt: skip
+        {
+            "kind": "knife",
+            "action": "security",
+            "student": cast.student_a1.pk,
+            "client_key": str(uuid.uuid4()),
+            "photo": photo,
+        },
+    )
     assert response.status_code == 201, response.content
     item = DangerousItem.objects.get()
     _assert_sealed(media, item.photo.name)

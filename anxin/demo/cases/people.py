@@ -48,8 +48,10 @@ class School:
         self.county = county
         self.bureau = (
             RoleAssignment.objects.filter(unit=county, role=Role.COUNTY_ADMIN, user__is_active=True)
-            .select_related("user").order_by("pk").first()
-        )  # fmt: skip
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
 
     def person(self, *roles: str) -> User:
         for role in roles:

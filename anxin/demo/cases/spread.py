@@ -33,8 +33,9 @@ class Spread(Teller):
                 break
             schools = list(
                 Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True, path__startswith=county.path)
-                .exclude(name=SCENARIO_SCHOOL).order_by("code")
-            )  # fmt: skip
+                .exclude(name=SCENARIO_SCHOOL)
+                .order_by("code")
+            )
             for _n in range(n if schools else 0):
                 school = School(rng.choice(schools))
                 recipe = RECIPES[turn % len(RECIPES)]
@@ -66,37 +67,75 @@ class Spread(Teller):
         step = _Steps(opened)
 
         story = self.story(school)
-        story.open(step.at(0, 9), lead, {"title": title, "narrative": narrative, "kinds": [kind], "places": places,
-                                          "time_bands": bands, "urgent": recipe.gravity == "serious"})  # fmt: skip
+        story.open(
+            step.at(0, 9),
+            lead,
+            {
+                "title": title,
+                "narrative": narrative,
+                "kinds": [kind],
+                "places": places,
+                "time_bands": bands,
+                "urgent": recipe.gravity == "serious",
+            },
+        )
         if recipe.upto == "accepted":
             return
         if recipe.gravity == "serious":
-            story.act(step.at(0, 10), lead, "emergency", {"steps": ["separation", "medical", "parents"],
-                      "note": "已将双方分开，受伤学生送医检查，电话通知双方家长。", "done_at": step.at(0, 9, 50).isoformat()})  # fmt: skip
+            story.act(
+                step.at(0, 10),
+                lead,
+                "emergency",
+                {
+                    "steps": ["separation", "medical", "parents"],
+                    "note": "已将双方分开，受伤学生送医检查，电话通知双方家长。",
+                    "done_at": step.at(0, 9, 50).isoformat(),
+                },
+            )
         story.act(step.at(1, 9), lead, "investigate", {"note": "与当事学生及知情同学谈话。"})
         story.act(step.at(1, 10), lead, "add_party", {"role": PartyRole.TARGET, "student": target.pk})
         for s in bullies:
             story.act(step.at(1, 10, 5), lead, "add_party", {"role": PartyRole.BULLY, "student": s.pk})
         if recipe.upto == "investigating":
             return
-        story.act(step.at(recipe.submit_after, 16), lead, "submit", {
-            "summary": "调查已完成：询问当事学生及知情同学，核实了事情经过，提请委员会认定。"
-        })  # fmt: skip
+        story.act(
+            step.at(recipe.submit_after, 16),
+            lead,
+            "submit",
+            {"summary": "调查已完成：询问当事学生及知情同学，核实了事情经过，提请委员会认定。"},
+        )
         if recipe.upto == "pending":
             return
         meeting = step.day(recipe.submit_after + 2)
         present, _total = attendance(school.unit, rng)
         bullying = recipe.gravity != ""
-        story.act(at_local(meeting, 16), principal, "determine", {
-            "meeting_on": meeting.isoformat(), "members_present": present, "is_bullying": "yes" if bullying else "no",
-            "kinds": [kind] if bullying else [], "gravity": recipe.gravity, "non_bullying": "" if bullying else "conflict",
-            "parents_participation": "双方家长列席并陈述意见。",
-            "reasoning": "" if bullying else "双方互有推搡，力量相当，属一般冲突，已分别批评教育。",
-            **criteria({}, None if bullying else {"intent": "no", "imbalance": "no", "pattern": "no"}),
-        })  # fmt: skip
+        story.act(
+            at_local(meeting, 16),
+            principal,
+            "determine",
+            {
+                "meeting_on": meeting.isoformat(),
+                "members_present": present,
+                "is_bullying": "yes" if bullying else "no",
+                "kinds": [kind] if bullying else [],
+                "gravity": recipe.gravity,
+                "non_bullying": "" if bullying else "conflict",
+                "parents_participation": "双方家长列席并陈述意见。",
+                "reasoning": "" if bullying else "双方互有推搡，力量相当，属一般冲突，已分别批评教育。",
+                **criteria({}, None if bullying else {"intent": "no", "imbalance": "no", "pattern": "no"}),
+            },
+        )
         if recipe.gravity == "serious":
-            story.act(at_local(meeting, 17), principal, "refer_police", {"referred_on": meeting.isoformat(),
-                      "agency": f"{school.unit.name[:2]}派出所", "note": "涉嫌违法，移送公安机关。"})  # fmt: skip
+            story.act(
+                at_local(meeting, 17),
+                principal,
+                "refer_police",
+                {
+                    "referred_on": meeting.isoformat(),
+                    "agency": f"{school.unit.name[:2]}派出所",
+                    "note": "涉嫌违法，移送公安机关。",
+                },
+            )
         served = workday_forward(meeting + timedelta(days=1))
         if recipe.upto == "referred" or served >= today:
             return
@@ -111,27 +150,49 @@ class Spread(Teller):
             return
         if recipe.upto == "reexamination":
             applied = served + timedelta(days=2)
-            story.act(at_local(applied, 9), lead, "apply_reexam", {
-                "applicant": story.party(PartyRole.TARGET).pk, "applied_on": applied.isoformat(),
-                "reason": "家长认为学校认定的情节过轻，申请复查。",
-            })  # fmt: skip
-            story.act(at_local(applied + timedelta(days=1), 15), school.bureau.user, "assign_panel", {  # type: ignore[union-attr]
-                "school_member": self.fake.name(), "parent_member": self.fake.name(), "expert_member": self.fake.name(),
-                "expert_affiliation": "心理咨询师",
-            })  # fmt: skip
+            story.act(
+                at_local(applied, 9),
+                lead,
+                "apply_reexam",
+                {
+                    "applicant": story.party(PartyRole.TARGET).pk,
+                    "applied_on": applied.isoformat(),
+                    "reason": "家长认为学校认定的情节过轻，申请复查。",
+                },
+            )
+            story.act(
+                at_local(applied + timedelta(days=1), 15),
+                school.bureau.user,
+                "assign_panel",
+                {  # type: ignore[union-attr]
+                    "school_member": self.fake.name(),
+                    "parent_member": self.fake.name(),
+                    "expert_member": self.fake.name(),
+                    "expert_affiliation": "心理咨询师",
+                },
+            )
             return
         if not bullying:
             if recipe.upto == "closed":
-                story.act(at_local(served + timedelta(days=10), 10), principal, "close",
-                          {"summary": "不构成欺凌，已对双方批评教育，结案。"})  # fmt: skip
+                story.act(
+                    at_local(served + timedelta(days=10), 10),
+                    principal,
+                    "close",
+                    {"summary": "不构成欺凌，已对双方批评教育，结案。"},
+                )
             return
         teacher = next((u for u in class_teachers(target.klass)), lead)
         psych = school.person(Role.PSYCH_TEACHER, Role.MORAL_DIRECTOR)
         measures: list[tuple[date, str, dict[str, Any]]] = []
         for s in bullies:
             party = story.party(PartyRole.BULLY, s)
-            measures.append((served + timedelta(days=7), "education", {"party": party.pk, "owner": teacher.pk,
-                             "detail": "批评教育，向受害学生道歉。"}))  # fmt: skip
+            measures.append(
+                (
+                    served + timedelta(days=7),
+                    "education",
+                    {"party": party.pk, "owner": teacher.pk, "detail": "批评教育，向受害学生道歉。"},
+                )
+            )
         measures.append(
             (
                 served + timedelta(days=recipe.measure_days),
@@ -160,22 +221,39 @@ class Spread(Teller):
             for measure in list(story.c.measures.order_by("pk"))[:-1]:
                 measure.refresh_from_db()
                 if measure.due_on < today:
-                    story.act(at_local(measure.due_on, 16), measure.owner, "complete_measure",
-                              {"measure": measure.pk, "note": "已完成。"})  # fmt: skip
+                    story.act(
+                        at_local(measure.due_on, 16),
+                        measure.owner,
+                        "complete_measure",
+                        {"measure": measure.pk, "note": "已完成。"},
+                    )
             return
         last = served
         for measure in story.c.measures.order_by("pk"):
             last = max(last, measure.due_on)
-            story.act(at_local(measure.due_on, 16), measure.owner, "complete_measure", {"measure": measure.pk,
-                      "note": "已按计划完成。"})  # fmt: skip
+            story.act(
+                at_local(measure.due_on, 16),
+                measure.owner,
+                "complete_measure",
+                {"measure": measure.pk, "note": "已按计划完成。"},
+            )
         start = workday_forward(last + timedelta(days=1))
         story.act(at_local(start, 16, 30), lead, "start_aftercare", {"starts_on": start.isoformat()})
         for kind_ in deadlines.VISIT_ORDER:
             due = story.c.deadlines.get(kind=kind_).due_on
             if due is None or due >= today:
                 break
-            story.act(at_local(due, 15), psych, "record_visit", {"visit": kind_, "visited_on": due.isoformat(),
-                      "stopped": "yes", "note": "回访：欺凌已停止，学生情绪稳定。"})  # fmt: skip
+            story.act(
+                at_local(due, 15),
+                psych,
+                "record_visit",
+                {
+                    "visit": kind_,
+                    "visited_on": due.isoformat(),
+                    "stopped": "yes",
+                    "note": "回访：欺凌已停止，学生情绪稳定。",
+                },
+            )
         if recipe.upto == "closed":
             end = story.c.deadlines.get(kind=DeadlineKind.VISIT_3M).due_on
             if (
@@ -186,8 +264,12 @@ class Spread(Teller):
                 ).count()
                 == 0
             ):
-                story.act(at_local(end + timedelta(days=1), 10), principal, "close",
-                          {"summary": "各项措施已落实，三次回访均未再发现欺凌，结案。"})  # fmt: skip
+                story.act(
+                    at_local(end + timedelta(days=1), 10),
+                    principal,
+                    "close",
+                    {"summary": "各项措施已落实，三次回访均未再发现欺凌，结案。"},
+                )
 
 
 class _Steps:

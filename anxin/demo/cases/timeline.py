@@ -207,8 +207,15 @@ class Story:
         self.school = school
         self.case: Case | None = None
 
-    def open(self, at: datetime, actor: User, data: dict[str, Any], *, reports: Sequence[Report] = (),
-             owner: User | None = None) -> Case:  # fmt: skip
+    def open(
+        self,
+        at: datetime,
+        actor: User,
+        data: dict[str, Any],
+        *,
+        reports: Sequence[Report] = (),
+        owner: User | None = None,
+    ) -> Case:
         if at > timezone.now():
             raise NotYet
         since = timezone.now()
@@ -220,8 +227,9 @@ class Story:
         linked.update(updated_at=at)
         return self.case
 
-    def act(self, at: datetime, actor: User, action: str, data: dict[str, Any] | None = None, *,
-            files: Any = None) -> Case:  # fmt: skip
+    def act(
+        self, at: datetime, actor: User, action: str, data: dict[str, Any] | None = None, *, files: Any = None
+    ) -> Case:
         assert self.case is not None
         if at > timezone.now():
             raise NotYet

@@ -75,8 +75,14 @@ def test_gunicorn_writes_no_access_line_for_the_box(tmp_path):
     cfg = serve_config(tmp_path)
     logger = cfg.logger_class(cfg)
     for path in BOX_PATHS + STAFF_PATHS:
-        environ = {"REQUEST_METHOD": "POST", "RAW_URI": path, "PATH_INFO": path, "QUERY_STRING": "",
-                   "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.77"}  # fmt: skip
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "RAW_URI": path,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "203.0.113.77",
+        }
         response = SimpleNamespace(status="200 OK", sent=512, headers=[])
         logger.access(response, SimpleNamespace(headers=[], path=path), environ, timedelta(milliseconds=30))
     lines = (tmp_path / "access.log").read_text().splitlines()
@@ -102,15 +108,23 @@ def _get(url: str) -> int:
 def test_anxin_serve_access_log_leaves_out_the_box(tmp_path):
     """The real thing: ``anxin serve`` (gunicorn) answering requests, its log read back."""
     port = _free_port()
-    env = {**os.environ, "ANXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "TASKS_BACKEND": "database", "PYTHONUNBUFFERED": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "ANXIN_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "TASKS_BACKEND": "database",
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     anxin = str(Path(sys.executable).with_name("anxin"))
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(  # noqa: S603
         [anxin, "serve", "--port", str(port), "--workers", "1", "--threads", "1"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path,
-    )  # fmt: skip
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp_path,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -165,8 +179,10 @@ def test_report_message_and_photo_times_are_stored_to_the_minute(cast, settings,
     settings.MEDIA_ROOT = tmp_path
     client = Client()
     with frozen_time(MOMENT):
-        sent = client.post(reverse("box:box", args=[cast.school.code]),
-                           {"text": TEXT, "photos": [upload("a.png", png_bytes(), "image/png")]})  # fmt: skip
+        sent = client.post(
+            reverse("box:box", args=[cast.school.code]),
+            {"text": TEXT, "photos": [upload("a.png", png_bytes(), "image/png")]},
+        )
         receipt = sent.context["receipt"]
         client.post("/box/follow/", {"receipt": receipt, "action": "message", "text": "今天又发生了"})
         staff = services.report_acknowledge(actor=cast.users["principal"], report=Report.objects.get())
@@ -203,8 +219,9 @@ def timezone_minute(moment: datetime) -> str:
 @pytest.mark.django_db
 def test_encrypted_values_do_not_carry_the_second_they_were_written(cast):
     with frozen_time(MOMENT):
-        sub = services.report_submit(school_code=cast.school.code, text=TEXT, names="张某", wants_contact=True,
-                                     contact="13800000000")  # fmt: skip
+        sub = services.report_submit(
+            school_code=cast.school.code, text=TEXT, names="张某", wants_contact=True, contact="13800000000"
+        )
         services.reporter_message_add(receipt=sub.receipt, text="还有一件事")
     with connection.cursor() as cursor:
         cursor.execute("SELECT text, names_involved, contact FROM intake_report")

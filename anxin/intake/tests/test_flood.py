@@ -70,11 +70,13 @@ def test_api_limit_answers_429_with_a_stable_code(client, cast, rate):
     rate.INTAKE_SUBMIT_RATE = "2/10m"
     body = {"school": cast.school.code, "text": "班上有人一直叫我外号，还把我的书撕了"}
     for _ in range(2):
-        ok = client.post("/api/intake/reports", json.dumps(body), content_type="application/json",
-                         REMOTE_ADDR=ADDRESS)  # fmt: skip
+        ok = client.post(
+            "/api/intake/reports", json.dumps(body), content_type="application/json", REMOTE_ADDR=ADDRESS
+        )
         assert ok.status_code == 201
-    refused = client.post("/api/intake/reports", json.dumps(body), content_type="application/json",
-                          REMOTE_ADDR=ADDRESS)  # fmt: skip
+    refused = client.post(
+        "/api/intake/reports", json.dumps(body), content_type="application/json", REMOTE_ADDR=ADDRESS
+    )
     assert refused.status_code == 429
     error = refused.json()
     assert set(error) == {"code", "message", "detail"}
@@ -165,8 +167,13 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_limit(client, cast, ra
     rate.INTAKE_SUBMIT_RATE = "2/10m"
     url = reverse("box:box", args=[cast.school.code])
     answers = [
-        client.post(url, letter(i), REMOTE_ADDR=ADDRESS, HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
-                    HTTP_X_REAL_IP=f"10.0.1.{i}").status_code
+        client.post(
+            url,
+            letter(i),
+            REMOTE_ADDR=ADDRESS,
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+            HTTP_X_REAL_IP=f"10.0.1.{i}",
+        ).status_code
         for i in range(4)
-    ]  # fmt: skip
+    ]
     assert answers == [200, 200, 429, 429]

@@ -339,8 +339,9 @@ def test_follow_page_asks_for_the_receipt_and_ignores_one_in_the_url(client, cas
 
 def test_receipt_shows_status_and_the_school_reply_in_shanghai_time(client, cast):
     sub = _submitted(cast)
-    reply = services.report_reply(actor=cast.users["moral_director"], report=sub.report,
-                                  text="请课间来心理室找老师，可以带朋友一起来。")  # fmt: skip
+    reply = services.report_reply(
+        actor=cast.users["moral_director"], report=sub.report, text="请课间来心理室找老师，可以带朋友一起来。"
+    )
     response = client.post(FOLLOW, {"receipt": sub.receipt.lower().replace("-", " ")})
     assert response.status_code == 200
     assert_private(response)

@@ -41,8 +41,14 @@ def post_json(client: Client, url: str, data: object, **extra: str):  # noqa: AN
 
 
 def letter(cast, **extra: object) -> dict[str, object]:  # noqa: ANN001
-    return {"school": cast.school.code, "text": TEXT, "about": "self", "place": "dormitory",
-            "time_band": "after_lights_out", **extra}  # fmt: skip
+    return {
+        "school": cast.school.code,
+        "text": TEXT,
+        "about": "self",
+        "place": "dormitory",
+        "time_band": "after_lights_out",
+        **extra,
+    }
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:  # noqa: ANN001
@@ -81,8 +87,13 @@ def test_json_report_gets_a_receipt(client, cast):
 
 
 def test_multipart_report_with_photos_and_contact(client, cast):
-    data = letter(cast, kinds=["verbal", "cyber"], wants_contact="true", contact="13900000000",
-                  photos=[upload("a.jpg", png_bytes()), upload("b.png", png_bytes(), "image/png")])  # fmt: skip
+    data = letter(
+        cast,
+        kinds=["verbal", "cyber"],
+        wants_contact="true",
+        contact="13900000000",
+        photos=[upload("a.jpg", png_bytes()), upload("b.png", png_bytes(), "image/png")],
+    )
     response = client.post(REPORTS, data)
     assert response.status_code == 201, response.content
     report = services.report_by_receipt(response.json()["receipt"])

@@ -265,8 +265,9 @@ def test_urgent_report_alerts_the_leader_on_duty_from_the_rota(cast, django_capt
     from anxin.ledgers.patrol.selectors import current_shift
 
     day, shift = current_shift(timezone.now())
-    DutyShift.objects.create(school=cast.school, date=day, shift=shift, person=cast.users["vice_principal"],
-                             is_leader=True)  # fmt: skip
+    DutyShift.objects.create(
+        school=cast.school, date=day, shift=shift, person=cast.users["vice_principal"], is_leader=True
+    )
     _submit(cast, text=KNIFE)
     told = set(Notification.objects.filter(urgent=True).values_list("user__username", flat=True))
     # The rostered leader replaces the blanket 值班人员 alert.

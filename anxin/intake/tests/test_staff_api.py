@@ -43,8 +43,19 @@ def test_queue_lists_pinned_first_with_its_fields(cast, login):
     assert first["school"] == {"id": cast.school.pk, "name": "实验中学"}
     assert first["channel"] == "box" and first["status"] == "new" and first["owner"] is None
     assert first["suspect"] is False and first["created_at"]
-    assert set(first) >= {"id", "school", "channel", "urgent", "pinned", "signals", "kinds", "status", "owner",
-                          "created_at", "suspect"}  # fmt: skip
+    assert set(first) >= {
+        "id",
+        "school",
+        "channel",
+        "urgent",
+        "pinned",
+        "signals",
+        "kinds",
+        "status",
+        "owner",
+        "created_at",
+        "suspect",
+    }
 
     assert _act(client, urgent.pk, action="acknowledge").status_code == 200
     first, second = client.get(QUEUE).json()["items"]
@@ -253,10 +264,17 @@ def test_record_a_staff_report(cast, login):
     client = login(cast.users["moral_director"])
     response = client.post(
         QUEUE,
-        {"channel": "hotline", "text": "家长来电说孩子在初一(5)班被叫外号好几个月", "reporter_name": "刘女士",
-         "reporter_relation": "母亲", "contact": "13800001234", "kinds": ["verbal"], "place": "classroom"},
+        {
+            "channel": "hotline",
+            "text": "家长来电说孩子在初一(5)班被叫外号好几个月",
+            "reporter_name": "刘女士",
+            "reporter_relation": "母亲",
+            "contact": "13800001234",
+            "kinds": ["verbal"],
+            "place": "classroom",
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"id", "receipt"}

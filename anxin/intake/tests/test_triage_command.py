@@ -13,9 +13,13 @@ def test_anxin_triage_command_contract():
         '{"id": "a", "text": "他说明天带刀来堵我"}\n{broken\n{"id": "c", "text": "美术课用的刻刀找不到了"}\n'
     )
     result = subprocess.run(
-        [sys.executable, "-m", "anxin.cli", "triage"], input=stdin, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "anxin.cli", "triage"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
         cwd=settings.BASE_DIR,
-    )  # fmt: skip
+    )
     assert result.returncode == 2
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0]["id"] == "a" and lines[0]["urgent"] is True and lines[0]["signals"] == ["weapon"]
@@ -26,8 +30,11 @@ def test_anxin_triage_command_contract():
 def test_anxin_triage_eval_prints_metrics():
     data = Path(settings.BASE_DIR) / "tests" / "data" / "triage_eval.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "anxin.cli", "triage", "--eval", str(data)], capture_output=True, text=True,
-        timeout=120, cwd=settings.BASE_DIR,
-    )  # fmt: skip
+        [sys.executable, "-m", "anxin.cli", "triage", "--eval", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=settings.BASE_DIR,
+    )
     assert result.returncode == 0
     assert "precision" in result.stdout and "recall" in result.stdout and "urgent" in result.stdout

@@ -160,11 +160,18 @@ def talk_create(request: AuthenticatedRequest, payload: TalkIn) -> Any:
         words = _("谈话中提到的学生须是您可查看的本校学生；其他学生请写在谈话内容里。")
         raise Invalid(words, code="named_other_school", detail={"named_students": [words]}) from None
     recorded = services.talk_record(
-        actor=request.user, student=student, talked_on=payload.talked_on or timezone.localdate(),
-        topic=payload.topic, content=payload.content, mood=payload.mood, peers=payload.peers,
-        named_students=named, follow_up=payload.follow_up_on is not None, follow_up_on=payload.follow_up_on,
+        actor=request.user,
+        student=student,
+        talked_on=payload.talked_on or timezone.localdate(),
+        topic=payload.topic,
+        content=payload.content,
+        mood=payload.mood,
+        peers=payload.peers,
+        named_students=named,
+        follow_up=payload.follow_up_on is not None,
+        follow_up_on=payload.follow_up_on,
         client_key=payload.client_key,
-    )  # fmt: skip
+    )
     return Reply(201 if recorded.created else 200, _talk_out(recorded.entry, True))
 
 
@@ -225,7 +232,7 @@ def _plan_out(plan: CarePlan, *, reviews: bool = False) -> dict[str, Any]:
                 "notes": r.notes,
                 "next_review_on": r.next_review_on,
                 "recorded_by": {"id": r.recorded_by_id, "name": str(r.recorded_by)},
-            }  # fmt: skip
+            }
             for r in (plan.reviews.select_related("recorded_by") if reviews else [])
         ],
     }
@@ -282,9 +289,15 @@ def plan_create(request: AuthenticatedRequest, payload: PlanIn) -> Any:
                 detail={"owner": [_("负责人必须是本校教职工。")]},
             )
     recorded = services.care_plan_record(
-        actor=request.user, student=student, owner=owner, goals=payload.goals, measures=payload.measures,
-        review_days=payload.review_days, next_review_on=payload.next_review_on, client_key=payload.client_key,
-    )  # fmt: skip
+        actor=request.user,
+        student=student,
+        owner=owner,
+        goals=payload.goals,
+        measures=payload.measures,
+        review_days=payload.review_days,
+        next_review_on=payload.next_review_on,
+        client_key=payload.client_key,
+    )
     return Reply(201 if recorded.created else 200, _plan_out(recorded.entry, reviews=True))
 
 
@@ -301,9 +314,14 @@ def review_create(request: AuthenticatedRequest, plan_id: int, payload: ReviewIn
         raise NotFound()
     plan = selectors.plan_get(request.user, plan_id)
     recorded = services.care_review_record(
-        actor=request.user, plan=plan, reviewed_on=payload.reviewed_on or timezone.localdate(), notes=payload.notes,
-        next_review_on=payload.next_review_on, close=payload.close, client_key=payload.client_key,
-    )  # fmt: skip
+        actor=request.user,
+        plan=plan,
+        reviewed_on=payload.reviewed_on or timezone.localdate(),
+        notes=payload.notes,
+        next_review_on=payload.next_review_on,
+        close=payload.close,
+        client_key=payload.client_key,
+    )
     plan.refresh_from_db()
     return Reply(201 if recorded.created else 200, _plan_out(plan, reviews=True))
 
@@ -367,7 +385,11 @@ def watch_create(request: AuthenticatedRequest, payload: WatchIn) -> Any:
     _need(request.user, "ledger_watch", "record")
     student = resolve_student(request.user, payload.student, for_="ledger_watch")
     recorded = services.watch_record(
-        actor=request.user, student=student, seen_on=payload.seen_on or timezone.localdate(), seen=payload.seen,
-        severity=payload.severity, client_key=payload.client_key,
-    )  # fmt: skip
+        actor=request.user,
+        student=student,
+        seen_on=payload.seen_on or timezone.localdate(),
+        seen=payload.seen,
+        severity=payload.severity,
+        client_key=payload.client_key,
+    )
     return Reply(201 if recorded.created else 200, _watch_out(recorded.entry))

@@ -37,9 +37,17 @@ def _record_at(
 ) -> Recorded:
     """An entry about a student, placed at the student's class so a class teacher may record it."""
     return ledger_record(
-        model, actor=actor, school=place.school, unit=place.klass, resource=resource, client_key=client_key,
-        audit_action=audit_action, audit_after=audit_after, after_save=after_save, **fields,
-    )  # fmt: skip
+        model,
+        actor=actor,
+        school=place.school,
+        unit=place.klass,
+        resource=resource,
+        client_key=client_key,
+        audit_action=audit_action,
+        audit_after=audit_after,
+        after_save=after_save,
+        **fields,
+    )
 
 
 def _text(value: Any, field: str, *, required: bool = True) -> str:

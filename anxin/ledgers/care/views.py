@@ -107,10 +107,18 @@ def talk_new(request: AuthenticatedRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.talk_record(
-            actor=request.user, student=d["student"], talked_on=d["talked_on"], topic=d["topic"],
-            content=d["content"], mood=d["mood"], peers=d["peers"], named_students=d["named_students"],
-            follow_up=d["follow_up_flag"], follow_up_on=d["follow_up_on"], client_key=d.get("client_key"),
-        )  # fmt: skip
+            actor=request.user,
+            student=d["student"],
+            talked_on=d["talked_on"],
+            topic=d["topic"],
+            content=d["content"],
+            mood=d["mood"],
+            peers=d["peers"],
+            named_students=d["named_students"],
+            follow_up=d["follow_up_flag"],
+            follow_up_on=d["follow_up_on"],
+            client_key=d.get("client_key"),
+        )
 
     return pages.record(
         request, form, save, done=_("谈心谈话已记录。"), then=_to("ledgers:care_talk")
@@ -155,19 +163,36 @@ def talk_export(request: HttpRequest) -> HttpResponse:
         )[:5000]
     )
     readable = selectors.talks_read(request.user, talks)
-    header = [_("日期"), _("班级"), _("学生"), _("记录人"), _("谈话主题"), _("情绪状态"), _("同伴关系"),
-              _("谈话内容"), _("提到的学生"), _("回访日期"), _("已回访")]  # fmt: skip
+    header = [
+        _("日期"),
+        _("班级"),
+        _("学生"),
+        _("记录人"),
+        _("谈话主题"),
+        _("情绪状态"),
+        _("同伴关系"),
+        _("谈话内容"),
+        _("提到的学生"),
+        _("回访日期"),
+        _("已回访"),
+    ]
 
     def rows():  # noqa: ANN202
         for t in talks:
             mine = t.pk in readable
             yield [
-                t.talked_on, t.student.klass.display_name, t.student.name if mine else t.student.masked_name,
-                str(t.recorded_by), t.get_topic_display(),
-                t.get_mood_display() if mine else "", t.get_peers_display() if mine else "",
-                t.content if mine else "", "、".join(s.name for s in t.named_students.all()) if mine else "",
-                t.follow_up_on, bool(t.followed_up_at) if t.follow_up else "",
-            ]  # fmt: skip
+                t.talked_on,
+                t.student.klass.display_name,
+                t.student.name if mine else t.student.masked_name,
+                str(t.recorded_by),
+                t.get_topic_display(),
+                t.get_mood_display() if mine else "",
+                t.get_peers_display() if mine else "",
+                t.content if mine else "",
+                "、".join(s.name for s in t.named_students.all()) if mine else "",
+                t.follow_up_on,
+                bool(t.followed_up_at) if t.follow_up else "",
+            ]
 
     return pages.export(_("谈心谈话台账.xlsx"), _("谈心谈话"), header, rows())
 
@@ -220,10 +245,15 @@ def plan_new(request: AuthenticatedRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.care_plan_record(
-            actor=request.user, student=d["student"], owner=d["owner"], goals=d["goals"],
-            measures=d["measures"], review_days=d["review_days"], next_review_on=d.get("next_review_on"),
+            actor=request.user,
+            student=d["student"],
+            owner=d["owner"],
+            goals=d["goals"],
+            measures=d["measures"],
+            review_days=d["review_days"],
+            next_review_on=d.get("next_review_on"),
             client_key=d.get("client_key"),
-        )  # fmt: skip
+        )
 
     return pages.record(
         request, form, save, done=_("帮扶计划已建立。"), then=_to("ledgers:care_plan")
@@ -243,10 +273,14 @@ def plan_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             d = form.cleaned_data
             try:
                 recorded = services.care_review_record(
-                    actor=request.user, plan=plan, reviewed_on=d["reviewed_on"], notes=d["notes"],
-                    next_review_on=d.get("next_review_on"), close=d.get("close", False),
+                    actor=request.user,
+                    plan=plan,
+                    reviewed_on=d["reviewed_on"],
+                    notes=d["notes"],
+                    next_review_on=d.get("next_review_on"),
+                    close=d.get("close", False),
                     client_key=d.get("client_key"),
-                )  # fmt: skip
+                )
             except ServiceError as exc:
                 form.apply_error(exc)
             else:
@@ -271,20 +305,58 @@ def plan_export(request: HttpRequest) -> HttpResponse:
     _form, f = _filters(request)
     plans = list(selectors.plans_visible(request.user, klass=f.get("klass"), search=f.get("q") or "")[:5000])
     reviews = list(selectors.reviews_visible(request.user).filter(plan__in=plans))
-    plan_header = [_("编号"), _("班级"), _("学生"), _("负责人"), _("帮扶目标"), _("帮扶措施"), _("回顾周期（天）"),
-                   _("下次回顾日期"), _("状态"), _("建立人"), _("建立时间")]  # fmt: skip
-    review_header = [_("计划编号"), _("学生"), _("回顾日期"), _("应回顾日期"), _("按时"), _("回顾记录"),
-                     _("下次回顾日期"), _("记录人")]  # fmt: skip
+    plan_header = [
+        _("编号"),
+        _("班级"),
+        _("学生"),
+        _("负责人"),
+        _("帮扶目标"),
+        _("帮扶措施"),
+        _("回顾周期（天）"),
+        _("下次回顾日期"),
+        _("状态"),
+        _("建立人"),
+        _("建立时间"),
+    ]
+    review_header = [
+        _("计划编号"),
+        _("学生"),
+        _("回顾日期"),
+        _("应回顾日期"),
+        _("按时"),
+        _("回顾记录"),
+        _("下次回顾日期"),
+        _("记录人"),
+    ]
     plan_rows = (
-        [p.pk, p.student.klass.display_name, p.student.name, str(p.owner), p.goals, p.measures, p.review_days,
-         p.next_review_on, p.get_status_display(), str(p.recorded_by), p.recorded_at]
+        [
+            p.pk,
+            p.student.klass.display_name,
+            p.student.name,
+            str(p.owner),
+            p.goals,
+            p.measures,
+            p.review_days,
+            p.next_review_on,
+            p.get_status_display(),
+            str(p.recorded_by),
+            p.recorded_at,
+        ]
         for p in plans
-    )  # fmt: skip
+    )
     review_rows = (
-        [r.plan_id, r.plan.student.name, r.reviewed_on, r.due_on, r.on_time, r.notes, r.next_review_on,
-         str(r.recorded_by)]
+        [
+            r.plan_id,
+            r.plan.student.name,
+            r.reviewed_on,
+            r.due_on,
+            r.on_time,
+            r.notes,
+            r.next_review_on,
+            str(r.recorded_by),
+        ]
         for r in reviews
-    )  # fmt: skip
+    )
     return xlsx_response(
         _("关爱帮扶台账.xlsx"),
         [(_("帮扶计划"), plan_header, plan_rows), (_("回顾记录"), review_header, review_rows)],
@@ -321,9 +393,13 @@ def watch_new(request: AuthenticatedRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.watch_record(
-            actor=request.user, student=d["student"], seen_on=d["seen_on"], seen=d["seen"],
-            severity=d["severity"], client_key=d.get("client_key"),
-        )  # fmt: skip
+            actor=request.user,
+            student=d["student"],
+            seen_on=d["seen_on"],
+            seen=d["seen"],
+            severity=d["severity"],
+            client_key=d.get("client_key"),
+        )
 
     return pages.record(
         request, form, save, done=_("行为异常已记录。"), then=reverse("ledgers:care_watch")

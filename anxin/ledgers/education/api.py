@@ -116,9 +116,15 @@ class SessionOut(Schema):
 
 def _session_out(entry: Any, created: bool) -> dict[str, Any]:
     return {
-        "id": entry.pk, "class_id": entry.klass_id, "date": entry.date, "kind": entry.kind, "note": entry.note,
-        "recorded_by": str(entry.recorded_by), "recorded_at": entry.recorded_at, "created": created,
-    }  # fmt: skip
+        "id": entry.pk,
+        "class_id": entry.klass_id,
+        "date": entry.date,
+        "kind": entry.kind,
+        "note": entry.note,
+        "recorded_by": str(entry.recorded_by),
+        "recorded_at": entry.recorded_at,
+        "created": created,
+    }
 
 
 @router.post(
@@ -129,9 +135,13 @@ def _session_out(entry: Any, created: bool) -> dict[str, Any]:
 def session_create(request: HttpRequest, payload: SessionIn) -> Any:
     klass = selectors.class_get(request.user, payload.klass, "ledger_1530", "view")
     result = services.session_record(
-        actor=request.user, klass=klass, day=payload.date, kind=payload.kind, client_key=payload.client_key,
+        actor=request.user,
+        klass=klass,
+        day=payload.date,
+        kind=payload.kind,
+        client_key=payload.client_key,
         note=payload.note[:200],
-    )  # fmt: skip
+    )
     return Reply(201 if result.created else 200, _session_out(result.entry, result.created))
 
 
@@ -158,9 +168,14 @@ class MeetingOut(Schema):
 
 def _meeting_out(m: Any) -> dict[str, Any]:
     return {
-        "id": m.pk, "class_id": m.klass_id, "date": m.date, "topic": m.topic, "summary": m.summary,
-        "recorded_by": str(m.recorded_by), "recorded_at": m.recorded_at,
-    }  # fmt: skip
+        "id": m.pk,
+        "class_id": m.klass_id,
+        "date": m.date,
+        "topic": m.topic,
+        "summary": m.summary,
+        "recorded_by": str(m.recorded_by),
+        "recorded_at": m.recorded_at,
+    }
 
 
 class MeetingCountOut(Schema):
@@ -215,9 +230,13 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> Any:
     if len(payload.topic) > 100 or len(payload.summary) > 4000:
         raise Invalid(_("内容过长。"), code="too_long")
     result = services.meeting_record(
-        actor=request.user, klass=klass, day=payload.date, topic=payload.topic, summary=payload.summary,
+        actor=request.user,
+        klass=klass,
+        day=payload.date,
+        topic=payload.topic,
+        summary=payload.summary,
         client_key=payload.client_key,
-    )  # fmt: skip
+    )
     return Reply(201 if result.created else 200, _meeting_out(result.entry))
 
 
@@ -251,10 +270,18 @@ class ActivityOut(Schema):
 
 def _activity_out(a: Any) -> dict[str, Any]:
     return {
-        "id": a.pk, "school_id": a.school_id, "type": a.type, "type_label": str(a.get_type_display()),
-        "date": a.date, "title": a.title, "summary": a.summary, "expected": a.expected, "present": a.present,
-        "recorded_by": str(a.recorded_by), "recorded_at": a.recorded_at,
-    }  # fmt: skip
+        "id": a.pk,
+        "school_id": a.school_id,
+        "type": a.type,
+        "type_label": str(a.get_type_display()),
+        "date": a.date,
+        "title": a.title,
+        "summary": a.summary,
+        "expected": a.expected,
+        "present": a.present,
+        "recorded_by": str(a.recorded_by),
+        "recorded_at": a.recorded_at,
+    }
 
 
 class ActivityQuery(Schema):
@@ -290,9 +317,16 @@ def activity_create(request: HttpRequest, payload: ActivityIn) -> Any:
         if value is not None and not 0 <= value <= 100000:
             raise Invalid(_("人数不正确。"), code="bad_count")
     result = services.activity_record(
-        actor=request.user, school=school, type=payload.type, day=payload.date, title=payload.title,
-        summary=payload.summary, expected=payload.expected, present=payload.present, client_key=payload.client_key,
-    )  # fmt: skip
+        actor=request.user,
+        school=school,
+        type=payload.type,
+        day=payload.date,
+        title=payload.title,
+        summary=payload.summary,
+        expected=payload.expected,
+        present=payload.present,
+        client_key=payload.client_key,
+    )
     return Reply(201 if result.created else 200, _activity_out(result.entry))
 
 

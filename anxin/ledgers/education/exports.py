@@ -39,7 +39,7 @@ def sessions_xlsx(user: Any, klass: Unit | None, start: date, end: date) -> Http
                         s.note,
                         str(s.recorded_by),
                         s.recorded_at,
-                    ]  # fmt: skip
+                    ]
                     for s in records
                 ),
             ),
@@ -53,7 +53,7 @@ def sessions_xlsx(user: Any, klass: Unit | None, start: date, end: date) -> Http
                         g.due.kind_label,
                         g.session.get_kind_display() if g.session else "",
                         "" if g.due.known else str(UNKNOWN_LABEL),
-                    ]  # fmt: skip
+                    ]
                     for g in gaps
                 ),
             ),
@@ -94,7 +94,7 @@ def activities_xlsx(rows: QuerySet[EduActivity]) -> HttpResponse:
                         a.present,
                         str(a.recorded_by),
                         a.recorded_at,
-                    ]  # fmt: skip
+                    ]
                     for a in rows
                 ),
             )

@@ -24,24 +24,42 @@ def entries(user: Any) -> list[MenuEntry]:
     if allowed(user, "ledger_1530", "view"):
         classes = list(selectors.classes_for(user)[:300])
         figure = selectors.session_completeness(classes, today - timedelta(days=MENU_DAYS - 1), today)
-        out.append(MenuEntry(
-            title=_("1530安全教育"), url=reverse("ledgers:education_home"), icon="alarm",
-            hint=_("放学前1分钟、周末5分钟、节前30分钟；近30天完成率"), percent=figure.percent,
-        ))  # fmt: skip
+        out.append(
+            MenuEntry(
+                title=_("1530安全教育"),
+                url=reverse("ledgers:education_home"),
+                icon="alarm",
+                hint=_("放学前1分钟、周末5分钟、节前30分钟；近30天完成率"),
+                percent=figure.percent,
+            )
+        )
     if allowed(user, "ledger_class_meeting", "view"):
         _term, counts = selectors.meeting_counts(user, today)
-        out.append(MenuEntry(
-            title=_("防欺凌主题班会"), url=reverse("ledgers:education_meetings"), icon="people",
-            hint=_("每班每学期至少2次"), percent=selectors.meeting_completeness(counts).percent,
-        ))  # fmt: skip
+        out.append(
+            MenuEntry(
+                title=_("防欺凌主题班会"),
+                url=reverse("ledgers:education_meetings"),
+                icon="people",
+                hint=_("每班每学期至少2次"),
+                percent=selectors.meeting_completeness(counts).percent,
+            )
+        )
     if allowed(user, "ledger_edu_activity", "view"):
-        out.append(MenuEntry(
-            title=_("教育活动"), url=reverse("ledgers:education_activities"), icon="megaphone",
-            hint=_("讲座、国旗下讲话、警示教育、培训、家长学校、班主任会议"),
-        ))  # fmt: skip
+        out.append(
+            MenuEntry(
+                title=_("教育活动"),
+                url=reverse("ledgers:education_activities"),
+                icon="megaphone",
+                hint=_("讲座、国旗下讲话、警示教育、培训、家长学校、班主任会议"),
+            )
+        )
     if allowed(user, "ledger_edu_document", "view"):
-        out.append(MenuEntry(
-            title=_("学校防欺凌文件"), url=reverse("ledgers:education_documents"), icon="file-earmark-text",
-            hint=_("工作预案、公开联系方式、委员会说明（含历史版本）"),
-        ))  # fmt: skip
+        out.append(
+            MenuEntry(
+                title=_("学校防欺凌文件"),
+                url=reverse("ledgers:education_documents"),
+                icon="file-earmark-text",
+                hint=_("工作预案、公开联系方式、委员会说明（含历史版本）"),
+            )
+        )
     return out

@@ -40,10 +40,17 @@ def _class_record(
     if klass.kind != UnitKind.CLASS or not klass.is_active:
         raise Invalid(_("请选择一个班级。"), code="not_a_class")
     return ledger_record(
-        model, actor=actor, school=klass.school, unit=klass, resource=resource, client_key=client_key,
-        audit_action=audit_action, audit_after={k: str(v) for k, v in fields.items() if k != "summary"},
-        klass=klass, **fields,
-    )  # fmt: skip
+        model,
+        actor=actor,
+        school=klass.school,
+        unit=klass,
+        resource=resource,
+        client_key=client_key,
+        audit_action=audit_action,
+        audit_after={k: str(v) for k, v in fields.items() if k != "summary"},
+        klass=klass,
+        **fields,
+    )
 
 
 def session_record(
@@ -62,9 +69,16 @@ def session_record(
         return Recorded(same_day, False)
     try:
         return _class_record(
-            SafetySession, actor=actor, klass=klass, resource="ledger_1530", client_key=client_key,
-            audit_action="ledger.education.1530_recorded", date=day, kind=kind, note=note,
-        )  # fmt: skip
+            SafetySession,
+            actor=actor,
+            klass=klass,
+            resource="ledger_1530",
+            client_key=client_key,
+            audit_action="ledger.education.1530_recorded",
+            date=day,
+            kind=kind,
+            note=note,
+        )
     except IntegrityError:
         # Another key for the same class and day won a race.
         again = SafetySession.objects.filter(klass=klass, date=day).first()
@@ -82,9 +96,16 @@ def meeting_record(
             _("请填写班会主题。"), code="topic_required", detail={"topic": [str(_("请填写班会主题。"))]}
         )
     return _class_record(
-        ClassMeeting, actor=actor, klass=klass, resource="ledger_class_meeting", client_key=client_key,
-        audit_action="ledger.education.meeting_recorded", date=day, topic=topic.strip(), summary=summary,
-    )  # fmt: skip
+        ClassMeeting,
+        actor=actor,
+        klass=klass,
+        resource="ledger_class_meeting",
+        client_key=client_key,
+        audit_action="ledger.education.meeting_recorded",
+        date=day,
+        topic=topic.strip(),
+        summary=summary,
+    )
 
 
 def activity_record(
@@ -103,11 +124,26 @@ def activity_record(
         raise Invalid(_("请选择学校。"), code="not_a_school")
     _not_future(day)
     return ledger_record(
-        EduActivity, actor=actor, school=school, resource="ledger_edu_activity", client_key=client_key,
+        EduActivity,
+        actor=actor,
+        school=school,
+        resource="ledger_edu_activity",
+        client_key=client_key,
         audit_action="ledger.education.activity_recorded",
-        audit_after={"type": type, "date": str(day), "title": title, "expected": expected, "present": present},
-        type=type, date=day, title=title.strip(), summary=summary, expected=expected, present=present,
-    )  # fmt: skip
+        audit_after={
+            "type": type,
+            "date": str(day),
+            "title": title,
+            "expected": expected,
+            "present": present,
+        },
+        type=type,
+        date=day,
+        title=title.strip(),
+        summary=summary,
+        expected=expected,
+        present=present,
+    )
 
 
 def document_version_add(
@@ -131,9 +167,13 @@ def document_version_add(
         if last is not None and last.text == text:
             raise Invalid(_("内容没有变化，未生成新版本。"), code="unchanged")
         version = DocumentVersion.objects.create(
-            document=document, school=school, number=(last.number + 1 if last else 1), text=text, note=note,
+            document=document,
+            school=school,
+            number=(last.number + 1 if last else 1),
+            text=text,
+            note=note,
             author=actor,
-        )  # fmt: skip
+        )
         audit_record(
             actor=actor,
             action="ledger.education.document_version_added",

@@ -107,15 +107,22 @@ def class_page(request: HttpRequest, class_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 result = services.session_record(
-                    actor=request.user, klass=klass, day=form.cleaned_data["date"], kind=form.cleaned_data["kind"],
-                    client_key=form.cleaned_data["client_key"], note=form.cleaned_data["note"],
-                )  # fmt: skip
+                    actor=request.user,
+                    klass=klass,
+                    day=form.cleaned_data["date"],
+                    kind=form.cleaned_data["kind"],
+                    client_key=form.cleaned_data["client_key"],
+                    note=form.cleaned_data["note"],
+                )
             except ServiceError as exc:
                 messages.error(request, exc.message)
             else:
                 if result.created:
-                    messages.success(request, _("已记录：%(day)s %(kind)s安全教育。") % {
-                        "day": result.entry.date, "kind": result.entry.get_kind_display()})  # fmt: skip
+                    messages.success(
+                        request,
+                        _("已记录：%(day)s %(kind)s安全教育。")
+                        % {"day": result.entry.date, "kind": result.entry.get_kind_display()},
+                    )
                 else:
                     messages.info(request, _("这一天已经记录过了。"))
         else:
@@ -225,9 +232,13 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.meeting_record(
-            actor=request.user, klass=d["klass"], day=d["date"], topic=d["topic"], summary=d["summary"],
+            actor=request.user,
+            klass=d["klass"],
+            day=d["date"],
+            topic=d["topic"],
+            summary=d["summary"],
             client_key=d["client_key"],
-        )  # fmt: skip
+        )
 
     return pages.record(
         request,
@@ -286,9 +297,16 @@ def activity_new(request: HttpRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.activity_record(
-            actor=request.user, school=d["school"], type=d["type"], day=d["date"], title=d["title"],
-            summary=d["summary"], expected=d["expected"], present=d["present"], client_key=d["client_key"],
-        )  # fmt: skip
+            actor=request.user,
+            school=d["school"],
+            type=d["type"],
+            day=d["date"],
+            title=d["title"],
+            summary=d["summary"],
+            expected=d["expected"],
+            present=d["present"],
+            client_key=d["client_key"],
+        )
 
     return pages.record(
         request,
@@ -347,9 +365,12 @@ def document(request: HttpRequest, kind: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.document_version_add(
-                    actor=request.user, school=school, kind=kind, text=form.cleaned_data["text"],
+                    actor=request.user,
+                    school=school,
+                    kind=kind,
+                    text=form.cleaned_data["text"],
                     note=form.cleaned_data["note"],
-                )  # fmt: skip
+                )
             except ServiceError as exc:
                 form.apply_error(exc)
             else:

@@ -219,10 +219,17 @@ def visitor_list(request: HttpRequest, filters: Query[VisitorFilter]) -> Any:
 def visitor_create(request: HttpRequest, payload: VisitorIn) -> Any:
     school = school_for_write(request.user, VISITOR, payload.school)
     rec = services.visitor_record(
-        actor=request.user, school=school, client_key=payload.client_key, name=payload.name,
-        id_last4=payload.id_last4, phone=payload.phone, host_id=payload.host, host_text=payload.host_text,
-        reason=payload.reason, items=payload.items,
-    )  # fmt: skip
+        actor=request.user,
+        school=school,
+        client_key=payload.client_key,
+        name=payload.name,
+        id_last4=payload.id_last4,
+        phone=payload.phone,
+        host_id=payload.host,
+        host_text=payload.host_text,
+        reason=payload.reason,
+        items=payload.items,
+    )
     return _reply(rec.created, rec.entry)
 
 
@@ -254,9 +261,12 @@ def exit_list(request: HttpRequest, filters: Query[ExitFilter]) -> Any:
 )
 def exit_create(request: HttpRequest, payload: ExitIn) -> Any:
     rec = services.exit_record(
-        actor=request.user, student_id=payload.student, client_key=payload.client_key, action=payload.action,
+        actor=request.user,
+        student_id=payload.student,
+        client_key=payload.client_key,
+        action=payload.action,
         note=payload.note,
-    )  # fmt: skip
+    )
     return _reply(rec.created, rec.entry)
 
 
@@ -270,9 +280,13 @@ def leave_list(request: HttpRequest, filters: Query[Span]) -> Any:
 @router.post("/leaves", response={200: LeaveOut, 201: LeaveOut, **ERRORS}, summary="批准学生请假")
 def leave_create(request: HttpRequest, payload: LeaveIn) -> Any:
     rec = services.leave_approve(
-        actor=request.user, student_id=payload.student, starts_at=payload.starts_at, ends_at=payload.ends_at,
-        reason=payload.reason, client_key=payload.client_key,
-    )  # fmt: skip
+        actor=request.user,
+        student_id=payload.student,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+        client_key=payload.client_key,
+    )
     return _reply(rec.created, rec.entry)
 
 
@@ -291,8 +305,15 @@ def item_create(
 ) -> Any:
     school = school_for_write(request.user, ITEM, payload.school)
     rec = services.item_record(
-        actor=request.user, school=school, client_key=payload.client_key, kind=payload.kind, action=payload.action,
-        description=payload.description, student_id=payload.student, visitor_id=payload.visitor,
-        photo=photo, photo_name=getattr(photo, "name", "") if photo else "",
-    )  # fmt: skip
+        actor=request.user,
+        school=school,
+        client_key=payload.client_key,
+        kind=payload.kind,
+        action=payload.action,
+        description=payload.description,
+        student_id=payload.student,
+        visitor_id=payload.visitor,
+        photo=photo,
+        photo_name=getattr(photo, "name", "") if photo else "",
+    )
     return _reply(rec.created, rec.entry)

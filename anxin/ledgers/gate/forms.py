@@ -75,8 +75,12 @@ class VisitorForm(SchoolLedgerForm):
         help_text=_("只登记后4位，不要输入完整身份证号。"),
         widget=forms.TextInput(attrs={"maxlength": "18", "inputmode": "text", "autocomplete": "off"}),
     )
-    phone = forms.CharField(label=_("联系电话（可不填）"), max_length=20, required=False,
-                            widget=forms.TextInput(attrs={"inputmode": "tel"}))  # fmt: skip
+    phone = forms.CharField(
+        label=_("联系电话（可不填）"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
     host = StaffField(label=_("被访教职工"), queryset=User.objects.none(), required=False)
     host_text = forms.CharField(
         label=_("或填写被访人/班级"),
@@ -159,8 +163,11 @@ class ItemForm(SchoolLedgerForm):
     )
     student = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
     visitor = forms.IntegerField(label=_("来访人"), required=False, widget=forms.Select)
-    photo = forms.FileField(label=_("照片（可不传）"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic"}))  # fmt: skip
+    photo = forms.FileField(
+        label=_("照片（可不传）"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic"}),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

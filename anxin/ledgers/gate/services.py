@@ -136,11 +136,19 @@ def leave_approve(
             detail={"ends_at": [_("结束时间有误。")]},
         )
     return ledger_record(
-        LeavePass, actor=actor, school=student.school, unit=student.klass, resource=LEAVE, client_key=client_key,
+        LeavePass,
+        actor=actor,
+        school=student.school,
+        unit=student.klass,
+        resource=LEAVE,
+        client_key=client_key,
         audit_action="ledger_gate.leave_approved",
         audit_after={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
-        student=student, starts_at=starts_at, ends_at=ends_at, reason=(reason or "").strip(),
-    )  # fmt: skip
+        student=student,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=(reason or "").strip(),
+    )
 
 
 def exit_record(

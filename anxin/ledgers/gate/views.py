@@ -139,10 +139,17 @@ def visitor_new(request: HttpRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.visitor_record(
-            actor=request.user, school=d["school"], client_key=d["client_key"], name=d["name"],
-            id_last4=d["id_last4"], phone=d["phone"], host_id=d["host"].pk if d["host"] else None,
-            host_text=d["host_text"], reason=d["reason"], items=d["items"],
-        )  # fmt: skip
+            actor=request.user,
+            school=d["school"],
+            client_key=d["client_key"],
+            name=d["name"],
+            id_last4=d["id_last4"],
+            phone=d["phone"],
+            host_id=d["host"].pk if d["host"] else None,
+            host_text=d["host_text"],
+            reason=d["reason"],
+            items=d["items"],
+        )
 
     return _record(request, form, save, done=_("已登记来访。"), then="ledgers:gate_list") or _form_page(
         request, form, title=_("来访登记"), back="ledgers:gate_list"
@@ -221,9 +228,13 @@ def leave_new(request: HttpRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.leave_approve(
-            actor=request.user, student_id=d["student"].pk, starts_at=d["starts_at"], ends_at=d["ends_at"],
-            reason=d["reason"], client_key=d["client_key"],
-        )  # fmt: skip
+            actor=request.user,
+            student_id=d["student"].pk,
+            starts_at=d["starts_at"],
+            ends_at=d["ends_at"],
+            reason=d["reason"],
+            client_key=d["client_key"],
+        )
 
     return _record(request, form, save, done=_("已批准请假。"), then="ledgers:gate_leaves") or _form_page(
         request, form, title=_("批准请假"), back="ledgers:gate_leaves"
@@ -246,10 +257,17 @@ def item_new(request: HttpRequest) -> HttpResponse:
     def save(d: dict[str, Any]) -> Any:
         photo = d.get("photo")
         return services.item_record(
-            actor=request.user, school=d["school"], client_key=d["client_key"], kind=d["kind"],
-            action=d["action"], description=d["description"], student_id=d["student"], visitor_id=d["visitor"],
-            photo=photo, photo_name=getattr(photo, "name", ""),
-        )  # fmt: skip
+            actor=request.user,
+            school=d["school"],
+            client_key=d["client_key"],
+            kind=d["kind"],
+            action=d["action"],
+            description=d["description"],
+            student_id=d["student"],
+            visitor_id=d["visitor"],
+            photo=photo,
+            photo_name=getattr(photo, "name", ""),
+        )
 
     return _record(request, form, save, done=_("已登记危险物品。"), then="ledgers:gate_items") or _form_page(
         request, form, title=_("危险物品登记"), back="ledgers:gate_items", pick=pick, multipart=True

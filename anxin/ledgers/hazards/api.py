@@ -74,11 +74,16 @@ class PlaceIn(Schema):
 
 def _place(place: KeyPlace, uncovered: set[int]) -> dict[str, Any]:
     return {
-        "id": place.pk, "school": _named(place.school), "name": place.name, "kind": place.kind,
-        "kind_label": str(place.get_kind_display()), "location": place.location,
-        "responsible": _named(place.responsible), "frequency_days": place.frequency_days,
+        "id": place.pk,
+        "school": _named(place.school),
+        "name": place.name,
+        "kind": place.kind,
+        "kind_label": str(place.get_kind_display()),
+        "location": place.location,
+        "responsible": _named(place.responsible),
+        "frequency_days": place.frequency_days,
         "camera_covered": place.pk not in uncovered,
-    }  # fmt: skip
+    }
 
 
 @router.get("/places", response=list[PlaceOut], summary="重点部位（网格）；camera_covered=false 即无视频覆盖")
@@ -93,9 +98,14 @@ def places(request: HttpRequest) -> Any:
 def place_create(request: AuthenticatedRequest, payload: PlaceIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="manage")
     place = services.place_create(
-        actor=request.user, school=school, name=payload.name, kind=payload.kind or "",
-        location=payload.location, responsible_id=payload.responsible, frequency_days=payload.frequency_days,
-    )  # fmt: skip
+        actor=request.user,
+        school=school,
+        name=payload.name,
+        kind=payload.kind or "",
+        location=payload.location,
+        responsible_id=payload.responsible,
+        frequency_days=payload.frequency_days,
+    )
     uncovered = set(
         selectors.uncovered_places(KeyPlace.objects.filter(pk=place.pk)).values_list("pk", flat=True)
     )
@@ -136,10 +146,17 @@ class ScreeningFilter(Schema):
 def _screening(s: Screening) -> dict[str, Any]:
     hazard = s.hazards.order_by("pk").first()
     return {
-        "id": s.pk, "school": _named(s.school), "place": _named(s.place), "screened_on": s.screened_on,
-        "result": s.result, "result_label": str(s.get_result_display()), "notes": s.notes,
-        "recorded_by": _named(s.recorded_by), "recorded_at": s.recorded_at, "hazard": hazard.pk if hazard else None,
-    }  # fmt: skip
+        "id": s.pk,
+        "school": _named(s.school),
+        "place": _named(s.place),
+        "screened_on": s.screened_on,
+        "result": s.result,
+        "result_label": str(s.get_result_display()),
+        "notes": s.notes,
+        "recorded_by": _named(s.recorded_by),
+        "recorded_at": s.recorded_at,
+        "hazard": hazard.pk if hazard else None,
+    }
 
 
 @router.get("/screenings", response=list[ScreeningOut], summary="隐患排查记录")
@@ -158,9 +175,14 @@ def screenings(request: HttpRequest, filters: Query[ScreeningFilter]) -> Any:
 def screening_create(request: AuthenticatedRequest, payload: ScreeningIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="record")
     recorded = services.screening_record(
-        actor=request.user, school=school, client_key=payload.client_key, place_id=payload.place,
-        result=payload.result or "", screened_on=payload.screened_on, notes=payload.notes,
-    )  # fmt: skip
+        actor=request.user,
+        school=school,
+        client_key=payload.client_key,
+        place_id=payload.place,
+        result=payload.result or "",
+        screened_on=payload.screened_on,
+        notes=payload.notes,
+    )
     return Reply(201 if recorded.created else 200, _screening(recorded.entry))
 
 
@@ -213,28 +235,47 @@ class HazardFilter(Schema):
 def _hazard(h: Hazard) -> dict[str, Any]:
     steps = h.steps.select_related("actor")
     return {
-        "id": h.pk, "school": _named(h.school), "place": _named(h.place), "screening": h.screening_id,
-        "description": h.description, "status": h.status, "status_label": str(h.get_status_display()),
-        "owner": _named(h.owner), "deadline": h.deadline, "overdue": h.is_overdue(timezone.localdate()),
-        "recorded_by": _named(h.recorded_by), "recorded_at": h.recorded_at,
-        "rectified_by": _named(h.rectified_by), "rectify_note": h.rectify_note,
+        "id": h.pk,
+        "school": _named(h.school),
+        "place": _named(h.place),
+        "screening": h.screening_id,
+        "description": h.description,
+        "status": h.status,
+        "status_label": str(h.get_status_display()),
+        "owner": _named(h.owner),
+        "deadline": h.deadline,
+        "overdue": h.is_overdue(timezone.localdate()),
+        "recorded_by": _named(h.recorded_by),
+        "recorded_at": h.recorded_at,
+        "rectified_by": _named(h.rectified_by),
+        "rectify_note": h.rectify_note,
         "photo_url": reverse("ledgers:hazards_photo", args=[h.pk]) if h.photo else None,
         "closed_by": _named(h.closed_by),
         "steps": [
-            {"action": s.action, "action_label": str(s.get_action_display()), "from_status": s.from_status,
-             "to_status": s.to_status, "actor": _named(s.actor), "note": s.note, "at": s.at}
+            {
+                "action": s.action,
+                "action_label": str(s.get_action_display()),
+                "from_status": s.from_status,
+                "to_status": s.to_status,
+                "actor": _named(s.actor),
+                "note": s.note,
+                "at": s.at,
+            }
             for s in steps
         ],
-    }  # fmt: skip
+    }
 
 
 @router.get("/items", response=list[HazardOut], summary="隐患整改任务（可按状态、部位、是否逾期筛选）")
 @paginate(PageNumberPagination, page_size=50)
 def items(request: HttpRequest, filters: Query[HazardFilter]) -> Any:
     qs = selectors.hazards_visible(
-        request.user, status=filters.status or "", place_id=filters.place, overdue=filters.overdue,
+        request.user,
+        status=filters.status or "",
+        place_id=filters.place,
+        overdue=filters.overdue,
         today=timezone.localdate(),
-    )  # fmt: skip
+    )
     return [_hazard(h) for h in qs]
 
 
@@ -247,9 +288,12 @@ def item(request: HttpRequest, hazard_id: int) -> Any:
 def item_create(request: AuthenticatedRequest, payload: HazardIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard", payload.school, action="record")
     recorded = services.hazard_report(
-        actor=request.user, school=school, client_key=payload.client_key,
-        description=payload.description, place_id=payload.place,
-    )  # fmt: skip
+        actor=request.user,
+        school=school,
+        client_key=payload.client_key,
+        description=payload.description,
+        place_id=payload.place,
+    )
     return Reply(201 if recorded.created else 200, _hazard(recorded.entry))
 
 
@@ -293,9 +337,16 @@ def item_transition(request: AuthenticatedRequest, hazard_id: int) -> Any:
     data = _transition_input(request)
     photo = request.FILES.get("photo")
     hazard = services.hazard_transition(
-        actor=request.user, hazard=hazard, action=data.action, owner_id=data.owner, deadline=data.deadline,
-        photo=photo, photo_name=photo.name if photo else "", note=data.note, reason=data.reason,
-    )  # fmt: skip
+        actor=request.user,
+        hazard=hazard,
+        action=data.action,
+        owner_id=data.owner,
+        deadline=data.deadline,
+        photo=photo,
+        photo_name=photo.name if photo else "",
+        note=data.note,
+        reason=data.reason,
+    )
     return _hazard(selectors.hazard_get(request.user, hazard.pk))
 
 
@@ -320,9 +371,13 @@ class CameraIn(Schema):
 
 def _camera(c: Any) -> dict[str, Any]:
     return {
-        "id": c.pk, "school": _named(c.school), "place": _named(c.place), "name": c.name,
-        "status": c.status, "status_label": str(c.get_status_display()),
-    }  # fmt: skip
+        "id": c.pk,
+        "school": _named(c.school),
+        "place": _named(c.place),
+        "name": c.name,
+        "status": c.status,
+        "status_label": str(c.get_status_display()),
+    }
 
 
 @router.get("/cameras", response=list[CameraOut], summary="监控摄像头")
@@ -367,10 +422,15 @@ class ReviewFilter(Schema):
 
 def _review(r: FootageReview) -> dict[str, Any]:
     return {
-        "id": r.pk, "school": _named(r.school), "cameras": [_named(c) for c in r.cameras.all()],
-        "period_from": r.period_from, "period_to": r.period_to, "findings": r.findings,
-        "recorded_by": _named(r.recorded_by), "recorded_at": r.recorded_at,
-    }  # fmt: skip
+        "id": r.pk,
+        "school": _named(r.school),
+        "cameras": [_named(c) for c in r.cameras.all()],
+        "period_from": r.period_from,
+        "period_to": r.period_to,
+        "findings": r.findings,
+        "recorded_by": _named(r.recorded_by),
+        "recorded_at": r.recorded_at,
+    }
 
 
 @router.get("/reviews", response=list[ReviewOut], summary="录像回看记录")
@@ -384,9 +444,14 @@ def reviews(request: HttpRequest, filters: Query[ReviewFilter]) -> Any:
 def review_create(request: AuthenticatedRequest, payload: ReviewIn) -> Any:
     school = school_for_write(request.user, "ledger_hazard_grid", payload.school, action="record")
     recorded = services.review_record(
-        actor=request.user, school=school, client_key=payload.client_key, camera_ids=payload.cameras,
-        period_from=payload.period_from, period_to=payload.period_to, findings=payload.findings,
-    )  # fmt: skip
+        actor=request.user,
+        school=school,
+        client_key=payload.client_key,
+        camera_ids=payload.cameras,
+        period_from=payload.period_from,
+        period_to=payload.period_to,
+        findings=payload.findings,
+    )
     return Reply(201 if recorded.created else 200, _review(recorded.entry))
 
 

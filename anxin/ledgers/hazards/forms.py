@@ -33,9 +33,11 @@ class HazardReportForm(SchoolFormMixin, BootstrapMixin, forms.Form):
     client_key = forms.CharField(widget=forms.HiddenInput, required=False)
     place = forms.IntegerField(label=_("重点部位"), required=False, widget=forms.Select)
     description = forms.CharField(
-        label=_("隐患描述"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("隐患描述"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("例如：B栋后楼梯照明灯损坏，晚自习后楼梯无光。"),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, schools: Any, places: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -51,9 +53,12 @@ class ScreeningForm(SchoolFormMixin, BootstrapMixin, forms.Form):
     )
     result = forms.ChoiceField(label=_("排查结果"), choices=ScreeningResult.choices, widget=forms.RadioSelect)
     notes = forms.CharField(
-        label=_("情况说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("情况说明"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("发现隐患时必填，将自动生成整改任务。"),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, schools: Any, places: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -26,7 +26,7 @@ def entries(user: Any) -> list[MenuEntry]:
                 icon="search",
                 hint=_("近 28 天重点部位排查完成率"),
                 percent=completeness.percent,
-            )  # fmt: skip
+            )
         )
     if allowed(user, "ledger_hazard", "view"):
         result.append(
@@ -35,7 +35,7 @@ def entries(user: Any) -> list[MenuEntry]:
                 url=reverse("ledgers:hazards_list"),
                 icon="cone-striped",
                 hint=_("发现、整改、复查、销号"),
-            )  # fmt: skip
+            )
         )
     elif allowed(user, "ledger_hazard", "record"):
         result.append(

@@ -73,9 +73,11 @@ def hazards_visible(
     end: date | None = None,
 ) -> QuerySet[Hazard]:
     qs = scoped(
-        user, HAZARD, "view",
+        user,
+        HAZARD,
+        "view",
         Hazard.objects.select_related("school", "place", "owner", "recorded_by", "rectified_by", "closed_by"),
-    )  # fmt: skip
+    )
     if status:
         qs = qs.filter(status=status)
     if place_id:

@@ -101,13 +101,25 @@ def place_create(
                 _("已有同名的重点部位。"), code="duplicate_place", detail={"name": [_("名称已存在")]}
             )
         place = KeyPlace.objects.create(
-            school=school, name=name[:60], kind=kind, location=(location or "").strip()[:100],
-            responsible=responsible, frequency_days=frequency_days,
-        )  # fmt: skip
+            school=school,
+            name=name[:60],
+            kind=kind,
+            location=(location or "").strip()[:100],
+            responsible=responsible,
+            frequency_days=frequency_days,
+        )
         audit_record(
-            actor=actor, action="hazard_place.created", unit=school, subject=place,
-            after={"name": place.name, "kind": kind, "responsible": responsible.pk, "frequency_days": frequency_days},
-        )  # fmt: skip
+            actor=actor,
+            action="hazard_place.created",
+            unit=school,
+            subject=place,
+            after={
+                "name": place.name,
+                "kind": kind,
+                "responsible": responsible.pk,
+                "frequency_days": frequency_days,
+            },
+        )
     return place
 
 
@@ -129,9 +141,12 @@ def camera_create(
             )
         camera = Camera.objects.create(school=school, place=place, name=name[:60], status=status)
         audit_record(
-            actor=actor, action="hazard_camera.created", unit=school, subject=camera,
+            actor=actor,
+            action="hazard_camera.created",
+            unit=school,
+            subject=camera,
             after={"place": place.pk, "status": status},
-        )  # fmt: skip
+        )
     return camera
 
 
@@ -146,9 +161,13 @@ def camera_set_status(*, actor: User | None, camera: Camera, status: str) -> Cam
         Camera.objects.filter(pk=camera.pk).update(status=status)
         camera.status = status
         audit_record(
-            actor=actor, action="hazard_camera.status", unit=camera.school, subject=camera,
-            before={"status": before}, after={"status": status},
-        )  # fmt: skip
+            actor=actor,
+            action="hazard_camera.status",
+            unit=camera.school,
+            subject=camera,
+            before={"status": before},
+            after={"status": status},
+        )
     return camera
 
 
@@ -184,11 +203,18 @@ def screening_record(
     place = _place_of(school, place_id)
     with transaction.atomic():
         recorded = ledger_record(
-            Screening, actor=actor, school=school, resource=GRID, client_key=client_key,
+            Screening,
+            actor=actor,
+            school=school,
+            resource=GRID,
+            client_key=client_key,
             audit_action="hazard_screening.recorded",
             audit_after={"place": place.pk, "result": result, "screened_on": screened_on.isoformat()},
-            place=place, result=result, screened_on=screened_on, notes=notes,
-        )  # fmt: skip
+            place=place,
+            result=result,
+            screened_on=screened_on,
+            notes=notes,
+        )
         if recorded.created and result == ScreeningResult.FOUND:
             _hazard_open(actor=actor, school=school, place=place, screening=recorded.entry, description=notes)
     return recorded
@@ -199,9 +225,14 @@ def screening_record(
 
 def _step(hazard: Hazard, *, actor: User, action: str, from_status: str, note: str = "") -> None:
     HazardStep.objects.create(
-        hazard=hazard, school=hazard.school, action=action, from_status=from_status,
-        to_status=hazard.status, actor=actor, note=note,
-    )  # fmt: skip
+        hazard=hazard,
+        school=hazard.school,
+        action=action,
+        from_status=from_status,
+        to_status=hazard.status,
+        actor=actor,
+        note=note,
+    )
 
 
 def _hazard_open(
@@ -212,9 +243,12 @@ def _hazard_open(
     )
     _step(hazard, actor=actor, action=HazardAction.REPORT, from_status="", note=description[:1000])
     audit_record(
-        actor=actor, action="hazard.reported", unit=school, subject=hazard,
+        actor=actor,
+        action="hazard.reported",
+        unit=school,
+        subject=hazard,
         after={"place": place.pk if place else None, "screening": screening.pk, "status": hazard.status},
-    )  # fmt: skip
+    )
     return hazard
 
 
@@ -229,11 +263,16 @@ def hazard_report(
 
     with transaction.atomic():
         recorded = ledger_record(
-            Hazard, actor=actor, school=school, resource=HAZARD, client_key=client_key,
+            Hazard,
+            actor=actor,
+            school=school,
+            resource=HAZARD,
+            client_key=client_key,
             audit_action="hazard.reported",
             audit_after={"place": place.pk if place else None, "status": HazardStatus.FOUND},
-            place=place, description=description,
-        )  # fmt: skip
+            place=place,
+            description=description,
+        )
         if recorded.created:
             _step(recorded.entry, actor=actor, action=HazardAction.REPORT, from_status="", note=description)
     return recorded
@@ -308,9 +347,13 @@ def hazard_transition(
         locked.save()
         _step(locked, actor=actor, action=action, from_status=from_status, note=step_note)
         audit_record(
-            actor=actor, action=f"hazard.{action}", unit=locked.school, subject=locked,
-            before={"status": from_status}, after={"status": to_status, **after},
-        )  # fmt: skip
+            actor=actor,
+            action=f"hazard.{action}",
+            unit=locked.school,
+            subject=locked,
+            before={"status": from_status},
+            after={"status": to_status, **after},
+        )
     return locked
 
 
@@ -345,11 +388,17 @@ def review_record(
         )
     with transaction.atomic():
         recorded = ledger_record(
-            FootageReview, actor=actor, school=school, resource=GRID, client_key=client_key,
+            FootageReview,
+            actor=actor,
+            school=school,
+            resource=GRID,
+            client_key=client_key,
             audit_action="hazard_review.recorded",
             audit_after={"cameras": sorted(c.pk for c in cameras)},
-            period_from=period_from, period_to=period_to, findings=(findings or "").strip(),
-        )  # fmt: skip
+            period_from=period_from,
+            period_to=period_to,
+            findings=(findings or "").strip(),
+        )
         if recorded.created:
             recorded.entry.cameras.set(cameras)
     return recorded

@@ -109,9 +109,12 @@ def hazard_report(request: AuthenticatedRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.hazard_report(
-            actor=request.user, school=d["school"], client_key=d["client_key"], description=d["description"],
+            actor=request.user,
+            school=d["school"],
+            client_key=d["client_key"],
+            description=d["description"],
             place_id=d["place"],
-        )  # fmt: skip
+        )
 
     def then(recorded: Any) -> str:
         if can(request.user, HAZARD, "view", recorded.entry):
@@ -135,10 +138,16 @@ def hazard_detail(request: AuthenticatedRequest, hazard_id: int) -> HttpResponse
             photo = data.get("photo")
             try:
                 services.hazard_transition(
-                    actor=request.user, hazard=hazard, action=data["action"], owner_id=data["owner"],
-                    deadline=data["deadline"], photo=photo, photo_name=photo.name if photo else "",
-                    note=data["note"], reason=data["reason"],
-                )  # fmt: skip
+                    actor=request.user,
+                    hazard=hazard,
+                    action=data["action"],
+                    owner_id=data["owner"],
+                    deadline=data["deadline"],
+                    photo=photo,
+                    photo_name=photo.name if photo else "",
+                    note=data["note"],
+                    reason=data["reason"],
+                )
             except ServiceError as exc:
                 bound.apply_error(exc)
                 messages.error(request, exc.message)
@@ -224,9 +233,14 @@ def screening_new(request: AuthenticatedRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.screening_record(
-            actor=request.user, school=d["school"], client_key=d["client_key"], place_id=d["place"],
-            result=d["result"], screened_on=d["screened_on"], notes=d["notes"],
-        )  # fmt: skip
+            actor=request.user,
+            school=d["school"],
+            client_key=d["client_key"],
+            place_id=d["place"],
+            result=d["result"],
+            screened_on=d["screened_on"],
+            notes=d["notes"],
+        )
 
     return pages.record(
         request, form, save, done=_("排查记录已保存。"), then=reverse("ledgers:hazards_screenings")
@@ -249,9 +263,14 @@ def place_list(request: AuthenticatedRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.place_create(
-            actor=request.user, school=d["school"], name=d["name"], kind=d["kind"], location=d["location"],
-            responsible_id=d["responsible"], frequency_days=d["frequency_days"],
-        )  # fmt: skip
+            actor=request.user,
+            school=d["school"],
+            name=d["name"],
+            kind=d["kind"],
+            location=d["location"],
+            responsible_id=d["responsible"],
+            frequency_days=d["frequency_days"],
+        )
 
     if saved := pages.record(
         request, form, save, done=_("重点部位已添加。"), then=reverse("ledgers:hazards_places")
@@ -314,9 +333,14 @@ def review_new(request: AuthenticatedRequest) -> HttpResponse:
 
     def save(d: dict[str, Any]) -> Any:
         return services.review_record(
-            actor=request.user, school=d["school"], client_key=d["client_key"], camera_ids=d["cameras"],
-            period_from=d["period_from"], period_to=d["period_to"], findings=d["findings"],
-        )  # fmt: skip
+            actor=request.user,
+            school=d["school"],
+            client_key=d["client_key"],
+            camera_ids=d["cameras"],
+            period_from=d["period_from"],
+            period_to=d["period_to"],
+            findings=d["findings"],
+        )
 
     return pages.record(
         request, form, save, done=_("回看记录已保存。"), then=reverse("ledgers:hazards_reviews")
@@ -341,11 +365,25 @@ def export(request: HttpRequest) -> HttpResponse:
             f"{timezone.localtime(s.at):%Y-%m-%d %H:%M} {s.get_action_display()} {s.actor} {s.note}".strip()
             for s in h.steps.all()
         )
-        hazard_rows.append([
-            h.pk, h.school.name, h.place.name if h.place else "", h.description, h.get_status_display(),
-            h.owner or "", h.deadline, h.is_overdue(timezone.localdate()), h.recorded_by, h.recorded_at,
-            h.rectified_by or "", h.rectify_note, h.closed_by or "", h.closed_at, history,
-        ])  # fmt: skip
+        hazard_rows.append(
+            [
+                h.pk,
+                h.school.name,
+                h.place.name if h.place else "",
+                h.description,
+                h.get_status_display(),
+                h.owner or "",
+                h.deadline,
+                h.is_overdue(timezone.localdate()),
+                h.recorded_by,
+                h.recorded_at,
+                h.rectified_by or "",
+                h.rectify_note,
+                h.closed_by or "",
+                h.closed_at,
+                history,
+            ]
+        )
     sheets: list[tuple[str, list[str], Any]] = [
         (
             _("隐患整改"),
@@ -365,24 +403,64 @@ def export(request: HttpRequest) -> HttpResponse:
                 _("销号人"),
                 _("销号时间"),
                 _("整改记录"),
-            ],  # fmt: skip
+            ],
             hazard_rows,
         )
     ]
     if allowed(user, GRID, "view"):
-        sheets.append((
-            _("隐患排查"),
-            [_("学校"), _("重点部位"), _("类型"), _("排查日期"), _("排查结果"), _("情况说明"), _("排查人"), _("记录时间")],
-            ([s.school.name, s.place.name, s.place.get_kind_display(), s.screened_on, s.get_result_display(),
-              s.notes, s.recorded_by, s.recorded_at]
-             for s in selectors.screenings_visible(user, start=start, end=end)),
-        ))  # fmt: skip
-        sheets.append((
-            _("录像回看"),
-            [_("学校"), _("摄像头"), _("回看开始"), _("回看结束"), _("发现情况"), _("回看人"), _("记录时间")],
-            ([r.school.name, "、".join(c.name for c in r.cameras.all()), r.period_from, r.period_to, r.findings,
-              r.recorded_by, r.recorded_at]
-             for r in selectors.reviews_visible(user, start=start, end=end)),
-        ))  # fmt: skip
+        sheets.append(
+            (
+                _("隐患排查"),
+                [
+                    _("学校"),
+                    _("重点部位"),
+                    _("类型"),
+                    _("排查日期"),
+                    _("排查结果"),
+                    _("情况说明"),
+                    _("排查人"),
+                    _("记录时间"),
+                ],
+                (
+                    [
+                        s.school.name,
+                        s.place.name,
+                        s.place.get_kind_display(),
+                        s.screened_on,
+                        s.get_result_display(),
+                        s.notes,
+                        s.recorded_by,
+                        s.recorded_at,
+                    ]
+                    for s in selectors.screenings_visible(user, start=start, end=end)
+                ),
+            )
+        )
+        sheets.append(
+            (
+                _("录像回看"),
+                [
+                    _("学校"),
+                    _("摄像头"),
+                    _("回看开始"),
+                    _("回看结束"),
+                    _("发现情况"),
+                    _("回看人"),
+                    _("记录时间"),
+                ],
+                (
+                    [
+                        r.school.name,
+                        "、".join(c.name for c in r.cameras.all()),
+                        r.period_from,
+                        r.period_to,
+                        r.findings,
+                        r.recorded_by,
+                        r.recorded_at,
+                    ]
+                    for r in selectors.reviews_visible(user, start=start, end=end)
+                ),
+            )
+        )
     name = _("隐患排查整治台账_%(start)s_%(end)s.xlsx") % {"start": start, "end": end}
     return xlsx_response(name, sheets)

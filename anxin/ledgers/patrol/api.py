@@ -120,9 +120,12 @@ def checkins(request: HttpRequest, q: Query[Period]) -> Any:
 @router.post("/checkins", response={200: CheckinOut, 201: CheckinOut, **ERRORS})
 def checkin_create(request: AuthenticatedRequest, payload: CheckinIn) -> Any:
     recorded = services.patrol_checkin_record(
-        actor=request.user, token=payload.token, client_key=payload.client_key, finding=payload.finding or "",
+        actor=request.user,
+        token=payload.token,
+        client_key=payload.client_key,
+        finding=payload.finding or "",
         needs_report=payload.needs_report,
-    )  # fmt: skip
+    )
     entry: PatrolCheckin = recorded.entry
     entry.created = recorded.created  # type: ignore[attr-defined]
     return Reply(201 if recorded.created else 200, entry)

@@ -32,7 +32,7 @@ def entries(user: Any) -> list[MenuEntry]:
                 icon="shield-check",
                 hint=_("巡查打卡、交接班、值班安排（近 7 天完成率）"),
                 percent=percent,
-            )  # fmt: skip
+            )
         )
     if allowed(user, "ledger_patrol_dorm", "view"):
         out.append(
@@ -41,6 +41,6 @@ def entries(user: Any) -> list[MenuEntry]:
                 url=reverse("ledgers:patrol_dorm_list"),
                 icon="moon-stars",
                 hint=_("宿舍楼层点名、缺勤床位、异常情况"),
-            )  # fmt: skip
+            )
         )
     return out

@@ -127,9 +127,12 @@ def patrol_point_create(
             school=school, name=name, place_type=place_type, building=building, floor=floor
         )
         audit_record(
-            actor=actor, action="ledger.patrol.point_created", unit=school, subject=point,
+            actor=actor,
+            action="ledger.patrol.point_created",
+            unit=school,
+            subject=point,
             after={"name": name, "place_type": place_type, "building": building, "floor": floor},
-        )  # fmt: skip
+        )
     return point
 
 
@@ -140,9 +143,13 @@ def patrol_point_set_active(*, actor: User | None, point: PatrolPoint, active: b
         point.active = bool(active)
         point.save(update_fields=["active"])
         audit_record(
-            actor=actor, action="ledger.patrol.point_active", unit=point.school, subject=point,
-            before={"active": before}, after={"active": point.active},
-        )  # fmt: skip
+            actor=actor,
+            action="ledger.patrol.point_active",
+            unit=point.school,
+            subject=point,
+            before={"active": before},
+            after={"active": point.active},
+        )
     return point
 
 
@@ -197,15 +204,27 @@ def patrol_checkin_record(
             text = _("巡查点“%(point)s”发现：%(finding)s") % {"point": str(point), "finding": finding}
             photos = [(f"photo.{image.extension}", io.BytesIO(image.data))] if image is not None else []
             entry.report = report_record(
-                actor=actor, school=point.school, channel="staff_observed", text=text, place=_report_place(point),
+                actor=actor,
+                school=point.school,
+                channel="staff_observed",
+                text=text,
+                place=_report_place(point),
                 photos=photos,
-            ).report  # fmt: skip
+            ).report
 
     return ledger_record(
-        PatrolCheckin, actor=actor, school=point.school, resource="ledger_patrol_checkin", client_key=client_key,
-        audit_action="ledger.patrol.checkin", audit_after={"point": point.pk, "finding": bool(finding), "report": needs_report},
-        before_save=attach, point=point, finding=finding, needs_report=needs_report,
-    )  # fmt: skip
+        PatrolCheckin,
+        actor=actor,
+        school=point.school,
+        resource="ledger_patrol_checkin",
+        client_key=client_key,
+        audit_action="ledger.patrol.checkin",
+        audit_after={"point": point.pk, "finding": bool(finding), "report": needs_report},
+        before_save=attach,
+        point=point,
+        finding=finding,
+        needs_report=needs_report,
+    )
 
 
 # --- dormitory rounds -------------------------------------------------------------------------
@@ -273,12 +292,21 @@ def dorm_round_record(
             detail={"present": [_("实到人数不能多于应到人数。")]},
         )
     return ledger_record(
-        DormRound, actor=actor, school=school, resource="ledger_patrol_dorm", client_key=client_key,
+        DormRound,
+        actor=actor,
+        school=school,
+        resource="ledger_patrol_dorm",
+        client_key=client_key,
         audit_action="ledger.patrol.dorm_round",
-        audit_after={"building": fields["building"], "floor": fields["floor"], "expected": fields["expected"],
-                     "present": fields["present"], "absent_beds": fields["absent_beds"]},
+        audit_after={
+            "building": fields["building"],
+            "floor": fields["floor"],
+            "expected": fields["expected"],
+            "present": fields["present"],
+            "absent_beds": fields["absent_beds"],
+        },
         **fields,
-    )  # fmt: skip
+    )
 
 
 # --- handovers --------------------------------------------------------------------------------
@@ -305,12 +333,21 @@ def handover_record(
             detail={"receiver": [_("选项不正确")]},
         )
     return ledger_record(
-        ShiftHandover, actor=actor, school=school, resource="ledger_patrol_handover", client_key=client_key,
-        audit_action="ledger.patrol.handover", audit_after={"receiver": receiver.pk},
-        receiver=receiver, handed_at=_moment(handed_at, "handed_at", _("交接时间")), keys=bool(keys),
-        radio=bool(radio), pending=bool(pending), hazards=bool(hazards),
+        ShiftHandover,
+        actor=actor,
+        school=school,
+        resource="ledger_patrol_handover",
+        client_key=client_key,
+        audit_action="ledger.patrol.handover",
+        audit_after={"receiver": receiver.pk},
+        receiver=receiver,
+        handed_at=_moment(handed_at, "handed_at", _("交接时间")),
+        keys=bool(keys),
+        radio=bool(radio),
+        pending=bool(pending),
+        hazards=bool(hazards),
         notes=_text(notes, field="notes", maximum=2000, label=_("交接内容")),
-    )  # fmt: skip
+    )
 
 
 def handover_confirm(*, actor: User, handover: ShiftHandover) -> ShiftHandover:
@@ -350,16 +387,27 @@ def duty_shift_add(
     try:
         with transaction.atomic():
             row, created = DutyShift.objects.get_or_create(
-                school=school, date=day, shift=shift, person=person,
+                school=school,
+                date=day,
+                shift=shift,
+                person=person,
                 defaults={"is_leader": bool(is_leader), "created_by": actor},
-            )  # fmt: skip
+            )
             if not created and row.is_leader != bool(is_leader):
                 row.is_leader = bool(is_leader)
                 row.save(update_fields=["is_leader"])
             audit_record(
-                actor=actor, action="ledger.patrol.duty_added", unit=school, subject=row,
-                after={"date": day.isoformat(), "shift": shift, "person": person.pk, "leader": bool(is_leader)},
-            )  # fmt: skip
+                actor=actor,
+                action="ledger.patrol.duty_added",
+                unit=school,
+                subject=row,
+                after={
+                    "date": day.isoformat(),
+                    "shift": shift,
+                    "person": person.pk,
+                    "leader": bool(is_leader),
+                },
+            )
     except IntegrityError:
         row = DutyShift.objects.get(school=school, date=day, shift=shift, person=person)
     return row
@@ -369,7 +417,10 @@ def duty_shift_remove(*, actor: User | None, row: DutyShift) -> None:
     require(actor, "ledger_patrol_rota", "manage", row)
     with transaction.atomic():
         audit_record(
-            actor=actor, action="ledger.patrol.duty_removed", unit=row.school, subject=row,
+            actor=actor,
+            action="ledger.patrol.duty_removed",
+            unit=row.school,
+            subject=row,
             before={"date": row.date.isoformat(), "shift": row.shift, "person": row.person_id},
-        )  # fmt: skip
+        )
         row.delete()

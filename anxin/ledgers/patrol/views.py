@@ -99,10 +99,13 @@ def scan(request: AuthenticatedRequest, token: str) -> HttpResponse:
         upload = form.cleaned_data.get("photo")
         try:
             recorded = services.patrol_checkin_record(
-                actor=request.user, token=token, client_key=form.cleaned_data["client_key"],
-                finding=form.cleaned_data["finding"], needs_report=form.cleaned_data["needs_report"],
+                actor=request.user,
+                token=token,
+                client_key=form.cleaned_data["client_key"],
+                finding=form.cleaned_data["finding"],
+                needs_report=form.cleaned_data["needs_report"],
                 photo=(upload.name, upload) if upload else None,
-            )  # fmt: skip
+            )
         except ServiceError as exc:
             form.apply_error(exc)
         else:
@@ -169,10 +172,19 @@ def checkin_export(request: HttpRequest) -> HttpResponse:
         _("上报编号"),
     ]
     data = (
-        [c.school.name, c.point.name, c.point.building, c.point.floor, c.recorded_at, str(c.recorded_by),
-         c.finding, c.needs_report, c.report_id or ""]
+        [
+            c.school.name,
+            c.point.name,
+            c.point.building,
+            c.point.floor,
+            c.recorded_at,
+            str(c.recorded_by),
+            c.finding,
+            c.needs_report,
+            c.report_id or "",
+        ]
         for c in rows.iterator()
-    )  # fmt: skip
+    )
     return pages.export(_("巡查打卡.xlsx"), _("巡查打卡"), header, data)
 
 
@@ -285,9 +297,12 @@ def dorm_list(request: HttpRequest) -> HttpResponse:
         rows = rows.none()
     page = pages.page_of(request, rows)
     context = {
-        "form": form, "error": error, "page": page, "query": request.GET.urlencode(),
+        "form": form,
+        "error": error,
+        "page": page,
+        "query": request.GET.urlencode(),
         "can_record": allowed(request.user, "ledger_patrol_dorm", "record"),
-    }  # fmt: skip
+    }
     return render(request, "ledgers/patrol/dorm_list.html", context, status=400 if error else 200)
 
 
@@ -313,10 +328,19 @@ def dorm_export(request: HttpRequest) -> HttpResponse:
         _("记录人"),
     ]
     data = (
-        [r.school.name, r.building, r.floor, r.patrolled_at, r.expected, r.present, r.absent_beds, r.anomalies,
-         str(r.recorded_by)]
+        [
+            r.school.name,
+            r.building,
+            r.floor,
+            r.patrolled_at,
+            r.expected,
+            r.present,
+            r.absent_beds,
+            r.anomalies,
+            str(r.recorded_by),
+        ]
         for r in rows.iterator()
-    )  # fmt: skip
+    )
     return pages.export(_("熄灯后巡查.xlsx"), _("熄灯后巡查"), header, data)
 
 
@@ -348,9 +372,11 @@ def handover_list(request: HttpRequest) -> HttpResponse:
         rows = rows.none()
     page = pages.page_of(request, rows)
     context = {
-        "form": form, "error": error, "page": page,
+        "form": form,
+        "error": error,
+        "page": page,
         "can_record": allowed(request.user, "ledger_patrol_handover", "record"),
-    }  # fmt: skip
+    }
     return render(request, "ledgers/patrol/handover_list.html", context, status=400 if error else 200)
 
 
@@ -386,12 +412,23 @@ def rota(request: AuthenticatedRequest) -> HttpResponse:
                 for day in sorted(int(d) for d in data["days"]):
                     when = data["week_start"] + timedelta(days=day)
                     if data["leader"]:
-                        services.duty_shift_add(actor=request.user, school=data["school"], day=when,
-                                                shift=data["shift"], person=data["leader"], is_leader=True)  # fmt: skip
+                        services.duty_shift_add(
+                            actor=request.user,
+                            school=data["school"],
+                            day=when,
+                            shift=data["shift"],
+                            person=data["leader"],
+                            is_leader=True,
+                        )
                     for person in data["people"]:
                         if person != data["leader"]:
-                            services.duty_shift_add(actor=request.user, school=data["school"], day=when,
-                                                    shift=data["shift"], person=person)  # fmt: skip
+                            services.duty_shift_add(
+                                actor=request.user,
+                                school=data["school"],
+                                day=when,
+                                shift=data["shift"],
+                                person=person,
+                            )
             except ServiceError as exc:
                 form.apply_error(exc)
             else:

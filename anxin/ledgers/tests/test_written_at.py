@@ -12,8 +12,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _dorm_form(cast) -> dict:  # noqa: ANN001
-    return {"school": cast.school.pk, "building": "2号楼", "floor": "3", "expected": 40, "present": 40,
-            "client_key": "6f1c2a4e-0000-4000-8000-000000000001"}  # fmt: skip
+    return {
+        "school": cast.school.pk,
+        "building": "2号楼",
+        "floor": "3",
+        "expected": 40,
+        "present": 40,
+        "client_key": "6f1c2a4e-0000-4000-8000-000000000001",
+    }
 
 
 def test_an_entry_kept_offline_keeps_the_time_it_was_written(cast, login):

@@ -118,9 +118,14 @@ def test_staff_create_assign_and_revoke(cast, login):
     client = login(cast.users["principal"])
     response = client.post(
         "/org/staff/new/",
-        {"username": "new_teacher", "full_name": "新老师", "password": "Qiang-mima-2026", "role": "class_teacher",
-         "unit": cast.class_a2.pk},
-    )  # fmt: skip
+        {
+            "username": "new_teacher",
+            "full_name": "新老师",
+            "password": "Qiang-mima-2026",
+            "role": "class_teacher",
+            "unit": cast.class_a2.pk,
+        },
+    )
     assert response.status_code == 302
     person = User.objects.get(username="new_teacher")
     assert person.assignments.get().unit == cast.class_a2
@@ -179,16 +184,28 @@ def test_school_profile_edit(cast, login):
     client = login(cast.users["principal"])
     response = client.post(
         f"/org/units/{cast.school.pk}/edit/",
-        {"stage": "junior", "boarding": "on", "address": "城关路1号", "contact_person": "赵主任",
-         "hotline": "0531-1234567", "email": "not-an-email"},
-    )  # fmt: skip
+        {
+            "stage": "junior",
+            "boarding": "on",
+            "address": "城关路1号",
+            "contact_person": "赵主任",
+            "hotline": "0531-1234567",
+            "email": "not-an-email",
+        },
+    )
     assert response.status_code == 200
     assert "输入一个有效的 Email 地址。" in response.content.decode()
     response = client.post(
         f"/org/units/{cast.school.pk}/edit/",
-        {"stage": "junior", "boarding": "on", "address": "城关路1号", "contact_person": "赵主任",
-         "hotline": "0531-1234567", "email": "fbq@example.edu.cn"},
-    )  # fmt: skip
+        {
+            "stage": "junior",
+            "boarding": "on",
+            "address": "城关路1号",
+            "contact_person": "赵主任",
+            "hotline": "0531-1234567",
+            "email": "fbq@example.edu.cn",
+        },
+    )
     assert response.status_code == 302
     cast.school.profile.refresh_from_db()
     assert cast.school.profile.email == "fbq@example.edu.cn"

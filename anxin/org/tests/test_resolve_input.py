@@ -20,10 +20,27 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("raw", "expected"),
     # Ids are 64-bit (BigAutoField): 2**31 is an id, 2**63 is past every id.
-    [(7, 7), ("7", 7), (" 7 ", 7), (2**31, 2**31), (2**63 - 1, 2**63 - 1), (0, None), (-1, None), (2**63, None),
-     (str(2**63), None), ("٣", None),
-     ("7.0", None), (7.5, None), (True, None), (None, None), ("", None), ("1e3", None), ([7], None), (10**40, None)],
-)  # fmt: skip
+    [
+        (7, 7),
+        ("7", 7),
+        (" 7 ", 7),
+        (2**31, 2**31),
+        (2**63 - 1, 2**63 - 1),
+        (0, None),
+        (-1, None),
+        (2**63, None),
+        (str(2**63), None),
+        ("٣", None),
+        ("7.0", None),
+        (7.5, None),
+        (True, None),
+        (None, None),
+        ("", None),
+        ("1e3", None),
+        ([7], None),
+        (10**40, None),
+    ],
+)
 def test_input_id_accepts_only_a_positive_database_id(raw: object, expected: int | None) -> None:
     assert input_id(raw) == expected
 

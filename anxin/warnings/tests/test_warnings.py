@@ -40,9 +40,15 @@ def _talk(cast: Cast, about, named=(), day: date = TODAY):  # noqa: ANN001, ANN2
     from anxin.ledgers.care import services as care
 
     return care.talk_record(
-        actor=cast.users["class_teacher"], student=about, talked_on=day, topic="peers",
-        content="她们不让小雨跟我们玩", mood="low", peers="tense", named_students=named,
-    ).entry  # fmt: skip
+        actor=cast.users["class_teacher"],
+        student=about,
+        talked_on=day,
+        topic="peers",
+        content="她们不让小雨跟我们玩",
+        mood="low",
+        peers="tense",
+        named_students=named,
+    ).entry
 
 
 def _two_talks_naming_xiaoyu(cast: Cast) -> None:
@@ -147,9 +153,14 @@ def test_care_plan_overdue_goes_to_the_plan_owner(cast: Cast) -> None:
 
     owner = cast.users["psych_teacher"]
     CarePlan.objects.create(
-        school=cast.school, recorded_by=owner, student=cast.student_a1, owner=owner, goals="g", measures="m",
+        school=cast.school,
+        recorded_by=owner,
+        student=cast.student_a1,
+        owner=owner,
+        goals="g",
+        measures="m",
         next_review_on=TODAY + timedelta(days=1),
-    )  # fmt: skip
+    )
     assert rules.care_plan_overdue(_ctx(cast)) == []
     [c] = rules.care_plan_overdue(_ctx(cast, today=TODAY + timedelta(days=6)))
     assert c.responsible_id == owner.pk and "已逾期 5 天" in c.reasons[0]
@@ -169,9 +180,12 @@ def test_watch_exit_needs_both_a_watch_entry_and_a_stop(cast: Cast) -> None:
     )
     assert rules.watch_exit(_ctx(cast, today=today)) == []  # stopped, but not on watch
     WatchEntry.objects.create(
-        school=cast.school, recorded_by=cast.users["class_teacher"], student=cast.student_a2, seen="打架",
+        school=cast.school,
+        recorded_by=cast.users["class_teacher"],
+        student=cast.student_a2,
+        seen="打架",
         seen_on=today - timedelta(days=3),
-    )  # fmt: skip
+    )
     [c] = rules.watch_exit(_ctx(cast, today=today))
     assert c.subject_id == cast.student_a2.pk
     # Nobody teaches class A2: the moral-education director is told instead.
@@ -230,9 +244,13 @@ def test_hazard_overdue_tells_owner_and_safety_officer(cast: Cast) -> None:
 
     owner = cast.users["duty_staff"]
     Hazard.objects.create(
-        school=cast.school, recorded_by=owner, description="围墙破损", status=HazardStatus.RECTIFYING, owner=owner,
+        school=cast.school,
+        recorded_by=owner,
+        description="围墙破损",
+        status=HazardStatus.RECTIFYING,
+        owner=owner,
         deadline=TODAY - timedelta(days=2),
-    )  # fmt: skip
+    )
     [c] = rules.hazard_overdue(_ctx(cast))
     assert c.responsible_id == owner.pk and c.also_notify == [cast.users["safety_officer"].pk]
     assert rules.hazard_overdue(_ctx(cast, today=TODAY - timedelta(days=3))) == []
@@ -289,9 +307,13 @@ def test_evaluate_twice_creates_and_closes_nothing(cast: Cast) -> None:
 @pytest.mark.django_db
 def test_a_second_live_warning_for_the_same_subject_is_refused(cast: Cast) -> None:
     fields = dict(
-        school=cast.school, unit_path=cast.class_a1.path, rule=Rule.STUDENT_NAMED, subject_type=SubjectType.STUDENT,
-        subject_id=cast.student_a1.pk, subject_label="x",
-    )  # fmt: skip
+        school=cast.school,
+        unit_path=cast.class_a1.path,
+        rule=Rule.STUDENT_NAMED,
+        subject_type=SubjectType.STUDENT,
+        subject_id=cast.student_a1.pk,
+        subject_label="x",
+    )
     Warning.objects.create(**fields, status=Status.DISMISSED)
     Warning.objects.create(**fields)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -417,9 +439,13 @@ def test_risk_view_heat_grid(cast: Cast, login) -> None:  # noqa: ANN001
 
     for _ in range(3):
         Report.objects.create(
-            school=cast.school, channel=Channel.BOX, text="t", place="dormitory", time_band="after_lights_out",
+            school=cast.school,
+            channel=Channel.BOX,
+            text="t",
+            place="dormitory",
+            time_band="after_lights_out",
             fingerprint="r",
-        )  # fmt: skip
+        )
     client = login(cast.users["principal"])
     page = client.get(reverse("ledgers:warnings_risk")).content.decode()
     assert 'class="heat-4">3<' in page

@@ -16,8 +16,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--output", "-o", type=Path, default=None,
-                            help="备份文件路径（默认 var/backups/anxin-<时间>.tar）")  # fmt: skip
+        parser.add_argument(
+            "--output",
+            "-o",
+            type=Path,
+            default=None,
+            help="备份文件路径（默认 var/backups/anxin-<时间>.tar）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -37,15 +37,22 @@ class Command(BaseCommand):
             gunicorn,
             "anxin.wsgi:application",
             # Hooks only: with TASKS_BACKEND=immediate each worker looks for due periodic jobs.
-            "--config", "python:anxin.core.gunicorn_conf",
-            "--bind", bind,
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
+            "--config",
+            "python:anxin.core.gunicorn_conf",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
             # Bulk staff imports hash one password per account inside the request.
-            "--timeout", "120",
-            "--access-logfile", "-",
+            "--timeout",
+            "120",
+            "--access-logfile",
+            "-",
             # Intake paths are never written to the access log: gunicorn_conf's logger_class
             # (anxin.intake.gunicorn_logging) skips them; see docs/deployment.md.
-            "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)s %(L)ss',
-        ]  # fmt: skip
+            "--access-logformat",
+            '%(t)s "%(r)s" %(s)s %(b)s %(L)ss',
+        ]
         os.execv(gunicorn, argv)

@@ -14,17 +14,28 @@ from ..models import CarePlan, Mood, PeerRelation, Talk, Topic, WatchEntry
 def _talk(cast: Cast, place: str, author: User | None = None) -> Talk:
     student = place_student(cast, place)
     return Talk.objects.create(
-        school=student.school, recorded_by=author or cast.users["psych_teacher"], student=student,
-        talked_on=date(2026, 3, 2), topic=Topic.PEERS, content="样本谈话", mood=Mood.CALM, peers=PeerRelation.GOOD,
-    )  # fmt: skip
+        school=student.school,
+        recorded_by=author or cast.users["psych_teacher"],
+        student=student,
+        talked_on=date(2026, 3, 2),
+        topic=Topic.PEERS,
+        content="样本谈话",
+        mood=Mood.CALM,
+        peers=PeerRelation.GOOD,
+    )
 
 
 def _plan(cast: Cast, place: str) -> CarePlan:
     student = place_student(cast, place)
     return CarePlan.objects.create(
-        school=student.school, recorded_by=cast.users["psych_teacher"], student=student,
-        owner=cast.users["psych_teacher"], goals="样本", measures="样本", next_review_on=date(2026, 4, 1),
-    )  # fmt: skip
+        school=student.school,
+        recorded_by=cast.users["psych_teacher"],
+        student=student,
+        owner=cast.users["psych_teacher"],
+        goals="样本",
+        measures="样本",
+        next_review_on=date(2026, 4, 1),
+    )
 
 
 def _watch(cast: Cast, place: str) -> WatchEntry:

@@ -30,10 +30,18 @@ def _frozen_today() -> Iterator[None]:
 
 def _talk(cast: Cast, *, author=None, student=None, follow_up_on=None, talked_on=TODAY, named=(), key=None):  # noqa: ANN001, ANN202
     return services.talk_record(
-        actor=author or cast.users["class_teacher"], student=student or cast.student_a1, talked_on=talked_on,
-        topic="peers", content="她说最近没人跟她玩，奶奶身体不好", mood="low", peers="isolated",
-        named_students=named, follow_up=follow_up_on is not None, follow_up_on=follow_up_on, client_key=key,
-    ).entry  # fmt: skip
+        actor=author or cast.users["class_teacher"],
+        student=student or cast.student_a1,
+        talked_on=talked_on,
+        topic="peers",
+        content="她说最近没人跟她玩，奶奶身体不好",
+        mood="low",
+        peers="isolated",
+        named_students=named,
+        follow_up=follow_up_on is not None,
+        follow_up_on=follow_up_on,
+        client_key=key,
+    ).entry
 
 
 def _xlsx(response) -> list[tuple]:  # noqa: ANN001
@@ -52,9 +60,15 @@ def test_class_teacher_records_talk_through_page_once(cast: Cast, login) -> None
     assert client.get(reverse("ledgers:care_talk_new")).status_code == 200
     key = str(uuid.uuid4())
     data = {
-        "client_key": key, "student": cast.student_a1.pk, "talked_on": "2026-03-16", "topic": "emotion",
-        "content": "最近话少了", "mood": "low", "peers": "fair", "follow_up": "14",
-    }  # fmt: skip
+        "client_key": key,
+        "student": cast.student_a1.pk,
+        "talked_on": "2026-03-16",
+        "topic": "emotion",
+        "content": "最近话少了",
+        "mood": "low",
+        "peers": "fair",
+        "follow_up": "14",
+    }
     first = client.post(reverse("ledgers:care_talk_new"), data)
     again = client.post(reverse("ledgers:care_talk_new"), data)
     assert first.status_code == 302 and again.status_code == 302
@@ -65,8 +79,14 @@ def test_class_teacher_records_talk_through_page_once(cast: Cast, login) -> None
 
 def test_class_teacher_cannot_record_for_other_class(cast: Cast, login) -> None:  # noqa: ANN001
     client = login(cast.users["class_teacher"])
-    data = {"student": cast.student_a2.pk, "talked_on": "2026-03-16", "topic": "emotion", "content": "x",
-            "mood": "low", "peers": "fair"}  # fmt: skip
+    data = {
+        "student": cast.student_a2.pk,
+        "talked_on": "2026-03-16",
+        "topic": "emotion",
+        "content": "x",
+        "mood": "low",
+        "peers": "fair",
+    }
     response = client.post(reverse("ledgers:care_talk_new"), data)
     assert response.status_code == 422
     assert not Talk.objects.exists()
@@ -76,8 +96,16 @@ def test_class_teacher_cannot_record_for_other_class(cast: Cast, login) -> None:
 
 def test_bad_input_is_refused_with_message(cast: Cast, login) -> None:  # noqa: ANN001
     client = login(cast.users["class_teacher"])
-    data = {"student": cast.student_a1.pk, "talked_on": "2026-03-20", "topic": "nope", "content": "",
-            "mood": "low", "peers": "fair", "client_key": "not-a-uuid", "follow_up": "date"}  # fmt: skip
+    data = {
+        "student": cast.student_a1.pk,
+        "talked_on": "2026-03-20",
+        "topic": "nope",
+        "content": "",
+        "mood": "low",
+        "peers": "fair",
+        "client_key": "not-a-uuid",
+        "follow_up": "date",
+    }
     response = client.post(reverse("ledgers:care_talk_new"), data)
     assert response.status_code == 422
     assert "请根据下面的提示修改" in response.content.decode()
@@ -201,10 +229,15 @@ def test_follow_up_panel_not_shown_to_others(cast: Cast, login) -> None:  # noqa
 def test_api_records_talk_idempotently(cast: Cast, login) -> None:  # noqa: ANN001
     client = login(cast.users["psych_teacher"])
     payload = {
-        "student": cast.student_a1.pk, "topic": "peers", "content": "她们不让小雨跟我们玩", "mood": "anxious",
-        "peers": "tense", "named_students": [cast.student_a2.pk], "follow_up_on": "2026-03-30",
+        "student": cast.student_a1.pk,
+        "topic": "peers",
+        "content": "她们不让小雨跟我们玩",
+        "mood": "anxious",
+        "peers": "tense",
+        "named_students": [cast.student_a2.pk],
+        "follow_up_on": "2026-03-30",
         "client_key": str(uuid.uuid4()),
-    }  # fmt: skip
+    }
     first = client.post("/api/ledgers/care/talks", payload, content_type="application/json")
     again = client.post("/api/ledgers/care/talks", payload, content_type="application/json")
     assert first.status_code == 201 and again.status_code == 200
@@ -219,10 +252,16 @@ def test_api_bad_input_is_422(cast: Cast, login) -> None:  # noqa: ANN001
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_input"
     other_school = client.post(
         "/api/ledgers/care/talks",
-        {"student": cast.student_a1.pk, "topic": "peers", "content": "x", "mood": "calm", "peers": "good",
-         "named_students": [cast.student_b1.pk]},
+        {
+            "student": cast.student_a1.pk,
+            "topic": "peers",
+            "content": "x",
+            "mood": "calm",
+            "peers": "good",
+            "named_students": [cast.student_b1.pk],
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert other_school.status_code == 422 and other_school.json()["code"] == "named_other_school"
     assert client.get("/api/ledgers/care/talks?klass=abc").status_code == 422
     assert client.get("/api/ledgers/care/talks/99999999999").status_code in (404, 422)
@@ -272,9 +311,15 @@ def test_talk_list_filters(cast: Cast, login) -> None:  # noqa: ANN001
 
 def _plan(cast: Cast, *, next_review_on=TODAY + timedelta(days=30), key=None):  # noqa: ANN001, ANN202
     return services.care_plan_record(
-        actor=cast.users["class_teacher"], student=cast.student_a1, owner=cast.users["class_teacher"],
-        goals="融入同伴", measures="每周谈心一次", review_days=14, next_review_on=next_review_on, client_key=key,
-    ).entry  # fmt: skip
+        actor=cast.users["class_teacher"],
+        student=cast.student_a1,
+        owner=cast.users["class_teacher"],
+        goals="融入同伴",
+        measures="每周谈心一次",
+        review_days=14,
+        next_review_on=next_review_on,
+        client_key=key,
+    ).entry
 
 
 def test_overdue_care_plans_selector(cast: Cast) -> None:
@@ -292,9 +337,12 @@ def test_care_completeness(cast: Cast) -> None:
     plan = _plan(cast, next_review_on=TODAY - timedelta(days=10))
     # Due 10 days ago, reviewed 3 days late: due 1, on time 0.
     services.care_review_record(
-        actor=cast.users["class_teacher"], plan=plan, reviewed_on=TODAY - timedelta(days=7), notes="迟了",
+        actor=cast.users["class_teacher"],
+        plan=plan,
+        reviewed_on=TODAY - timedelta(days=7),
+        notes="迟了",
         next_review_on=TODAY - timedelta(days=2),
-    )  # fmt: skip
+    )
     # Next due 2 days ago and not reviewed: due 2, done 0.
     figure = selectors.care_completeness(cast.school, today=TODAY)
     assert (figure.done, figure.due) == (0, 2)
@@ -309,8 +357,14 @@ def test_plan_and_review_through_pages_idempotent(cast: Cast, login) -> None:  #
     client = login(cast.users["class_teacher"])
     page = client.get(reverse("ledgers:care_plans")).content.decode()
     assert "李小雨" in page and "留守儿童" in page
-    data = {"client_key": str(uuid.uuid4()), "student": cast.student_a1.pk, "owner": cast.users["class_teacher"].pk,
-            "goals": "融入", "measures": "谈心", "review_days": "14"}  # fmt: skip
+    data = {
+        "client_key": str(uuid.uuid4()),
+        "student": cast.student_a1.pk,
+        "owner": cast.users["class_teacher"].pk,
+        "goals": "融入",
+        "measures": "谈心",
+        "review_days": "14",
+    }
     assert client.post(reverse("ledgers:care_plan_new"), data).status_code == 302
     assert client.post(reverse("ledgers:care_plan_new"), data).status_code == 302
     plan = CarePlan.objects.get()
@@ -380,8 +434,13 @@ def test_watch_record_list_export_and_selector(cast: Cast, login) -> None:  # no
     }
     assert client.post("/api/ledgers/care/watch", payload, content_type="application/json").status_code == 201
     assert client.post("/api/ledgers/care/watch", payload, content_type="application/json").status_code == 200
-    form = {"client_key": str(uuid.uuid4()), "student": cast.student_a1.pk, "seen_on": "2026-03-15",
-            "seen": "哭泣", "severity": "notice"}  # fmt: skip
+    form = {
+        "client_key": str(uuid.uuid4()),
+        "student": cast.student_a1.pk,
+        "seen_on": "2026-03-15",
+        "seen": "哭泣",
+        "severity": "notice",
+    }
     assert client.post(reverse("ledgers:care_watch_new"), form).status_code == 302
     assert client.post(reverse("ledgers:care_watch_new"), form).status_code == 302
     assert WatchEntry.objects.count() == 2

@@ -33,9 +33,14 @@ def _frozen_today() -> Iterator[None]:
 @pytest.fixture
 def plan(cast: Cast) -> CarePlan:
     plan = services.care_plan_record(
-        actor=cast.users["class_teacher"], student=cast.student_a1, owner=cast.users["class_teacher"],
-        goals=GOALS, measures=MEASURES, review_days=14, next_review_on=TODAY + timedelta(days=14),
-    ).entry  # fmt: skip
+        actor=cast.users["class_teacher"],
+        student=cast.student_a1,
+        owner=cast.users["class_teacher"],
+        goals=GOALS,
+        measures=MEASURES,
+        review_days=14,
+        next_review_on=TODAY + timedelta(days=14),
+    ).entry
     services.care_review_record(actor=cast.users["psych_teacher"], plan=plan, reviewed_on=TODAY, notes=NOTES)
     return plan
 

@@ -20,9 +20,13 @@ def _session(cast: Cast, place: str) -> Any:
 
     klass = place_class(cast, place)
     return SafetySession.objects.create(
-        school=klass.school, klass=klass, recorded_by=_author(), date=date(2026, 9, 7), kind="1min",
+        school=klass.school,
+        klass=klass,
+        recorded_by=_author(),
+        date=date(2026, 9, 7),
+        kind="1min",
         client_key=uuid.uuid4(),
-    )  # fmt: skip
+    )
 
 
 def _meeting(cast: Cast, place: str) -> Any:
@@ -38,9 +42,12 @@ def _activity(cast: Cast, place: str) -> Any:
     from anxin.ledgers.education.models import EduActivity
 
     return EduActivity.objects.create(
-        school=place_class(cast, place).school, recorded_by=_author(), type="lecture", date=date(2026, 9, 7),
+        school=place_class(cast, place).school,
+        recorded_by=_author(),
+        type="lecture",
+        date=date(2026, 9, 7),
         title="法治讲座",
-    )  # fmt: skip
+    )
 
 
 def _document(cast: Cast, place: str) -> Any:

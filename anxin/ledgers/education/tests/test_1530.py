@@ -118,9 +118,13 @@ def test_due_api_across_national_day(cast, login, today) -> None:  # noqa: ANN00
     data = response.json()
     kinds = {d["date"]: d["kind"] for d in data["days"]}
     assert kinds == {
-        "2026-09-28": "1min", "2026-09-29": "1min", "2026-09-30": "30min",
-        "2026-10-08": "1min", "2026-10-09": "1min", "2026-10-10": "5min",
-    }  # fmt: skip
+        "2026-09-28": "1min",
+        "2026-09-29": "1min",
+        "2026-09-30": "30min",
+        "2026-10-08": "1min",
+        "2026-10-09": "1min",
+        "2026-10-10": "5min",
+    }
     assert (data["due"], data["done"], data["percent"]) == (6, 1, 17)
     bad = client.get(
         f"/api/ledgers/education/1530/due?class={cast.class_a1.pk}&from=2026-10-11&to=2026-09-28"

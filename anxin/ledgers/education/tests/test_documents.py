@@ -31,8 +31,12 @@ def test_editing_creates_versions_and_history_with_diff(cast, login) -> None:  #
 
 
 def test_staff_read_only_leaders_edit(cast, login) -> None:  # noqa: ANN001
-    services.document_version_add(actor=cast.users["moral_director"], school=cast.school, kind="contacts",
-                                  text="负责人：赵主任；举报电话：0531-12345678")  # fmt: skip
+    services.document_version_add(
+        actor=cast.users["moral_director"],
+        school=cast.school,
+        kind="contacts",
+        text="负责人：赵主任；举报电话：0531-12345678",
+    )
     teacher = login(cast.users["class_teacher"])
     docs = teacher.get(f"{API}/documents").json()
     contacts = next(d for d in docs if d["kind"] == "contacts")
@@ -51,8 +55,11 @@ def test_staff_read_only_leaders_edit(cast, login) -> None:  # noqa: ANN001
 
 def test_api_versions_and_outsider_404(cast, login) -> None:  # noqa: ANN001
     client = login(cast.users["vice_principal"])
-    response = client.post(f"{API}/documents/committee/versions", {"text": "委员会由校长任主任……", "note": "v1"},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        f"{API}/documents/committee/versions",
+        {"text": "委员会由校长任主任……", "note": "v1"},
+        content_type="application/json",
+    )
     assert response.status_code == 201 and response.json()["number"] == 1
     assert (
         client.post(
@@ -62,8 +69,11 @@ def test_api_versions_and_outsider_404(cast, login) -> None:  # noqa: ANN001
     )
     outsider = login(cast.outsider)
     assert outsider.get(f"{API}/documents?school={cast.school.pk}").status_code == 404
-    response = outsider.post(f"{API}/documents/committee/versions", {"text": "x", "school": cast.school.pk},
-                             content_type="application/json")  # fmt: skip
+    response = outsider.post(
+        f"{API}/documents/committee/versions",
+        {"text": "x", "school": cast.school.pk},
+        content_type="application/json",
+    )
     assert response.status_code == 404
     url = reverse("ledgers:education_document", args=["committee"]) + f"?school={cast.school.pk}"
     assert outsider.get(url).status_code == 404

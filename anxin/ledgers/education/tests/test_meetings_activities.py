@@ -20,8 +20,13 @@ def test_class_meeting_page_is_idempotent_and_counts_against_two(cast, login, to
     today(date(2026, 10, 16))
     client = login(cast.users["class_teacher"])
     assert client.get(reverse("ledgers:education_meeting_new")).status_code == 200
-    data = {"klass": cast.class_a1.pk, "date": "2026-10-14", "topic": "友善相处，拒绝欺凌", "summary": "讨论",
-            "client_key": str(uuid.uuid4())}  # fmt: skip
+    data = {
+        "klass": cast.class_a1.pk,
+        "date": "2026-10-14",
+        "topic": "友善相处，拒绝欺凌",
+        "summary": "讨论",
+        "client_key": str(uuid.uuid4()),
+    }
     assert client.post(reverse("ledgers:education_meeting_new"), data).status_code == 302
     assert client.post(reverse("ledgers:education_meeting_new"), data).status_code == 302
     assert ClassMeeting.objects.count() == 1
@@ -60,16 +65,27 @@ def test_meeting_api_and_other_class_404(cast, login, today) -> None:  # noqa: A
     assert response.status_code == 422 and response.json()["code"] == "topic_required"
     assert ClassMeeting.objects.count() == 1
     outsider = login(cast.outsider)
-    assert outsider.post(f"{API}/meetings", body | {"client_key": str(uuid.uuid4())},
-                         content_type="application/json").status_code == 404  # fmt: skip
+    assert (
+        outsider.post(
+            f"{API}/meetings", body | {"client_key": str(uuid.uuid4())}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert outsider.get(f"{API}/meetings?class={cast.class_a1.pk}").status_code == 404
 
 
 def test_counsellor_records_parent_school_with_attendance(cast, login, today) -> None:  # noqa: ANN001
     today(date(2026, 10, 16))
     client = login(cast.users["counsellor"])
-    data = {"school": cast.school.pk, "type": "parent_school", "date": "2026-10-15", "title": "家长学校：识别欺凌",
-            "expected": 120, "present": 98, "client_key": str(uuid.uuid4())}  # fmt: skip
+    data = {
+        "school": cast.school.pk,
+        "type": "parent_school",
+        "date": "2026-10-15",
+        "title": "家长学校：识别欺凌",
+        "expected": 120,
+        "present": 98,
+        "client_key": str(uuid.uuid4()),
+    }
     assert client.post(reverse("ledgers:education_activity_new"), data).status_code == 302
     assert client.post(reverse("ledgers:education_activity_new"), data).status_code == 302
     assert EduActivity.objects.get().attendance_percent == 82
@@ -78,22 +94,33 @@ def test_counsellor_records_parent_school_with_attendance(cast, login, today) ->
     )
     assert bad.status_code == 422
     assert "实到人数不能多于应到人数" in bad.content.decode()
-    response = client.post(f"{API}/activities", {**data, "present": 130, "client_key": str(uuid.uuid4())},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        f"{API}/activities",
+        {**data, "present": 130, "client_key": str(uuid.uuid4())},
+        content_type="application/json",
+    )
     assert response.status_code == 422 and response.json()["code"] == "invalid_fields"
-    response = client.post(f"{API}/activities", {**data, "type": "party", "client_key": str(uuid.uuid4())},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        f"{API}/activities",
+        {**data, "type": "party", "client_key": str(uuid.uuid4())},
+        content_type="application/json",
+    )
     assert response.status_code == 422 and response.json()["code"] == "bad_type"
     assert EduActivity.objects.count() == 1
 
 
 def test_activity_api_idempotent_list_and_export_in_scope(cast, login, today) -> None:  # noqa: ANN001
     today(date(2026, 10, 16))
-    services.activity_record(actor=cast.far_outsider, school=cast.school_c, type="lecture", day=date(2026, 10, 1),
-                             title="外校讲座")  # fmt: skip
+    services.activity_record(
+        actor=cast.far_outsider, school=cast.school_c, type="lecture", day=date(2026, 10, 1), title="外校讲座"
+    )
     client = login(cast.users["moral_director"])
-    body = {"type": "teacher_meeting", "date": "2026-10-12", "title": "班主任会议：学生心理动态",
-            "client_key": str(uuid.uuid4())}  # fmt: skip
+    body = {
+        "type": "teacher_meeting",
+        "date": "2026-10-12",
+        "title": "班主任会议：学生心理动态",
+        "client_key": str(uuid.uuid4()),
+    }
     assert client.post(f"{API}/activities", body, content_type="application/json").status_code == 201
     assert client.post(f"{API}/activities", body, content_type="application/json").status_code == 200
     listed = client.get(f"{API}/activities")

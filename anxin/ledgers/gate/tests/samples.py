@@ -24,26 +24,38 @@ def _author(cast: Cast, place: str) -> User:
 def visitor_at(cast: Cast, place: str) -> Visitor:
     school = place_class(cast, place).school
     return Visitor.objects.create(
-        school=school, recorded_by=_author(cast, place), name="张大爷", id_last4="123X", host_text="初一(1)班",
-        reason="送午饭", time_in=timezone.now(),
-    )  # fmt: skip
+        school=school,
+        recorded_by=_author(cast, place),
+        name="张大爷",
+        id_last4="123X",
+        host_text="初一(1)班",
+        reason="送午饭",
+        time_in=timezone.now(),
+    )
 
 
 def leave_at(cast: Cast, place: str) -> LeavePass:
     student = place_student(cast, place)
     now = timezone.now()
     return LeavePass.objects.create(
-        school=student.school, recorded_by=_author(cast, place), student=student, starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=2), reason="看病",
-    )  # fmt: skip
+        school=student.school,
+        recorded_by=_author(cast, place),
+        student=student,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=2),
+        reason="看病",
+    )
 
 
 def exit_at(cast: Cast, place: str, owner: Any = None) -> StudentExit:
     student = place_student(cast, place)
     return StudentExit.objects.create(
-        school=student.school, recorded_by=owner or _author(cast, place), student=student,
-        outcome=ExitOutcome.STOPPED, action=StopAction.BACK_TO_CLASS,
-    )  # fmt: skip
+        school=student.school,
+        recorded_by=owner or _author(cast, place),
+        student=student,
+        outcome=ExitOutcome.STOPPED,
+        action=StopAction.BACK_TO_CLASS,
+    )
 
 
 def item_at(cast: Cast, place: str, owner: Any = None) -> DangerousItem:

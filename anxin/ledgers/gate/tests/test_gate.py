@@ -48,9 +48,13 @@ def _visitor(cast, user=None, **kw):
 def _leave(cast, student=None, start=None, end=None):
     start = start or timezone.now() - timedelta(hours=1)
     return services.leave_approve(
-        actor=cast.users["class_teacher"], student_id=(student or cast.student_a1).pk, starts_at=start,
-        ends_at=end or start + timedelta(hours=4), reason="看牙", client_key=uuid.uuid4(),
-    ).entry  # fmt: skip
+        actor=cast.users["class_teacher"],
+        student_id=(student or cast.student_a1).pk,
+        starts_at=start,
+        ends_at=end or start + timedelta(hours=4),
+        reason="看牙",
+        client_key=uuid.uuid4(),
+    ).entry
 
 
 def _png() -> bytes:
@@ -68,9 +72,15 @@ def test_guard_registers_grandfather_bringing_lunch(cast, login):
     teacher = cast.users["class_teacher"]
     response = client.post(
         reverse("ledgers:gate_visitor_new"),
-        {"client_key": str(uuid.uuid4()), "name": "李爷爷", "id_last4": "123x", "host": teacher.pk,
-         "reason": "送午饭", "items": "饭盒"},
-    )  # fmt: skip
+        {
+            "client_key": str(uuid.uuid4()),
+            "name": "李爷爷",
+            "id_last4": "123x",
+            "host": teacher.pk,
+            "reason": "送午饭",
+            "items": "饭盒",
+        },
+    )
     assert response.status_code == 302
     visitor = Visitor.objects.get()
     assert (visitor.name, visitor.id_last4, visitor.host, visitor.school) == (
@@ -111,9 +121,10 @@ def test_full_id_number_is_refused_on_the_page_and_nothing_stored(cast, login, t
 def test_full_id_number_is_refused_by_the_api_and_nothing_stored(cast, login):
     client = login(cast.users["gate_guard"])
     response = client.post(
-        f"{API}/visitors", {"name": "李爷爷", "id_last4": FULL_ID, "host_text": "初一(1)班", "reason": "送饭"},
+        f"{API}/visitors",
+        {"name": "李爷爷", "id_last4": FULL_ID, "host_text": "初一(1)班", "reason": "送饭"},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "id_number_full" and "后4位" in body["message"]
@@ -193,8 +204,9 @@ def test_guard_of_another_school_cannot_open_or_mark_out(cast, login):
 
 def test_outsider_teacher_gets_404(cast, login):
     visitor = _visitor(cast)
-    item = services.item_record(actor=cast.users["gate_guard"], school=cast.school, client_key=None, kind="lighter",
-                                action="held").entry  # fmt: skip
+    item = services.item_record(
+        actor=cast.users["gate_guard"], school=cast.school, client_key=None, kind="lighter", action="held"
+    ).entry
     client = login(cast.outsider)
     assert client.get(reverse("ledgers:gate_list")).status_code == 404
     assert client.get(reverse("ledgers:gate_items")).status_code == 404
@@ -203,8 +215,11 @@ def test_outsider_teacher_gets_404(cast, login):
     assert client.post(reverse("ledgers:gate_visitor_out", args=[visitor.pk])).status_code == 404
     assert client.post(f"{API}/visitors/{visitor.pk}/out").status_code == 404
     assert client.get(f"{API}/visitors").status_code == 404
-    response = client.post(f"{API}/exits", {"student": cast.student_a1.pk, "action": "back_to_class"},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        f"{API}/exits",
+        {"student": cast.student_a1.pk, "action": "back_to_class"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
     assert StudentExit.objects.count() == 0
 
@@ -215,8 +230,13 @@ def test_outsider_teacher_gets_404(cast, login):
 def test_class_teacher_approves_leave_for_own_class_only(cast, login):
     client = login(cast.users["class_teacher"])
     start = timezone.localtime(timezone.now()).replace(second=0, microsecond=0)
-    data = {"client_key": str(uuid.uuid4()), "student": cast.student_a1.pk, "reason": "看牙",
-            "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": (start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")}  # fmt: skip
+    data = {
+        "client_key": str(uuid.uuid4()),
+        "student": cast.student_a1.pk,
+        "reason": "看牙",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+    }
     assert client.post(reverse("ledgers:gate_leave_new"), data).status_code == 302
     assert client.post(reverse("ledgers:gate_leave_new"), data).status_code == 302  # resent: one row
     leave = LeavePass.objects.get()
@@ -226,8 +246,11 @@ def test_class_teacher_approves_leave_for_own_class_only(cast, login):
     assert client.post(reverse("ledgers:gate_leave_new"), other).status_code == 422
     with pytest.raises(NotFound):
         _leave(cast, student=cast.student_a2)
-    api = client.post(f"{API}/leaves", {**other, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
-                      content_type="application/json")  # fmt: skip
+    api = client.post(
+        f"{API}/leaves",
+        {**other, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
+        content_type="application/json",
+    )
     assert api.status_code == 404
     assert LeavePass.objects.count() == 1
 
@@ -235,8 +258,13 @@ def test_class_teacher_approves_leave_for_own_class_only(cast, login):
 def test_moral_director_approves_for_the_school_and_bad_span_is_refused(cast, login):
     client = login(cast.users["moral_director"])
     start = timezone.now()
-    body = {"student": cast.student_a2.pk, "reason": "家中有事", "starts_at": start.isoformat(),
-            "ends_at": (start + timedelta(hours=2)).isoformat(), "client_key": str(uuid.uuid4())}  # fmt: skip
+    body = {
+        "student": cast.student_a2.pk,
+        "reason": "家中有事",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "client_key": str(uuid.uuid4()),
+    }
     first = client.post(f"{API}/leaves", body, content_type="application/json")
     assert first.status_code == 201 and first.json()["approved_by"] == "政教主任甲"
     assert client.post(f"{API}/leaves", body, content_type="application/json").status_code == 200
@@ -266,8 +294,11 @@ def test_exit_at_two_without_leave_is_stopped_and_class_teacher_told(cast, login
         {"client_key": key, "student": cast.student_a1.pk, "action": "contact_teacher", "note": "说要去网吧"},
     )
     assert page.status_code == 302
-    again = client.post(f"{API}/exits", {"client_key": key, "student": cast.student_a1.pk, "action": "contact_teacher"},
-                        content_type="application/json")  # fmt: skip
+    again = client.post(
+        f"{API}/exits",
+        {"client_key": key, "student": cast.student_a1.pk, "action": "contact_teacher"},
+        content_type="application/json",
+    )
     assert again.status_code == 200
     row = StudentExit.objects.get()
     assert row.outcome == ExitOutcome.STOPPED and row.action == "contact_teacher" and row.leave is None
@@ -298,8 +329,9 @@ def test_exit_with_valid_leave_is_allowed(cast, login):
 
 def test_expired_leave_does_not_let_a_student_out(cast):
     _leave(cast, start=timezone.now() - timedelta(hours=5), end=timezone.now() - timedelta(hours=1))
-    row = services.exit_record(actor=cast.users["gate_guard"], student_id=cast.student_a1.pk, client_key=None,
-                               action="back_to_class").entry  # fmt: skip
+    row = services.exit_record(
+        actor=cast.users["gate_guard"], student_id=cast.student_a1.pk, client_key=None, action="back_to_class"
+    ).entry
     assert row.outcome == ExitOutcome.STOPPED
 
 
@@ -313,11 +345,15 @@ def test_guard_of_another_school_cannot_find_or_record_this_schools_students(cas
     assert client.get(f"{API}/students?q=李小雨").json() == []
     page = client.get(reverse("ledgers:gate_exit_new") + "?q=李小雨")
     assert "初一(1)班" not in page.content.decode() and "本校没有找到该学生" in page.content.decode()
-    response = client.post(f"{API}/exits", {"student": cast.student_a1.pk, "action": "back_to_class"},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        f"{API}/exits",
+        {"student": cast.student_a1.pk, "action": "back_to_class"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
-    exit_row = services.exit_record(actor=cast.users["gate_guard"], student_id=cast.student_a1.pk, client_key=None,
-                                    action="back_to_class").entry  # fmt: skip
+    exit_row = services.exit_record(
+        actor=cast.users["gate_guard"], student_id=cast.student_a1.pk, client_key=None, action="back_to_class"
+    ).entry
     assert client.get(f"{API}/exits").json()["count"] == 0
     assert exit_row.pk
 
@@ -364,8 +400,9 @@ def test_the_picked_student_and_own_records_show_a_guard_only_the_masked_name(ca
     # An id in the address alone shows nobody: walking through ids reads no child's name or class.
     walked = guard.get(reverse("ledgers:gate_exit_new"), {"student": cast.student_a2.pk}).content.decode()
     assert "王*磊" not in walked and cast.class_a2.display_name not in walked
-    services.exit_record(actor=cast.users["gate_guard"], student_id=cast.student_a2.pk, client_key=None,
-                         action="back_to_class")  # fmt: skip
+    services.exit_record(
+        actor=cast.users["gate_guard"], student_id=cast.student_a2.pk, client_key=None, action="back_to_class"
+    )
     assert guard.get(f"{API}/exits").json()["items"][0]["student_name"] == "王*磊"
     listed = guard.get(reverse("ledgers:gate_exits")).content.decode()
     assert "王*磊" in listed and "王小磊" not in listed
@@ -376,16 +413,24 @@ def test_the_picked_student_and_own_records_show_a_guard_only_the_masked_name(ca
 def test_a_leave_for_a_student_out_of_reach_is_refused_and_not_stored(cast, login):
     teacher = login(cast.users["class_teacher"])  # class A1
     for student in (cast.student_a2, cast.student_b1):
-        response = teacher.post(f"{API}/leaves", {"student": student.pk, "starts_at": timezone.now().isoformat(),
-                                "ends_at": (timezone.now() + timedelta(hours=2)).isoformat(), "reason": "看病"},
-                                content_type="application/json")  # fmt: skip
+        response = teacher.post(
+            f"{API}/leaves",
+            {
+                "student": student.pk,
+                "starts_at": timezone.now().isoformat(),
+                "ends_at": (timezone.now() + timedelta(hours=2)).isoformat(),
+                "reason": "看病",
+            },
+            content_type="application/json",
+        )
         assert response.status_code == 404 and response.json()["message"]
     assert not LeavePass.objects.exists()
 
 
 def test_guards_see_only_their_own_exits(cast, login):
-    services.exit_record(actor=cast.users["gate_guard"], student_id=cast.student_a1.pk, client_key=None,
-                         action="back_to_class")  # fmt: skip
+    services.exit_record(
+        actor=cast.users["gate_guard"], student_id=cast.student_a1.pk, client_key=None, action="back_to_class"
+    )
     relief = _guard(cast, cast.school, "gate_a2")
     assert login(relief).get(f"{API}/exits").json()["count"] == 0
     assert login(cast.users["gate_guard"]).get(f"{API}/exits").json()["count"] == 1
@@ -401,9 +446,14 @@ def test_item_with_photo_from_a_student(cast, login):
     photo.name = "李小雨的刀.png"
     response = client.post(
         f"{API}/items",
-        {"kind": "knife", "action": "security", "student": cast.student_a1.pk, "client_key": str(uuid.uuid4()),
-         "photo": photo},
-    )  # fmt: skip
+        {
+            "kind": "knife",
+            "action": "security",
+            "student": cast.student_a1.pk,
+            "client_key": str(uuid.uuid4()),
+            "photo": photo,
+        },
+    )
     assert response.status_code == 201, response.content
     item = DangerousItem.objects.get()
     assert item.student == cast.student_a1 and item.photo and "李小雨" not in item.photo.name
@@ -463,10 +513,18 @@ def test_date_filter(cast, login):
 def test_export_holds_only_rows_in_scope(cast, login):
     _visitor(cast, name="本校来访")
     guard_b = _guard(cast, cast.school_b)
-    services.visitor_record(actor=guard_b, school=cast.school_b, client_key=None, name="外校来访", id_last4="0000",
-                            reason="x", host_text="y")  # fmt: skip
-    services.exit_record(actor=cast.users["gate_guard"], student_id=cast.student_a1.pk, client_key=None,
-                         action="notify_parent")  # fmt: skip
+    services.visitor_record(
+        actor=guard_b,
+        school=cast.school_b,
+        client_key=None,
+        name="外校来访",
+        id_last4="0000",
+        reason="x",
+        host_text="y",
+    )
+    services.exit_record(
+        actor=cast.users["gate_guard"], student_id=cast.student_a1.pk, client_key=None, action="notify_parent"
+    )
     _leave(cast)
     today = timezone.localdate().isoformat()
     response = login(cast.users["principal"]).get(
@@ -500,8 +558,13 @@ def test_figures_today_and_leave_share_with_a_frozen_date(cast, monkeypatch):
     services.exit_record(
         actor=guard, student_id=cast.student_a2.pk, client_key=None, action="back_to_class", at=_at(14)
     )
-    services.exit_record(actor=guard, student_id=cast.student_a2.pk, client_key=None, action="back_to_class",
-                         at=_at(14, days=40))  # fmt: skip
+    services.exit_record(
+        actor=guard,
+        student_id=cast.student_a2.pk,
+        client_key=None,
+        action="back_to_class",
+        at=_at(14, days=40),
+    )
     figures = selectors.gate_figures(cast.users["principal"], day=day)
     assert (figures.visitors, figures.inside, figures.exits, figures.with_leave) == (3, 2, 4, 3)
     assert figures.leave_percent == 75
@@ -548,9 +611,14 @@ def test_the_item_form_and_the_audit_trail_show_times_in_shanghai_not_utc(cast) 
     guard = cast.users["gate_guard"]
     with frozen_time(datetime(2026, 12, 7, 2, 5, tzinfo=UTC)):
         services.visitor_record(
-            actor=cast.users["gate_guard"], school=cast.school, client_key=uuid.uuid4(),
-            name="孙爷爷", id_last4="1234", reason="送午饭", host_text="初一(1)班",
-        )  # fmt: skip
+            actor=cast.users["gate_guard"],
+            school=cast.school,
+            client_key=uuid.uuid4(),
+            name="孙爷爷",
+            id_last4="1234",
+            reason="送午饭",
+            host_text="初一(1)班",
+        )
         schools = selectors.record_schools(guard, selectors.ITEM)
         choices = ItemForm(user=guard, schools=schools).fields["visitor"].widget.choices
         point = patrol.patrol_point_create(actor=None, school=cast.school, name="B栋后楼梯")

@@ -36,9 +36,14 @@ def _place(
     cast: Cast, name: str = "B栋后楼梯", kind: str = "stairs", school=None, frequency: int = 7
 ) -> KeyPlace:  # noqa: ANN001
     return services.place_create(
-        actor=cast.users["safety_officer"], school=school or cast.school, name=name, kind=kind,
-        location="B栋", responsible_id=cast.users["duty_staff"].pk, frequency_days=frequency,
-    )  # fmt: skip
+        actor=cast.users["safety_officer"],
+        school=school or cast.school,
+        name=name,
+        kind=kind,
+        location="B栋",
+        responsible_id=cast.users["duty_staff"].pk,
+        frequency_days=frequency,
+    )
 
 
 def _post(client, url: str, data: dict):  # noqa: ANN001, ANN202
@@ -50,9 +55,16 @@ def test_scenario_6_broken_light_full_loop_through_the_api(cast: Cast, client) -
     place = _place(cast)
     officer, principal, duty = cast.users["safety_officer"], cast.users["principal"], cast.users["duty_staff"]
     client.force_login(officer)
-    response = _post(client, f"{API}/screenings", {
-        "client_key": str(uuid.uuid4()), "place": place.pk, "result": "found", "notes": "B栋后楼梯照明灯损坏",
-    })  # fmt: skip
+    response = _post(
+        client,
+        f"{API}/screenings",
+        {
+            "client_key": str(uuid.uuid4()),
+            "place": place.pk,
+            "result": "found",
+            "notes": "B栋后楼梯照明灯损坏",
+        },
+    )
     assert response.status_code == 201, response.content
     hazard_id = response.json()["hazard"]
     hazard = Hazard.objects.get(pk=hazard_id)
@@ -217,8 +229,13 @@ def test_same_client_key_twice_stores_one_screening_through_api_and_page(cast: C
     assert _post(client, f"{API}/screenings", payload).status_code == 200
     assert Screening.objects.count() == 1 and Hazard.objects.count() == 1
     key2 = str(uuid.uuid4())
-    form = {"school": cast.school.pk, "client_key": key2, "place": place.pk, "result": "normal",
-            "screened_on": timezone.localdate().isoformat()}  # fmt: skip
+    form = {
+        "school": cast.school.pk,
+        "client_key": key2,
+        "place": place.pk,
+        "result": "normal",
+        "screened_on": timezone.localdate().isoformat(),
+    }
     url = reverse("ledgers:hazards_screening_new")
     assert client.post(url, form).status_code == 302
     assert client.post(url, form).status_code == 302
@@ -312,9 +329,13 @@ def test_footage_review_recorded_once(cast: Cast, client) -> None:  # noqa: ANN0
     camera = services.camera_create(actor=officer, school=cast.school, place_id=place.pk, name="B-01")
     client.force_login(cast.users["moral_director"])
     now = timezone.now()
-    payload = {"client_key": str(uuid.uuid4()), "cameras": [camera.pk],
-               "period_from": (now - timedelta(hours=3)).isoformat(), "period_to": (now - timedelta(hours=1)).isoformat(),
-               "findings": "未见异常"}  # fmt: skip
+    payload = {
+        "client_key": str(uuid.uuid4()),
+        "cameras": [camera.pk],
+        "period_from": (now - timedelta(hours=3)).isoformat(),
+        "period_to": (now - timedelta(hours=1)).isoformat(),
+        "findings": "未见异常",
+    }
     assert _post(client, f"{API}/reviews", payload).status_code == 201
     assert _post(client, f"{API}/reviews", payload).status_code == 200
     body = client.get(f"{API}/reviews").json()["items"]
@@ -330,8 +351,11 @@ def test_footage_review_recorded_once(cast: Cast, client) -> None:  # noqa: ANN0
 @pytest.mark.django_db
 def test_places_and_cameras_api_and_manage_rights(cast: Cast, client) -> None:  # noqa: ANN001
     client.force_login(cast.users["safety_officer"])
-    response = _post(client, f"{API}/places", {"name": "食堂后门", "kind": "canteen",
-                                                "responsible": cast.users["duty_staff"].pk})  # fmt: skip
+    response = _post(
+        client,
+        f"{API}/places",
+        {"name": "食堂后门", "kind": "canteen", "responsible": cast.users["duty_staff"].pk},
+    )
     assert response.status_code == 201 and response.json()["camera_covered"] is False
     place_id = response.json()["id"]
     response = _post(client, f"{API}/cameras", {"place": place_id, "name": "ST-1"})
@@ -359,8 +383,16 @@ def test_pages_render_and_rectify_through_the_page(cast: Cast, client) -> None: 
     assert client.post(url, {"action": "rectify", "photo": _png()}).status_code == 302
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.RECTIFIED
     client.force_login(cast.users["safety_officer"])
-    for name in ("hazards_list", "hazards_screenings", "hazards_places", "hazards_cameras", "hazards_reviews",
-                 "hazards_report", "hazards_screening_new", "hazards_review_new"):  # fmt: skip
+    for name in (
+        "hazards_list",
+        "hazards_screenings",
+        "hazards_places",
+        "hazards_cameras",
+        "hazards_reviews",
+        "hazards_report",
+        "hazards_screening_new",
+        "hazards_review_new",
+    ):
         assert client.get(reverse(f"ledgers:{name}")).status_code == 200, name
     index = client.get(reverse("ledgers:index")).content.decode()
     assert "隐患排查" in index and "完成率" in index
@@ -369,16 +401,22 @@ def test_pages_render_and_rectify_through_the_page(cast: Cast, client) -> None: 
 def _reported(cast: Cast) -> Hazard:
     place = KeyPlace.objects.filter(school=cast.school).first() or _place(cast)
     return services.hazard_report(
-        actor=cast.users["safety_officer"], school=cast.school, client_key=None, description="B栋后楼梯灯坏",
+        actor=cast.users["safety_officer"],
+        school=cast.school,
+        client_key=None,
+        description="B栋后楼梯灯坏",
         place_id=place.pk,
-    ).entry  # fmt: skip
+    ).entry
 
 
 def _started(cast: Cast, deadline: date | None = None) -> Hazard:
     return services.hazard_transition(
-        actor=cast.users["safety_officer"], hazard=_reported(cast), action="start",
-        owner_id=cast.users["duty_staff"].pk, deadline=deadline or timezone.localdate() + timedelta(days=3),
-    )  # fmt: skip
+        actor=cast.users["safety_officer"],
+        hazard=_reported(cast),
+        action="start",
+        owner_id=cast.users["duty_staff"].pk,
+        deadline=deadline or timezone.localdate() + timedelta(days=3),
+    )
 
 
 @pytest.mark.django_db

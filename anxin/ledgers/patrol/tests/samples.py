@@ -39,9 +39,14 @@ def _checkin(cast: Cast, place: str, user: User | None = None) -> PatrolCheckin:
 
 def _dorm(cast: Cast, place: str, user: User | None = None) -> DormRound:
     return DormRound.objects.create(
-        school=_school(cast, place), recorded_by=user or _author(cast, place), building="1号楼", floor="3",
-        patrolled_at=timezone.now(), expected=10, present=10,
-    )  # fmt: skip
+        school=_school(cast, place),
+        recorded_by=user or _author(cast, place),
+        building="1号楼",
+        floor="3",
+        patrolled_at=timezone.now(),
+        expected=10,
+        present=10,
+    )
 
 
 def _handover(cast: Cast, place: str, user: User | None = None) -> ShiftHandover:

@@ -202,8 +202,9 @@ def test_list_filters_by_point_and_recorder(cast: Cast, login) -> None:  # noqa:
 
 
 def _checkin_at(cast: Cast, point: PatrolPoint, moment: datetime) -> None:
-    PatrolCheckin.objects.create(school=point.school, point=point, recorded_by=cast.users["duty_staff"],
-                                 recorded_at=moment)  # fmt: skip
+    PatrolCheckin.objects.create(
+        school=point.school, point=point, recorded_by=cast.users["duty_staff"], recorded_at=moment
+    )
 
 
 def test_completeness_counts_distinct_round_windows(cast: Cast) -> None:
@@ -248,8 +249,14 @@ def test_dorm_round_with_absent_bed_is_highlighted(cast: Cast, login) -> None:  
     client = login(cast.users["dorm_staff"])
     form = client.get(reverse("ledgers:patrol_dorm_new"))
     assert 'name="client_key"' in form.content.decode()
-    data = {"client_key": str(uuid.uuid4()), "building": "女生1号楼", "floor": "3", "expected": 40, "present": 39,
-            "absent_beds": "312-4"}  # fmt: skip
+    data = {
+        "client_key": str(uuid.uuid4()),
+        "building": "女生1号楼",
+        "floor": "3",
+        "expected": 40,
+        "present": 39,
+        "absent_beds": "312-4",
+    }
     assert client.post(reverse("ledgers:patrol_dorm_new"), data).status_code == 302
     assert client.post(reverse("ledgers:patrol_dorm_new"), data).status_code == 302
     assert DormRound.objects.count() == 1
@@ -264,8 +271,11 @@ def test_dorm_round_refuses_more_present_than_expected(cast: Cast, login) -> Non
     response = client.post(reverse("ledgers:patrol_dorm_new"), data)
     assert response.status_code == 422
     assert "实到人数不能多于应到人数" in response.content.decode()
-    api = client.post("/api/ledgers/patrol/dorm-rounds", {"building": "1号楼", "expected": 10, "present": 11},
-                      content_type="application/json")  # fmt: skip
+    api = client.post(
+        "/api/ledgers/patrol/dorm-rounds",
+        {"building": "1号楼", "expected": 10, "present": 11},
+        content_type="application/json",
+    )
     assert api.status_code == 422
     assert api.json()["code"] == "present_over_expected"
     assert DormRound.objects.count() == 0
@@ -294,8 +304,15 @@ def test_dorm_api_is_idempotent_and_scoped(cast: Cast, login) -> None:  # noqa: 
 
 
 def test_dorm_export_is_valid_xlsx(cast: Cast, login) -> None:  # noqa: ANN001
-    services.dorm_round_record(actor=cast.users["dorm_staff"], school=cast.school, client_key=None, building="1号楼",
-                               expected=5, present=4, absent_beds="101-2")  # fmt: skip
+    services.dorm_round_record(
+        actor=cast.users["dorm_staff"],
+        school=cast.school,
+        client_key=None,
+        building="1号楼",
+        expected=5,
+        present=4,
+        absent_beds="101-2",
+    )
     SAMPLES["ledger_patrol_dorm"](cast, "c")
     response = login(cast.users["county_admin"]).get(reverse("ledgers:patrol_dorm_export"))
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
@@ -308,8 +325,10 @@ def test_dorm_export_is_valid_xlsx(cast: Cast, login) -> None:  # noqa: ANN001
 
 def test_points_are_managed_by_leaders_and_printed_as_qr(cast: Cast, login) -> None:  # noqa: ANN001
     client = login(cast.users["safety_officer"])
-    response = client.post(reverse("ledgers:patrol_points"), {"name": "宿舍3层", "place_type": "dorm_floor",
-                                                              "building": "1号楼", "floor": "3"})  # fmt: skip
+    response = client.post(
+        reverse("ledgers:patrol_points"),
+        {"name": "宿舍3层", "place_type": "dorm_floor", "building": "1号楼", "floor": "3"},
+    )
     assert response.status_code == 302
     point = PatrolPoint.objects.get()
     printed = client.get(reverse("ledgers:patrol_points_print")).content.decode()
@@ -341,8 +360,9 @@ def test_on_duty_now_returns_the_night_person(cast: Cast) -> None:
     services.duty_shift_add(
         actor=principal, school=cast.school, day=day, shift="night", person=vice, is_leader=True
     )
-    services.duty_shift_add(actor=principal, school=cast.school, day=day + timedelta(days=1), shift="day",
-                            person=principal)  # fmt: skip
+    services.duty_shift_add(
+        actor=principal, school=cast.school, day=day + timedelta(days=1), shift="day", person=principal
+    )
     assert selectors.on_duty_now(cast.school, datetime(2026, 3, 3, 2, 30, tzinfo=SH)) == [vice, duty]
     assert selectors.on_duty_now(cast.school, datetime(2026, 3, 2, 18, 0, tzinfo=SH)) == [vice, duty]
     assert selectors.on_duty_now(cast.school, datetime(2026, 3, 3, 8, 0, tzinfo=SH)) == [principal]
@@ -355,8 +375,13 @@ def test_rota_week_page_adds_entries_and_duty_person_sees_them(cast: Cast, login
     today = timezone.localdate()
     monday = today + timedelta(days=7 - today.weekday())
     client = login(cast.users["vice_principal"])
-    data = {"week_start": monday.isoformat(), "shift": "night", "days": ["0", "2"],
-            "leader": cast.users["principal"].pk, "people": [cast.users["duty_staff"].pk]}  # fmt: skip
+    data = {
+        "week_start": monday.isoformat(),
+        "shift": "night",
+        "days": ["0", "2"],
+        "leader": cast.users["principal"].pk,
+        "people": [cast.users["duty_staff"].pk],
+    }
     assert client.post(reverse("ledgers:patrol_rota"), data).status_code == 302
     assert client.post(reverse("ledgers:patrol_rota"), data).status_code == 302
     assert DutyShift.objects.count() == 4
@@ -378,8 +403,13 @@ def test_rota_week_page_adds_entries_and_duty_person_sees_them(cast: Cast, login
 def test_handover_recorded_once_and_signed_by_receiver(cast: Cast, login) -> None:  # noqa: ANN001
     giver, receiver = cast.users["duty_staff"], cast.users["gate_guard"]
     client = login(giver)
-    data = {"client_key": str(uuid.uuid4()), "receiver": receiver.pk, "keys": "on", "hazards": "on",
-            "notes": "东门锁损坏，已报修"}  # fmt: skip
+    data = {
+        "client_key": str(uuid.uuid4()),
+        "receiver": receiver.pk,
+        "keys": "on",
+        "hazards": "on",
+        "notes": "东门锁损坏，已报修",
+    }
     assert client.post(reverse("ledgers:patrol_handover_new"), data).status_code == 302
     assert client.post(reverse("ledgers:patrol_handover_new"), data).status_code == 302
     handover = ShiftHandover.objects.get()
@@ -400,8 +430,9 @@ def test_handover_recorded_once_and_signed_by_receiver(cast: Cast, login) -> Non
 @pytest.mark.parametrize("role", ["principal", "gate_guard", "dorm_staff", "county_admin"])
 def test_pages_render_for_each_keeper(cast: Cast, login, role: str) -> None:  # noqa: ANN001
     point = _point(cast)
-    services.patrol_checkin_record(actor=cast.users["duty_staff"], token=point.token, client_key=None,
-                                   finding="楼道灯坏了")  # fmt: skip
+    services.patrol_checkin_record(
+        actor=cast.users["duty_staff"], token=point.token, client_key=None, finding="楼道灯坏了"
+    )
     client = login(cast.users[role])
     for name in (
         "patrol_home",

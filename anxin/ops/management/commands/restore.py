@@ -40,7 +40,7 @@ class Command(BaseCommand):
                     _(
                         "注意：当前的 FIELD_ENCRYPTION_KEYS 与备份时的最新密钥不同，加密字段可能无法解密。"
                         "请使用备份时的密钥。"
-                    )  # fmt: skip
+                    )
                 )
             )
         self._verify_audit()
