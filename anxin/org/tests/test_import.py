@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from anxin.audit.models import AuditEvent
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.org import imports, services
+from anxin.org.imports.students import _check_students
 from anxin.org.models import Guardian, KeyGroupFlag, Role, RoleAssignment, Student, User
 from anxin.testing import Cast
 
@@ -422,7 +423,7 @@ def test_county_admin_may_not_import_key_groups_or_guardians(cast, login):
 
 
 def test_a_student_added_meanwhile_makes_the_whole_import_fail(cast, monkeypatch):
-    check = imports._check_students
+    check = _check_students
 
     def check_then_race(actor, school, rows):  # noqa: ANN001, ANN202
         plans = check(actor, school, rows)
