@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 
-from .models import ApiToken, hash_token
+from .models import ApiToken, Notification, hash_token
 
 
 def token_user(raw: str):
@@ -19,3 +21,12 @@ def token_user(raw: str):
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def notifications_read(*, user: Any, notification: Notification | None = None) -> int:
+    """Mark one of the person's own notices read, or all of them; how many changed. Reading twice
+    keeps the first time."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification is not None:
+        unread = unread.filter(pk=notification.pk)
+    return unread.update(read_at=timezone.now())

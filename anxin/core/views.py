@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .errors import ErrorCode
 from .models import Notification
 from .params import BadParameter
+from .services import notifications_read
 from .workbench import panels_for
 
 
@@ -114,7 +114,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     # Newest first, read or not: the same order on every database (NULLs sort differently).
     items = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")
     if request.method == "POST" and request.POST.get("all") == "read":
-        items.filter(read_at__isnull=True).update(read_at=timezone.now())
+        notifications_read(user=request.user)
         return redirect("notifications")
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     return render(request, "core/notifications.html", {"page": page})
@@ -124,8 +124,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
     notice = get_object_or_404(Notification, pk=notification_id, user=request.user)
-    if notice.read_at is None:
-        Notification.objects.filter(pk=notice.pk).update(read_at=timezone.now())
+    notifications_read(user=request.user, notification=notice)
     if notice.url and url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()}):
         return redirect(notice.url)
     return redirect("notifications")

@@ -765,3 +765,14 @@ def report_joined_case(*, actor: User, report: Report, owner: User, at: datetime
 
 def reports_pinned_q() -> Q:
     return Q(urgent=True, acknowledged_at__isnull=True)
+
+
+def posters_printed(*, actor: User, schools: Sequence[Unit], fmt: str, batch: Unit | None = None) -> None:
+    """One event per school whose 爱心信箱 poster was printed, so oversight can tell which schools
+    never printed theirs (``batch``: the county or city whose posters were printed together)."""
+    after = {"format": fmt}
+    if batch is not None:
+        after["batch"] = batch.code
+    with transaction.atomic():
+        for school in schools:
+            audit_record(actor=actor, action=events.POSTER_PRINTED, unit=school, subject=school, after=after)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,12 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from anxin.access.matrix import allowed
-from anxin.audit.services import audit_record
 from anxin.org.models import Unit, UnitKind
 from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import schools_visible, unit_get, units_visible
 
-from . import events, poster
+from . import poster, services
 
 BUREAU_KINDS = (UnitKind.COUNTY, UnitKind.CITY)
 
@@ -59,20 +56,6 @@ def _unavailable(request: HttpRequest, exc: poster.PosterUnavailable) -> HttpRes
     return render(request, "intake/poster/unavailable.html", poster.unavailable_context(exc), status=503)
 
 
-def _record_printed(
-    request: AuthenticatedRequest, schools: Sequence[Unit], *, fmt: str, batch: Unit | None = None
-) -> None:
-    """One event per school, so oversight can tell which schools never printed their poster."""
-    after = {"format": fmt}
-    if batch is not None:
-        after["batch"] = batch.code
-    with transaction.atomic():
-        for school in schools:
-            audit_record(
-                actor=request.user, action=events.POSTER_PRINTED, unit=school, subject=school, after=after
-            )
-
-
 def _school_filename(school: Unit, ext: str) -> str:
     return poster.filename(_("%(school)s-爱心信箱海报") % {"school": school.name}, ext)
 
@@ -85,7 +68,7 @@ def poster_pdf(request: AuthenticatedRequest, school_id: int) -> HttpResponse:
         pdf = poster.render_pdf([school], base_url=_base_url(request))
     except poster.PosterUnavailable as exc:
         return _unavailable(request, exc)
-    _record_printed(request, [school], fmt="pdf")
+    services.posters_printed(actor=request.user, schools=[school], fmt="pdf")
     return _attachment(pdf, "application/pdf", _school_filename(school, "pdf"), f"poster-{school.code}.pdf")
 
 
@@ -97,7 +80,7 @@ def poster_png(request: AuthenticatedRequest, school_id: int) -> HttpResponse:
         png = poster.render_png(school, base_url=_base_url(request))
     except poster.PosterUnavailable as exc:
         return _unavailable(request, exc)
-    _record_printed(request, [school], fmt="png")
+    services.posters_printed(actor=request.user, schools=[school], fmt="png")
     return _attachment(png, "image/png", _school_filename(school, "png"), f"poster-{school.code}.png")
 
 
@@ -141,7 +124,7 @@ def posters_pdf(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
         pdf = poster.render_pdf(schools, base_url=_base_url(request))
     except poster.PosterUnavailable as exc:
         return _unavailable(request, exc)
-    _record_printed(request, schools, fmt="pdf", batch=unit)
+    services.posters_printed(actor=request.user, schools=schools, fmt="pdf", batch=unit)
     name = poster.filename(_("%(unit)s-全部学校爱心信箱海报") % {"unit": unit.name}, "pdf")
     return _attachment(pdf, "application/pdf", name, f"posters-{unit.code}.pdf")
 
