@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from anxin.audit.models import AuditEvent
 from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.org import imports, services
+from anxin.org.imports import students as students_import_module
 from anxin.org.imports.students import _check_students
 from anxin.org.models import Guardian, KeyGroupFlag, Role, RoleAssignment, Student, User
 from anxin.testing import Cast
@@ -430,7 +431,7 @@ def test_a_student_added_meanwhile_makes_the_whole_import_fail(cast, monkeypatch
         services.student_create(actor=None, klass=cast.class_a1, name="抢先", gender="M", student_no="S002")
         return plans
 
-    monkeypatch.setattr(imports, "_check_students", check_then_race)
+    monkeypatch.setattr(students_import_module, "_check_students", check_then_race)
     before = counts()
     with pytest.raises(Conflict) as caught:
         imports.students_import(
