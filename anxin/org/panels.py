@@ -34,8 +34,9 @@ def overview(request: HttpRequest) -> list[Panel]:
     if not isinstance(user, User):  # the workbench is for signed-in users only
         return []
     panels: list[Panel] = []
+    stats: list[tuple[str, int]] = []
+    n_schools = 0
     if allowed(user, "unit", "view"):
-        stats = []
         schools = selectors.schools_visible(user)
         n_schools = schools.count()
         if n_schools > 1:
@@ -44,6 +45,7 @@ def overview(request: HttpRequest) -> list[Panel]:
             stats.append((_("学生"), selectors.students_visible(user).count()))
         if allowed(user, "staff", "view"):
             stats.append((_("教职工"), selectors.staff_visible(user).count()))
+    if allowed(user, "unit", "view") and stats:  # a card with no figure (a gate guard's) is not shown
         panels.append(
             Panel(
                 title=_title(user, n_schools),

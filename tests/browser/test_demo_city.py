@@ -58,3 +58,38 @@ def test_the_demo_class_teacher_sees_xiaoyus_warning_and_a_term_of_1530(demo_cit
     due, done, percent = map(int, re.findall(r"\d+", figure.inner_text().split("：", 1)[1]))
     assert due > 0 and 0 < done <= due and 0 < percent <= 100
     shot(page, "61-demo-wanglaoshi-1530-phone")
+
+
+#: (role, the panel that role must find first on its phone) — issue #11, "every role lands on what
+#: it must do today".
+WORKBENCH = [
+    ("gate_guard", "panel-shortcuts"),
+    ("class_teacher", "panel-1530"),
+    ("county_admin", "panel-area"),
+    ("principal", "panel-on-duty"),
+]
+
+
+def test_each_role_lands_on_what_it_must_do_today_on_a_phone(demo_city, new_page, shot) -> None:  # noqa: ANN001
+    from anxin.org.models import RoleAssignment
+
+    from .helpers import pass_second_step
+
+    for n, (role, panel) in enumerate(WORKBENCH):
+        username = (
+            RoleAssignment.objects.filter(role=role, user__is_active=True)
+            .order_by("unit__path", "pk")
+            .first()
+            .user.username
+        )
+        page = new_page("phone")
+        page.goto("/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录", exact=True).click()
+        pass_second_step(page, username)
+        page.goto("/")
+        expect(page.get_by_test_id(panel)).to_be_visible()
+        # Nothing wider than the phone: no sideways scrolling to reach a button.
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        shot(page, f"{62 + n}-demo-workbench-{role}-phone")
