@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from anxin.access.matrix import can
 from anxin.audit.services import audit_record
-from anxin.core.errors import NotFound
+from anxin.core.errors import ErrorCode, NotFound
 from anxin.core.pdf import FontMissing
 from anxin.org.requests import AuthenticatedRequest
 
@@ -73,7 +73,7 @@ def _font_missing(request: HttpRequest, case: Case, exc: FontMissing) -> HttpRes
         request,
         case,
         503,
-        "font_missing",
+        ErrorCode.FONT_MISSING,
         _("暂时无法生成 PDF"),
         _("服务器未安装中文字体（%(font)s），生成的文件会缺字，所以暂不生成。") % {"font": exc.font},
         install_command=exc.install_command,

@@ -45,6 +45,8 @@ class ErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     OWNER_NOT_STAFF = "owner_not_staff"
     WEAK_PASSWORD = "weak_password"
+    #: The server lacks the Chinese font a PDF needs (a case's documents, a ledger's paper form).
+    FONT_MISSING = "font_missing"
     # The working-day calendar.
     CALENDAR_UNKNOWN = "calendar_unknown"
 

@@ -26,6 +26,7 @@ from anxin.audit.services import audit_record
 from anxin.core import params
 from anxin.core.errors import Invalid
 from anxin.core.xlsx import safe_cell
+from anxin.org.errors import OrgError
 
 M = TypeVar("M", bound="LedgerEntry")
 
@@ -132,7 +133,7 @@ def ledger_record(
         entry.full_clean(exclude=["school", "recorded_by", *given], validate_unique=False)
     except ValidationError as exc:
         raise Invalid(
-            _("输入有误，请检查标出的字段。"), code="invalid_fields", detail=exc.message_dict
+            _("输入有误，请检查标出的字段。"), code=OrgError.INVALID_FIELDS, detail=exc.message_dict
         ) from exc
     try:
         with transaction.atomic():

@@ -24,11 +24,9 @@ from pydantic import WithJsonSchema
 from anxin.access.matrix import REGISTRY
 from anxin.core.errors import Forbidden, Invalid, NotFound, ServiceError
 from anxin.core.params import parse_id
+from anxin.ledgers.errors import LedgerError
 from anxin.org.models import Unit
 from anxin.org.selectors import schools_where
-
-#: The one code for "you hold this role at more than one school: say which".
-SCHOOL_REQUIRED = "school_required"
 
 
 class WriteForbidden(Forbidden, PermissionDenied):
@@ -78,7 +76,7 @@ def school_for_write(
     if not candidates:
         raise _refuse(user, resource)
     if len(candidates) > 1:
-        raise Invalid(_("请选择学校。"), code=SCHOOL_REQUIRED, detail={field: [_("必填")]})
+        raise Invalid(_("请选择学校。"), code=LedgerError.SCHOOL_REQUIRED, detail={field: [_("必填")]})
     return candidates[0]
 
 
@@ -95,7 +93,7 @@ class BadPeriod(ServiceError):
     """A period the query string got wrong: 400 on a page and in the API."""
 
     status = 400
-    code = "bad_period"
+    code = LedgerError.BAD_PERIOD
     default_message = gettext_lazy("日期范围有误。")
 
 

@@ -25,6 +25,7 @@ from anxin.ledgers.kit import read_window
 from anxin.org.models import CommitteeMember, Unit, mask_name
 from anxin.org.selectors import schools_where
 
+from . import events
 from .care import selectors as care
 from .gate import selectors as gate
 from .patrol import selectors as patrol
@@ -204,7 +205,7 @@ def render_form(
         rows = form.rows(user, school, start, end)
     audit_record(
         actor=user,
-        action="ledger.form_printed",
+        action=events.FORM_PRINTED,
         unit=school,
         subject_type="ledger.print",
         subject_id=form.slug,

@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from anxin.core.errors import ServiceError
+from anxin.core.errors import ErrorCode, ServiceError
 from anxin.core.params import query_int
 from anxin.core.pdf import FontMissing
 from anxin.org.selectors import schools_where
@@ -100,7 +100,7 @@ def print_form(request: HttpRequest, slug: str) -> HttpResponse:
             "core/error.html",
             {
                 "status": 503,
-                "code": "font_missing",
+                "code": ErrorCode.FONT_MISSING,
                 "title": _("暂时无法生成 PDF"),
                 "message": _(
                     "服务器未安装中文字体（%(font)s），生成的文件会缺字，所以暂不生成。请管理员执行：%(cmd)s"

@@ -12,9 +12,10 @@ from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from anxin.access.matrix import allowed
-from anxin.core.errors import Forbidden, Invalid, NotFound
+from anxin.core.errors import ErrorCode, Forbidden, Invalid, NotFound
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
+from anxin.ledgers.errors import LedgerError
 from anxin.org.models import User
 from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import resolve_student, resolve_students
@@ -158,7 +159,9 @@ def talk_create(request: AuthenticatedRequest, payload: TalkIn) -> Any:
     except NotFound:
         # The same words for a child who does not exist, is of another school, or is out of sight.
         words = _("谈话中提到的学生须是您可查看的本校学生；其他学生请写在谈话内容里。")
-        raise Invalid(words, code="named_other_school", detail={"named_students": [words]}) from None
+        raise Invalid(
+            words, code=LedgerError.NAMED_OTHER_SCHOOL, detail={"named_students": [words]}
+        ) from None
     recorded = services.talk_record(
         actor=request.user,
         student=student,
@@ -285,7 +288,7 @@ def plan_create(request: AuthenticatedRequest, payload: PlanIn) -> Any:
         if owner is None:
             raise Invalid(
                 _("负责人必须是本校教职工。"),
-                code="owner_not_in_school",
+                code=ErrorCode.OWNER_NOT_STAFF,
                 detail={"owner": [_("负责人必须是本校教职工。")]},
             )
     recorded = services.care_plan_record(

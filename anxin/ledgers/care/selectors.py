@@ -15,6 +15,7 @@ from django.db.models import Count, F, Max, Q, QuerySet
 
 from anxin.access.matrix import access, allowed, can_at, reach, scoped
 from anxin.audit.services import audit_record
+from anxin.ledgers import events
 from anxin.ledgers.base import Completeness
 from anxin.org.models import KeyGroupFlag, Role, RoleAssignment, Student, Unit, UnitKind
 from anxin.org.selectors import register_student_purpose, students_visible
@@ -102,7 +103,7 @@ def talk_read(user: Any, talk: Talk) -> bool:
     """Whether the caller may read the content; when they may, the read is audited."""
     if not can_read_talk(user, talk):
         return False
-    audit_record(actor=user, action="ledger_talk.content_viewed", unit=talk.student.klass, subject=talk)
+    audit_record(actor=user, action=events.TALK_CONTENT_VIEWED, unit=talk.student.klass, subject=talk)
     return True
 
 
@@ -113,7 +114,7 @@ def talks_read(user: Any, talks: list[Talk], school: Unit | None = None) -> set[
         unit = school or next(t.school for t in talks if t.pk in ids)
         audit_record(
             actor=user,
-            action="ledger_talk.content_listed",
+            action=events.TALK_CONTENT_LISTED,
             unit=unit,
             subject_type="ledger_care.talk",
             subject_label="",

@@ -12,8 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
-from anxin.core.errors import Conflict, Forbidden, Invalid
+from anxin.core.errors import Conflict, ErrorCode, Forbidden, Invalid
+from anxin.ledgers import events
 from anxin.ledgers.base import Recorded, ledger_record, parse_client_key
+from anxin.ledgers.errors import LedgerError
+from anxin.org.errors import OrgError
 from anxin.org.models import RoleAssignment, Student, User
 
 from .models import CarePlan, CareReview, PlanStatus, Talk, WatchEntry
@@ -54,16 +57,20 @@ def _text(value: Any, field: str, *, required: bool = True) -> str:
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
         raise Invalid(
-            _("输入有误，请检查标出的字段。"), code="invalid_fields", detail={field: [_("格式不正确。")]}
+            _("输入有误，请检查标出的字段。"),
+            code=OrgError.INVALID_FIELDS,
+            detail={field: [_("格式不正确。")]},
         )
     if required and not text:
         raise Invalid(
-            _("输入有误，请检查标出的字段。"), code="invalid_fields", detail={field: [_("此项为必填项。")]}
+            _("输入有误，请检查标出的字段。"),
+            code=OrgError.INVALID_FIELDS,
+            detail={field: [_("此项为必填项。")]},
         )
     if len(text) > MAX_TEXT:
         raise Invalid(
             _("输入有误，请检查标出的字段。"),
-            code="invalid_fields",
+            code=OrgError.INVALID_FIELDS,
             detail={field: [_("内容过长，最多 %(n)s 字。") % {"n": MAX_TEXT}]},
         )
     return text
@@ -72,7 +79,9 @@ def _text(value: Any, field: str, *, required: bool = True) -> str:
 def _active_student(student: Student) -> None:
     if not student.is_active:
         raise Invalid(
-            _("该学生已不在读。"), code="student_inactive", detail={"student": [_("该学生已不在读。")]}
+            _("该学生已不在读。"),
+            code=LedgerError.STUDENT_INACTIVE,
+            detail={"student": [_("该学生已不在读。")]},
         )
 
 
@@ -98,19 +107,19 @@ def talk_record(
         if other.school_id != student.school_id:
             raise Invalid(
                 _("谈话中提到的学生必须是本校学生。"),
-                code="named_other_school",
+                code=LedgerError.NAMED_OTHER_SCHOOL,
                 detail={"named_students": [_("谈话中提到的学生必须是本校学生。")]},
             )
         if other.pk == student.pk:
             raise Invalid(
                 _("提到的学生不能是谈话对象本人。"),
-                code="named_self",
+                code=LedgerError.NAMED_SELF,
                 detail={"named_students": [_("提到的学生不能是谈话对象本人。")]},
             )
     if talked_on and talked_on > timezone.localdate():
         raise Invalid(
             _("谈话日期不能晚于今天。"),
-            code="future_date",
+            code=LedgerError.FUTURE_DATE,
             detail={"talked_on": [_("谈话日期不能晚于今天。")]},
         )
 
@@ -124,7 +133,7 @@ def talk_record(
         place=student,
         resource="ledger_talk",
         client_key=client_key,
-        audit_action="ledger_talk.recorded",
+        audit_action=events.TALK_RECORDED,
         # Never the content or the child's name in the audit trail.
         audit_after={"topic": topic, "follow_up_on": follow_up_on, "named": len(named)},
         after_save=attach,
@@ -151,8 +160,8 @@ def talk_follow_up_done(*, actor: User, talk: Talk) -> Talk:
             followed_up_at=timezone.now()
         )
         if not changed:
-            raise Conflict(_("这次谈话不需要回访，或已回访。"), code="no_follow_up_pending")
-        audit_record(actor=actor, action="ledger_talk.followed_up", unit=talk.student.klass, subject=talk)
+            raise Conflict(_("这次谈话不需要回访，或已回访。"), code=LedgerError.NO_FOLLOW_UP_PENDING)
+        audit_record(actor=actor, action=events.TALK_FOLLOWED_UP, unit=talk.student.klass, subject=talk)
     talk.refresh_from_db()
     return talk
 
@@ -163,7 +172,7 @@ def _owner_in_school(owner: User, student: Student) -> None:
     ).exists():
         raise Invalid(
             _("负责人必须是本校教职工。"),
-            code="owner_not_in_school",
+            code=ErrorCode.OWNER_NOT_STAFF,
             detail={"owner": [_("负责人必须是本校教职工。")]},
         )
 
@@ -187,7 +196,7 @@ def care_plan_record(
     if not isinstance(review_days, int) or not 1 <= review_days <= 365:
         raise Invalid(
             _("输入有误，请检查标出的字段。"),
-            code="invalid_fields",
+            code=OrgError.INVALID_FIELDS,
             detail={"review_days": [_("回顾周期须在 1 到 365 天之间。")]},
         )
     if next_review_on is None:
@@ -195,14 +204,16 @@ def care_plan_record(
     key = parse_client_key(client_key)
     if not CarePlan.objects.filter(school=student.school, client_key=key).exists():
         if CarePlan.objects.filter(student=student, status=PlanStatus.ACTIVE).exists():
-            raise Conflict(_("该学生已有进行中的帮扶计划，请在原计划中记录回顾。"), code="plan_exists")
+            raise Conflict(
+                _("该学生已有进行中的帮扶计划，请在原计划中记录回顾。"), code=LedgerError.PLAN_EXISTS
+            )
     return _record_at(
         CarePlan,
         actor=actor,
         place=student,
         resource="ledger_care_plan",
         client_key=key,
-        audit_action="ledger_care_plan.recorded",
+        audit_action=events.CARE_PLAN_RECORDED,
         audit_after={"owner": owner.pk, "review_days": review_days, "next_review_on": next_review_on},
         student=student,
         owner=owner,
@@ -230,11 +241,11 @@ def care_review_record(
     if existing is not None:
         return Recorded(existing, False)
     if plan.status != PlanStatus.ACTIVE:
-        raise Conflict(_("该帮扶计划已结束，不能再记录回顾。"), code="plan_closed")
+        raise Conflict(_("该帮扶计划已结束，不能再记录回顾。"), code=LedgerError.PLAN_CLOSED)
     if reviewed_on > timezone.localdate():
         raise Invalid(
             _("回顾日期不能晚于今天。"),
-            code="future_date",
+            code=LedgerError.FUTURE_DATE,
             detail={"reviewed_on": [_("回顾日期不能晚于今天。")]},
         )
     if next_review_on is None and not close:
@@ -242,14 +253,14 @@ def care_review_record(
     if next_review_on is not None and next_review_on <= reviewed_on:
         raise Invalid(
             _("下次回顾日期须晚于本次回顾日期。"),
-            code="invalid_fields",
+            code=OrgError.INVALID_FIELDS,
             detail={"next_review_on": [_("下次回顾日期须晚于本次回顾日期。")]},
         )
 
     def advance(review: CareReview) -> None:
         locked = CarePlan.objects.select_for_update().get(pk=plan.pk)
         if locked.status != PlanStatus.ACTIVE:
-            raise Conflict(_("该帮扶计划已结束，不能再记录回顾。"), code="plan_closed")
+            raise Conflict(_("该帮扶计划已结束，不能再记录回顾。"), code=LedgerError.PLAN_CLOSED)
         update: dict[str, Any] = {}
         if next_review_on is not None:
             update["next_review_on"] = next_review_on
@@ -263,7 +274,7 @@ def care_review_record(
         place=plan.student,
         resource="ledger_care_plan",
         client_key=key,
-        audit_action="ledger_care_plan.reviewed",
+        audit_action=events.CARE_PLAN_REVIEWED,
         audit_after={"plan": plan.pk, "next_review_on": next_review_on, "closed": close},
         after_save=advance,
         plan=plan,
@@ -290,7 +301,9 @@ def watch_record(
     seen = _text(seen, "seen")
     if seen_on > timezone.localdate():
         raise Invalid(
-            _("发现日期不能晚于今天。"), code="future_date", detail={"seen_on": [_("发现日期不能晚于今天。")]}
+            _("发现日期不能晚于今天。"),
+            code=LedgerError.FUTURE_DATE,
+            detail={"seen_on": [_("发现日期不能晚于今天。")]},
         )
     return _record_at(
         WatchEntry,
@@ -298,7 +311,7 @@ def watch_record(
         place=student,
         resource="ledger_watch",
         client_key=client_key,
-        audit_action="ledger_watch.recorded",
+        audit_action=events.WATCH_RECORDED,
         audit_after={"severity": severity},
         student=student,
         seen_on=seen_on,

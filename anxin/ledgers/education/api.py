@@ -15,6 +15,7 @@ from anxin.access.matrix import allowed
 from anxin.core.errors import Invalid, NotFound
 from anxin.core.params import MAX_ID
 from anxin.core.schemas import ErrorOut
+from anxin.ledgers.errors import LedgerError
 from anxin.ledgers.kit import DateParam, read_period, read_window, school_for_write
 
 from . import selectors, services
@@ -228,7 +229,7 @@ def meetings(request: HttpRequest, filters: Query[ClassQuery]) -> Any:
 def meeting_create(request: HttpRequest, payload: MeetingIn) -> Any:
     klass = selectors.class_get(request.user, payload.klass, "ledger_class_meeting", "view")
     if len(payload.topic) > 100 or len(payload.summary) > 4000:
-        raise Invalid(_("内容过长。"), code="too_long")
+        raise Invalid(_("内容过长。"), code=LedgerError.TOO_LONG)
     result = services.meeting_record(
         actor=request.user,
         klass=klass,
@@ -296,7 +297,7 @@ def activities(request: HttpRequest, filters: Query[ActivityQuery]) -> Any:
     if not allowed(request.user, "ledger_edu_activity", "view"):
         raise NotFound()
     if type and type not in ActivityType.values:
-        raise Invalid(_("没有这种活动类型。"), code="bad_type")
+        raise Invalid(_("没有这种活动类型。"), code=LedgerError.BAD_TYPE)
     period = read_period(_period(filters))
     return [
         _activity_out(a)
@@ -310,12 +311,12 @@ def activities(request: HttpRequest, filters: Query[ActivityQuery]) -> Any:
 def activity_create(request: HttpRequest, payload: ActivityIn) -> Any:
     school = school_for_write(request.user, "ledger_edu_activity", payload.school)
     if payload.type not in ActivityType.values:
-        raise Invalid(_("没有这种活动类型。"), code="bad_type")
+        raise Invalid(_("没有这种活动类型。"), code=LedgerError.BAD_TYPE)
     if len(payload.title) > 100 or len(payload.summary) > 4000:
-        raise Invalid(_("内容过长。"), code="too_long")
+        raise Invalid(_("内容过长。"), code=LedgerError.TOO_LONG)
     for value in (payload.expected, payload.present):
         if value is not None and not 0 <= value <= 100000:
-            raise Invalid(_("人数不正确。"), code="bad_count")
+            raise Invalid(_("人数不正确。"), code=LedgerError.BAD_COUNT)
     result = services.activity_record(
         actor=request.user,
         school=school,
@@ -366,7 +367,7 @@ def _school(request: HttpRequest, school: int | None, action: str = "view") -> A
     if not schools:
         raise NotFound()
     if len(schools) != 1:
-        raise Invalid(_("请指定学校。"), code="school_required")
+        raise Invalid(_("请指定学校。"), code=LedgerError.SCHOOL_REQUIRED)
     return schools[0]
 
 

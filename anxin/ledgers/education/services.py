@@ -12,7 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from anxin.access.matrix import require_at
 from anxin.audit.services import audit_record
 from anxin.core.errors import Invalid
+from anxin.intake.errors import IntakeError
+from anxin.ledgers import events
 from anxin.ledgers.base import Recorded, ledger_record
+from anxin.ledgers.errors import LedgerError
+from anxin.org.errors import OrgError
 from anxin.org.models import Unit, UnitKind
 
 from .models import ClassMeeting, DocKind, Document, DocumentVersion, EduActivity, SafetySession
@@ -22,7 +26,9 @@ from .schooldays import SessionKind
 def _not_future(day: date) -> None:
     if day > timezone.localdate():
         raise Invalid(
-            _("不能记录未来日期。"), code="future_date", detail={"date": [str(_("不能记录未来日期。"))]}
+            _("不能记录未来日期。"),
+            code=LedgerError.FUTURE_DATE,
+            detail={"date": [str(_("不能记录未来日期。"))]},
         )
 
 
@@ -38,7 +44,7 @@ def _class_record(
 ) -> Recorded:
     """An entry that sits at a class, recorded with the class teacher's reach (the class)."""
     if klass.kind != UnitKind.CLASS or not klass.is_active:
-        raise Invalid(_("请选择一个班级。"), code="not_a_class")
+        raise Invalid(_("请选择一个班级。"), code=OrgError.NOT_A_CLASS)
     return ledger_record(
         model,
         actor=actor,
@@ -60,7 +66,9 @@ def session_record(
     key or not) returns the first row."""
     if kind not in SessionKind.values:
         raise Invalid(
-            _("类型只能是1分钟、5分钟或30分钟。"), code="bad_kind", detail={"kind": [str(_("类型不正确。"))]}
+            _("类型只能是1分钟、5分钟或30分钟。"),
+            code=LedgerError.BAD_KIND,
+            detail={"kind": [str(_("类型不正确。"))]},
         )
     _not_future(day)
     require_at(actor, "ledger_1530", "record", klass.path)
@@ -74,7 +82,7 @@ def session_record(
             klass=klass,
             resource="ledger_1530",
             client_key=client_key,
-            audit_action="ledger.education.1530_recorded",
+            audit_action=events.SESSION_1530_RECORDED,
             date=day,
             kind=kind,
             note=note,
@@ -93,7 +101,9 @@ def meeting_record(
     _not_future(day)
     if not topic.strip():
         raise Invalid(
-            _("请填写班会主题。"), code="topic_required", detail={"topic": [str(_("请填写班会主题。"))]}
+            _("请填写班会主题。"),
+            code=LedgerError.TOPIC_REQUIRED,
+            detail={"topic": [str(_("请填写班会主题。"))]},
         )
     return _class_record(
         ClassMeeting,
@@ -101,7 +111,7 @@ def meeting_record(
         klass=klass,
         resource="ledger_class_meeting",
         client_key=client_key,
-        audit_action="ledger.education.meeting_recorded",
+        audit_action=events.CLASS_MEETING_RECORDED,
         date=day,
         topic=topic.strip(),
         summary=summary,
@@ -121,7 +131,7 @@ def activity_record(
     client_key: Any = None,
 ) -> Recorded:
     if school.kind != UnitKind.SCHOOL:
-        raise Invalid(_("请选择学校。"), code="not_a_school")
+        raise Invalid(_("请选择学校。"), code=LedgerError.NOT_A_SCHOOL)
     _not_future(day)
     return ledger_record(
         EduActivity,
@@ -129,7 +139,7 @@ def activity_record(
         school=school,
         resource="ledger_edu_activity",
         client_key=client_key,
-        audit_action="ledger.education.activity_recorded",
+        audit_action=events.ACTIVITY_RECORDED,
         audit_after={
             "type": type,
             "date": str(day),
@@ -151,13 +161,15 @@ def document_version_add(
 ) -> DocumentVersion:
     """Edit a school document: a new version, the old ones kept as they were."""
     if kind not in DocKind.values:
-        raise Invalid(_("没有这种文件。"), code="bad_document_kind")
+        raise Invalid(_("没有这种文件。"), code=LedgerError.BAD_DOCUMENT_KIND)
     if school.kind != UnitKind.SCHOOL:
-        raise Invalid(_("请选择学校。"), code="not_a_school")
+        raise Invalid(_("请选择学校。"), code=LedgerError.NOT_A_SCHOOL)
     if not text.strip():
-        raise Invalid(_("正文不能为空。"), code="text_required", detail={"text": [str(_("正文不能为空。"))]})
+        raise Invalid(
+            _("正文不能为空。"), code=IntakeError.TEXT_REQUIRED, detail={"text": [str(_("正文不能为空。"))]}
+        )
     if len(text) > 50000 or len(note) > 200:
-        raise Invalid(_("内容过长。"), code="too_long")
+        raise Invalid(_("内容过长。"), code=LedgerError.TOO_LONG)
     require_at(actor, "ledger_edu_document", "manage", school.path)
     with transaction.atomic():
         document, _created = Document.objects.get_or_create(school=school, kind=kind)
@@ -165,7 +177,7 @@ def document_version_add(
         document = Document.objects.select_for_update().get(pk=document.pk)
         last = document.versions.order_by("-number").first()
         if last is not None and last.text == text:
-            raise Invalid(_("内容没有变化，未生成新版本。"), code="unchanged")
+            raise Invalid(_("内容没有变化，未生成新版本。"), code=LedgerError.UNCHANGED)
         version = DocumentVersion.objects.create(
             document=document,
             school=school,
@@ -176,7 +188,7 @@ def document_version_add(
         )
         audit_record(
             actor=actor,
-            action="ledger.education.document_version_added",
+            action=events.DOCUMENT_VERSION_ADDED,
             unit=school,
             subject=version,
             after={"kind": kind, "number": version.number, "note": note},

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anxin.access.matrix import allowed, can_at
 from anxin.core.errors import Invalid, ServiceError
 from anxin.ledgers import pages
+from anxin.ledgers.errors import LedgerError
 from anxin.ledgers.kit import BadPeriod, read_window, schools_for_write
 
 from . import exports, selectors, services
@@ -259,7 +260,7 @@ def activities(request: HttpRequest) -> HttpResponse:
     start, end = _period(request.GET)
     kind = request.GET.get("type") or ""
     if kind and kind not in ActivityType.values:
-        raise Invalid(_("没有这种活动类型。"), code="bad_type")
+        raise Invalid(_("没有这种活动类型。"), code=LedgerError.BAD_TYPE)
     rows = selectors.activities_visible(request.user, type=kind, start=start, end=end)
     page = pages.page_of(request, rows)
     context = {
@@ -283,7 +284,7 @@ def activities_export(request: HttpRequest) -> HttpResponse:
     start, end = _period(request.GET)
     kind = request.GET.get("type") or ""
     if kind and kind not in ActivityType.values:
-        raise Invalid(_("没有这种活动类型。"), code="bad_type")
+        raise Invalid(_("没有这种活动类型。"), code=LedgerError.BAD_TYPE)
     return exports.activities_xlsx(
         selectors.activities_visible(request.user, type=kind, start=start, end=end)
     )

@@ -12,8 +12,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from anxin.ledgers.base import LedgerEntry
+from anxin.ledgers.errors import LedgerError
 
-ID_LAST4 = RegexValidator(r"^[0-9X]{4}$", _("请输入身份证号后4位（数字或X）。"), code="bad_id_last4")
+#: The value, not the member: migrations copy the validator, and should not import the enum.
+ID_LAST4 = RegexValidator(
+    r"^[0-9X]{4}$", _("请输入身份证号后4位（数字或X）。"), code=LedgerError.BAD_ID_LAST4.value
+)
 
 
 class Visitor(LedgerEntry):

@@ -24,7 +24,9 @@ from anxin.core.errors import Invalid, NotFound
 from anxin.core.notify import notify
 from anxin.core.params import parse_id
 from anxin.intake.images import clean_image
+from anxin.ledgers import events
 from anxin.ledgers.base import Recorded, ledger_record, written_now
+from anxin.ledgers.errors import LedgerError
 from anxin.org.models import Unit
 from anxin.org.selectors import resolve_student
 
@@ -44,13 +46,13 @@ def clean_id_last4(raw: Any) -> str:
     if len(value) >= 15:
         raise Invalid(
             _("请勿输入完整身份证号：本系统只保存身份证号的后4位，请只输入最后4位。"),
-            code="id_number_full",
+            code=LedgerError.ID_NUMBER_FULL,
             detail={"id_last4": [_("只保存身份证号后4位。")]},
         )
     if not re.fullmatch(r"[0-9X]{4}", value):
         raise Invalid(
             _("请输入身份证号后4位（4位数字，最后一位可以是X）。"),
-            code="bad_id_last4",
+            code=LedgerError.BAD_ID_LAST4,
             detail={"id_last4": [_("请输入4位：数字或X。")]},
         )
     return value
@@ -75,12 +77,14 @@ def visitor_record(
     if host_id not in (None, ""):
         host = selectors.school_staff(school).filter(pk=_int(host_id)).first()
         if host is None:
-            raise Invalid(_("被访教职工不在本校。"), code="bad_host", detail={"host": [_("请重新选择。")]})
+            raise Invalid(
+                _("被访教职工不在本校。"), code=LedgerError.BAD_HOST, detail={"host": [_("请重新选择。")]}
+            )
     host_text = (host_text or "").strip()
     if host is None and not host_text:
         raise Invalid(
             _("请选择被访教职工，或填写被访人姓名/班级。"),
-            code="missing_host",
+            code=LedgerError.MISSING_HOST,
             detail={"host_text": [_("必填")]},
         )
     return ledger_record(
@@ -89,7 +93,7 @@ def visitor_record(
         school=school,
         resource=VISITOR,
         client_key=client_key,
-        audit_action="ledger_gate.visitor_recorded",
+        audit_action=events.GATE_VISITOR_RECORDED,
         name=(name or "").strip(),
         id_last4=last4,
         phone=(phone or "").strip(),
@@ -114,7 +118,7 @@ def visitor_check_out(*, actor: Any, visitor_id: Any, at: datetime | None = None
             visitor.time_out = moment
             audit_record(
                 actor=actor,
-                action="ledger_gate.visitor_out",
+                action=events.GATE_VISITOR_LEFT,
                 unit=visitor.school,
                 subject=visitor,
                 after={"time_out": moment.isoformat()},
@@ -132,7 +136,7 @@ def leave_approve(
     if starts_at is None or ends_at is None or ends_at <= starts_at:
         raise Invalid(
             _("请假结束时间必须晚于开始时间。"),
-            code="bad_leave_span",
+            code=LedgerError.BAD_LEAVE_SPAN,
             detail={"ends_at": [_("结束时间有误。")]},
         )
     return ledger_record(
@@ -142,7 +146,7 @@ def leave_approve(
         unit=student.klass,
         resource=LEAVE,
         client_key=client_key,
-        audit_action="ledger_gate.leave_approved",
+        audit_action=events.GATE_LEAVE_APPROVED,
         audit_after={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
         student=student,
         starts_at=starts_at,
@@ -176,7 +180,7 @@ def exit_record(
                 _(
                     "该学生没有覆盖当前时间的请假条，应拦下；请选择处理方式（联系班主任、通知家长或返回教室）。"
                 ),
-                code="missing_stop_action",
+                code=LedgerError.MISSING_STOP_ACTION,
                 detail={"action": [_("请选择处理方式。")]},
             )
     with transaction.atomic():
@@ -186,7 +190,7 @@ def exit_record(
             school=student.school,
             resource=EXIT,
             client_key=client_key,
-            audit_action="ledger_gate.exit_recorded",
+            audit_action=events.GATE_EXIT_RECORDED,
             audit_after={"outcome": str(outcome), "action": action},
             student=student,
             outcome=outcome,
@@ -236,7 +240,7 @@ def item_record(
     if kind == ItemKind.OTHER and not description:
         raise Invalid(
             _("选择“其他”时请写明是什么物品。"),
-            code="missing_description",
+            code=LedgerError.MISSING_DESCRIPTION,
             detail={"description": [_("选择“其他”时请写明是什么物品。")]},
         )
     student = None
@@ -263,7 +267,7 @@ def item_record(
         school=school,
         resource=ITEM,
         client_key=client_key,
-        audit_action="ledger_gate.item_recorded",
+        audit_action=events.GATE_ITEM_RECORDED,
         audit_after={"kind": kind, "action": action},
         before_save=attach,
         kind=kind,

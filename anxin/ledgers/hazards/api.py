@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from anxin.core.errors import Invalid
+from anxin.core.errors import ErrorCode, Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
 from anxin.ledgers.kit import DateParam, read_period, school_for_write
@@ -313,17 +313,17 @@ def _transition_input(request: HttpRequest) -> TransitionIn:
         try:
             raw = json.loads(request.body or b"{}")
         except ValueError:
-            raise Invalid(_("提交的数据格式不正确，请检查后重试。"), code="invalid_input") from None
+            raise Invalid(_("提交的 JSON 格式不正确。"), code=ErrorCode.BAD_JSON) from None
     else:
         raw = {k: v for k, v in request.POST.items() if v != ""}
     if not isinstance(raw, dict):
-        raise Invalid(_("提交的数据格式不正确，请检查后重试。"), code="invalid_input")
+        raise Invalid(_("提交的 JSON 应当是一个对象。"), code=ErrorCode.BAD_JSON)
     try:
         return TransitionIn(**raw)
     except ValidationError as exc:
         detail = {".".join(str(p) for p in e["loc"]): [e["msg"]] for e in exc.errors()}
         raise Invalid(
-            _("提交的数据格式不正确，请检查后重试。"), code="invalid_input", detail=detail
+            _("提交的数据格式不正确，请检查后重试。"), code=ErrorCode.INVALID_INPUT, detail=detail
         ) from None
 
 

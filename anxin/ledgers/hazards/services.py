@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from anxin.access.matrix import can, require, require_at
 from anxin.audit.services import audit_record
-from anxin.core.errors import Conflict, Forbidden, Invalid, NotFound
+from anxin.core.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
 from anxin.intake.images import clean_image
+from anxin.ledgers import events
 from anxin.ledgers.base import Recorded, ledger_record
+from anxin.ledgers.errors import LedgerError
 from anxin.org.models import Unit, User
 
 from .models import (
@@ -42,7 +44,7 @@ def _missing(fields: dict[str, Any]) -> None:
     if empty:
         raise Invalid(
             _("缺少必填项：%(fields)s") % {"fields": "、".join(empty)},
-            code="missing_input",
+            code=ErrorCode.MISSING_INPUTS,
             detail={name: [_("必填")] for name in empty},
         )
 
@@ -56,7 +58,9 @@ def _school_staff(school: Unit, user_id: Any, field: str) -> User:
     )
     if user is None:
         raise Invalid(
-            _("请选择本校的教职工。"), code="not_school_staff", detail={field: [_("请选择本校的教职工。")]}
+            _("请选择本校的教职工。"),
+            code=ErrorCode.OWNER_NOT_STAFF,
+            detail={field: [_("请选择本校的教职工。")]},
         )
     return user
 
@@ -65,7 +69,9 @@ def _place_of(school: Unit, place_id: Any, field: str = "place") -> KeyPlace:
     place = KeyPlace.objects.filter(school=school, pk=place_id, is_active=True).first() if place_id else None
     if place is None:
         raise Invalid(
-            _("请选择本校的重点部位。"), code="bad_place", detail={field: [_("请选择本校的重点部位。")]}
+            _("请选择本校的重点部位。"),
+            code=LedgerError.BAD_KEY_PLACE,
+            detail={field: [_("请选择本校的重点部位。")]},
         )
     return place
 
@@ -87,18 +93,22 @@ def place_create(
     name = (name or "").strip()
     _missing({"name": name, "kind": kind, "responsible": responsible_id})
     if kind not in PlaceKind.values:
-        raise Invalid(_("部位类型不正确。"), code="bad_kind", detail={"kind": [_("部位类型不正确。")]})
+        raise Invalid(
+            _("部位类型不正确。"), code=LedgerError.BAD_KIND, detail={"kind": [_("部位类型不正确。")]}
+        )
     if not isinstance(frequency_days, int) or not 1 <= frequency_days <= 365:
         raise Invalid(
             _("排查周期应为 1 到 365 天。"),
-            code="bad_frequency",
+            code=LedgerError.BAD_FREQUENCY,
             detail={"frequency_days": [_("1 到 365 天")]},
         )
     responsible = _school_staff(school, responsible_id, "responsible")
     with transaction.atomic():
         if KeyPlace.objects.filter(school=school, name=name).exists():
             raise Invalid(
-                _("已有同名的重点部位。"), code="duplicate_place", detail={"name": [_("名称已存在")]}
+                _("已有同名的重点部位。"),
+                code=LedgerError.DUPLICATE_PLACE,
+                detail={"name": [_("名称已存在")]},
             )
         place = KeyPlace.objects.create(
             school=school,
@@ -110,7 +120,7 @@ def place_create(
         )
         audit_record(
             actor=actor,
-            action="hazard_place.created",
+            action=events.HAZARD_PLACE_CREATED,
             unit=school,
             subject=place,
             after={
@@ -131,18 +141,18 @@ def camera_create(
     _missing({"name": name, "place": place_id})
     if status not in CameraStatus.values:
         raise Invalid(
-            _("摄像头状态不正确。"), code="bad_status", detail={"status": [_("摄像头状态不正确。")]}
+            _("摄像头状态不正确。"), code=LedgerError.BAD_STATUS, detail={"status": [_("摄像头状态不正确。")]}
         )
     place = _place_of(school, place_id)
     with transaction.atomic():
         if Camera.objects.filter(school=school, name=name).exists():
             raise Invalid(
-                _("已有同名的摄像头。"), code="duplicate_camera", detail={"name": [_("名称已存在")]}
+                _("已有同名的摄像头。"), code=LedgerError.DUPLICATE_CAMERA, detail={"name": [_("名称已存在")]}
             )
         camera = Camera.objects.create(school=school, place=place, name=name[:60], status=status)
         audit_record(
             actor=actor,
-            action="hazard_camera.created",
+            action=events.HAZARD_CAMERA_CREATED,
             unit=school,
             subject=camera,
             after={"place": place.pk, "status": status},
@@ -154,7 +164,7 @@ def camera_set_status(*, actor: User | None, camera: Camera, status: str) -> Cam
     require(actor, GRID, "manage", camera)
     if status not in CameraStatus.values:
         raise Invalid(
-            _("摄像头状态不正确。"), code="bad_status", detail={"status": [_("摄像头状态不正确。")]}
+            _("摄像头状态不正确。"), code=LedgerError.BAD_STATUS, detail={"status": [_("摄像头状态不正确。")]}
         )
     with transaction.atomic():
         before = camera.status
@@ -162,7 +172,7 @@ def camera_set_status(*, actor: User | None, camera: Camera, status: str) -> Cam
         camera.status = status
         audit_record(
             actor=actor,
-            action="hazard_camera.status",
+            action=events.HAZARD_CAMERA_STATUS_SET,
             unit=camera.school,
             subject=camera,
             before={"status": before},
@@ -189,16 +199,22 @@ def screening_record(
     notes = (notes or "").strip()
     _missing({"place": place_id, "result": result})
     if result not in ScreeningResult.values:
-        raise Invalid(_("排查结果不正确。"), code="bad_result", detail={"result": [_("排查结果不正确。")]})
+        raise Invalid(
+            _("排查结果不正确。"), code=LedgerError.BAD_RESULT, detail={"result": [_("排查结果不正确。")]}
+        )
     if result == ScreeningResult.FOUND and not notes:
         raise Invalid(
-            _("发现隐患时请写明隐患情况。"), code="missing_input", detail={"notes": [_("发现隐患时必填")]}
+            _("发现隐患时请写明隐患情况。"),
+            code=ErrorCode.MISSING_INPUTS,
+            detail={"notes": [_("发现隐患时必填")]},
         )
     today = timezone.localdate()
     screened_on = screened_on or today
     if screened_on > today:
         raise Invalid(
-            _("排查日期不能晚于今天。"), code="future_date", detail={"screened_on": [_("不能晚于今天")]}
+            _("排查日期不能晚于今天。"),
+            code=LedgerError.FUTURE_DATE,
+            detail={"screened_on": [_("不能晚于今天")]},
         )
     place = _place_of(school, place_id)
     with transaction.atomic():
@@ -208,7 +224,7 @@ def screening_record(
             school=school,
             resource=GRID,
             client_key=client_key,
-            audit_action="hazard_screening.recorded",
+            audit_action=events.HAZARD_SCREENING_RECORDED,
             audit_after={"place": place.pk, "result": result, "screened_on": screened_on.isoformat()},
             place=place,
             result=result,
@@ -244,7 +260,7 @@ def _hazard_open(
     _step(hazard, actor=actor, action=HazardAction.REPORT, from_status="", note=description[:1000])
     audit_record(
         actor=actor,
-        action="hazard.reported",
+        action=events.HAZARD_REPORTED,
         unit=school,
         subject=hazard,
         after={"place": place.pk if place else None, "screening": screening.pk, "status": hazard.status},
@@ -268,7 +284,7 @@ def hazard_report(
             school=school,
             resource=HAZARD,
             client_key=client_key,
-            audit_action="hazard.reported",
+            audit_action=events.HAZARD_REPORTED,
             audit_after={"place": place.pk if place else None, "status": HazardStatus.FOUND},
             place=place,
             description=description,
@@ -292,7 +308,9 @@ def hazard_transition(
 ) -> Hazard:
     """Move a hazard along the loop. 409 for a move its state does not allow, 422 for missing inputs."""
     if action not in TRANSITIONS:
-        raise Invalid(_("未知的操作。"), code="bad_action", detail={"action": [_("未知的操作。")]})
+        raise Invalid(
+            _("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"action": [_("未知的操作。")]}
+        )
     from_status, to_status, permission, required = TRANSITIONS[action]
     if not can(actor, HAZARD, "view", hazard):
         raise NotFound()
@@ -306,7 +324,7 @@ def hazard_transition(
             raise Conflict(
                 _("当前状态为“%(status)s”，不能执行“%(action)s”。")
                 % {"status": locked.get_status_display(), "action": HazardAction(action).label},
-                code="illegal_transition",
+                code=ErrorCode.TRANSITION_NOT_ALLOWED,
                 detail={"status": locked.status, "action": action},
             )
         _missing({name: inputs[name] for name in required})
@@ -315,7 +333,7 @@ def hazard_transition(
             if deadline < today:  # type: ignore[operator]
                 raise Invalid(
                     _("整改期限不能早于今天。"),
-                    code="past_deadline",
+                    code=LedgerError.PAST_DEADLINE,
                     detail={"deadline": [_("不能早于今天")]},
                 )
             locked.owner, locked.deadline = owner, deadline
@@ -323,7 +341,7 @@ def hazard_transition(
             after: dict[str, Any] = {"owner": owner.pk, "deadline": deadline.isoformat()}  # type: ignore[union-attr]
         elif action == HazardAction.RECTIFY:
             if actor.pk != locked.owner_id and not can(actor, HAZARD, "handle", locked):
-                raise Forbidden(_("只有整改责任人可以提交整改结果。"), code="not_task_owner")
+                raise Forbidden(_("只有整改责任人可以提交整改结果。"), code=LedgerError.NOT_TASK_OWNER)
             image = clean_image(photo, name=photo_name)  # type: ignore[arg-type]
             locked.photo.save(f"hazard-{locked.pk}.{image.extension}", ContentFile(image.data), save=False)
             locked.photo_type = image.content_type
@@ -334,7 +352,7 @@ def hazard_transition(
             if not locked.can_accept(actor):
                 raise Conflict(
                     _("整改人不能复查销号自己整改的隐患，请由其他人复查。"),
-                    code="same_person",
+                    code=LedgerError.SAME_PERSON,
                     detail={"rectified_by": locked.rectified_by_id},
                 )
             locked.closed_by, locked.closed_at = actor, timezone.now()
@@ -348,7 +366,7 @@ def hazard_transition(
         _step(locked, actor=actor, action=action, from_status=from_status, note=step_note)
         audit_record(
             actor=actor,
-            action=f"hazard.{action}",
+            action=events.HAZARD_STEP_EVENTS[action],
             unit=locked.school,
             subject=locked,
             before={"status": from_status},
@@ -374,17 +392,23 @@ def review_record(
     _missing({"cameras": list(camera_ids or []), "period_from": period_from, "period_to": period_to})
     if period_to <= period_from:  # type: ignore[operator]
         raise Invalid(
-            _("回看结束时间应晚于开始时间。"), code="bad_period", detail={"period_to": [_("应晚于开始时间")]}
+            _("回看结束时间应晚于开始时间。"),
+            code=LedgerError.BAD_PERIOD,
+            detail={"period_to": [_("应晚于开始时间")]},
         )
     if period_from > timezone.now():  # type: ignore[operator]
         raise Invalid(
-            _("回看时段不能在将来。"), code="future_period", detail={"period_from": [_("不能在将来")]}
+            _("回看时段不能在将来。"),
+            code=LedgerError.FUTURE_PERIOD,
+            detail={"period_from": [_("不能在将来")]},
         )
     ids = {int(c) for c in camera_ids if str(c).isdigit()}
     cameras = list(Camera.objects.filter(school=school, pk__in=ids))
     if not cameras or len(cameras) != len(set(map(str, camera_ids))):
         raise Invalid(
-            _("请选择本校的摄像头。"), code="bad_camera", detail={"cameras": [_("请选择本校的摄像头。")]}
+            _("请选择本校的摄像头。"),
+            code=LedgerError.BAD_CAMERA,
+            detail={"cameras": [_("请选择本校的摄像头。")]},
         )
     with transaction.atomic():
         recorded = ledger_record(
@@ -393,7 +417,7 @@ def review_record(
             school=school,
             resource=GRID,
             client_key=client_key,
-            audit_action="hazard_review.recorded",
+            audit_action=events.HAZARD_FOOTAGE_REVIEWED,
             audit_after={"cameras": sorted(c.pk for c in cameras)},
             period_from=period_from,
             period_to=period_to,

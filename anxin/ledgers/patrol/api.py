@@ -15,6 +15,7 @@ from ninja.responses import Status as Reply
 from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
+from anxin.ledgers.errors import LedgerError
 from anxin.ledgers.kit import DateParam, read_period, school_for_write
 from anxin.org.requests import AuthenticatedRequest
 
@@ -38,7 +39,9 @@ def _period(q: Period) -> dict[str, Any]:
     for name in ("point", "recorder"):
         value = getattr(q, name)
         if value is not None and not 0 < value <= MAX_ID:
-            raise Invalid(_("筛选条件不正确。"), code="bad_filter", detail={name: [_("数值不正确")]})
+            raise Invalid(
+                _("筛选条件不正确。"), code=LedgerError.BAD_FILTER, detail={name: [_("数值不正确")]}
+            )
     filters = {"point": q.point, "recorder": q.recorder, **period.as_filter()}
     return {k: v for k, v in filters.items() if v is not None}
 

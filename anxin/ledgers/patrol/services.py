@@ -15,7 +15,10 @@ from django.utils.translation import gettext as _
 from anxin.access.matrix import can_at, require, require_at
 from anxin.audit.services import audit_record
 from anxin.core.errors import Invalid, NotFound
+from anxin.intake.errors import IntakeError
+from anxin.ledgers import events
 from anxin.ledgers.base import Recorded, ledger_record, written_now
+from anxin.ledgers.errors import LedgerError
 from anxin.org.models import Unit, UnitKind, User
 
 from .models import (
@@ -34,24 +37,31 @@ FINDING_MAX = 2000
 MAX_ROUNDS = 12
 
 
-def _text(value: Any, *, field: str, maximum: int, required: bool = False, label: str = "") -> str:
+def _text(
+    value: Any,
+    *,
+    field: str,
+    maximum: int,
+    too_long: LedgerError,
+    required: LedgerError | None = None,
+    label: str = "",
+) -> str:
+    """The field's text, stripped; ``required`` and ``too_long`` are the codes of its refusals."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise Invalid(
             _("“%(label)s”格式不正确。") % {"label": label},
-            code="bad_text",
+            code=LedgerError.BAD_TEXT,
             detail={field: [_("格式不正确")]},
         )
     value = value.replace("\x00", "").strip()
-    if required and not value:
-        raise Invalid(
-            _("请填写“%(label)s”。") % {"label": label}, code=f"{field}_required", detail={field: [_("必填")]}
-        )
+    if required is not None and not value:
+        raise Invalid(_("请填写“%(label)s”。") % {"label": label}, code=required, detail={field: [_("必填")]})
     if len(value) > maximum:
         raise Invalid(
             _("“%(label)s”最多 %(n)d 个字。") % {"label": label, "n": maximum},
-            code=f"{field}_too_long",
+            code=too_long,
             detail={field: [_("内容过长")]},
         )
     return value
@@ -84,7 +94,7 @@ def patrol_settings_set(
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ROUNDS:
             raise Invalid(
                 _("巡查次数须为 0 到 %(n)d 之间的整数。") % {"n": MAX_ROUNDS},
-                code="bad_rounds",
+                code=LedgerError.BAD_ROUNDS,
                 detail={name: [_("数值不正确")]},
             )
         values[name] = value
@@ -95,7 +105,7 @@ def patrol_settings_set(
         obj.save()
         audit_record(
             actor=actor,
-            action="ledger.patrol.settings_set",
+            action=events.PATROL_SETTINGS_SET,
             unit=school,
             subject=obj,
             before=before,
@@ -115,20 +125,31 @@ def patrol_point_create(
 ) -> PatrolPoint:
     school = _school(school)
     require_at(actor, "ledger_patrol_point", "manage", school.path)
-    name = _text(name, field="name", maximum=60, required=True, label=_("名称"))
+    name = _text(
+        name,
+        field="name",
+        maximum=60,
+        required=LedgerError.NAME_REQUIRED,
+        too_long=LedgerError.NAME_TOO_LONG,
+        label=_("名称"),
+    )
     if place_type not in PointType.values:
         raise Invalid(
-            _("“地点类型”的选项不正确。"), code="bad_place_type", detail={"place_type": [_("选项不正确")]}
+            _("“地点类型”的选项不正确。"),
+            code=LedgerError.BAD_PLACE_TYPE,
+            detail={"place_type": [_("选项不正确")]},
         )
-    building = _text(building, field="building", maximum=40, label=_("楼栋"))
-    floor = _text(floor, field="floor", maximum=10, label=_("楼层"))
+    building = _text(
+        building, field="building", maximum=40, too_long=LedgerError.BUILDING_TOO_LONG, label=_("楼栋")
+    )
+    floor = _text(floor, field="floor", maximum=10, too_long=LedgerError.FLOOR_TOO_LONG, label=_("楼层"))
     with transaction.atomic():
         point = PatrolPoint.objects.create(
             school=school, name=name, place_type=place_type, building=building, floor=floor
         )
         audit_record(
             actor=actor,
-            action="ledger.patrol.point_created",
+            action=events.PATROL_POINT_CREATED,
             unit=school,
             subject=point,
             after={"name": name, "place_type": place_type, "building": building, "floor": floor},
@@ -144,7 +165,7 @@ def patrol_point_set_active(*, actor: User | None, point: PatrolPoint, active: b
         point.save(update_fields=["active"])
         audit_record(
             actor=actor,
-            action="ledger.patrol.point_active",
+            action=events.PATROL_POINT_ACTIVE_SET,
             unit=point.school,
             subject=point,
             before={"active": before},
@@ -187,11 +208,17 @@ def patrol_checkin_record(
     from anxin.intake.images import clean_image
 
     point = point_for_checkin(actor=actor, token=token)
-    finding = _text(finding, field="finding", maximum=FINDING_MAX, label=_("发现的问题"))
+    finding = _text(
+        finding,
+        field="finding",
+        maximum=FINDING_MAX,
+        too_long=LedgerError.FINDING_TOO_LONG,
+        label=_("发现的问题"),
+    )
     needs_report = bool(needs_report)
     if needs_report and not finding:
         message = _("需要上报时，请写下发现的问题。")
-        raise Invalid(message, code="finding_required", detail={"finding": [message]})
+        raise Invalid(message, code=LedgerError.FINDING_REQUIRED, detail={"finding": [message]})
     image = clean_image(photo[1], name=photo[0]) if photo is not None else None
 
     def attach(entry: PatrolCheckin) -> None:
@@ -218,7 +245,7 @@ def patrol_checkin_record(
         school=point.school,
         resource="ledger_patrol_checkin",
         client_key=client_key,
-        audit_action="ledger.patrol.checkin",
+        audit_action=events.PATROL_CHECKED_IN,
         audit_after={"point": point.pk, "finding": bool(finding), "report": needs_report},
         before_save=attach,
         point=point,
@@ -236,7 +263,7 @@ def _count(value: Any, field: str, label: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2000:
         raise Invalid(
             _("“%(label)s”须为 0 到 2000 之间的整数。") % {"label": label},
-            code="bad_count",
+            code=LedgerError.BAD_COUNT,
             detail={field: [_("数值不正确")]},
         )
     return value
@@ -248,7 +275,7 @@ def _moment(value: Any, field: str, label: str) -> datetime:
     if not isinstance(value, datetime):
         raise Invalid(
             _("“%(label)s”格式不正确。") % {"label": label},
-            code="bad_time",
+            code=LedgerError.BAD_TIME,
             detail={field: [_("格式不正确")]},
         )
     if timezone.is_naive(value):
@@ -256,7 +283,7 @@ def _moment(value: Any, field: str, label: str) -> datetime:
     if value > timezone.now() + timedelta(minutes=10):
         raise Invalid(
             _("“%(label)s”不能晚于现在。") % {"label": label},
-            code="time_in_future",
+            code=LedgerError.TIME_IN_FUTURE,
             detail={field: [_("时间不正确")]},
         )
     return value
@@ -277,18 +304,39 @@ def dorm_round_record(
 ) -> Recorded:
     school = _school(school)
     fields = {
-        "building": _text(building, field="building", maximum=40, required=True, label=_("楼栋")),
-        "floor": _text(floor, field="floor", maximum=10, label=_("楼层")),
+        "building": _text(
+            building,
+            field="building",
+            maximum=40,
+            required=LedgerError.BUILDING_REQUIRED,
+            too_long=LedgerError.BUILDING_TOO_LONG,
+            label=_("楼栋"),
+        ),
+        "floor": _text(
+            floor, field="floor", maximum=10, too_long=LedgerError.FLOOR_TOO_LONG, label=_("楼层")
+        ),
         "patrolled_at": _moment(patrolled_at, "patrolled_at", _("巡查时间")),
         "expected": _count(expected, "expected", _("应到人数")),
         "present": _count(present, "present", _("实到人数")),
-        "absent_beds": _text(absent_beds, field="absent_beds", maximum=300, label=_("缺勤床位")),
-        "anomalies": _text(anomalies, field="anomalies", maximum=2000, label=_("异常情况")),
+        "absent_beds": _text(
+            absent_beds,
+            field="absent_beds",
+            maximum=300,
+            too_long=LedgerError.ABSENT_BEDS_TOO_LONG,
+            label=_("缺勤床位"),
+        ),
+        "anomalies": _text(
+            anomalies,
+            field="anomalies",
+            maximum=2000,
+            too_long=LedgerError.ANOMALIES_TOO_LONG,
+            label=_("异常情况"),
+        ),
     }
     if fields["present"] > fields["expected"]:
         raise Invalid(
             _("实到人数不能多于应到人数。"),
-            code="present_over_expected",
+            code=LedgerError.PRESENT_OVER_EXPECTED,
             detail={"present": [_("实到人数不能多于应到人数。")]},
         )
     return ledger_record(
@@ -297,7 +345,7 @@ def dorm_round_record(
         school=school,
         resource="ledger_patrol_dorm",
         client_key=client_key,
-        audit_action="ledger.patrol.dorm_round",
+        audit_action=events.PATROL_DORM_ROUND_RECORDED,
         audit_after={
             "building": fields["building"],
             "floor": fields["floor"],
@@ -329,7 +377,7 @@ def handover_record(
     if not _is_staff_of(receiver, school) or receiver.pk == getattr(actor, "pk", None):
         raise Invalid(
             _("请选择本校的另一位教职工作为接班人。"),
-            code="bad_receiver",
+            code=LedgerError.BAD_RECEIVER,
             detail={"receiver": [_("选项不正确")]},
         )
     return ledger_record(
@@ -338,7 +386,7 @@ def handover_record(
         school=school,
         resource="ledger_patrol_handover",
         client_key=client_key,
-        audit_action="ledger.patrol.handover",
+        audit_action=events.PATROL_HANDED_OVER,
         audit_after={"receiver": receiver.pk},
         receiver=receiver,
         handed_at=_moment(handed_at, "handed_at", _("交接时间")),
@@ -346,7 +394,9 @@ def handover_record(
         radio=bool(radio),
         pending=bool(pending),
         hazards=bool(hazards),
-        notes=_text(notes, field="notes", maximum=2000, label=_("交接内容")),
+        notes=_text(
+            notes, field="notes", maximum=2000, too_long=LedgerError.NOTES_TOO_LONG, label=_("交接内容")
+        ),
     )
 
 
@@ -356,14 +406,14 @@ def handover_confirm(*, actor: User, handover: ShiftHandover) -> ShiftHandover:
     if handover.receiver_id != actor.pk:
         from anxin.core.errors import Forbidden
 
-        raise Forbidden(_("只有接班人本人可以确认接班。"), code="not_receiver")
+        raise Forbidden(_("只有接班人本人可以确认接班。"), code=LedgerError.NOT_RECEIVER)
     with transaction.atomic():
         changed = ShiftHandover.objects.filter(pk=handover.pk, received_at__isnull=True).update(
             received_at=timezone.now()
         )
         if changed:
             audit_record(
-                actor=actor, action="ledger.patrol.handover_confirmed", unit=handover.school, subject=handover
+                actor=actor, action=events.PATROL_HANDOVER_CONFIRMED, unit=handover.school, subject=handover
             )
     handover.refresh_from_db()
     return handover
@@ -379,11 +429,15 @@ def duty_shift_add(
     school = _school(school)
     require_at(actor, "ledger_patrol_rota", "manage", school.path)
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise Invalid(_("日期格式不正确。"), code="bad_date", detail={"date": [_("格式不正确")]})
+        raise Invalid(_("日期格式不正确。"), code=IntakeError.BAD_DATE, detail={"date": [_("格式不正确")]})
     if shift not in Shift.values:
-        raise Invalid(_("“班次”的选项不正确。"), code="bad_shift", detail={"shift": [_("选项不正确")]})
+        raise Invalid(
+            _("“班次”的选项不正确。"), code=LedgerError.BAD_SHIFT, detail={"shift": [_("选项不正确")]}
+        )
     if not _is_staff_of(person, school):
-        raise Invalid(_("请选择本校的教职工。"), code="bad_person", detail={"person": [_("选项不正确")]})
+        raise Invalid(
+            _("请选择本校的教职工。"), code=LedgerError.BAD_PERSON, detail={"person": [_("选项不正确")]}
+        )
     try:
         with transaction.atomic():
             row, created = DutyShift.objects.get_or_create(
@@ -398,7 +452,7 @@ def duty_shift_add(
                 row.save(update_fields=["is_leader"])
             audit_record(
                 actor=actor,
-                action="ledger.patrol.duty_added",
+                action=events.PATROL_DUTY_ADDED,
                 unit=school,
                 subject=row,
                 after={
@@ -418,7 +472,7 @@ def duty_shift_remove(*, actor: User | None, row: DutyShift) -> None:
     with transaction.atomic():
         audit_record(
             actor=actor,
-            action="ledger.patrol.duty_removed",
+            action=events.PATROL_DUTY_REMOVED,
             unit=row.school,
             subject=row,
             before={"date": row.date.isoformat(), "shift": row.shift, "person": row.person_id},

@@ -376,6 +376,18 @@ def test_plan_and_review_through_pages_idempotent(cast: Cast, login) -> None:  #
     assert bad.status_code == 422 and CareReview.objects.count() == 1
 
 
+def test_a_plan_owner_who_is_not_staff_of_the_school_is_owner_not_staff(cast: Cast, login) -> None:  # noqa: ANN001
+    client = login(cast.users["psych_teacher"])
+    payload = {"student": cast.student_a1.pk, "goals": "融入", "measures": "谈心", "review_days": 14}
+    for owner in (cast.outsider.pk, 999999):
+        response = client.post(
+            "/api/ledgers/care/plans", {**payload, "owner": owner}, content_type="application/json"
+        )
+        assert (response.status_code, response.json()["code"]) == (422, "owner_not_staff")
+        assert list(response.json()["detail"]) == ["owner"]
+    assert CarePlan.objects.count() == 0
+
+
 def test_plan_api(cast: Cast, login) -> None:  # noqa: ANN001
     client = login(cast.users["psych_teacher"])
     key = str(uuid.uuid4())

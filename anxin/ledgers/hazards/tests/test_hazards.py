@@ -103,7 +103,7 @@ def test_rectify_without_photo_is_422_naming_the_field(cast: Cast, client) -> No
     client.force_login(cast.users["duty_staff"])
     response = client.post(f"{API}/items/{hazard.pk}/transitions", {"action": "rectify"})
     assert response.status_code == 422
-    assert response.json()["code"] == "missing_input" and "photo" in response.json()["detail"]
+    assert response.json()["code"] == "missing_inputs" and "photo" in response.json()["detail"]
     hazard.refresh_from_db()
     assert hazard.status == HazardStatus.RECTIFYING
 
@@ -118,12 +118,52 @@ def test_start_without_owner_and_deadline_names_both(cast: Cast, client) -> None
 
 
 @pytest.mark.django_db
-def test_illegal_transition_is_409(cast: Cast, client) -> None:  # noqa: ANN001
+def test_an_owner_from_another_school_is_owner_not_staff(cast: Cast, client) -> None:  # noqa: ANN001
+    hazard = _reported(cast)
+    client.force_login(cast.users["safety_officer"])
+    deadline = (timezone.localdate() + timedelta(days=3)).isoformat()
+    response = _post(
+        client,
+        f"{API}/items/{hazard.pk}/transitions",
+        {"action": "start", "owner": cast.outsider.pk, "deadline": deadline},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "owner_not_staff" and list(response.json()["detail"]) == ["owner"]
+
+
+@pytest.mark.django_db
+def test_a_key_place_of_another_school_is_bad_key_place(cast: Cast) -> None:
+    other = services.place_create(
+        actor=None, school=cast.school_b, name="东门", kind="stairs", responsible_id=cast.outsider.pk
+    )
+    with pytest.raises(Invalid) as exc:
+        services.hazard_report(
+            actor=cast.users["safety_officer"],
+            school=cast.school,
+            client_key=None,
+            description="灯坏",
+            place_id=other.pk,
+        )
+    assert exc.value.code == "bad_key_place"
+
+
+@pytest.mark.django_db
+def test_a_transition_body_that_is_not_json_is_bad_json(cast: Cast, client) -> None:  # noqa: ANN001
+    hazard = _reported(cast)
+    client.force_login(cast.users["safety_officer"])
+    url = f"{API}/items/{hazard.pk}/transitions"
+    for body in ("{", "[1]"):
+        response = client.post(url, body, content_type="application/json")
+        assert (response.status_code, response.json()["code"]) == (422, "bad_json")
+
+
+@pytest.mark.django_db
+def test_a_move_the_state_does_not_allow_is_409(cast: Cast, client) -> None:  # noqa: ANN001
     hazard = _reported(cast)
     client.force_login(cast.users["principal"])
     response = _post(client, f"{API}/items/{hazard.pk}/transitions", {"action": "accept"})
     assert response.status_code == 409
-    assert response.json()["code"] == "illegal_transition"
+    assert response.json()["code"] == "transition_not_allowed"
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.FOUND
 
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from anxin.audit.models import AuditEvent
+from anxin.core.errors import Invalid
 from anxin.intake.models import Channel, Report
 from anxin.ledgers.patrol import selectors, services
 from anxin.ledgers.patrol.models import DormRound, DutyShift, PatrolCheckin, PatrolPoint, ShiftHandover
@@ -452,3 +453,31 @@ def test_pages_render_for_each_keeper(cast: Cast, login, role: str) -> None:  # 
         assert client.get(reverse(f"ledgers:{name}")).status_code == (200 if recording else 403), name
     index = client.get(reverse("ledgers:index")).content.decode()
     assert "值班巡逻" in index
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "field"),
+    [
+        ({"name": " "}, "name_required", "name"),
+        ({"name": "厕" * 61}, "name_too_long", "name"),
+        ({"building": "楼" * 41}, "building_too_long", "building"),
+        ({"floor": "1" * 11}, "floor_too_long", "floor"),
+        ({"name": 5}, "bad_text", "name"),
+    ],
+)
+def test_each_point_field_refusal_has_its_own_code(cast: Cast, fields: dict, code: str, field: str) -> None:
+    with pytest.raises(Invalid) as exc:
+        _point(cast, **fields)
+    assert (exc.value.code, list(exc.value.detail)) == (code, [field])
+
+
+def test_a_rota_date_that_is_not_a_date_is_bad_date(cast: Cast) -> None:
+    with pytest.raises(Invalid) as exc:
+        services.duty_shift_add(
+            actor=cast.users["principal"],
+            school=cast.school,
+            day="周五",
+            shift="day",
+            person=cast.users["duty_staff"],
+        )
+    assert exc.value.code == "bad_date"
