@@ -1,4 +1,5 @@
-"""The cases' panels on the 工作台: measures waiting for their owner, and the cases one handles."""
+"""The cases' panels on the 工作台: measures waiting for their owner, the cases one handles, and
+for a principal what was escalated to them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from anxin.core.workbench import Panel, panel_provider
 
 from .deadlines import urgency
 from .models import Deadline
-from .selectors import calendar_gap_years, my_cases_due, my_open_measures, provisional_cases
+from .selectors import calendar_gap_years, escalated_to_me, my_cases_due, my_open_measures, provisional_cases
 
 SHOWN = 8
 
@@ -51,6 +52,26 @@ def my_cases_panel(request: HttpRequest) -> list[Panel]:
             template="cases/panel_mine.html",
             context={"rows": rows, "total": len(due), "overdue": overdue},
             order=9 if overdue else 25,
+        )
+    ]
+
+
+@panel_provider
+def escalated_panel(request: HttpRequest) -> list[Panel]:
+    """A principal sees first what the deadline sweep reported to them: overdue and still not met."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    due = escalated_to_me(user)
+    if not due:
+        return []
+    rows = [{"case": case, "deadline": {"d": d, "urgency": urgency(d)}} for case, d in due[:SHOWN]]
+    return [
+        Panel(
+            title=_("逾期上报给我的"),
+            template="cases/panel_escalated.html",
+            context={"rows": rows, "total": len(due)},
+            order=0,
         )
     ]
 

@@ -17,7 +17,17 @@ from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
 from anxin.org.selectors import register_student_purpose, school_staff, students_visible, unit_ids_held
 
 from . import events
-from .models import Attachment, Case, CaseReport, Deadline, DeadlineKind, Measure, Party, Reexamination
+from .models import (
+    AlertStage,
+    Attachment,
+    Case,
+    CaseReport,
+    Deadline,
+    DeadlineKind,
+    Measure,
+    Party,
+    Reexamination,
+)
 from .permissions import identity_rule, involved_identity_rule, sees_identities
 from .states import State
 from .workflow import TABLE, Step
@@ -332,6 +342,26 @@ def provisional_cases(user: Any) -> QuerySet[Case]:
         .select_related("school")
         .order_by(F("next_due").asc(nulls_last=True), "pk")
     )
+
+
+def escalated_to_me(user: Any) -> list[tuple[Case, Deadline]]:
+    """Deadlines of the schools this person heads that went overdue long enough to be reported to
+    the principal (AlertStage.PRINCIPAL) and are still not met, with their case, oldest first."""
+    schools = unit_ids_held(user, [Role.PRINCIPAL])
+    if not schools:
+        return []
+    deadlines = (
+        Deadline.objects.filter(
+            case__in=cases_visible(user).filter(school_id__in=schools, status__in=OPEN),
+            met_at__isnull=True,
+            cancelled=False,
+            alerts__stage__in=[AlertStage.PRINCIPAL, AlertStage.BUREAU],
+        )
+        .select_related("case", "case__school", "measure")
+        .distinct()
+        .order_by("due_on", "pk")
+    )
+    return [(d.case, d) for d in deadlines[:50]]
 
 
 def calendar_gap_years(cases: list[Case]) -> list[int]:

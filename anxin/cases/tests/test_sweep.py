@@ -179,6 +179,31 @@ def test_overdue_goes_to_the_owner_then_the_principal_then_the_county_each_once(
 
 
 @pytest.mark.django_db
+def test_what_was_escalated_to_the_principal_waits_first_on_their_workbench_until_it_is_met(
+    cast: Cast, client: Any
+) -> None:
+    case = case_due_october_30(cast)
+    client.force_login(cast.users["principal"])
+    sweep_every_day(date(2026, 10, 26), date(2026, 10, 31))
+    with frozen_time(at(date(2026, 10, 31), 10)):
+        assert 'data-testid="panel-escalated"' not in client.get("/").content.decode()  # the owner's only
+    sweep_at(at(date(2026, 11, 2), 9, 5))
+    with frozen_time(at(date(2026, 11, 2), 10)):
+        page = client.get("/").content.decode()
+    assert 'data-testid="panel-escalated"' in page and case.number in page
+    # The first thing on the page: before any other panel.
+    assert page.index('data-testid="panel-escalated"') == page.index('data-testid="panel-')
+    # A class teacher of the school is not shown the principal's list.
+    client.force_login(cast.users["class_teacher"])
+    with frozen_time(at(date(2026, 11, 2), 10)):
+        assert 'data-testid="panel-escalated"' not in client.get("/").content.decode()
+    Deadline.objects.filter(case=case, kind=DeadlineKind.INVESTIGATION).update(met_at=timezone.now())
+    client.force_login(cast.users["principal"])
+    with frozen_time(at(date(2026, 11, 3), 10)):
+        assert 'data-testid="panel-escalated"' not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
 def test_nobody_outside_the_case_school_and_its_county_is_told(cast: Cast) -> None:
     case_due_october_30(cast)
     sweep_every_day(date(2026, 10, 28), date(2026, 11, 6), hours=(9,))
