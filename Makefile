@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test setup lint system-deps browser-deps bench clean audit-deps lock-hashes
+.PHONY: run test setup lint messages system-deps browser-deps bench clean audit-deps lock-hashes
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+# Recompile the project's wording of Django's messages after editing anxin/locale/*/LC_MESSAGES/django.po.
+messages:
+	msgfmt --check -o anxin/locale/zh_Hans/LC_MESSAGES/django.mo anxin/locale/zh_Hans/LC_MESSAGES/django.po
 
 test: setup browser-deps
 	$(BIN)/ruff check .

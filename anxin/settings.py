@@ -165,6 +165,8 @@ INSTALLED_APPS = [
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",
+    # Last, so that the project's own widget templates (anxin/core/templates/django/forms/) win.
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +208,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Forms render their widgets through the project's template engines, so that a widget template may
+# be overridden: a select's empty choice says 请选择, never Django's "---------".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 _default_sqlite = f"sqlite:///{VAR_DIR / 'anxin.sqlite3'}"

@@ -59,7 +59,7 @@ def test_student_create_with_bad_input_shows_errors_and_stores_nothing(cast, log
         "/org/students/new/", {"name": "", "gender": "X", "student_no": "", "klass": "abc"}
     )
     assert response.status_code == 200
-    assert "这个字段是必填项" in response.content.decode() or "必填" in response.content.decode()
+    assert "此项为必填项" in response.content.decode()
     assert Student.objects.count() == before
 
 
@@ -194,7 +194,7 @@ def test_school_profile_edit(cast, login):
         },
     )
     assert response.status_code == 200
-    assert "输入一个有效的 Email 地址。" in response.content.decode()
+    assert "请输入有效的电子邮箱地址。" in response.content.decode()
     response = client.post(
         f"/org/units/{cast.school.pk}/edit/",
         {
