@@ -24,13 +24,14 @@ from anxin.intake.api import router as intake_router
 from anxin.intake.api_staff import router as intake_staff_router
 from anxin.ledgers.api import router as ledgers_router
 from anxin.org.api import router as org_router
+from anxin.org.models import User
 from anxin.warnings.api import router as warnings_router
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = token_user(token)
-        if user is not None:
+        if isinstance(user, User):
             request.user = user
         return user
 

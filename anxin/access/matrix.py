@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
@@ -159,7 +159,9 @@ def scope_q(user: Any, resource: str, action: str = "view", *, path_field: str |
     return q
 
 
-def scoped(user: Any, resource: str, action: str, qs: QuerySet, *, path_field: str | None = None) -> QuerySet:
+def scoped(
+    user: Any, resource: str, action: str, qs: QuerySet[Any], *, path_field: str | None = None
+) -> QuerySet[Any]:
     """``qs`` cut to the caller's reach; ``path_field`` when ``qs`` is not of the resource's own model."""
     qs = qs.filter(scope_q(user, resource, action, path_field=path_field))
     res = REGISTRY[resource]
@@ -175,8 +177,8 @@ def _owned_by(obj: Model, field_name: str, user: Any) -> bool:
     except FieldDoesNotExist:  # a related model of the resource without this field
         return False
     if model_field.many_to_many:
-        return obj.pk is not None and getattr(obj, field_name).filter(pk=user.pk).exists()
-    return getattr(obj, field_name + "_id", None) == user.pk
+        return obj.pk is not None and bool(getattr(obj, field_name).filter(pk=user.pk).exists())
+    return bool(getattr(obj, field_name + "_id", None) == user.pk)
 
 
 def can(user: Any, resource: str, action: str, obj: Model) -> bool:
@@ -197,7 +199,7 @@ def can(user: Any, resource: str, action: str, obj: Model) -> bool:
     return False
 
 
-def access(user: Any, resource: str, action: str, qs: QuerySet, pk: Any) -> Any:
+def access(user: Any, resource: str, action: str, qs: QuerySet[Any], pk: Any) -> Any:
     """The object, or NotFound whether it is missing or out of the caller's reach."""
     try:
         obj = qs.get(pk=pk)
@@ -214,13 +216,14 @@ def rules_predicate(resource: str, action: str) -> Callable[[Any, Any], bool]:
     """A django-rules predicate for one cell of the matrix, so ``user.has_perm`` agrees with it."""
     import rules
 
-    @rules.predicate(name=f"{resource}.{action}")
-    def predicate(user: Any, obj: Any = None) -> bool:
+    def check(user: Any, obj: Any = None) -> bool:
         if obj is None:
             return allowed(user, resource, action)
         return can(user, resource, action, obj)
 
-    return predicate
+    # django-rules ships no types: its decorator returns a Predicate, callable like ``check``.
+    make_predicate = cast(Callable[..., Callable[[Any, Any], bool]], rules.predicate)
+    return make_predicate(check, name=f"{resource}.{action}")
 
 
 def install_rules() -> None:
@@ -229,8 +232,8 @@ def install_rules() -> None:
     for res in REGISTRY.values():
         for action in res.actions:
             name = f"anxin.{action}_{res.name}"
-            if not rules.perm_exists(name):
-                rules.add_perm(name, rules_predicate(res.name, action))
+            if not cast(Callable[[str], bool], rules.perm_exists)(name):
+                cast(Callable[[str, Any], None], rules.add_perm)(name, rules_predicate(res.name, action))
 
 
 def can_at(user: Any, resource: str, action: str, path: str) -> bool:

@@ -260,7 +260,8 @@ def token_issue(*, request: HttpRequest, username: str, password: str, otp: str 
     Wrong passwords and wrong codes count towards the same lockout as the login page, per
     (account, source address).
     """
-    request.anxin_login_username = username  # type: ignore[attr-defined]  (read by the cool-off)
+    # Read by the cool-off (anxin.accounts.lockout): which account this request is about.
+    request.anxin_login_username = username  # type: ignore[attr-defined]
     if not AxesProxyHandler.is_allowed(request, {"username": username}):
         raise LockedOut(lockout_message(request))
     user = authenticate(request=request, username=username, password=password)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from anxin.core.errors import ServiceError
+from anxin.org.requests import AuthenticatedRequest
 
 from . import services
 
@@ -86,7 +87,7 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedRequest) -> HttpResponse:
     forced = services.password_change_pending(request.user)
     form = PasswordChangeForm(request.POST or None)
     error: ServiceError | None = None

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
 from .models import ApiToken, Notification, hash_token
 
 
-def token_user(raw: str):
+def token_user(raw: str) -> AbstractBaseUser | None:
     """The active account a bearer token stands for; issuing and revoking live in anxin.accounts."""
     if not raw or len(raw) > 200:
         return None

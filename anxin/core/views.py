@@ -59,7 +59,8 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    assignments = request.user.assignments.select_related("unit", "unit__parent").order_by("unit__path")
+    user: Any = request.user  # signed in (login_required); core does not import org's User
+    assignments = user.assignments.select_related("unit", "unit__parent").order_by("unit__path")
     return render(request, "core/home.html", {"assignments": assignments, "panels": panels_for(request)})
 
 
@@ -112,7 +113,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     """The person's own notices; nobody else's are reachable."""
     # Newest first, read or not: the same order on every database (NULLs sort differently).
-    items = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")
+    items = Notification.objects.filter(user=request.user.pk).order_by("-created_at", "-pk")
     if request.method == "POST" and request.POST.get("all") == "read":
         notifications_read(user=request.user)
         return redirect("notifications")

@@ -6,6 +6,7 @@ Named as ``logger_class`` in anxin.core.gunicorn_conf (by its dotted path: core 
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from anxin.intake.logs import is_private_path
 
 
 class AnonymousBoxLogger(Logger):
-    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
+    def access(self, resp: Any, req: Any, environ: MutableMapping[str, Any], request_time: timedelta) -> None:
         if is_private_path(environ.get("PATH_INFO")) or is_private_path(getattr(req, "path", None)):
             return
         super().access(resp, req, environ, request_time)

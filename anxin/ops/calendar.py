@@ -30,7 +30,7 @@ def can_manage(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.assignments.filter(role=Role.CITY_ADMIN, unit__is_active=True).exists()
+    return bool(user.assignments.filter(role=Role.CITY_ADMIN, unit__is_active=True).exists())
 
 
 def _rows_for_audit(rows: Sequence[tuple[date, bool, str]]) -> list[list[str]]:
