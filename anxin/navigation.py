@@ -26,7 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("案件处置"), reverse("cases:list"), "folder2-open"))
     if allowed(user, "case", "bureau"):
         items.append((_("严重案件与复查"), reverse("cases:bureau"), "bank"))
-    if ledger_entries(user):
+    if ledger_entries(user, figures=False):
         items.append((_("台账"), reverse("ledgers:index"), "journal-check"))
     if allowed(user, "student", "view"):
         items.append((_("学生"), reverse("org:students"), "people"))

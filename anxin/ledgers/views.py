@@ -21,8 +21,9 @@ from .apps import AREAS
 from .kit import BadPeriod, Period
 
 
-def ledger_entries(user: Any) -> list[Any]:
-    """Every ledger this person may keep or read; the menu shows 台账 only when there is one."""
+def ledger_entries(user: Any, *, figures: bool = True) -> list[Any]:
+    """Every ledger this person may keep or read; the menu shows 台账 only when there is one
+    (``figures=False``: without the completeness figures, which cost queries)."""
     entries = []
     for area in AREAS:
         try:
@@ -31,7 +32,7 @@ def ledger_entries(user: Any) -> list[Any]:
             if exc.name != f"anxin.ledgers.{area}.menu":
                 raise
             continue
-        entries.extend(menu.entries(user))
+        entries.extend(menu.entries(user, figures=figures))
     return entries
 
 

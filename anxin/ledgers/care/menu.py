@@ -14,9 +14,10 @@ from anxin.ledgers.menu import MenuEntry
 from . import selectors
 
 
-def entries(user: Any) -> list[MenuEntry]:
+def entries(user: Any, *, figures: bool = True) -> list[MenuEntry]:
+    """``figures=False``: only which entries there are (the site menu asks on every page)."""
     today = timezone.localdate()
-    school = selectors.home_school(user)
+    school = selectors.home_school(user) if figures else None
     found = []
     if allowed(user, "ledger_talk", "view") or allowed(user, "ledger_talk", "record"):
         found.append(

@@ -18,30 +18,37 @@ from . import selectors
 MENU_DAYS = 30
 
 
-def entries(user: Any) -> list[MenuEntry]:
+def entries(user: Any, *, figures: bool = True) -> list[MenuEntry]:
+    """``figures=False``: only which entries there are (the site menu asks on every page)."""
     out: list[MenuEntry] = []
     today = timezone.localdate()
     if allowed(user, "ledger_1530", "view"):
-        classes = list(selectors.classes_for(user)[:300])
-        figure = selectors.session_completeness(classes, today - timedelta(days=MENU_DAYS - 1), today)
+        percent = None
+        if figures:
+            classes = list(selectors.classes_for(user)[:300])
+            start = today - timedelta(days=MENU_DAYS - 1)
+            percent = selectors.session_completeness(classes, start, today).percent
         out.append(
             MenuEntry(
                 title=_("1530安全教育"),
                 url=reverse("ledgers:education_home"),
                 icon="alarm",
                 hint=_("放学前1分钟、周末5分钟、节前30分钟；近30天完成率"),
-                percent=figure.percent,
+                percent=percent,
             )
         )
     if allowed(user, "ledger_class_meeting", "view"):
-        _term, counts = selectors.meeting_counts(user, today)
+        meetings = None
+        if figures:
+            _term, counts = selectors.meeting_counts(user, today)
+            meetings = selectors.meeting_completeness(counts).percent
         out.append(
             MenuEntry(
                 title=_("防欺凌主题班会"),
                 url=reverse("ledgers:education_meetings"),
                 icon="people",
                 hint=_("每班每学期至少2次"),
-                percent=selectors.meeting_completeness(counts).percent,
+                percent=meetings,
             )
         )
     if allowed(user, "ledger_edu_activity", "view"):

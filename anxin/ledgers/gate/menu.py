@@ -22,18 +22,21 @@ from . import selectors
 from .selectors import EXIT, ITEM, LEAVE, VISITOR
 
 
-def entries(user: Any) -> list[MenuEntry]:
+def entries(user: Any, *, figures: bool = True) -> list[MenuEntry]:
+    """``figures=False``: only which entries there are (the site menu asks on every page)."""
     found: list[MenuEntry] = []
-    figures = None
-    if allowed(user, VISITOR, "view") or allowed(user, EXIT, "view"):
-        figures = selectors.gate_figures(user)
+    shown = None
+    if figures and (allowed(user, VISITOR, "view") or allowed(user, EXIT, "view")):
+        shown = selectors.gate_figures(user)
     if allowed(user, VISITOR, "view"):
         found.append(
             MenuEntry(
                 title=_("来访登记"),
                 url=reverse("ledgers:gate_list"),
                 icon="person-badge",
-                hint=_("今日来访 %(n)d 人，%(m)d 人仍在校内") % {"n": figures.visitors, "m": figures.inside},
+                hint=_("今日来访 %(n)d 人，%(m)d 人仍在校内") % {"n": shown.visitors, "m": shown.inside}
+                if shown
+                else "",
             )
         )
     if allowed(user, EXIT, "view"):
@@ -43,7 +46,7 @@ def entries(user: Any) -> list[MenuEntry]:
                 url=reverse("ledgers:gate_exits"),
                 icon="door-open",
                 hint=_("近30天在校时间出校持假条比例"),
-                percent=figures.leave_percent,
+                percent=shown.leave_percent if shown else None,
             )
         )
     if allowed(user, LEAVE, "view"):

@@ -14,18 +14,22 @@ from anxin.ledgers.menu import MenuEntry
 from . import selectors
 
 
-def entries(user: Any) -> list[MenuEntry]:
+def entries(user: Any, *, figures: bool = True) -> list[MenuEntry]:
+    """``figures=False``: only which entries there are (the site menu asks on every page)."""
     result: list[MenuEntry] = []
     if allowed(user, "ledger_hazard_grid", "view"):
-        start, end = selectors.default_period(timezone.localdate())
-        completeness, _rows = selectors.screening_completeness(selectors.places_visible(user), start, end)
+        percent = None
+        if figures:
+            start, end = selectors.default_period(timezone.localdate())
+            completeness, _rows = selectors.screening_completeness(selectors.places_visible(user), start, end)
+            percent = completeness.percent
         result.append(
             MenuEntry(
                 title=_("隐患排查"),
                 url=reverse("ledgers:hazards_screenings"),
                 icon="search",
                 hint=_("近 28 天重点部位排查完成率"),
-                percent=completeness.percent,
+                percent=percent,
             )
         )
     if allowed(user, "ledger_hazard", "view"):

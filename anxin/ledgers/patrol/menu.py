@@ -15,13 +15,15 @@ from anxin.ledgers.menu import MenuEntry
 from . import selectors
 
 
-def entries(user: Any) -> list[MenuEntry]:
+def entries(user: Any, *, figures: bool = True) -> list[MenuEntry]:
+    """``figures=False``: only which entries there are (the site menu asks on every page)."""
     out: list[MenuEntry] = []
     if allowed(user, "ledger_patrol_checkin", "view") or allowed(user, "ledger_patrol_point", "view"):
         today = timezone.localdate()
         start = today - timedelta(days=6)
         due = done = 0
-        for school in selectors.schools_for(user, "ledger_patrol_point", "view")[:200]:
+        schools = selectors.schools_for(user, "ledger_patrol_point", "view")[:200] if figures else []
+        for school in schools:
             c = selectors.checkin_completeness(school, start, today)
             due, done = due + c.due, done + c.done
         percent = None if due == 0 else round(min(1.0, done / due) * 100)
