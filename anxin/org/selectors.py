@@ -228,3 +228,14 @@ register_student_purpose(
     "change",
     lambda actor: scoped(actor, "student", "change", Student.objects.select_related("klass", "school")),
 )
+
+
+def home_school(user: Any) -> Unit | None:
+    """The one school the person works in; None for bureau staff and for people of several schools."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    ids = set(user.assignments.filter(unit__is_active=True).values_list("unit__school", flat=True))
+    if len(ids) != 1:
+        return None
+    (school_id,) = ids
+    return None if school_id is None else Unit.objects.filter(pk=school_id).first()

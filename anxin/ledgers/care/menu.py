@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from anxin.access.matrix import allowed
 from anxin.ledgers.menu import MenuEntry
+from anxin.org.selectors import home_school
 
 from . import selectors
 
@@ -17,7 +18,7 @@ from . import selectors
 def entries(user: Any, *, figures: bool = True) -> list[MenuEntry]:
     """``figures=False``: only which entries there are (the site menu asks on every page)."""
     today = timezone.localdate()
-    school = selectors.home_school(user) if figures else None
+    school = home_school(user) if figures else None
     found = []
     if allowed(user, "ledger_talk", "view") or allowed(user, "ledger_talk", "record"):
         found.append(

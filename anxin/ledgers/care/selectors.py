@@ -317,16 +317,6 @@ def watch_students(school: Unit, *, since: date | None = None) -> QuerySet[Stude
 # --- where a person works ---------------------------------------------------------------------
 
 
-def home_school(user: Any) -> Unit | None:
-    """The one school the person works in, for its completeness figure; None for bureau staff."""
-    ids = {
-        sid for sid in user.assignments.filter(unit__is_active=True).values_list("unit__school", flat=True)
-    }
-    if len(ids) != 1 or None in ids:
-        return None
-    return Unit.objects.get(pk=ids.pop())
-
-
 def record_students(user: Any, resource: str) -> QuerySet[Student]:
     """The students the caller may record an entry of ``resource`` for."""
     r = reach(user, resource, "record")

@@ -25,7 +25,7 @@ from anxin.ledgers.base import xlsx_response
 from anxin.ledgers.kit import schools_for_write
 from anxin.org.models import User
 from anxin.org.requests import AuthenticatedRequest
-from anxin.org.selectors import classes_visible, student_choices
+from anxin.org.selectors import classes_visible, home_school, student_choices
 
 from . import selectors, services
 from .forms import FilterForm, PlanForm, ReviewForm, TalkForm, WatchForm
@@ -80,7 +80,7 @@ def talk_list(request: HttpRequest) -> HttpResponse:
         follow_up_due=today if f.get("due") else None,
     )
     page = pages.page_of(request, talks, 30)
-    school = selectors.home_school(request.user)
+    school = home_school(request.user)
     context = {
         "form": form,
         "page": page,
@@ -216,7 +216,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         search=f.get("q") or "",
         overdue_on=today if f.get("overdue") else None,
     )
-    school = selectors.home_school(request.user)
+    school = home_school(request.user)
     context = {
         "form": form,
         "register": register,
