@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.cases.models import Case
+from anxin.cases.sweep import sweep
 
 from .scenarios import Scenarios
 from .spread import Spread
@@ -51,6 +52,8 @@ class DemoCases:
     #: 刘小磊's receipt code (story 1), "" when the city has no 城关第二中学.
     receipt: str
     elapsed: float
+    #: Overdue deadlines the closing sweep reported to their school's principal.
+    escalated: int = 0
 
     @property
     def counts(self) -> dict[str, int]:
@@ -71,13 +74,25 @@ def demo_cases_build(*, seed: int, progress: Progress | None = None) -> DemoCase
         before = Case.objects.count()
         receipt = Scenarios(rng, fake, today).tell()
         Spread(rng, fake, today).tell()
+        # The running platform sweeps the deadlines every 15 minutes: the demo's overdue cases have
+        # been reminded and escalated by now, so the principals and the county see them (SCENARIOS §7).
+        swept = sweep()
         # The people are invented and so are their addresses: the e-mails and text messages the
         # services queued for after the commit are dropped, nothing leaves the machine.
         del connection.run_on_commit[queued:]
         made = Case.objects.count() - before
-    result = DemoCases(cases=made, receipt=receipt, elapsed=time.monotonic() - started)
+    result = DemoCases(
+        cases=made,
+        receipt=receipt,
+        elapsed=time.monotonic() - started,
+        escalated=swept.counts.get("principal", 0),
+    )
     if progress:
-        message = _("演示案件：%(n)s 件（%(seconds).1f 秒）") % {"n": result.cases, "seconds": result.elapsed}
+        message = _("演示案件：%(n)s 件，%(e)s 个逾期期限已上报校长（%(seconds).1f 秒）") % {
+            "n": result.cases,
+            "e": result.escalated,
+            "seconds": result.elapsed,
+        }
         if receipt:
             message += _("；刘小磊（城关第二中学）的回执码 %(receipt)s") % {"receipt": receipt}
         progress(message)

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 
+from anxin.cases.models import AlertStage, DeadlineAlert
 from anxin.intake.services import posters_printed
 from anxin.ledgers.education.models import SafetySession
 from anxin.ledgers.patrol.models import DutyShift
@@ -83,8 +84,21 @@ def test_the_county_administrator_sees_what_needs_looking_at_in_the_county(clien
     county = _person(Role.COUNTY_ADMIN).assignments.get(role=Role.COUNTY_ADMIN).unit
     schools = list(Unit.objects.filter(kind=UnitKind.SCHOOL, path__startswith=county.path).order_by("path"))
     listed = unprinted(page)
+    assert listed == len(schools)  # the demo prints no poster: SCENARIOS §7's "never printed"
     # Printing one school's poster takes it off the list.
     posters_printed(actor=_person(Role.PRINCIPAL), schools=[schools[0]], fmt="pdf")
     assert unprinted(home(client, Role.COUNTY_ADMIN)) == max(listed - 1, 0)
     # A school officer sees no county panel.
     assert 'data-testid="panel-area"' not in home(client, Role.SAFETY_OFFICER)
+
+
+def test_the_demo_city_has_overdue_investigations_escalated_to_their_principals(client: Client) -> None:
+    # SCENARIOS §7: the running platform's sweep has reported them; their principals see them first.
+    escalated = {
+        a.deadline.case.school_id
+        for a in DeadlineAlert.objects.filter(stage=AlertStage.PRINCIPAL, deadline__met_at__isnull=True)
+    }
+    assert len(escalated) >= 2
+    for principal in RoleAssignment.objects.filter(role=Role.PRINCIPAL, unit_id__in=escalated):
+        client.force_login(principal.user)
+        assert 'data-testid="panel-escalated"' in client.get("/").content.decode()
