@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import Notification, OutboundMessage
@@ -68,6 +69,43 @@ def notify(
         if sms and user.phone:
             transaction.on_commit(partial(_sms, user.phone, f"{title} {url}".strip()))
     return rows
+
+
+def notify_grouped(
+    user: Any,
+    *,
+    group: str,
+    item_key: str,
+    title: str,
+    title_many: str,
+    item: str,
+    url: str = "",
+    email: bool = False,
+) -> bool:
+    """One unread notice per ``group`` for ``user``: a second item joins the first notice.
+
+    Several items decided together (the measures of one case, one per party) are one event for the
+    person who must act: they read one notice that counts and lists them, not a row per party.
+    ``title_many`` takes ``%(n)s`` (the count) and ``%(items)s`` (the items, 、-joined). Returns
+    True when a new notice was made (and e-mailed if ``email``), False when an unread one was extended.
+    """
+    prefix = f"{group}:"
+    with transaction.atomic():
+        open_notice = (
+            Notification.objects.select_for_update()
+            .filter(user=user, subject_key__startswith=prefix, read_at__isnull=True)
+            .order_by("-pk")
+            .first()
+        )
+        if open_notice is None:
+            notify([user], title=title, body=item, url=url, subject_key=f"{prefix}{item_key}", email=email)
+            return True
+        items = [line for line in open_notice.body.splitlines() if line] + [item]
+        open_notice.title = (title_many % {"n": len(items), "items": "、".join(items)})[:200]
+        open_notice.body = "\n".join(items)
+        open_notice.created_at = timezone.now()
+        open_notice.save(update_fields=["title", "body", "created_at"])
+        return False
 
 
 def _email(to: str, title: str, body: str, url: str) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.core.errors import Conflict, ErrorCode, Invalid
-from anxin.core.notify import notify, sms_backend
+from anxin.core.notify import notify, notify_grouped, sms_backend
 from anxin.org.models import CommitteeMember, Guardian, User
 
 from .. import deadlines
@@ -46,6 +46,7 @@ from .common import (
     _now,
     _tell,
     _tell_bureau,
+    _url,
     due_words,
 )
 
@@ -526,12 +527,25 @@ def _add_measure(case: Case, actor: User, d: dict[str, Any], form: Any) -> dict[
         measure=m.pk,
     )
     if owner.pk != actor.pk:
-        _tell(
+        # The measures of one case (often one per party) are one notice while it is unread.
+        kind = m.get_kind_display()
+        notify_grouped(
+            owner,
+            group=f"case:{case.pk}:measures",
+            item_key=str(m.pk),
+            title=_("新的处理措施待您落实：%(k)s") % {"k": kind},
+            title_many=_("新的处理措施待您落实（%(n)s 项）：%(items)s"),
+            item=kind,
+            url=_url(case),
+            email=True,
+        )
+        _log(
             case,
-            [owner],
-            _("新的处理措施待您落实：%(k)s") % {"k": m.get_kind_display()},
+            EventKind.NOTIFICATION,
+            _("已通知：%(names)s") % {"names": owner.full_name or owner.username},
             actor=actor,
-            key=f"case:{case.pk}:measure:{m.pk}",
+            body=_("新的处理措施待您落实：%(k)s") % {"k": kind},
+            recipients=[owner.pk],
         )
     return {"measure": m.pk}
 

@@ -15,6 +15,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from anxin.audit.models import AuditEvent
+from anxin.core.models import Notification
 from anxin.intake import services as intake_services
 from anxin.intake.models import Status as ReportStatus
 from anxin.org import services as org_services
@@ -22,7 +23,7 @@ from anxin.org.models import Role
 from anxin.testing import Cast
 
 from ..deadlines import refresh_next_due
-from ..models import Attachment, Case, CaseEvent, CaseReport, Deadline, Determination, Party
+from ..models import Attachment, Case, CaseEvent, CaseReport, Deadline, Determination, Party, PartyRole
 from ..permissions import identity_rule, sees_identities
 from ..services import case_act
 from .helpers import add_parties, determine_data, lead, open_case, walk
@@ -582,3 +583,43 @@ def test_parties_added_for_the_class_teacher_make_the_case_appear_in_their_list(
     add_parties(cast, case)
     assert _listed(client.get("/cases/").content.decode()) == [case.pk]
     assert "李小雨" in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_measures_decided_together_reach_their_owner_as_one_notice(cast: Cast, login) -> None:
+    """Two measures for one owner (one per party) are one notice, counted, until it is read."""
+    case = walk(cast, "determined")
+    owner = cast.users["psych_teacher"]
+    bully = case.parties.get(role=PartyRole.BULLY)
+    due = (timezone.localdate() + timedelta(days=30)).isoformat()
+    for kind, detail in (("correction", "8 小时矫治计划"), ("apology", "当面赔礼道歉")):
+        case = case_act(
+            actor=lead(cast),
+            case=case,
+            action="add_measure",
+            data={
+                "kind": kind,
+                "party": bully.pk,
+                "detail": detail,
+                "owner": owner.pk,
+                "due_on": due,
+                "hours": 8,
+            },
+        )
+    notices = list(
+        Notification.objects.filter(user=owner, subject_key__startswith=f"case:{case.pk}:measures:")
+    )
+    assert len(notices) == 1
+    assert notices[0].title == "新的处理措施待您落实（2 项）：矫治计划、赔礼道歉"
+    # Once read, the next measure is news again.
+    Notification.objects.filter(pk=notices[0].pk).update(read_at=timezone.now())
+    case_act(
+        actor=lead(cast),
+        case=case,
+        action="add_measure",
+        data={"kind": "education", "party": bully.pk, "detail": "批评教育", "owner": owner.pk, "due_on": due},
+    )
+    latest = Notification.objects.filter(user=owner, read_at__isnull=True).get()
+    assert latest.title == "新的处理措施待您落实：批评教育"
+    # The case log still says who was told of each measure.
+    told = [e for e in case.events.filter(kind="notification") if e.data.get("recipients") == [owner.pk]]
+    assert len(told) == 3
