@@ -629,8 +629,12 @@ def test_a_class_filter_out_of_reach_is_404_and_lists_nothing(
 def test_the_talk_form_offers_a_class_teacher_only_her_own_class(cast: Cast, client: Client) -> None:
     client.force_login(cast.users["class_teacher"])
     page = client.get("/ledgers/care/talks/new/").content.decode()
-    assert "李小雨" in page  # her class
-    assert "王小磊" not in page and "陈小明" not in page  # another class, another school
+    assert "李小雨" not in page  # no roll of names in the page: she types, and is offered…
+    for purpose in ("ledger_talk", "talk_named"):
+        offered = client.get("/api/org/students/suggest", {"for": purpose, "q": "小"}).json()
+        names = " ".join(item["label"] for item in offered)
+        assert "李小雨" in names  # her class
+        assert "王小磊" not in names and "陈小明" not in names  # another class, another school
 
 
 def test_the_assign_form_offers_and_accepts_only_the_schools_staff(cast: Cast) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.core.formfields import choice_field
 from anxin.intake.models import Place, TimeBand
 from anxin.org.models import CommitteeMember
+from anxin.org.pickers import StudentPicker
 
 from .models import (
     PARENTS_RULE,
@@ -316,10 +317,17 @@ class CloseForm(CaseForm):
 
 class AddPartyForm(CaseForm):
     role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
-    #: A student id (the API; a page names students by 学号). Text, so that every bad value gets the
-    #: one answer of :func:`anxin.org.selectors.resolve_student`.
-    student = forms.CharField(label=_("学生"), required=False, strip=True, widget=forms.HiddenInput)
-    student_no = forms.CharField(label=_("学号（本市在读学生）"), max_length=30, required=False)
+    #: A student id (the API; a page picks by typing a name or 学号). Text, so that every bad value
+    #: gets the one answer of :func:`anxin.org.selectors.resolve_student`.
+    student = forms.CharField(
+        label=_("学生"), required=False, strip=True, widget=StudentPicker(purpose="case_party")
+    )
+    student_no = forms.CharField(
+        label=_("学号（本市在读学生）"),
+        max_length=30,
+        required=False,
+        help_text=_("上面找不到的学生（如外校学生）：填写学号，并在下面填写姓名。"),
+    )
     name = forms.CharField(
         label=_("姓名"),
         max_length=50,
@@ -333,6 +341,15 @@ class AddPartyForm(CaseForm):
         required=False,
         help_text=_("校外人员请写明年龄、与学生的关系等。"),
     )
+
+    def setup(self, case: Case) -> None:
+        if self.viewer is not None:
+            from anxin.org.selectors import student_choices
+
+            # The picker shows the chosen student back only from the handler's own choices.
+            picker = self.fields["student"].widget
+            assert isinstance(picker, StudentPicker)
+            picker.queryset = student_choices(self.viewer, for_="case_party")
 
     def clean(self) -> dict[str, Any]:
         from anxin.core.errors import NotFound

@@ -95,7 +95,7 @@ def party_students(actor: Any, case: Case | None = None) -> QuerySet[Student]:
     return students_visible(actor)
 
 
-register_student_purpose("case_party", party_students)
+register_student_purpose("case_party", party_students, suggest=True)
 
 
 def party_by_number(actor: Any, case: Case, student_no: str, name: str = "") -> Student | None:

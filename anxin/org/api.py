@@ -3,15 +3,21 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from anxin.core.errors import Invalid
 from anxin.core.params import MAX_ID, PageNumberPagination
 
 from . import selectors
+from .errors import OrgError
 from .models import UnitKind
 
 router = Router(tags=["org"])
+
+#: The longest text a picker sends (a name or a 学号 is far shorter).
+SUGGEST_MAX = 30
 
 
 class UnitOut(Schema):
@@ -144,6 +150,32 @@ def get_person(request: HttpRequest, person_id: int) -> Any:
 def list_students(request: HttpRequest, klass: int | None = Query(None, ge=1, le=MAX_ID), q: str = "") -> Any:
     klass_unit = selectors.unit_get(request.user, klass) if klass else None
     return [_student(s) for s in selectors.students_visible(request.user, klass=klass_unit, search=q[:50])]
+
+
+class SuggestionOut(Schema):
+    id: int
+    label: str
+
+
+@router.get(
+    "/students/suggest",
+    response=list[SuggestionOut],
+    summary="按姓名或学号查找可选的学生（表单输入提示）",
+    url_name="org_student_suggest",
+)
+def suggest_students(
+    request: HttpRequest,
+    purpose: str = Query(..., alias="for", max_length=40),
+    q: str = Query("", max_length=SUGGEST_MAX),
+) -> Any:
+    """The students a form of ``for`` (ledger_talk, talk_named, ledger_care_plan, ledger_watch,
+    case_party) would accept whose name or 学号 matches ``q``: at most 12, best first."""
+    if purpose not in selectors.SUGGESTIBLE:
+        raise Invalid(
+            _("不支持的用途。"), code=OrgError.UNKNOWN_PURPOSE, detail={"for": [_("不支持的用途。")]}
+        )
+    found = selectors.student_suggestions(request.user, for_=purpose, q=q)
+    return [{"id": s.pk, "label": selectors.student_label(s)} for s in found]
 
 
 @router.get("/students/{student_id}", response=StudentDetailOut, summary="学生详情（查看记入审计）")

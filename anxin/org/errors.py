@@ -17,6 +17,8 @@ class OrgError(StrEnum):
     DUPLICATE_STUDENT_NO = "duplicate_student_no"
     OTHER_SCHOOL = "other_school"
     BAD_KEY_GROUP = "bad_key_group"
+    #: A student picker asked for suggestions for a purpose that offers none (the gate's look-ups).
+    UNKNOWN_PURPOSE = "unknown_purpose"
     REASON_TOO_LONG = "reason_too_long"
     # Staff and their roles.
     USERNAME_REQUIRED = "username_required"

@@ -155,12 +155,56 @@ STUDENT_PURPOSES: dict[str, StudentPurpose] = {}
 STUDENT_NOT_FOUND = _("找不到该学生，或您无权选择该学生。")
 
 
-def register_student_purpose(name: str, choices: StudentPurpose) -> StudentPurpose:
+#: Purposes whose form picks students by typing (a name or 学号) with suggestions. The gate's look-ups
+#: are not among them: a guard finds a child by the exact 学号 or full name, never by browsing.
+SUGGESTIBLE: set[str] = set()
+
+#: The most suggestions one keystroke returns.
+SUGGESTIONS = 12
+
+
+def register_student_purpose(name: str, choices: StudentPurpose, *, suggest: bool = False) -> StudentPurpose:
     """Declare what a student id taken from input may be for, and which students qualify."""
     if STUDENT_PURPOSES.get(name, choices) is not choices:
         raise ValueError(f"student purpose {name} registered twice")
     STUDENT_PURPOSES[name] = choices
+    if suggest:
+        SUGGESTIBLE.add(name)
     return choices
+
+
+def student_label(student: Student) -> str:
+    """How a picker names a student: class, name and 学号 (two 张伟 in a school are told apart)."""
+    return f"{student.klass.display_name} · {student.name}（{student.student_no}）"
+
+
+def student_suggestions(actor: Any, *, for_: str, q: str) -> list[Student]:
+    """The students of ``for_``'s choices whose name or 学号 matches what was typed, best first.
+
+    An exact 学号 or full name comes first, then names that start with the text, then the rest;
+    at most :data:`SUGGESTIONS`. The choices are the form's own, so a suggestion is always a
+    student the form accepts, and nothing outside the actor's reach is ever suggested.
+    """
+    if for_ not in SUGGESTIBLE:
+        raise KeyError(f"student purpose {for_} takes no suggestions")
+    q = q.strip()
+    if not q:
+        return []
+    qs = (
+        student_choices(actor, for_=for_)
+        .filter(Q(name__icontains=q) | Q(student_no__startswith=q))
+        .select_related("klass", "klass__parent")
+        .order_by("name", "student_no")
+    )
+    found = list(qs[: SUGGESTIONS * 4])
+
+    def rank(s: Student) -> int:
+        if s.student_no == q or s.name == q:
+            return 0
+        return 1 if s.name.startswith(q) else 2
+
+    found.sort(key=rank)  # stable: within a rank, by name
+    return found[:SUGGESTIONS]
 
 
 def input_id(raw: Any) -> int | None:

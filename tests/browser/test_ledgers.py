@@ -261,7 +261,12 @@ def test_class_teacher_talk_principal_sees_it_happened_not_what_was_said(
     desk.get_by_test_id("talk-new").click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("记录谈心谈话")
     form = desk.get_by_test_id("talk-form")
-    form.get_by_role("combobox", name=re.compile("^学生")).select_option(str(student.pk))
+    # She types part of the name and taps the suggestion: no roll of names in the page.
+    picker = form.get_by_role("combobox", name=re.compile("^学生"))
+    picker.fill("小雨")
+    form.get_by_role("option", name=re.compile("李小雨")).click()
+    expect(form.get_by_role("radio", name=re.compile("李小雨（A1001）"))).to_be_checked()
+    expect(picker).to_have_value("")
     # 谈话日期 should come filled with today, but the page renders it as 2026/11/29, which a date
     # input drops (see test_talk_date_defaults_to_today): the teacher picks the date herself.
     form.get_by_label("谈话日期").fill(timezone.localdate().isoformat())
@@ -412,3 +417,36 @@ def test_class_teacher_sees_an_early_warning_with_its_reasons_and_deals_with_it(
     assert warning.status == "acted" and warning.close_note.startswith("与三位女生")
     page.goto("/")
     expect(page.get_by_test_id("panel-warnings")).to_have_count(0)
+
+
+def test_a_phone_picks_students_by_typing_not_from_a_roll(browser_cast: Cast, new_page, shot) -> None:  # noqa: ANN001
+    """#11: the moral-education director types part of a name or a 学号 and taps a suggestion;
+    two named classmates are picked one after another; a pick is removed by unticking it."""
+    cast = browser_cast
+    page = new_page("phone")
+    log_in(page, "t_moral_director")
+    page.goto("/ledgers/care/talks/new/")
+    form = page.get_by_test_id("talk-form")
+    expect(form.get_by_role("option", name=re.compile("李小雨|王小磊"))).to_have_count(0)  # no roll
+    picker = form.get_by_role("combobox", name=re.compile("^学生"))
+    picker.fill("A10")
+    expect(form.get_by_role("option", name=re.compile("李小雨（A1001）"))).to_be_visible()
+    shot(page, "66-picker-suggestions-phone")
+    picker.press("Enter")  # Enter takes the first suggestion; it does not send the form
+    expect(form.get_by_role("radio", name=re.compile("李小雨（A1001）"))).to_be_checked()
+
+    named = form.get_by_role("combobox", name=re.compile("^谈话中提到的其他学生"))
+    named.fill("王小")
+    form.get_by_role("option", name=re.compile("王小磊")).click()
+    named.fill("陈小明")  # another school's child is never offered
+    expect(page.get_by_text("没有找到。请换个写法：姓名中的字，或学号。")).to_be_visible()
+    expect(form.get_by_role("option", name=re.compile("陈小明"))).to_have_count(0)
+    named.fill("")
+    form.get_by_label("谈话内容").fill("同学之间闹了矛盾")
+    form.get_by_label("谈话日期").fill(timezone.localdate().isoformat())
+    shot(page, "67-picker-chosen-phone")
+    form.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("talk")).to_be_visible()
+    talk = Talk.objects.get()
+    assert talk.student == cast.student_a1
+    assert list(talk.named_students.all()) == [cast.student_a2]

@@ -11,19 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.core.formfields import model_choice_field
 from anxin.org.forms import BootstrapMixin
-from anxin.org.models import Student, Unit, User
+from anxin.org.models import Unit, User
+from anxin.org.pickers import StudentPickField, StudentsPickField
 
 from .models import Mood, PeerRelation, Severity, Topic
-
-
-class StudentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Student) -> str:
-        return f"{obj.klass.display_name} · {obj.name}（{obj.student_no}）"
-
-
-class StudentsChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Student) -> str:
-        return f"{obj.klass.display_name} · {obj.name}"
 
 
 class LedgerForm(BootstrapMixin, forms.Form):
@@ -44,18 +35,17 @@ FOLLOW_UP_CHOICES = [
 
 
 class TalkForm(LedgerForm):
-    student = StudentChoiceField(label=_("学生"), queryset=Student.objects.none())
+    student = StudentPickField(label=_("学生"), purpose="ledger_talk")
     talked_on = forms.DateField(label=_("谈话日期"), widget=forms.DateInput(attrs={"type": "date"}))
     topic = forms.ChoiceField(label=_("谈话主题"), choices=Topic.choices)
     content = forms.CharField(label=_("谈话内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
     mood = forms.ChoiceField(label=_("情绪状态"), choices=Mood.choices, initial=Mood.CALM)
     peers = forms.ChoiceField(label=_("同伴关系"), choices=PeerRelation.choices, initial=PeerRelation.GOOD)
-    named_students = StudentsChoiceField(
+    named_students = StudentsPickField(
         label=_("谈话中提到的其他学生"),
-        queryset=Student.objects.none(),
+        purpose="talk_named",
         required=False,
         help_text=_("可选：学生提到的本校其他同学（用于预警“多次被提到的学生”）。"),
-        widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     follow_up = forms.ChoiceField(label=_("回访"), choices=FOLLOW_UP_CHOICES, required=False)
     follow_up_on = forms.DateField(
@@ -85,7 +75,7 @@ class TalkForm(LedgerForm):
 
 
 class PlanForm(LedgerForm):
-    student = StudentChoiceField(label=_("学生"), queryset=Student.objects.none())
+    student = StudentPickField(label=_("学生"), purpose="ledger_care_plan")
     owner = forms.ModelChoiceField(label=_("负责人"), queryset=User.objects.none())
     goals = forms.CharField(label=_("帮扶目标"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     measures = forms.CharField(label=_("帮扶措施"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -120,7 +110,7 @@ class ReviewForm(LedgerForm):
 
 
 class WatchForm(LedgerForm):
-    student = StudentChoiceField(label=_("学生"), queryset=Student.objects.none())
+    student = StudentPickField(label=_("学生"), purpose="ledger_watch")
     seen_on = forms.DateField(label=_("发现日期"), widget=forms.DateInput(attrs={"type": "date"}))
     seen = forms.CharField(label=_("观察到的情况"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     severity = forms.ChoiceField(label=_("程度"), choices=Severity.choices, initial=Severity.NOTICE)

@@ -347,6 +347,6 @@ def named_choices(user: Any, school: Unit | None = None) -> QuerySet[Student]:
     return qs.filter(school=school) if school is not None else qs
 
 
-register_student_purpose("talk_named", named_choices)
+register_student_purpose("talk_named", named_choices, suggest=True)
 for _resource in ("ledger_talk", "ledger_care_plan", "ledger_watch"):
-    register_student_purpose(_resource, lambda actor, _r=_resource: record_students(actor, _r))
+    register_student_purpose(_resource, lambda actor, _r=_resource: record_students(actor, _r), suggest=True)
