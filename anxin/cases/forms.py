@@ -18,6 +18,7 @@ from anxin.core.formfields import choice_field
 from anxin.intake.models import Place, TimeBand
 from anxin.org.models import CommitteeMember
 from anxin.org.pickers import StudentPicker
+from anxin.org.selectors import staff_choices
 
 from .models import (
     PARENTS_RULE,
@@ -384,8 +385,15 @@ class AddPartyForm(CaseForm):
 
 class ContactGuardianForm(CaseForm):
     party = forms.TypedChoiceField(label=_("学生"), coerce=int)
-    guardian_name = forms.CharField(label=_("监护人"), max_length=50)
-    relation = forms.CharField(label=_("关系"), max_length=20)
+    guardian = forms.TypedChoiceField(
+        label=_("学生档案中的监护人"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("从学生档案中选择；档案中没有的监护人，请在下面填写姓名和关系。"),
+    )
+    guardian_name = forms.CharField(label=_("监护人"), max_length=50, required=False)
+    relation = forms.CharField(label=_("关系"), max_length=20, required=False)
     contacted_at = forms.DateTimeField(
         label=_("联系时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -393,7 +401,41 @@ class ContactGuardianForm(CaseForm):
     said = forms.CharField(label=_("沟通内容"), widget=TEXT, min_length=2, max_length=5000)
 
     def setup(self, case: Case) -> None:
+        from .permissions import sees_identities
+        from .selectors import party_guardians
+
         choice_field(self, "party").choices = self.party_choices(case)
+        masked = dict(self.party_choices(case))
+        #: guardian id -> (the party whose guardian they are, the guardian)
+        self.guardians = {g.pk: (party_id, g) for party_id, g in party_guardians(case)}
+        show = self.viewer is not None and sees_identities(self.viewer, case)
+        choice_field(self, "guardian").choices = [
+            ("", _("（档案中没有，手动填写）")),
+            *[
+                (
+                    pk,
+                    f"{masked.get(party_id, '')} · {g.relation} {g.name}"
+                    if show
+                    else f"{masked.get(party_id, '')} · {g.relation}",
+                )
+                for pk, (party_id, g) in self.guardians.items()
+            ],
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        chosen = data.get("guardian")
+        if chosen is not None:
+            party_id, guardian = self.guardians[chosen]
+            if data.get("party") is not None and data["party"] != party_id:
+                self.add_error("guardian", _("所选监护人不是该学生的监护人。"))
+            data["guardian_name"], data["relation"] = guardian.name, guardian.relation
+        else:
+            for name in ("guardian_name", "relation"):
+                if not (data.get(name) or "").strip() and name not in self.errors:
+                    self.add_error(name, _("此项为必填项。"))
+        return data
 
     def clean_contacted_at(self) -> Any:
         value = self.cleaned_data["contacted_at"]
@@ -432,7 +474,7 @@ class AddMeasureForm(CaseForm):
         from .selectors import case_staff
 
         choice_field(self, "party").choices = [("", "—"), *self.party_choices(case)]
-        choice_field(self, "owner").choices = [(u.pk, u.full_name or u.username) for u in case_staff(case)]
+        choice_field(self, "owner").choices = staff_choices(case_staff(case))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -514,7 +556,7 @@ class ReassignForm(CaseForm):
     def setup(self, case: Case) -> None:
         from .selectors import case_staff
 
-        choice_field(self, "owner").choices = [(u.pk, u.full_name or u.username) for u in case_staff(case)]
+        choice_field(self, "owner").choices = staff_choices(case_staff(case))
 
 
 class BureauAcknowledgeForm(CaseForm):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from anxin.access.matrix import access, can, reach, scoped
 from anxin.audit.services import audit_record
-from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
+from anxin.org.models import Guardian, Role, RoleAssignment, Student, Unit, UnitKind, User
 from anxin.org.selectors import register_student_purpose, school_staff, students_visible, unit_ids_held
 
 from . import events
@@ -96,6 +96,15 @@ def party_students(actor: Any, case: Case | None = None) -> QuerySet[Student]:
 
 
 register_student_purpose("case_party", party_students, suggest=True)
+
+
+def party_guardians(case: Case) -> list[tuple[int, Guardian]]:
+    """(party id, guardian) for each guardian on file of the case's student parties, in party order."""
+    parties = list(case.parties.filter(student__isnull=False).order_by("pk").values_list("pk", "student_id"))
+    by_student: dict[int, list[Guardian]] = {}
+    for g in Guardian.objects.filter(student_id__in=[s for _p, s in parties]).order_by("pk"):
+        by_student.setdefault(g.student_id, []).append(g)
+    return [(p, g) for p, s in parties for g in by_student.get(s, [])]
 
 
 def party_by_number(actor: Any, case: Case, student_no: str, name: str = "") -> Student | None:

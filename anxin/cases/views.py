@@ -489,13 +489,18 @@ def case_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResp
         )
     show = sees_identities(user, case)
     status = 200
+    refused = False
     if request.method == "POST":
         form = FORMS[step.name](request.POST, case=case, files=request.FILES, viewer=user)
         try:
             services.case_act(actor=user, case=case, action=step.name, data=request.POST, files=request.FILES)
         except Conflict as exc:
+            # The case moved on meanwhile (another handler acted): say so, and keep what was typed
+            # on the page so that nothing written is lost; the form can no longer be sent.
             messages.error(request, exc.message)
-            return redirect("cases:detail", pk=case.pk)
+            form.is_valid()
+            refused = True
+            status = exc.status
         except Forbidden:
             return _error_page(
                 request,
@@ -516,7 +521,7 @@ def case_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResp
         # A link may name the record to act on (the 工作台 links a measure to its completion form).
         form_class = FORMS[step.name]
         initial = {k: request.GET[k] for k in form_class.base_fields if k in request.GET}
-        form = form_class(case=case, initial=initial)
+        form = form_class(case=case, initial=initial, viewer=user)
     _mask_party_choices(form, case, show)
     _dress(form)
     context = {
@@ -528,6 +533,7 @@ def case_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResp
         "quorum": (case.policy.rules or {}).get("quorum_percent", 50),
         "members_total": getattr(form, "members_total", 0),
         "present": len(form["members_present"].value() or []) if "members_present" in form.fields else 0,
+        "refused": refused,
     }
     template = "cases/act_determine.html" if step.name == "determine" else "cases/act.html"
     return render(request, template, context, status=status)

@@ -18,6 +18,7 @@ from anxin.core.errors import ErrorCode, Invalid, NotFound
 from anxin.core.formfields import model_choice_field
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
+from anxin.org.pickers import StaffChoiceField
 
 from . import selectors, services
 from .errors import IntakeError
@@ -202,7 +203,7 @@ class AcknowledgeForm(ActionForm):
 
 class AssignForm(ActionForm):
     action = "assign"
-    owner = forms.ModelChoiceField(
+    owner = StaffChoiceField(
         label=gettext_lazy("分派给"),
         # Set to the school's staff in __init__; the service checks again.
         queryset=User.objects.none(),

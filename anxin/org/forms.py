@@ -10,6 +10,10 @@ from anxin.core.formfields import model_choice_field
 
 from .models import CommitteeRole, Gender, Role, SchoolProfile, Stage, Unit
 
+#: The largest photo a staff form takes (the services refuse above it: anxin.intake.images).
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_TOO_BIG = _("照片超过 10 MB，请换一张，或用手机相机的较小尺寸重新拍。")
+
 
 class BootstrapMixin:
     fields: dict[str, forms.Field]  # a mixin for forms: the form's own fields
@@ -18,6 +22,10 @@ class BootstrapMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(field, forms.FileField):
+                # Checked on the phone before a long upload (anxin.js), and said at the field.
+                widget.attrs.setdefault("data-max-bytes", str(PHOTO_MAX_BYTES))
+                widget.attrs.setdefault("data-msg-too-big", str(PHOTO_TOO_BIG))
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select):
@@ -35,7 +43,12 @@ class BootstrapMixin:
                     self.add_error(name, message)  # type: ignore[attr-defined]  # the form's, after the mixin
                 placed = True
         if not placed:
-            self.add_error(None, exc.message)  # type: ignore[attr-defined]
+            # A refused photo is said at the photo field, where the user looks for it.
+            files = [n for n, f in self.fields.items() if isinstance(f, forms.FileField)]
+            if len(files) == 1 and str(exc.code).startswith(("photo_", "attachment_")):
+                self.add_error(files[0], exc.message)  # type: ignore[attr-defined]
+            else:
+                self.add_error(None, exc.message)  # type: ignore[attr-defined]
 
 
 class ClassChoiceField(forms.ModelChoiceField):

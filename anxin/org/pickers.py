@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Student
-from .selectors import SUGGESTIBLE, student_label
+from .selectors import STAFF_LABEL_PREFETCH, SUGGESTIBLE, staff_label, student_label
 
 #: Suffix of the search box's name: ``student__q`` beside ``student``.
 TYPED = "__q"
@@ -131,3 +131,31 @@ class StudentsPickField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj: Student) -> str:
         return student_label(obj)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """One person of a school's staff, named with roles and class (:func:`staff_label`)."""
+
+    def _set_queryset(self, queryset: Any) -> None:
+        if queryset is not None:
+            queryset = queryset.prefetch_related(STAFF_LABEL_PREFETCH)
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[assignment]
+
+    def label_from_instance(self, obj: Any) -> str:
+        return staff_label(obj)
+
+
+class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several people of a school's staff, each named with roles and class."""
+
+    def _set_queryset(self, queryset: Any) -> None:
+        if queryset is not None:
+            queryset = queryset.prefetch_related(STAFF_LABEL_PREFETCH)
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelMultipleChoiceField._get_queryset, _set_queryset)  # type: ignore[assignment]
+
+    def label_from_instance(self, obj: Any) -> str:
+        return staff_label(obj)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from anxin.access.matrix import access, allowed, can, reach, school_path, scoped
@@ -14,7 +14,7 @@ from anxin.core.errors import NotFound
 from anxin.core.params import parse_id
 
 from . import events
-from .models import Guardian, KeyGroupFlag, RoleAssignment, Student, Unit, UnitKind, User
+from .models import Guardian, KeyGroupFlag, Role, RoleAssignment, Student, Unit, UnitKind, User
 
 
 def units_visible(user: Any, *, kind: str | None = None, parent_id: int | None = None) -> QuerySet[Unit]:
@@ -283,3 +283,33 @@ def home_school(user: Any) -> Unit | None:
         return None
     (school_id,) = ids
     return None if school_id is None else Unit.objects.filter(pk=school_id).first()
+
+
+# --- how a staff picker names a person ------------------------------------------------------------
+
+#: What a staff queryset prefetches so that :func:`staff_label` costs no query per person.
+STAFF_LABEL_PREFETCH = "assignments__unit__parent"
+
+
+def staff_label(user: User) -> str:
+    """A person as a picker names them: name with roles and class, so three 李建国 are told apart.
+
+    ``李建国（班主任 · 初一(2)班）``, ``李建国（政教主任、值班人员）``. Reads ``user.assignments``
+    (prefetch :data:`STAFF_LABEL_PREFETCH` for a list).
+    """
+    name = user.full_name or user.username
+    roles: list[str] = []
+    for a in user.assignments.all():
+        label = str(Role(a.role).label)
+        if a.unit.kind == UnitKind.CLASS:
+            label = f"{label} · {a.unit.display_name}"
+        if label not in roles:
+            roles.append(label)
+    return f"{name}（{'、'.join(roles)}）" if roles else name
+
+
+def staff_choices(users: Iterable[User]) -> list[tuple[int, str]]:
+    """(id, :func:`staff_label`) for a list of people, with their roles read in one query."""
+    people = list(users)
+    prefetch_related_objects(people, STAFF_LABEL_PREFETCH)
+    return [(u.pk, staff_label(u)) for u in people]

@@ -343,8 +343,37 @@ def test_form_choices_are_masked_too_for_someone_who_may_not_see_names(cast: Cas
     add_parties(cast, case)
     page = login(cast.users["safety_officer"]).get(f"/cases/{case.pk}/act/contact_guardian/").content.decode()
     assert "李*雨" in page and "李小雨" not in page
+    assert "李奶奶" not in page and "· 祖母<" in page  # the guardian on file, by relation only
     page = login(cast.users["principal"]).get(f"/cases/{case.pk}/act/contact_guardian/").content.decode()
-    assert "李小雨" in page
+    assert "李小雨" in page and "祖母 李奶奶</option>" in page
+
+
+def test_a_guardian_is_chosen_from_the_file_or_typed_when_not_on_it(cast: Cast, login) -> None:
+    from ..models import GuardianContact
+
+    case = walk(cast, "investigating")
+    target, bully = add_parties(cast, case)
+    grandma = cast.student_a1.guardians.get()
+    client = login(cast.users["principal"])
+    url = f"/cases/{case.pk}/act/contact_guardian/"
+    base = {"contacted_at": "2026-03-16T09:00", "method": "phone", "said": "已告知情况"}
+    # Neither a guardian on file nor a typed one: both typed fields are asked for, nothing stored.
+    refused = client.post(url, {**base, "party": target.pk})
+    assert refused.status_code == 422
+    assert refused.content.decode().count("此项为必填项。") >= 2
+    # The bully's party with the target's grandmother: refused, the typed words kept.
+    mixed = client.post(url, {**base, "party": bully.pk, "guardian": grandma.pk})
+    assert mixed.status_code == 422 and "所选监护人不是该学生的监护人。" in mixed.content.decode()
+    assert "已告知情况" in mixed.content.decode()
+    assert not GuardianContact.objects.exists()
+    # Chosen from the file: name and relation come from it.
+    assert client.post(url, {**base, "party": target.pk, "guardian": grandma.pk}).status_code == 302
+    contact = GuardianContact.objects.get()
+    assert (contact.guardian_name, contact.relation) == ("李奶奶", "祖母")
+    # Typed, for a parent not on file.
+    typed = {**base, "party": bully.pk, "guardian_name": "王父", "relation": "父亲"}
+    assert client.post(url, typed).status_code == 302
+    assert GuardianContact.objects.filter(party=bully, relation="父亲").exists()
 
 
 def test_case_page_shows_the_timeline_in_beijing_time_with_actors(cast: Cast, login) -> None:
@@ -623,3 +652,25 @@ def test_measures_decided_together_reach_their_owner_as_one_notice(cast: Cast, l
     # The case log still says who was told of each measure.
     told = [e for e in case.events.filter(kind="notification") if e.data.get("recipients") == [owner.pk]]
     assert len(told) == 3
+
+
+def test_a_step_refused_because_the_case_moved_on_keeps_what_was_typed(cast: Cast, login) -> None:
+    """Two handlers: one submits the investigation while the other is still writing hers."""
+    case = walk(cast, "investigating")
+    add_parties(cast, case)
+    client = login(lead(cast))
+    assert client.get(f"/cases/{case.pk}/act/submit/").status_code == 200
+    case_act(
+        actor=cast.users["principal"],
+        case=case,
+        action="submit",
+        data={"summary": "另一位老师先提交了调查报告。"},
+    )
+    mine = "我花了一个小时写的调查经过：课间在走廊……"
+    response = client.post(f"/cases/{case.pk}/act/submit/", {"summary": mine})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert 'data-testid="refused-kept"' in html and mine in html
+    assert '<button class="btn btn-success btn-lg" type="submit">' not in html
+    case.refresh_from_db()
+    assert mine not in (case.events.filter(kind="state").values_list("body", flat=True).first() or "")

@@ -120,6 +120,10 @@ def test_box_page_shows_school_form_and_help_without_setting_a_cookie(client, ca
     # Before submitting they learn that leaving a contact makes it confidential, not anonymous.
     assert "保密" in page and "匿名" in page
     assert 'href="tel:110"' in page and 'href="tel:12355"' in page
+    # The numbers are at the top of the letter too, not only after it (a child in danger now).
+    top = page.split('data-testid="emergency-top"', 1)[1].split("</p>", 1)[0]
+    assert page.index('data-testid="emergency-top"') < page.index("<form")
+    assert 'href="tel:110"' in top and 'href="tel:12355"' in top
     assert reverse("box:follow") in page
     assert "csrfmiddlewaretoken" not in page
     assert "navbar" not in page  # the standalone layout, not the staff shell

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.core.formfields import model_choice_field
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
-from anxin.org.pickers import StudentPickField, StudentsPickField
+from anxin.org.pickers import StaffChoiceField, StudentPickField, StudentsPickField
 
 from .models import Mood, PeerRelation, Severity, Topic
 
@@ -76,7 +76,7 @@ class TalkForm(LedgerForm):
 
 class PlanForm(LedgerForm):
     student = StudentPickField(label=_("学生"), purpose="ledger_care_plan")
-    owner = forms.ModelChoiceField(label=_("负责人"), queryset=User.objects.none())
+    owner = StaffChoiceField(label=_("负责人"), queryset=User.objects.none())
     goals = forms.CharField(label=_("帮扶目标"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     measures = forms.CharField(label=_("帮扶措施"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     review_days = forms.IntegerField(label=_("回顾周期（天）"), min_value=1, max_value=365, initial=30)

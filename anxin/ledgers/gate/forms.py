@@ -13,6 +13,7 @@ from anxin.core.formfields import model_choice_field
 from anxin.core.params import MAX_ID, parse_id
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Student, Unit, User
+from anxin.org.pickers import StaffChoiceField
 from anxin.org.selectors import student_choices
 
 from . import selectors, services
@@ -33,9 +34,8 @@ class SchoolField(forms.ModelChoiceField):
         return obj.name
 
 
-class StaffField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return str(obj)
+#: Staff are named with their roles and class (three 李建国 in one school are told apart).
+StaffField = StaffChoiceField
 
 
 class StudentField(forms.ModelChoiceField):

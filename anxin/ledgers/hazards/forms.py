@@ -11,6 +11,7 @@ from anxin.core.formfields import choice_field
 from anxin.core.params import MAX_ID
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import User
+from anxin.org.selectors import staff_choices
 
 from .models import CameraStatus, HazardStatus, PlaceKind, ScreeningResult
 
@@ -76,7 +77,7 @@ class PlaceForm(SchoolFormMixin, BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, schools: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._school_field(schools)
-        self.fields["responsible"].widget.choices = [("", "---------")] + [(u.pk, str(u)) for u in staff]
+        self.fields["responsible"].widget.choices = [("", _("请选择")), *staff_choices(staff)]
 
 
 class CameraForm(SchoolFormMixin, BootstrapMixin, forms.Form):
@@ -128,7 +129,7 @@ class TransitionForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, staff: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].widget.choices = [("", "---------")] + [(u.pk, str(u)) for u in staff]
+        self.fields["owner"].widget.choices = [("", _("请选择")), *staff_choices(staff)]
 
 
 class HazardFilterForm(forms.Form):

@@ -14,6 +14,7 @@ from anxin.core.formfields import model_choice_field
 from anxin.core.params import MAX_ID
 from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
+from anxin.org.pickers import StaffChoiceField, StaffMultipleChoiceField
 
 from .models import PointType, Shift
 
@@ -23,14 +24,9 @@ class SchoolField(forms.ModelChoiceField):
         return obj.name
 
 
-class StaffField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return obj.full_name or obj.username
-
-
-class StaffMultipleField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return obj.full_name or obj.username
+#: Staff are named with their roles and class (three 李建国 in one school are told apart).
+StaffField = StaffChoiceField
+StaffMultipleField = StaffMultipleChoiceField
 
 
 def school_staff(schools: QuerySet[Unit]) -> QuerySet[User]:

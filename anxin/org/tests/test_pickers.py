@@ -106,3 +106,22 @@ def test_an_id_out_of_reach_is_refused_without_its_name(cast: Cast, client: Clie
     assert response.status_code in (200, 422)
     assert "王小磊" not in html and "周小红" not in html
     assert not Talk.objects.exists()
+
+
+def test_staff_pickers_tell_namesakes_apart_by_role_and_class(cast: Cast, client: Client) -> None:
+    """Three 李建国 in one school: each option says which one (role, and class for a class teacher)."""
+    from anxin.org.models import Role
+
+    def person(username: str, role: Role, unit: object) -> None:
+        user = services.staff_create(
+            actor=None, username=username, full_name="李建国", password="Aa-12345678x"
+        )
+        services.role_assign(actor=None, user=user, role=role, unit=unit)
+
+    person("ljg1", Role.CLASS_TEACHER, cast.class_a1)
+    person("ljg2", Role.CLASS_TEACHER, cast.class_a2)
+    person("ljg3", Role.SAFETY_OFFICER, cast.school)
+    client.force_login(cast.users["moral_director"])
+    page = client.get("/ledgers/care/plans/new/").content.decode()
+    for label in ("李建国（班主任 · 初一(1)班）", "李建国（班主任 · 初一(2)班）", "李建国（安全管理员）"):
+        assert f">{label}</option>" in page, label

@@ -138,6 +138,23 @@ def test_report_without_finding_is_refused_and_nothing_stored(cast: Cast, login)
     assert PatrolCheckin.objects.count() == 0
 
 
+def test_a_photo_too_large_is_said_at_the_photo_field(cast: Cast, login) -> None:  # noqa: ANN001
+    point = _point(cast)
+    client = login(cast.users["duty_staff"])
+    page = client.get(_scan_url(point)).content.decode()
+    assert 'data-max-bytes="10485760"' in page  # the phone checks before uploading
+    big = io.BytesIO(b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024))
+    big.name = "big.jpg"
+    response = client.post(_scan_url(point), {"client_key": str(uuid.uuid4()), "photo": big})
+    html = response.content.decode()
+    assert response.status_code == 422
+    message = "照片“big.jpg”超过 10 MB。"
+    assert message in html
+    # At the field (after the photo input), not only in a banner at the top.
+    assert html.index('name="photo"') < html.index(message)
+    assert PatrolCheckin.objects.count() == 0
+
+
 def test_api_rejects_bad_client_key(cast: Cast, login) -> None:  # noqa: ANN001
     point = _point(cast)
     client = login(cast.users["duty_staff"])
