@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -133,15 +134,18 @@ class StudentsPickField(forms.ModelMultipleChoiceField):
         return student_label(obj)
 
 
+class _StaffIterator(ModelChoiceIterator):
+    """The field's people with their roles read in one query (:func:`staff_label` per option)."""
+
+    def __init__(self, field: forms.ModelChoiceField[Any]) -> None:
+        super().__init__(field)
+        self.queryset = self.queryset.prefetch_related(STAFF_LABEL_PREFETCH)
+
+
 class StaffChoiceField(forms.ModelChoiceField):
     """One person of a school's staff, named with roles and class (:func:`staff_label`)."""
 
-    def _set_queryset(self, queryset: Any) -> None:
-        if queryset is not None:
-            queryset = queryset.prefetch_related(STAFF_LABEL_PREFETCH)
-        super()._set_queryset(queryset)
-
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[assignment]
+    iterator = _StaffIterator
 
     def label_from_instance(self, obj: Any) -> str:
         return staff_label(obj)
@@ -150,12 +154,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Several people of a school's staff, each named with roles and class."""
 
-    def _set_queryset(self, queryset: Any) -> None:
-        if queryset is not None:
-            queryset = queryset.prefetch_related(STAFF_LABEL_PREFETCH)
-        super()._set_queryset(queryset)
-
-    queryset = property(forms.ModelMultipleChoiceField._get_queryset, _set_queryset)  # type: ignore[assignment]
+    iterator = _StaffIterator
 
     def label_from_instance(self, obj: Any) -> str:
         return staff_label(obj)
