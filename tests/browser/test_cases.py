@@ -335,7 +335,7 @@ def test_a_childs_report_becomes_a_case_that_is_appealed_and_closed(
     labelled(desk, "对象").select_option(label="实施者：王小磊（初一(2)班）")
     labelled(desk, "内容").fill("每周两次、共 8 小时的行为矫治和同理心辅导。")
     desk.get_by_label("矫治时长（小时）").fill("8")
-    labelled(desk, "负责人").select_option(label=psych.full_name)
+    labelled(desk, "负责人").select_option(label=f"{psych.full_name}（心理教师）")  # named with the role
     desk.get_by_label("完成期限").fill(iso(today + timedelta(days=30)))
     submit(desk, "添加处理措施")
     act(desk, "start_measures")
