@@ -19,7 +19,7 @@ register(
     Resource(
         name="oversight_stats",
         label="监管统计",
-        models=("oversight_stats.DailyCount",),
+        models=("oversight_stats.DailyCount", "oversight_stats.MonthlyCount"),
         path_field="school__path",
         path_of=lambda c: c.school.path,
         actions={
