@@ -24,8 +24,8 @@ from anxin.intake.api import router as intake_router
 from anxin.intake.api_staff import router as intake_staff_router
 from anxin.ledgers.api import router as ledgers_router
 from anxin.org.api import router as org_router
-from anxin.oversight.stats.api import router as oversight_stats_router
 from anxin.org.models import User
+from anxin.oversight.stats.api import router as oversight_stats_router
 from anxin.warnings.api import router as warnings_router
 
 

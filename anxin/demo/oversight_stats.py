@@ -21,7 +21,9 @@ def first_day(today: date) -> date:
     start = term_start(today)
     earliest = [
         Case.objects.aggregate(d=Min("opened_on"))["d"],
-        (lambda t: timezone.localtime(t).date() if t else None)(Report.objects.aggregate(t=Min("created_at"))["t"]),
+        (lambda t: timezone.localtime(t).date() if t else None)(
+            Report.objects.aggregate(t=Min("created_at"))["t"]
+        ),
     ]
     found = [d for d in earliest if d is not None and d >= start - timedelta(days=120)]
     return min([start, *found])
@@ -31,4 +33,6 @@ def build(stdout: Any) -> None:
     today = timezone.localdate()
     since = first_day(today)
     result = rebuild(since, today)
-    stdout.write(f"监管看板统计：{since.isoformat()} 至 {today.isoformat()}，{result.schools} 所学校，{result.rows} 行。")
+    stdout.write(
+        f"监管看板统计：{since.isoformat()} 至 {today.isoformat()}，{result.schools} 所学校，{result.rows} 行。"
+    )

@@ -163,7 +163,9 @@ def _schools(user: Any, raw_school: str | None) -> tuple[list[Any], bool]:
     return schools, reach(user, RESOURCE, "view").everything
 
 
-@router.get("/dashboard", response={200: DashboardOut, **ERRORS}, summary="监管看板的数字（只有数量，没有姓名）")
+@router.get(
+    "/dashboard", response={200: DashboardOut, **ERRORS}, summary="监管看板的数字（只有数量，没有姓名）"
+)
 def dashboard(
     request: HttpRequest, since: str | None = None, until: str | None = None, school: str | None = None
 ) -> Any:

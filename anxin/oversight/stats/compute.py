@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
@@ -37,14 +38,16 @@ from anxin.warnings.models import Warning
 from .models import Duty, Metric
 
 #: (school id, day, metric, key) -> value
-Counts = dict[tuple[int, date, str, str], int]
+Counts = dict[tuple[Any, Any, str, str], int]
 
 NOT_BULLYING = "not_bullying"
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
-    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(
+        end + timedelta(days=1), time.min, tzinfo=tz
+    )
 
 
 def _local(moment: datetime) -> date:
@@ -79,7 +82,16 @@ def _reports(counts: Counts, start: date, end: date, school_ids: list[int]) -> N
     rows = (
         Report.objects.filter(school_id__in=school_ids, created_at__gte=lo, created_at__lt=hi)
         .exclude(status=ReportStatus.MERGED)
-        .values_list("school_id", "created_at", "channel", "urgent", "place", "time_band", "triage_kinds", "reported_kinds")
+        .values_list(
+            "school_id",
+            "created_at",
+            "channel",
+            "urgent",
+            "place",
+            "time_band",
+            "triage_kinds",
+            "reported_kinds",
+        )
     )
     for school_id, created, channel, urgent, place, band, triage_kinds, reported_kinds in rows.iterator():
         day = _local(created)
@@ -93,6 +105,8 @@ def _reports(counts: Counts, start: date, end: date, school_ids: list[int]) -> N
         school_id__in=school_ids, acknowledged_at__gte=lo, acknowledged_at__lt=hi
     ).values_list("school_id", "created_at", "acknowledged_at")
     for school_id, created, acknowledged in acked.iterator():
+        if acknowledged is None:  # filtered out above; for the type checker
+            continue
         day = _local(acknowledged)
         minutes = max(0, round((acknowledged - created).total_seconds() / 60))
         counts[(school_id, day, Metric.ACK_MINUTES, "")] += minutes
@@ -108,7 +122,9 @@ def _cases(counts: Counts, start: date, end: date, school_ids: list[int], *, tod
     ):
         counts[(school_id, day, Metric.CASES_OPENED, "")] += n
     for school_id, day, n in (
-        Case.objects.filter(school_id__in=school_ids, police_referred_on__gte=start, police_referred_on__lte=end)
+        Case.objects.filter(
+            school_id__in=school_ids, police_referred_on__gte=start, police_referred_on__lte=end
+        )
         .values_list("school_id", "police_referred_on")
         .annotate(n=Count("id"))
     ):
@@ -130,7 +146,9 @@ def _cases(counts: Counts, start: date, end: date, school_ids: list[int], *, tod
                 counts[(school_id, day, Metric.CASES_SERIOUS_OPEN, "")] += 1
     if start <= today <= end:
         for school_id, status, n in (
-            Case.objects.filter(school_id__in=school_ids).values_list("school_id", "status").annotate(n=Count("id"))
+            Case.objects.filter(school_id__in=school_ids)
+            .values_list("school_id", "status")
+            .annotate(n=Count("id"))
         ):
             counts[(school_id, today, Metric.CASES_STATE, status)] += n
     for school_id, meeting_on, is_bullying, gravity, kinds in Determination.objects.filter(
@@ -160,8 +178,10 @@ def _deadlines(counts: Counts, start: date, end: date, school_ids: list[int]) ->
         .filter(Q(met_at__isnull=True) | Q(met_at__gte=lo))
         .values_list("case__school_id", "case_id", "kind", "due_on", "met_at")
     )
-    cases: dict[tuple[int, date], set[int]] = defaultdict(set)
+    cases: dict[tuple[Any, date], set[int]] = defaultdict(set)
     for school_id, case_id, kind, due_on, met_at in rows.iterator():
+        if due_on is None:  # filtered out above (due_on__lt); for the type checker
+            continue
         last = end if met_at is None else min(end, _local(met_at) - timedelta(days=1))
         for day in _days(max(start, due_on + timedelta(days=1)), last):
             counts[(school_id, day, Metric.DEADLINES_OVERDUE, kind)] += 1
@@ -192,7 +212,9 @@ def _warnings(counts: Counts, start: date, end: date, school_ids: list[int]) -> 
 def _posters(counts: Counts, start: date, end: date, school_ids: list[int]) -> None:
     lo, hi = _bounds(start, end)
     for school_id, day, n in (
-        AuditEvent.objects.filter(action=intake_events.POSTER_PRINTED, unit_id__in=school_ids, at__gte=lo, at__lt=hi)
+        AuditEvent.objects.filter(
+            action=intake_events.POSTER_PRINTED, unit_id__in=school_ids, at__gte=lo, at__lt=hi
+        )
         .annotate(day=TruncDate("at"))
         .values_list("unit_id", "day")
         .annotate(n=Count("id"))

@@ -74,7 +74,9 @@ class DailyCount(models.Model):
         verbose_name = _("每日统计")
         verbose_name_plural = _("每日统计")
         constraints = [
-            models.UniqueConstraint(fields=["school", "day", "metric", "key"], name="oversight_stats_daily_unique")
+            models.UniqueConstraint(
+                fields=["school", "day", "metric", "key"], name="oversight_stats_daily_unique"
+            )
         ]
         indexes = [
             models.Index(fields=["metric", "day"]),

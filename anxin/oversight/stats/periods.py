@@ -30,9 +30,7 @@ def _parse(raw: Any, name: str) -> date:
     except ValueError:
         day = None
     if day is None or day < EARLIEST:
-        raise Invalid(
-            _("“%(name)s”应为 YYYY-MM-DD 格式的日期。") % {"name": name}, code=IntakeError.BAD_DATE
-        )
+        raise Invalid(_("“%(name)s”应为 YYYY-MM-DD 格式的日期。") % {"name": name}, code=IntakeError.BAD_DATE)
     return day
 
 

@@ -13,7 +13,7 @@ from anxin.org.models import Role
 U, S = Scope.UNIT, Scope.SCHOOL
 R = Role
 
-BUREAU = {R.CITY_ADMIN: U, R.COUNTY_ADMIN: U, R.INSPECTOR: U}
+BUREAU: dict[str, Scope] = {R.CITY_ADMIN: U, R.COUNTY_ADMIN: U, R.INSPECTOR: U}
 
 register(
     Resource(

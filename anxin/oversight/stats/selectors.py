@@ -79,11 +79,19 @@ def flow_sums(
     if until < since or not metrics:
         return out
     first_whole = since if since.day == 1 else first_of_month(month_end(since) + timedelta(days=1))
-    last_whole = first_of_month(until) if until == month_end(until) else first_of_month(first_of_month(until) - timedelta(days=1))
+    last_whole = (
+        first_of_month(until)
+        if until == month_end(until)
+        else first_of_month(first_of_month(until) - timedelta(days=1))
+    )
     day_ranges: list[tuple[date, date]] = []
     if first_whole <= last_whole:
-        months = MonthlyCount.objects.filter(month__gte=first_whole, month__lte=last_whole, metric__in=metrics)
-        for *group, total in _restrict(months, school_ids).values_list(*by).annotate(t=Sum("value")).order_by():
+        months = MonthlyCount.objects.filter(
+            month__gte=first_whole, month__lte=last_whole, metric__in=metrics
+        )
+        for *group, total in (
+            _restrict(months, school_ids).values_list(*by).annotate(t=Sum("value")).order_by()
+        ):
             out[tuple(group)] += total
         if since < first_whole:
             day_ranges.append((since, first_whole - timedelta(days=1)))
@@ -110,7 +118,10 @@ def stock_values(
     if day is None:
         return {}
     rows = DailyCount.objects.filter(day=day, metric__in=list(metrics))
-    return {(s, m, k): v for s, m, k, v in _restrict(rows, school_ids).values_list("school_id", "metric", "key", "value")}
+    return {
+        (s, m, k): v
+        for s, m, k, v in _restrict(rows, school_ids).values_list("school_id", "metric", "key", "value")
+    }
 
 
 # --- the dashboard -------------------------------------------------------------------------------
@@ -217,7 +228,7 @@ class Dashboard:
         return [r for r in self.schools if r.needs_attention]
 
 
-ROW_FLOWS = {
+ROW_FLOWS: dict[str, str] = {
     Metric.REPORTS: "reports",
     Metric.REPORTS_URGENT: "urgent",
     Metric.CASES_OPENED: "cases_opened",
@@ -227,7 +238,7 @@ ROW_FLOWS = {
     Metric.ACK_MINUTES: "ack_minutes",
     Metric.ACK_COUNT: "ack_count",
 }
-ROW_STOCKS = {
+ROW_STOCKS: dict[str, str] = {
     Metric.CASES_OPEN: "open_cases",
     Metric.CASES_SERIOUS_OPEN: "serious_open",
     Metric.CASES_OVERDUE: "overdue_cases",
@@ -246,7 +257,11 @@ def _add(row: SchoolRow | Trend, metric: str, key: str, value: int) -> None:
         row.safety_1530.due += value
     elif metric == Metric.LEDGER_DONE and key == Duty.SAFETY_1530:
         row.safety_1530.done += value
-    elif isinstance(row, SchoolRow) and metric in (Metric.LEDGER_DUE, Metric.LEDGER_DONE) and key == Duty.PATROL:
+    elif (
+        isinstance(row, SchoolRow)
+        and metric in (Metric.LEDGER_DUE, Metric.LEDGER_DONE)
+        and key == Duty.PATROL
+    ):
         if metric == Metric.LEDGER_DUE:
             row.patrol.due += value
         else:
@@ -261,26 +276,40 @@ def dashboard(schools: list[Unit], since: date, until: date, *, everything: bool
     ids = None if everything else [s.pk for s in schools]
     as_of = stock_day(until)
     rows = {s.pk: SchoolRow(school=s, county=s.parent.name if s.parent else "") for s in schools}
-    flows = flow_sums(ids, since, until, [*ROW_FLOWS, Metric.DETERMINATIONS, Metric.LEDGER_DUE, Metric.LEDGER_DONE])
+    flows = flow_sums(
+        ids, since, until, [*ROW_FLOWS, Metric.DETERMINATIONS, Metric.LEDGER_DUE, Metric.LEDGER_DONE]
+    )
     for (school_id, metric, key), value in flows.items():
         if school_id in rows:
             _add(rows[school_id], metric, key, value)
-    for (school_id, metric, key), value in stock_values(ids, as_of, ROW_STOCKS).items():
+    for (school_id, metric, _key), value in stock_values(ids, as_of, ROW_STOCKS).items():
         row = rows.get(school_id)
         if row is not None:
             setattr(row, ROW_STOCKS[metric], getattr(row, ROW_STOCKS[metric]) + value)
-    printed = _restrict(
-        MonthlyCount.objects.filter(metric=Metric.POSTERS_PRINTED, month__lte=until), ids
-    ).values_list("school_id", flat=True).distinct()
+    printed = (
+        _restrict(MonthlyCount.objects.filter(metric=Metric.POSTERS_PRINTED, month__lte=until), ids)
+        .values_list("school_id", flat=True)
+        .distinct()
+    )
     for school_id in printed:
         if school_id in rows:
             rows[school_id].poster_printed = True
     if as_of is not None:
         window = school_days_back(as_of, QUIET_SCHOOL_DAYS)
         if window:
-            quiet = flow_sums(ids, window[0], window[-1], [Metric.LEDGER_DUE, Metric.LEDGER_DONE], by=("school_id", "metric", "key"))
-            due = {s for (s, m, k), v in quiet.items() if m == Metric.LEDGER_DUE and k == Duty.SAFETY_1530 and v}
-            done = {s for (s, m, k), v in quiet.items() if m == Metric.LEDGER_DONE and k == Duty.SAFETY_1530 and v}
+            quiet = flow_sums(
+                ids,
+                window[0],
+                window[-1],
+                [Metric.LEDGER_DUE, Metric.LEDGER_DONE],
+                by=("school_id", "metric", "key"),
+            )
+            due = {
+                s for (s, m, k), v in quiet.items() if m == Metric.LEDGER_DUE and k == Duty.SAFETY_1530 and v
+            }
+            done = {
+                s for (s, m, k), v in quiet.items() if m == Metric.LEDGER_DONE and k == Duty.SAFETY_1530 and v
+            }
             for school_id in due - done:
                 if school_id in rows:
                     rows[school_id].quiet_1530 = True
@@ -328,7 +357,9 @@ def trends(school_ids: list[int] | None, until: date) -> tuple[list[Trend], list
     for _i in range(TREND_TERMS - 1):
         first_term = term_of(first_term.start - timedelta(days=1))
     start = first_term.start
-    months_qs = MonthlyCount.objects.filter(month__gte=start, month__lte=first_of_month(until), metric__in=TREND_METRICS)
+    months_qs = MonthlyCount.objects.filter(
+        month__gte=start, month__lte=first_of_month(until), metric__in=TREND_METRICS
+    )
     by_month: dict[date, Trend] = {}
     by_term: dict[date, Trend] = {}
     month = start
@@ -338,7 +369,10 @@ def trends(school_ids: list[int] | None, until: date) -> tuple[list[Trend], list
         by_term.setdefault(term.start, Trend(label=term.label))
         month = month_end(month) + timedelta(days=1)
     for month, metric, key, total in (
-        _restrict(months_qs, school_ids).values_list("month", "metric", "key").annotate(t=Sum("value")).order_by()
+        _restrict(months_qs, school_ids)
+        .values_list("month", "metric", "key")
+        .annotate(t=Sum("value"))
+        .order_by()
     ):
         for trend in (by_month.get(month), by_term.get(term_of(month).start)):
             if trend is not None:

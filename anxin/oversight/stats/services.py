@@ -105,7 +105,9 @@ def roll_up(month: date, school_ids: Sequence[int] | None, *, today: date) -> in
     )
     rows = [MonthlyCount(school_id=s, month=month, metric=m, key=k, value=v) for s, m, k, v in flows]
     if stock_day is not None:
-        stocks = days.filter(day=stock_day, metric__in=STOCKS).values_list("school_id", "metric", "key", "value")
+        stocks = days.filter(day=stock_day, metric__in=STOCKS).values_list(
+            "school_id", "metric", "key", "value"
+        )
         rows += [MonthlyCount(school_id=s, month=month, metric=m, key=k, value=v) for s, m, k, v in stocks]
     with transaction.atomic():
         old = MonthlyCount.objects.filter(month=month)

@@ -152,12 +152,18 @@ def screen(request: HttpRequest) -> HttpResponse:
         raise Http404
     today = timezone.localdate()
     period = period_from(None, None, today=today)
-    everything = len(schools) > 1 and reach(user, RESOURCE, "screen").everything and not request.GET.get("school")
+    everything = (
+        len(schools) > 1 and reach(user, RESOURCE, "screen").everything and not request.GET.get("school")
+    )
     board = selectors.dashboard(schools, period.since, period.until, everything=everything)
-    ranking = sorted(board.schools, key=lambda r: (-r.overdue_cases, -r.serious_open, -r.open_cases, r.school.path))
+    ranking = sorted(
+        board.schools, key=lambda r: (-r.overdue_cases, -r.serious_open, -r.open_cases, r.school.path)
+    )
     context = {
         "board": board,
-        "title": schools[0].name if len(schools) == 1 else (schools[0].parent.name if schools[0].parent else ""),
+        "title": schools[0].name
+        if len(schools) == 1
+        else (schools[0].parent.name if schools[0].parent else ""),
         "single": len(schools) == 1,
         "ranking": ranking[:12],
         "period": period,

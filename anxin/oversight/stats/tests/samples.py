@@ -11,8 +11,14 @@ from ..models import DailyCount, Metric
 
 
 def _count(cast: Cast, place: str) -> DailyCount:
+    school = place_class(cast, place).school
+    assert school is not None
     return DailyCount.objects.create(
-        school=place_class(cast, place).school, day=date(2026, 10, 1), metric=Metric.REPORTS, key="box", value=1
+        school=school,
+        day=date(2026, 10, 1),
+        metric=Metric.REPORTS,
+        key=place,
+        value=1,
     )
 
 

@@ -31,7 +31,9 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 
 
 def _report(cast: Cast, school: Any, day: date, **extra: Any) -> Report:
-    report = Report.objects.create(school=school, text="样本", fingerprint=f"f{Report.objects.count()}", **extra)
+    report = Report.objects.create(
+        school=school, text="样本", fingerprint=f"f{Report.objects.count()}", **extra
+    )
     # created_at is auto_now_add: put it on the day the test means.
     Report.objects.filter(pk=report.pk).update(created_at=at(day))
     report.refresh_from_db()
@@ -61,10 +63,14 @@ def world(cast: Cast, clock: Callable[[datetime | date], None]) -> Cast:
         time_band="break",
         triage_kinds=["physical", "verbal"],
     )
-    Report.objects.filter(pk=first.pk).update(acknowledged_at=at(day, 10, 30), status=ReportStatus.ACKNOWLEDGED)
+    Report.objects.filter(pk=first.pk).update(
+        acknowledged_at=at(day, 10, 30), status=ReportStatus.ACKNOWLEDGED
+    )
     _report(cast, cast.school, day, channel=Channel.BOX, place="toilet", time_band="break")
     _report(cast, cast.school, day, channel=Channel.BOX, status=ReportStatus.MERGED, merged_into=first)
-    _report(cast, cast.school_c, day, channel=Channel.HOTLINE, place="dormitory", time_band="after_lights_out")
+    _report(
+        cast, cast.school_c, day, channel=Channel.HOTLINE, place="dormitory", time_band="after_lights_out"
+    )
     Warning.objects.create(
         school=cast.school,
         unit_path=cast.class_a1.path,
@@ -77,7 +83,11 @@ def world(cast: Cast, clock: Callable[[datetime | date], None]) -> Cast:
         last_seen=at(date(2026, 11, 5)),
     )
     SafetySession.objects.create(
-        school=cast.school, klass=cast.class_a1, date=date(2026, 11, 9), kind="5min", recorded_by=cast.users["class_teacher"]
+        school=cast.school,
+        klass=cast.class_a1,
+        date=date(2026, 11, 9),
+        kind="5min",
+        recorded_by=cast.users["class_teacher"],
     )
     return cast
 
@@ -111,7 +121,10 @@ def test_counts_match_the_raw_records(world: Cast) -> None:
     assert value(a, date(2026, 11, 3), Metric.CASES_OVERDUE) == 0
     assert value(a, date(2026, 11, 4), Metric.CASES_OVERDUE) == 1
     assert value(a, TODAY, Metric.CASES_OVERDUE) == 1
-    assert value(a, TODAY, Metric.CASES_STATE, "accepted") + value(a, TODAY, Metric.CASES_STATE, "emergency") == 1
+    assert (
+        value(a, TODAY, Metric.CASES_STATE, "accepted") + value(a, TODAY, Metric.CASES_STATE, "emergency")
+        == 1
+    )
     assert value(a, date(2026, 11, 4), Metric.WARNINGS_OPEN) == 0
     assert value(a, date(2026, 11, 5), Metric.WARNINGS_RAISED, Rule.CLASS_NO_TALKS) == 1
     assert value(a, TODAY, Metric.WARNINGS_OPEN) == 1
@@ -148,7 +161,9 @@ def test_rebuild_replaces_what_changed(world: Cast) -> None:
 @pytest.mark.django_db
 def test_a_past_day_keeps_its_snapshot(world: Cast) -> None:
     yesterday = TODAY - timedelta(days=1)
-    DailyCount.objects.create(school=world.school, day=yesterday, metric=Metric.CASES_STATE, key="accepted", value=7)
+    DailyCount.objects.create(
+        school=world.school, day=yesterday, metric=Metric.CASES_STATE, key="accepted", value=7
+    )
     rebuild(yesterday, TODAY)
     assert value(world.school, yesterday, Metric.CASES_STATE, "accepted") == 7
     assert DailyCount.objects.filter(day=TODAY, metric=Metric.CASES_STATE).exists()
@@ -159,8 +174,12 @@ def test_a_month_row_is_the_sum_of_its_days_for_flows_and_the_last_day_for_stock
     rebuild(START, TODAY)
     november = date(2026, 11, 1)
     for metric in (Metric.REPORTS, Metric.LEDGER_DUE):
-        days = DailyCount.objects.filter(school=world.school, metric=metric, day__gte=november).aggregate(s=Sum("value"))
-        months = MonthlyCount.objects.filter(school=world.school, metric=metric, month=november).aggregate(s=Sum("value"))
+        days = DailyCount.objects.filter(school=world.school, metric=metric, day__gte=november).aggregate(
+            s=Sum("value")
+        )
+        months = MonthlyCount.objects.filter(school=world.school, metric=metric, month=november).aggregate(
+            s=Sum("value")
+        )
         assert days["s"] == months["s"]
     stock = MonthlyCount.objects.get(school=world.school, metric=Metric.CASES_OPEN, month=november)
     assert stock.value == 1

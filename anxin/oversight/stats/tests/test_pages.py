@@ -133,7 +133,9 @@ def test_bureau_big_screen_lists_its_schools(counted: Cast, login: Login) -> Non
         ("county=99999999999999999999999", "bad_filter"),
     ],
 )
-def test_bad_input_on_the_page_is_a_400_in_chinese(counted: Cast, login: Login, query: str, code: str) -> None:
+def test_bad_input_on_the_page_is_a_400_in_chinese(
+    counted: Cast, login: Login, query: str, code: str
+) -> None:
     response = login(counted.users["city_admin"]).get(f"/oversight/?{query}")
     assert response.status_code == 400
     assert f'data-code="{code}"' in response.content.decode()
@@ -172,7 +174,13 @@ def test_api_counts_and_dashboard_agree_with_the_table(counted: Cast, login: Log
     by_id = {s["school_id"]: s for s in board["schools"]}
     assert set(by_id) == {cast.school.pk, cast.school_b.pk}
     a = by_id[cast.school.pk]
-    assert (a["reports"], a["urgent"], a["overdue_cases"], a["serious_open"], a["ack_average_minutes"]) == (2, 1, 1, 1, 30)
+    assert (a["reports"], a["urgent"], a["overdue_cases"], a["serious_open"], a["ack_average_minutes"]) == (
+        2,
+        1,
+        1,
+        1,
+        30,
+    )
     cell = next(c for c in board["place_time"] if c["place"] == "toilet" and c["time_band"] == "break")
     assert cell["reports"] == 2
     assert board["totals"]["warnings_open"] == 1

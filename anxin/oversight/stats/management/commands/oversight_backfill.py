@@ -30,7 +30,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--since", required=True, help="起始日期 YYYY-MM-DD")
         parser.add_argument("--until", help="截止日期 YYYY-MM-DD（默认今天）")
-        parser.add_argument("--school", action="append", default=[], help="只统计这所学校（学校代码，可重复）")
+        parser.add_argument(
+            "--school", action="append", default=[], help="只统计这所学校（学校代码，可重复）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         since = _date(options["since"])
