@@ -171,7 +171,7 @@ def dashboard(
 ) -> Any:
     schools, everything = _schools(request.user, school)
     period = period_from(since, until, today=timezone.localdate())
-    board = selectors.dashboard(schools, period.since, period.until, everything=everything)
+    board = selectors.cached_dashboard(schools, period.since, period.until, everything=everything)
     return {
         "since": board.since,
         "until": board.until,
