@@ -271,6 +271,39 @@ def _add(row: SchoolRow | Trend, metric: str, key: str, value: int) -> None:
             row.patrol.done += value
 
 
+@dataclass
+class CountyRow:
+    county: Unit
+    #: The county's school rows added up (its ``school`` is the county).
+    figures: SchoolRow
+    schools: int = 0
+    attention: int = 0
+    quiet_1530: int = 0
+    no_poster: int = 0
+
+
+def county_rows(board: Dashboard) -> list[CountyRow]:
+    """The school rows added up per county, in path order: the city's first table."""
+    found: dict[int, CountyRow] = {}
+    for r in board.schools:
+        county = r.school.parent
+        if county is None:
+            continue
+        row = found.setdefault(county.pk, CountyRow(county, SchoolRow(school=county, county=county.name)))
+        total = row.figures
+        for attr in [*ROW_FLOWS.values(), *ROW_STOCKS.values(), "serious_determined"]:
+            setattr(total, attr, getattr(total, attr) + getattr(r, attr))
+        total.safety_1530.due += r.safety_1530.due
+        total.safety_1530.done += r.safety_1530.done
+        total.patrol.due += r.patrol.due
+        total.patrol.done += r.patrol.done
+        row.schools += 1
+        row.attention += r.needs_attention
+        row.quiet_1530 += r.quiet_1530
+        row.no_poster += not r.poster_printed
+    return sorted(found.values(), key=lambda c: c.county.path)
+
+
 def data_version() -> tuple[int, int]:
     """Changes with every rebuild: a rebuild inserts its rows afresh and rolls its months up again,
     so the newest row ids move (two index lookups)."""

@@ -144,6 +144,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "keep": urlencode(keep),
         "county": county,
         "counties": counties if len(counties) > 1 else [],
+        "county_rows": selectors.county_rows(board) if county is None and len(counties) > 1 else [],
         "presets": [(label, p, p == period) for label, p in presets(today)],
         "period": period,
         "charts": _chart_data(board),

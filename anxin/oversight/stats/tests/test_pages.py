@@ -38,6 +38,13 @@ def test_city_admin_sees_every_school_of_the_city(counted: Cast, login: Login) -
     cast = counted
     html = login(cast.users["city_admin"]).get("/oversight/").content.decode()
     assert {cast.school.pk, cast.school_b.pk, cast.school_c.pk} <= rows(html)
+    # The city first sees its counties, each leading to its schools.
+    counties = re.findall(r'data-testid="county-row" data-county="(\d+)"', html)
+    assert counties == [str(cast.county.pk), str(cast.county2.pk)]
+    overdue = html.split(f'data-county="{cast.county.pk}"')[1].split("</tr>")[0]
+    assert 'text-danger fw-semibold">1<' in overdue
+    only_c = login(cast.users["city_admin"]).get(f"/oversight/?county={cast.county2.pk}").content.decode()
+    assert rows(only_c) == {cast.school_c.pk} and 'data-testid="county-row"' not in only_c
 
 
 @pytest.mark.django_db
