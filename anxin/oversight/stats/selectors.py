@@ -330,6 +330,30 @@ def cached_dashboard(schools: list[Unit], since: date, until: date, *, everythin
     return board
 
 
+def warm_dashboards(today: date) -> int:
+    """Compute and cache the default dashboard (this term) of the city and of every county, as
+    their administrators' pages ask for it, so that the first page after a rebuild is quick too.
+    Returns how many were computed."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from .periods import period_from
+
+    period = period_from(None, None, today=today)
+    areas = Unit.objects.filter(kind__in=[UnitKind.CITY, UnitKind.COUNTY], is_active=True)
+    everyone = list(
+        Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True).select_related("parent").order_by("path")
+    )
+    done = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for area in areas:
+            schools = [s for s in everyone if s.path.startswith(area.path)]
+            if schools:
+                cached_dashboard(schools, period.since, period.until)
+                done += 1
+    return done
+
+
 def dashboard(schools: list[Unit], since: date, until: date, *, everything: bool = False) -> Dashboard:
     """The figures of ``schools`` (already cut to the caller's reach) for since..until.
 

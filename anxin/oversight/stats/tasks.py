@@ -7,10 +7,12 @@ and a recount of every school's two days reads each source once. Older days chan
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django_tasks import task
 
 from anxin.core.periodic import periodic
 
+from .selectors import warm_dashboards
 from .services import rebuild_recent
 
 
@@ -18,4 +20,7 @@ from .services import rebuild_recent
 @task
 def stats_rebuild() -> dict[str, int]:
     result = rebuild_recent()
-    return {"days": result.days, "rows": result.rows, "schools": result.schools}
+    # The rebuild made every cached dashboard stale: compute the bureaus' default ones again now,
+    # rather than on their administrators' first page.
+    warmed = warm_dashboards(timezone.localdate())
+    return {"days": result.days, "rows": result.rows, "schools": result.schools, "warmed": warmed}

@@ -257,3 +257,19 @@ def test_echarts_is_served_from_the_npm_package() -> None:
 
     found = finders.find("echarts/echarts.min.js")
     assert found and "node_modules" in str(found)
+
+
+@pytest.mark.django_db
+def test_the_hourly_job_leaves_the_bureaus_dashboards_computed(world: Cast, login: Login) -> None:  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from anxin.core.periodic import JOBS
+
+    result = JOBS["oversight.stats_rebuild"].task.call()
+    assert result["warmed"] >= 3  # the city and its two counties (and the other city)
+    client = login(world.users["county_admin"])
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/oversight/").content.decode()
+    assert rows(html) == {world.school.pk, world.school_b.pk}
+    assert not [q for q in ctx.captured_queries if "SUM(" in q["sql"]]
