@@ -73,7 +73,7 @@ def rebuild(
             result.days += 1
             day += timedelta(days=1)
         result.rows += written
-        for month in sorted({first_of_month(d) for d in (chunk_start, chunk_end)}):
+        for month in months_between(chunk_start, chunk_end):
             roll_up(month, school_ids, today=today)
         if progress is not None:
             progress(chunk_start, chunk_end, written)
@@ -87,6 +87,16 @@ def first_of_month(day: date) -> date:
 
 def month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def months_between(start: date, end: date) -> list[date]:
+    """The first days of every month that start..end touches (31 days from 31 January touch three)."""
+    months = []
+    month = first_of_month(start)
+    while month <= end:
+        months.append(month)
+        month = month_end(month) + timedelta(days=1)
+    return months
 
 
 def roll_up(month: date, school_ids: Sequence[int] | None, *, today: date) -> int:

@@ -207,3 +207,14 @@ def test_the_hourly_job_counts_yesterday_and_today(world: Cast) -> None:
     assert result["days"] == 2
     assert value(world.school, TODAY, Metric.CASES_OPEN) == 1
     assert not DailyCount.objects.filter(day__lt=TODAY - timedelta(days=1)).exists()
+
+
+def test_a_chunk_of_days_rolls_up_every_month_it_touches() -> None:
+    from ..services import months_between
+
+    assert months_between(date(2027, 1, 31), date(2027, 3, 2)) == [
+        date(2027, 1, 1),
+        date(2027, 2, 1),
+        date(2027, 3, 1),
+    ]
+    assert months_between(date(2026, 11, 2), date(2026, 11, 2)) == [date(2026, 11, 1)]
