@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from anxin.org.models import Unit, UnitKind
 
@@ -21,7 +22,7 @@ def _date(raw: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise CommandError(f"日期格式应为 YYYY-MM-DD：{raw}") from None
+        raise CommandError(_("日期格式应为 YYYY-MM-DD：%(raw)s") % {"raw": raw}) from None
 
 
 class Command(BaseCommand):
@@ -38,20 +39,26 @@ class Command(BaseCommand):
         since = _date(options["since"])
         until = _date(options["until"]) if options["until"] else timezone.localdate()
         if since < EARLIEST:
-            raise CommandError(f"起始日期不能早于 {EARLIEST.isoformat()}。")
+            raise CommandError(_("起始日期不能早于 %(day)s。") % {"day": EARLIEST.isoformat()})
         if until < since:
-            raise CommandError("截止日期不能早于起始日期。")
+            raise CommandError(_("截止日期不能早于起始日期。"))
         schools = None
         if options["school"]:
             schools = list(Unit.objects.filter(kind=UnitKind.SCHOOL, code__in=options["school"]))
             missing = set(options["school"]) - {s.code for s in schools}
             if missing:
-                raise CommandError(f"找不到学校：{'、'.join(sorted(missing))}")
+                raise CommandError(_("找不到学校：%(codes)s") % {"codes": "、".join(sorted(missing))})
 
         def progress(start: date, end: date, rows: int) -> None:
-            self.stdout.write(f"{start.isoformat()} – {end.isoformat()}：{rows} 行")
+            self.stdout.write(
+                _("%(start)s – %(end)s：%(rows)s 行")
+                % {"start": start.isoformat(), "end": end.isoformat(), "rows": rows}
+            )
 
         result = rebuild(since, until, schools, progress=progress)
         self.stdout.write(
-            self.style.SUCCESS(f"完成：{result.schools} 所学校，{result.days} 天，{result.rows} 行统计数据。")
+            self.style.SUCCESS(
+                _("完成：%(schools)s 所学校，%(days)s 天，%(rows)s 行统计数据。")
+                % {"schools": result.schools, "days": result.days, "rows": result.rows}
+            )
         )
