@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from anxin.cases.models import Case
 from anxin.intake.models import Report
@@ -19,11 +20,10 @@ from .ledgers import term_start
 def first_day(today: date) -> date:
     """The term's first day, or the earliest report or case before it (a scenario that began earlier)."""
     start = term_start(today)
+    first_report = Report.objects.aggregate(t=Min("created_at"))["t"]
     earliest = [
         Case.objects.aggregate(d=Min("opened_on"))["d"],
-        (lambda t: timezone.localtime(t).date() if t else None)(
-            Report.objects.aggregate(t=Min("created_at"))["t"]
-        ),
+        timezone.localtime(first_report).date() if first_report else None,
     ]
     found = [d for d in earliest if d is not None and d >= start - timedelta(days=120)]
     return min([start, *found])
@@ -34,5 +34,11 @@ def build(stdout: Any) -> None:
     since = first_day(today)
     result = rebuild(since, today)
     stdout.write(
-        f"监管看板统计：{since.isoformat()} 至 {today.isoformat()}，{result.schools} 所学校，{result.rows} 行。"
+        _("监管看板统计：%(since)s 至 %(until)s，%(schools)s 所学校，%(rows)s 行。")
+        % {
+            "since": since.isoformat(),
+            "until": today.isoformat(),
+            "schools": result.schools,
+            "rows": result.rows,
+        }
     )
