@@ -26,6 +26,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("案件处置"), reverse("cases:list"), "folder2-open"))
     if allowed(user, "case", "bureau"):
         items.append((_("严重案件与复查"), reverse("cases:bureau"), "bank"))
+    if allowed(user, "oversight_stats", "view"):
+        items.append((_("监管看板"), reverse("oversight:dashboard"), "bar-chart-line"))
+    elif allowed(user, "oversight_stats", "screen"):
+        items.append((_("数据大屏"), reverse("oversight:screen"), "display"))
     if ledger_entries(user, figures=False):
         items.append((_("台账"), reverse("ledgers:index"), "journal-check"))
     if allowed(user, "student", "view"):

@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "anxin.ledgers.care",
     "anxin.ledgers.education",
     "anxin.warnings",
+    "anxin.oversight.stats",
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",
@@ -305,6 +306,7 @@ STATICFILES_DIRS = [
     for prefix, path in [
         ("bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
         ("bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+        ("echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ]
     if path.exists()
 ]

@@ -50,6 +50,7 @@ from anxin.org.models import (
     UnitKind,
     User,
 )
+from anxin.oversight.stats.models import DailyCount, MonthlyCount
 
 from . import events
 from .errors import DemoError
@@ -617,6 +618,9 @@ def _delete_demo() -> dict[str, int]:
     RoleAssignment.objects.all().delete()
     _raw_delete_all(Student)
     SchoolProfile.objects.all().delete()
+    # The dashboards' counts are derived from the demo's records: recounted after the new load.
+    _raw_delete_all(DailyCount)
+    _raw_delete_all(MonthlyCount)
     _raw_delete_all(Unit)
     User.objects.filter(is_superuser=False).delete()
     DemoLoad.objects.all().delete()

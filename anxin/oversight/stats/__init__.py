@@ -1,0 +1,1 @@
+"""Daily per-school count tables and the dashboards that read only them (Zulip's analytics app)."""
