@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "anxin.ledgers.care",
     "anxin.ledgers.education",
     "anxin.warnings",
+    "anxin.oversight.supervision",
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",

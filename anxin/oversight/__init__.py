@@ -1,0 +1,1 @@
+"""Oversight: what the county and city bureaus use to watch, compare and supervise their schools."""
