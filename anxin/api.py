@@ -25,6 +25,7 @@ from anxin.intake.api_staff import router as intake_staff_router
 from anxin.ledgers.api import router as ledgers_router
 from anxin.org.api import router as org_router
 from anxin.org.models import User
+from anxin.oversight.supervision.api import router as supervision_router
 from anxin.warnings.api import router as warnings_router
 
 
@@ -121,3 +122,4 @@ api.add_router("/ledgers", ledgers_router)
 # The early warnings are their own app above the ledgers; their API keeps its address under them.
 api.add_router("/ledgers/warnings", warnings_router, tags=["ledgers"])
 api.add_router("/cases", cases_router)
+api.add_router("/oversight", supervision_router)
