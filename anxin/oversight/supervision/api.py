@@ -144,7 +144,11 @@ def scorecard_policy(request: AuthenticatedRequest, payload: PolicyIn) -> Any:
     if unit is None:
         raise NotFound()
     policy = scorecard.policy_set(
-        actor=request.user, unit=unit, rules=payload.rules, effective_from=payload.effective_from, note=payload.note
+        actor=request.user,
+        unit=unit,
+        rules=payload.rules,
+        effective_from=payload.effective_from,
+        note=payload.note,
     )
     return Reply(
         201,
@@ -271,14 +275,16 @@ def order_respond(request: AuthenticatedRequest, order_id: int) -> Any:
         body = _json(request)
         response, upload = body.get("response", ""), None
         if not isinstance(response, str):
-            raise Invalid(_("整改情况须为文字。"), code=ErrorCode.INVALID_INPUT, detail={"response": [_("须为文字")]})
+            raise Invalid(
+                _("整改情况须为文字。"), code=ErrorCode.INVALID_INPUT, detail={"response": [_("须为文字")]}
+            )
     order = services.order_transition(
         actor=request.user,
         order=order,
         action="respond",
         response=response,
         evidence=upload,
-        evidence_name=upload.name if upload else "",
+        evidence_name=(upload.name or "") if upload else "",
     )
     return _order(order)
 
@@ -405,7 +411,9 @@ def _notice(user: Any, notice: Notice) -> dict[str, Any]:
     }
 
 
-@router.get("/notices", response={200: list[NoticeOut], **ERRORS}, summary="通报与回执（教育局看各校，学校看本校）")
+@router.get(
+    "/notices", response={200: list[NoticeOut], **ERRORS}, summary="通报与回执（教育局看各校，学校看本校）"
+)
 def notices(request: HttpRequest) -> Any:
     return [_notice(request.user, n) for n in selectors.notices_visible(request.user)[:100]]
 

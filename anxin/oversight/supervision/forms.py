@@ -26,7 +26,9 @@ def _school_field(form: forms.Form, schools: Any, initial: Any = None) -> None:
 
 
 class OrderForm(BootstrapMixin, forms.Form):
-    title = forms.CharField(label=_("事由"), max_length=100, help_text=_("例如：1530安全教育连续十个上学日无记录"))
+    title = forms.CharField(
+        label=_("事由"), max_length=100, help_text=_("例如：1530安全教育连续十个上学日无记录")
+    )
     level = forms.ChoiceField(label=_("级别"), choices=OrderLevel.choices, initial=OrderLevel.NOTICE)
     deadline = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}))
     items = forms.CharField(
@@ -58,7 +60,9 @@ class RespondForm(BootstrapMixin, forms.Form):
 
 
 class CheckForm(BootstrapMixin, forms.Form):
-    action = forms.ChoiceField(choices=[("close", "close"), ("send_back", "send_back")], widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        choices=[("close", "close"), ("send_back", "send_back")], widget=forms.HiddenInput
+    )
     reason = forms.CharField(
         label=_("退回原因"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

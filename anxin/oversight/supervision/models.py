@@ -241,7 +241,12 @@ class Interview(models.Model):
     reason = models.TextField(_("约谈事由"), max_length=2000)
     outcome = models.TextField(_("约谈结果"), max_length=2000, blank=True)
     order = models.ForeignKey(
-        Order, verbose_name=_("相关整改通知"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Order,
+        verbose_name=_("相关整改通知"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -157,7 +157,9 @@ def assigned_school_ids(user: Any) -> set[int]:
     from .models import InspectorAssignment
 
     paths = list(
-        user.assignments.filter(role=Role.INSPECTOR, unit__is_active=True).values_list("unit__path", flat=True)
+        user.assignments.filter(role=Role.INSPECTOR, unit__is_active=True).values_list(
+            "unit__path", flat=True
+        )
     )
     ids: set[int] = set()
     if paths:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -129,7 +129,9 @@ def validate_rules(rules: Any) -> dict[str, Any]:
         errors.setdefault("weights", []).append(_("至少一项的权重大于 0。"))
     if errors:
         raise Invalid(
-            _("考评规则有误，请检查标出的各项。"), code=SupervisionError.SCORECARD_POLICY_INVALID, detail=errors
+            _("考评规则有误，请检查标出的各项。"),
+            code=SupervisionError.SCORECARD_POLICY_INVALID,
+            detail=errors,
         )
     return out
 
@@ -149,7 +151,9 @@ class PolicyInForce:
     policy: ScorecardPolicy | None = None
 
 
-def policy_for(school: Unit, on: date, *, cache: dict[int, list[ScorecardPolicy]] | None = None) -> PolicyInForce:
+def policy_for(
+    school: Unit, on: date, *, cache: dict[int, list[ScorecardPolicy]] | None = None
+) -> PolicyInForce:
     """The county's newest version in effect on ``on``, else the city's, else the defaults."""
     for unit in _levels(school):
         if cache is not None and unit.pk in cache:
@@ -164,7 +168,9 @@ def policy_for(school: Unit, on: date, *, cache: dict[int, list[ScorecardPolicy]
     return PolicyInForce(copy.deepcopy(DEFAULT_RULES))
 
 
-def policy_set(*, actor: Any, unit: Unit, rules: Any, effective_from: date | None, note: str = "") -> ScorecardPolicy:
+def policy_set(
+    *, actor: Any, unit: Unit, rules: Any, effective_from: date | None, note: str = ""
+) -> ScorecardPolicy:
     """A new version of a county's or city's scorecard rules, in effect from a date."""
     if unit.kind not in (UnitKind.COUNTY, UnitKind.CITY):
         raise Invalid(
@@ -247,7 +253,14 @@ def _committee(school: Unit, rules: dict[str, Any], **_kw: Any) -> Item:
 
     missing = [str(CommitteeRole(r).label) for r in required if r not in held]
     detail = _("缺少：%(roles)s") % {"roles": "、".join(missing)} if missing else _("成员齐全")
-    return Item("committee", str(ITEMS["committee"]), len(required), len(required) - len(missing), detail, _url("org:committee"))
+    return Item(
+        "committee",
+        str(ITEMS["committee"]),
+        len(required),
+        len(required) - len(missing),
+        detail,
+        _url("org:committee"),
+    )
 
 
 def _published(school: Unit, **_kw: Any) -> Item:
@@ -265,7 +278,9 @@ def _published(school: Unit, **_kw: Any) -> Item:
     if not poster:
         missing.append(_("爱心信箱海报从未打印"))
     detail = _("缺少：%(what)s") % {"what": "；".join(missing)} if missing else _("均已完成")
-    return Item("published", str(ITEMS["published"]), 3, 3 - len(missing), detail, _url("ledgers:education_documents"))
+    return Item(
+        "published", str(ITEMS["published"]), 3, 3 - len(missing), detail, _url("ledgers:education_documents")
+    )
 
 
 def _classes(school: Unit) -> list[Unit]:
@@ -275,7 +290,9 @@ def _classes(school: Unit) -> list[Unit]:
 def _safety(school: Unit, term: Term, end: date, classes: list[Unit], **_kw: Any) -> Item:
     c = session_completeness(classes, term.start, end) if classes else Completeness(0, 0)
     detail = _("应记 %(due)s 次，已记 %(done)s 次") % {"due": c.due, "done": c.done}
-    return Item("safety_1530", str(ITEMS["safety_1530"]), c.due, c.done, detail, _url("ledgers:education_1530"))
+    return Item(
+        "safety_1530", str(ITEMS["safety_1530"]), c.due, c.done, detail, _url("ledgers:education_1530")
+    )
 
 
 def _meetings(school: Unit, term: Term, end: date, classes: list[Unit], **_kw: Any) -> Item:
@@ -288,7 +305,9 @@ def _meetings(school: Unit, term: Term, end: date, classes: list[Unit], **_kw: A
     rows = [MeetingCount(k, counts.get(k.pk, 0)) for k in classes]
     met = sum(1 for r in rows if r.met)
     detail = _("%(met)s/%(all)s 个班已开满 %(n)s 次") % {"met": met, "all": len(rows), "n": MEETINGS_PER_TERM}
-    return Item("meetings", str(ITEMS["meetings"]), len(rows), met, detail, _url("ledgers:education_meetings"))
+    return Item(
+        "meetings", str(ITEMS["meetings"]), len(rows), met, detail, _url("ledgers:education_meetings")
+    )
 
 
 TRAINING_TYPES = (ActivityType.STAFF_TRAINING, ActivityType.PARENT_SCHOOL, ActivityType.TOPIC_EDUCATION)
@@ -296,14 +315,20 @@ TRAINING_TYPES = (ActivityType.STAFF_TRAINING, ActivityType.PARENT_SCHOOL, Activ
 
 def _trainings(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
     held = set(
-        EduActivity.objects.filter(school=school, type__in=TRAINING_TYPES, date__gte=term.start, date__lte=end)
+        EduActivity.objects.filter(
+            school=school, type__in=TRAINING_TYPES, date__gte=term.start, date__lte=end
+        )
         .values_list("type", flat=True)
         .distinct()
     )
     missing = [str(t.label) for t in TRAINING_TYPES if t not in held]
     detail = _("本学期未开展：%(what)s") % {"what": "、".join(missing)} if missing else _("均已开展")
     return Item(
-        "trainings", str(ITEMS["trainings"]), len(TRAINING_TYPES), len(TRAINING_TYPES) - len(missing), detail,
+        "trainings",
+        str(ITEMS["trainings"]),
+        len(TRAINING_TYPES),
+        len(TRAINING_TYPES) - len(missing),
+        detail,
         _url("ledgers:education_activities"),
     )
 
@@ -319,13 +344,18 @@ def _patrols(school: Unit, term: Term, end: date, rules: dict[str, Any], **_kw: 
     return Item("patrols", str(ITEMS["patrols"]), c.due, c.done, detail, _url("ledgers:patrol_home"))
 
 
+def _by(done_at: datetime | None, due: date | None) -> bool:
+    """Done on or before its local due date."""
+    return done_at is not None and due is not None and timezone.localtime(done_at).date() <= due
+
+
 def _hazards(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
     due = Hazard.objects.filter(school=school, deadline__gte=term.start, deadline__lt=end)
     rows = list(due.values_list("status", "closed_at", "deadline"))
     on_time = sum(
         1
         for status, closed_at, deadline in rows
-        if status == HazardStatus.CLOSED and closed_at is not None and timezone.localtime(closed_at).date() <= deadline
+        if status == HazardStatus.CLOSED and _by(closed_at, deadline)
     )
     detail = _("到期 %(due)s 项，按期销号 %(done)s 项") % {"due": len(rows), "done": on_time}
     return Item("hazards", str(ITEMS["hazards"]), len(rows), on_time, detail, _url("ledgers:hazards_list"))
@@ -346,11 +376,16 @@ def _talks(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
         )
     )
     talked = set(
-        Talk.objects.filter(school=school, student_id__in=pupils, talked_on__gte=term.start, talked_on__lte=end)
+        Talk.objects.filter(
+            school=school, student_id__in=pupils, talked_on__gte=term.start, talked_on__lte=end
+        )
         .values_list("student_id", flat=True)
         .distinct()
     )
-    detail = _("重点群体学生 %(all)s 人，本学期已谈话 %(done)s 人") % {"all": len(pupils), "done": len(talked)}
+    detail = _("重点群体学生 %(all)s 人，本学期已谈话 %(done)s 人") % {
+        "all": len(pupils),
+        "done": len(talked),
+    }
     return Item("talks", str(ITEMS["talks"]), len(pupils), len(talked), detail, _url("ledgers:care_list"))
 
 
@@ -360,7 +395,7 @@ def _cases(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
             case__school=school, cancelled=False, due_on__gte=term.start, due_on__lt=end
         ).values_list("due_on", "met_at")
     )
-    on_time = sum(1 for due_on, met_at in rows if met_at is not None and timezone.localtime(met_at).date() <= due_on)
+    on_time = sum(1 for due_on, met_at in rows if _by(met_at, due_on))
     detail = _("到期 %(due)s 项，按期完成 %(done)s 项") % {"due": len(rows), "done": on_time}
     return Item("cases", str(ITEMS["cases"]), len(rows), on_time, detail, _url("cases:list"))
 
@@ -393,7 +428,11 @@ def _grade(item: Item, rules: dict[str, Any]) -> None:
 
 
 def compute(
-    school: Unit, today: date, *, term: Term | None = None, cache: dict[int, list[ScorecardPolicy]] | None = None
+    school: Unit,
+    today: date,
+    *,
+    term: Term | None = None,
+    cache: dict[int, list[ScorecardPolicy]] | None = None,
 ) -> Card:
     """One school's card for the term of ``today`` (or the given term), counted up to today."""
     term = term or term_of(today)

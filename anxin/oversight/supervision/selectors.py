@@ -13,7 +13,16 @@ from anxin.core.errors import NotFound
 from anxin.core.params import parse_id
 from anxin.org.models import Unit, User
 
-from .models import OPEN_AT_SCHOOL, InspectorAssignment, Interview, Notice, NoticeReceipt, Order, Visit, VisitPhoto
+from .models import (
+    OPEN_AT_SCHOOL,
+    InspectorAssignment,
+    Interview,
+    Notice,
+    NoticeReceipt,
+    Order,
+    Visit,
+    VisitPhoto,
+)
 from .permissions import INSPECTORS, INTERVIEW, NOTICE, ORDER, SCORECARD, VISIT, can_school, school_q
 
 
@@ -65,8 +74,10 @@ def open_orders_at_school(user: Any) -> QuerySet[Order]:
     r = reach(user, ORDER, "respond")
     if r.nothing:
         return Order.objects.none()
-    return orders_visible(user).filter(school_q(user, ORDER, "respond"), status__in=OPEN_AT_SCHOOL).order_by(
-        "deadline", "pk"
+    return (
+        orders_visible(user)
+        .filter(school_q(user, ORDER, "respond"), status__in=OPEN_AT_SCHOOL)
+        .order_by("deadline", "pk")
     )
 
 
@@ -132,7 +143,9 @@ def notices_visible(user: Any) -> QuerySet[Notice]:
     return (
         Notice.objects.filter(q)
         .select_related("unit", "issued_by")
-        .annotate(n_schools=Count("receipts"), n_read=Count("receipts", filter=Q(receipts__read_at__isnull=False)))
+        .annotate(
+            n_schools=Count("receipts"), n_read=Count("receipts", filter=Q(receipts__read_at__isnull=False))
+        )
     )
 
 
@@ -209,5 +222,7 @@ def inspectors_for(user: Any) -> QuerySet[User]:
     for u in units:
         q |= Q(assignments__unit__path__startswith=u.path)
     return (
-        User.objects.filter(q, is_active=True, assignments__role=Role.INSPECTOR).distinct().order_by("full_name")
+        User.objects.filter(q, is_active=True, assignments__role=Role.INSPECTOR)
+        .distinct()
+        .order_by("full_name")
     )

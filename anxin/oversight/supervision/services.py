@@ -34,7 +34,6 @@ from .models import (
     Order,
     OrderAction,
     OrderLevel,
-    OrderStatus,
     OrderStep,
     Visit,
     VisitPhoto,
@@ -82,7 +81,9 @@ def county_admins(school: Unit) -> list[User]:
     )
 
 
-def school_leaders(school: Unit, roles: tuple[str, ...] = (Role.PRINCIPAL, Role.MORAL_DIRECTOR)) -> list[User]:
+def school_leaders(
+    school: Unit, roles: tuple[str, ...] = (Role.PRINCIPAL, Role.MORAL_DIRECTOR)
+) -> list[User]:
     return list(
         User.objects.filter(is_active=True, assignments__role__in=roles, assignments__unit=school).distinct()
     )
@@ -116,9 +117,7 @@ def inspector_assign(*, actor: User | None, inspector_id: Any, school: Unit) -> 
     assert inspector is not None
     with transaction.atomic():
         if InspectorAssignment.objects.filter(inspector=inspector, school=school).exists():
-            raise Conflict(
-                _("该督学已负责这所学校。"), code=SupervisionError.INSPECTOR_ALREADY_ASSIGNED
-            )
+            raise Conflict(_("该督学已负责这所学校。"), code=SupervisionError.INSPECTOR_ALREADY_ASSIGNED)
         row = InspectorAssignment.objects.create(inspector=inspector, school=school, assigned_by=actor)
         audit_record(
             actor=actor,
@@ -172,7 +171,9 @@ def clean_checklist(results: Any) -> dict[str, dict[str, str]]:
             continue
         out[key] = {"result": result, "note": note.strip()[:500]}
     if bad:
-        raise Invalid(_("检查结果有误，请检查标出的各项。"), code=SupervisionError.CHECKLIST_INVALID, detail=bad)
+        raise Invalid(
+            _("检查结果有误，请检查标出的各项。"), code=SupervisionError.CHECKLIST_INVALID, detail=bad
+        )
     return out
 
 
@@ -206,7 +207,11 @@ def visit_record(
     images = [clean_image(f, name=name) for f, name in photos]  # all checked before anything is stored
     with transaction.atomic():
         visit = Visit.objects.create(
-            school=school, inspector=actor, visited_on=visited_on, results=clean, summary=(summary or "").strip()[:2000]
+            school=school,
+            inspector=actor,
+            visited_on=visited_on,
+            results=clean,
+            summary=(summary or "").strip()[:2000],
         )
         for n, image in enumerate(images, start=1):
             photo = VisitPhoto(visit=visit, school=school, content_type=image.content_type)
@@ -241,8 +246,10 @@ def clean_items(items: Any) -> list[dict[str, str]]:
         )
     out = []
     for entry in items:
-        text, key = (entry, "") if isinstance(entry, str) else (
-            (entry.get("text"), entry.get("item", "") or "") if isinstance(entry, dict) else (None, "")
+        text, key = (
+            (entry, "")
+            if isinstance(entry, str)
+            else ((entry.get("text"), entry.get("item", "") or "") if isinstance(entry, dict) else (None, ""))
         )
         if not isinstance(text, str) or not text.strip() or (key and key not in ITEMS):
             raise Invalid(
@@ -271,7 +278,9 @@ def order_issue(
     _missing({"title": title, "deadline": deadline})
     if level not in OrderLevel.values:
         raise Invalid(
-            _("级别不正确。"), code=SupervisionError.ORDER_LEVEL_INVALID, detail={"level": [_("级别不正确。")]}
+            _("级别不正确。"),
+            code=SupervisionError.ORDER_LEVEL_INVALID,
+            detail={"level": [_("级别不正确。")]},
         )
     assert deadline is not None
     if deadline < timezone.localdate():
@@ -307,7 +316,12 @@ def order_issue(
             action=events.ORDER_ISSUED,
             unit=school,
             subject=order,
-            after={"level": level, "deadline": deadline.isoformat(), "items": len(clean), "visit": visit.pk if visit else None},
+            after={
+                "level": level,
+                "deadline": deadline.isoformat(),
+                "items": len(clean),
+                "visit": visit.pk if visit else None,
+            },
         )
         notify(
             school_leaders(school),
@@ -343,7 +357,9 @@ def clean_evidence(fileobj: IO[bytes] | None, name: str = "") -> Evidence | None
         return Evidence(data, "application/pdf", "pdf")
     if not data:
         raise Invalid(
-            _("佐证材料是空文件。"), code=SupervisionError.EVIDENCE_INVALID, detail={"evidence": [_("空文件")]}
+            _("佐证材料是空文件。"),
+            code=SupervisionError.EVIDENCE_INVALID,
+            detail={"evidence": [_("空文件")]},
         )
     try:
         image = clean_image(io.BytesIO(data), name=name)
@@ -372,7 +388,9 @@ def order_transition(
     404 for an order the caller cannot see, 403 for a step not theirs, 409 for a step its state does
     not allow, 422 for missing or bad inputs; nothing is stored unless everything is right."""
     if action not in TRANSITIONS:
-        raise Invalid(_("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"action": [_("未知的操作。")]})
+        raise Invalid(
+            _("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"action": [_("未知的操作。")]}
+        )
     sources, to_status, permission, required = TRANSITIONS[action]
     if not can_school(actor, ORDER, "view", order.school):
         raise NotFound()
@@ -397,13 +415,16 @@ def order_transition(
         if action == OrderAction.RESPOND:
             locked.response, locked.responded_by, locked.responded_at = response, actor, now
             if file is not None:
-                locked.evidence.save(f"order-{locked.pk}.{file.extension}", ContentFile(file.data), save=False)
+                locked.evidence.save(
+                    f"order-{locked.pk}.{file.extension}", ContentFile(file.data), save=False
+                )
                 locked.evidence_type = file.content_type
                 after["evidence"] = locked.evidence.name
             step_note = response
             notify(
                 [locked.issued_by, *county_admins(locked.school)],
-                title=_("%(school)s 已反馈整改：%(title)s") % {"school": locked.school.name, "title": locked.title},
+                title=_("%(school)s 已反馈整改：%(title)s")
+                % {"school": locked.school.name, "title": locked.title},
                 url=reverse("supervision:order", args=[locked.pk]),
                 subject_key=f"supervision.order.{locked.pk}.responded.{locked.returned_count}",
             )
@@ -452,11 +473,14 @@ def escalate_overdue(today: date | None = None) -> int:
     for order in overdue.select_related("school", "issued_by").order_by("pk")[:500]:
         with transaction.atomic():
             # The conditional update makes two sweepers at once tell each person once.
-            if not Order.objects.filter(pk=order.pk, escalated_at__isnull=True).update(escalated_at=timezone.now()):
+            if not Order.objects.filter(pk=order.pk, escalated_at__isnull=True).update(
+                escalated_at=timezone.now()
+            ):
                 continue
             notify(
                 [order.issued_by, *county_admins(order.school)],
-                title=_("整改逾期：%(school)s %(title)s") % {"school": order.school.name, "title": order.title},
+                title=_("整改逾期：%(school)s %(title)s")
+                % {"school": order.school.name, "title": order.title},
                 body=_("整改期限 %(date)s 已过，学校尚未反馈。") % {"date": order.deadline.isoformat()},
                 url=reverse("supervision:order", args=[order.pk]),
                 urgent=True,
@@ -536,7 +560,11 @@ def notice_issue(*, actor: User, unit: Unit, title: str, body: str) -> Notice:
         notice = Notice.objects.create(unit=unit, title=title[:100], body=body[:10000], issued_by=actor)
         NoticeReceipt.objects.bulk_create([NoticeReceipt(notice=notice, school=s) for s in schools])
         audit_record(
-            actor=actor, action=events.NOTICE_ISSUED, unit=unit, subject=notice, after={"schools": len(schools)}
+            actor=actor,
+            action=events.NOTICE_ISSUED,
+            unit=unit,
+            subject=notice,
+            after={"schools": len(schools)},
         )
         principals = User.objects.filter(
             is_active=True, assignments__role=Role.PRINCIPAL, assignments__unit__in=schools

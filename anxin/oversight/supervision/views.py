@@ -112,7 +112,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
         return _bad(request, _("筛选条件不正确。"), status=400)
     today = timezone.localdate()
     overdue = request.GET.get("overdue") == "1"
-    orders = list(selectors.orders_visible(request.user, status=status, overdue_on=today if overdue else None)[:200])
+    orders = list(
+        selectors.orders_visible(request.user, status=status, overdue_on=today if overdue else None)[:200]
+    )
     for o in orders:
         o.overdue = o.is_overdue(today)  # type: ignore[attr-defined]
     context = {
@@ -144,7 +146,9 @@ def order_new(request: AuthenticatedRequest) -> HttpResponse:
             "visit": visit.pk,
             "title": _("督导检查发现的问题（%(date)s）") % {"date": visit.visited_on.isoformat()},
             "items": "\n".join(
-                f"{scorecard.ITEMS[k]}：{v.get('note', '')}" for k, v in visit.findings() if k in scorecard.ITEMS
+                f"{scorecard.ITEMS[k]}：{v.get('note', '')}"
+                for k, v in visit.findings()
+                if k in scorecard.ITEMS
             ),
         }
     form = OrderForm(request.POST or None, schools=schools, school=chosen, initial=initial)
@@ -225,7 +229,7 @@ def order_detail(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     return render(request, T + "order.html", context, status=status)
 
 
-def _stream(file: Any, content_type: str) -> HttpResponse:
+def _stream(file: Any, content_type: str) -> FileResponse:
     try:
         handle = file.storage.open(file.name, "rb")
     except OSError:
@@ -238,7 +242,7 @@ def _stream(file: Any, content_type: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def order_evidence(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_evidence(request: HttpRequest, order_id: int) -> FileResponse:
     order = selectors.order_get(request.user, order_id)
     if not order.evidence:
         raise Http404
@@ -307,7 +311,13 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = selectors.visit_get(request.user, visit_id)
     labels = dict(Finding.choices)
     rows = [
-        {"key": k, "label": scorecard.ITEMS.get(k, k), "result": v["result"], "result_label": labels.get(v["result"]), "note": v.get("note", "")}
+        {
+            "key": k,
+            "label": scorecard.ITEMS.get(k, k),
+            "result": v["result"],
+            "result_label": labels.get(v["result"]),
+            "note": v.get("note", ""),
+        }
         for k, v in visit.results.items()
     ]
     context = {
@@ -322,7 +332,7 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def visit_photo(request: HttpRequest, visit_id: int, photo_id: int) -> HttpResponse:
+def visit_photo(request: HttpRequest, visit_id: int, photo_id: int) -> FileResponse:
     visit = selectors.visit_get(request.user, visit_id)
     photo = selectors.visit_photo_get(request.user, visit, photo_id)
     return _stream(photo.file, photo.content_type)
@@ -379,9 +389,13 @@ def notice_list(request: AuthenticatedRequest) -> HttpResponse:
             raise Http404
         if form.is_valid():
             unit = next((u for u in units if str(u.pk) == form.cleaned_data["unit"]), None)
+            assert unit is not None  # the form's choices are these units
             try:
                 notice = services.notice_issue(
-                    actor=request.user, unit=unit, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+                    actor=request.user,
+                    unit=unit,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
                 )
             except ServiceError as exc:
                 form.apply_error(exc)
@@ -398,7 +412,9 @@ def notice_list(request: AuthenticatedRequest) -> HttpResponse:
 def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = selectors.notice_get(request.user, notice_id)
     receipts = list(selectors.receipts_for(request.user, notice))
-    confirmable = [r for r in receipts if r.read_at is None and can_school(request.user, NOTICE, "confirm", r.school)]
+    confirmable = [
+        r for r in receipts if r.read_at is None and can_school(request.user, NOTICE, "confirm", r.school)
+    ]
     context = {
         "notice": notice,
         "receipts": receipts,
@@ -449,7 +465,9 @@ def inspectors(request: AuthenticatedRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.inspector_assign(
-                    actor=request.user, inspector_id=form.cleaned_data["inspector"], school=form.cleaned_data["school"]
+                    actor=request.user,
+                    inspector_id=form.cleaned_data["inspector"],
+                    school=form.cleaned_data["school"],
                 )
             except ServiceError as exc:
                 form.apply_error(exc)

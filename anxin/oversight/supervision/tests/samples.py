@@ -21,18 +21,27 @@ def _school(cast: Cast, place: str) -> Any:
 
 def _order(cast: Cast, place: str) -> Order:
     return Order.objects.create(
-        school=_school(cast, place), title="样本", items=[{"text": "a", "item": ""}], deadline=date(2026, 12, 1),
+        school=_school(cast, place),
+        title="样本",
+        items=[{"text": "a", "item": ""}],
+        deadline=date(2026, 12, 1),
         issued_by=_someone(place),
     )
 
 
 def _visit(cast: Cast, place: str) -> Visit:
-    return Visit.objects.create(school=_school(cast, place), inspector=_someone(place), visited_on=date(2026, 11, 1))
+    return Visit.objects.create(
+        school=_school(cast, place), inspector=_someone(place), visited_on=date(2026, 11, 1)
+    )
 
 
 def _interview(cast: Cast, place: str) -> Interview:
     return Interview.objects.create(
-        school=_school(cast, place), person="校长", held_on=date(2026, 11, 1), reason="样本", recorded_by=_someone(place)
+        school=_school(cast, place),
+        person="校长",
+        held_on=date(2026, 11, 1),
+        reason="样本",
+        recorded_by=_someone(place),
     )
 
 

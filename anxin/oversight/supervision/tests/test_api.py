@@ -38,7 +38,12 @@ def test_the_order_loop_through_the_api(cast: Cast, client: Client) -> None:
     r = _post(
         client,
         f"{API}/orders",
-        {"school": cast.school.pk, "title": "1530无记录", "items": [{"text": "补齐", "item": "safety_1530"}], "deadline": LATER},
+        {
+            "school": cast.school.pk,
+            "title": "1530无记录",
+            "items": [{"text": "补齐", "item": "safety_1530"}],
+            "deadline": LATER,
+        },
     )
     assert r.status_code == 201, r.content
     order_id = r.json()["id"]
@@ -112,7 +117,11 @@ def test_another_countys_order_is_404_in_the_api(cast: Cast, client: Client) -> 
     assert _post(client, f"{API}/orders/{order.pk}/respond", {"response": "x"}).status_code == 404
     assert client.get(f"{API}/orders").json() == []
     client.force_login(cast.users["county_admin"])
-    r = _post(client, f"{API}/orders", {"school": cast.school_c.pk, "title": "x", "items": [{"text": "a"}], "deadline": LATER})
+    r = _post(
+        client,
+        f"{API}/orders",
+        {"school": cast.school_c.pk, "title": "x", "items": [{"text": "a"}], "deadline": LATER},
+    )
     assert r.status_code == 404
     assert client.get(f"{API}/orders/999999").status_code == 404
 
@@ -120,7 +129,10 @@ def test_another_countys_order_is_404_in_the_api(cast: Cast, client: Client) -> 
 def test_scorecard_api(cast: Cast, client: Client) -> None:
     client.force_login(cast.users["county_admin"])
     r = client.get(f"{API}/scorecard")
-    assert r.status_code == 200 and {c["school"]["id"] for c in r.json()} == {cast.school.pk, cast.school_b.pk}
+    assert r.status_code == 200 and {c["school"]["id"] for c in r.json()} == {
+        cast.school.pk,
+        cast.school_b.pk,
+    }
     assert len(r.json()[0]["items"]) == 10
     assert client.get(f"{API}/scorecard/{cast.school.pk}").status_code == 200
     assert client.get(f"{API}/scorecard/{cast.school_c.pk}").status_code == 404
@@ -149,7 +161,14 @@ def test_visits_api(cast: Cast, client: Client) -> None:
         ({"school": cast.school.pk, "results": {}}, "checklist_invalid"),
         ({"school": cast.school.pk, "results": {"committee": {"result": "meh"}}}, "invalid_input"),
         ({"school": cast.school.pk, "results": {"x": {"result": "meets"}}}, "checklist_invalid"),
-        ({"school": cast.school.pk, "results": {"committee": {"result": "meets"}}, "visited_on": "2099-01-01"}, "visit_date_future"),
+        (
+            {
+                "school": cast.school.pk,
+                "results": {"committee": {"result": "meets"}},
+                "visited_on": "2099-01-01",
+            },
+            "visit_date_future",
+        ),
         ({"school": cast.school_b.pk, "results": {"committee": {"result": "meets"}}}, "not_found"),
     ]:
         r = _post(client, f"{API}/visits", bad)
@@ -165,7 +184,10 @@ def test_notices_api(cast: Cast, client: Client) -> None:
     notice_id = r.json()["id"]
     for bad in [{"unit": cast.county.pk, "title": "", "body": ""}, {"unit": 0, "title": "a", "body": "b"}]:
         assert 400 <= _post(client, f"{API}/notices", bad).status_code < 500
-    assert _post(client, f"{API}/notices", {"unit": cast.county2.pk, "title": "a", "body": "b"}).status_code == 404
+    assert (
+        _post(client, f"{API}/notices", {"unit": cast.county2.pk, "title": "a", "body": "b"}).status_code
+        == 404
+    )
     assert Notice.objects.count() == 1
     client.force_login(cast.users["principal"])
     mine = client.get(f"{API}/notices").json()

@@ -73,8 +73,12 @@ def test_a_step_the_state_does_not_allow_is_409_and_changes_nothing(cast: Cast) 
 def test_the_school_cannot_check_and_the_bureau_cannot_respond(cast: Cast) -> None:
     order = _issue(cast)
     with pytest.raises(Forbidden):
-        services.order_transition(actor=cast.users["county_admin"], order=order, action="respond", response="x")
-    order = services.order_transition(actor=cast.users["principal"], order=order, action="respond", response="x")
+        services.order_transition(
+            actor=cast.users["county_admin"], order=order, action="respond", response="x"
+        )
+    order = services.order_transition(
+        actor=cast.users["principal"], order=order, action="respond", response="x"
+    )
     with pytest.raises(Forbidden):
         services.order_transition(actor=cast.users["principal"], order=order, action="close")
 
@@ -172,7 +176,12 @@ def test_order_pages_of_another_county_are_404(cast: Cast, client: Client) -> No
     order = _issue(cast)
     client.force_login(cast.far_outsider)
     assert client.get(f"/oversight/supervision/orders/{order.pk}/").status_code == 404
-    assert client.post(f"/oversight/supervision/orders/{order.pk}/", {"action": "respond", "response": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/oversight/supervision/orders/{order.pk}/", {"action": "respond", "response": "x"}
+        ).status_code
+        == 404
+    )
     assert client.get(f"/oversight/supervision/orders/{order.pk}/evidence/").status_code == 404
     listed = client.get("/oversight/supervision/orders/").content.decode()
     assert order.title not in listed
@@ -201,7 +210,9 @@ def test_bad_input_on_the_order_pages_is_422_with_the_form(cast: Cast, client: C
     assert client.get("/oversight/supervision/orders/?status=bogus").status_code == 400
     order = _issue(cast)
     services.order_transition(actor=cast.users["principal"], order=order, action="respond", response="x")
-    response = client.post(f"/oversight/supervision/orders/{order.pk}/", {"action": "send_back", "reason": ""})
+    response = client.post(
+        f"/oversight/supervision/orders/{order.pk}/", {"action": "send_back", "reason": ""}
+    )
     assert response.status_code == 422 and "必填" in response.content.decode()
     response = client.post(f"/oversight/supervision/orders/{order.pk}/", {"action": "explode"})
     assert response.status_code == 422

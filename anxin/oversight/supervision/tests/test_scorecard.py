@@ -51,10 +51,18 @@ def _build(cast: Cast) -> None:
         )
     for n in range(2):
         ClassMeeting.objects.create(
-            school=school, recorded_by=principal, klass=cast.class_a1, date=date(2026, 10, 10 + n), topic="防欺凌"
+            school=school,
+            recorded_by=principal,
+            klass=cast.class_a1,
+            date=date(2026, 10, 10 + n),
+            topic="防欺凌",
         )
     EduActivity.objects.create(
-        school=school, recorded_by=principal, type=ActivityType.STAFF_TRAINING, date=date(2026, 10, 1), title="培训"
+        school=school,
+        recorded_by=principal,
+        type=ActivityType.STAFF_TRAINING,
+        date=date(2026, 10, 1),
+        title="培训",
     )
     place = KeyPlace.objects.create(school=school, name="男厕", kind="toilet", responsible=principal)
     KeyPlace.objects.create(school=school, name="宿舍楼", kind="dormitory", responsible=principal)
@@ -69,7 +77,11 @@ def _build(cast: Cast) -> None:
         closed_at=closed_at,
     )
     Hazard.objects.create(
-        school=school, recorded_by=principal, description="门锁坏", status=HazardStatus.RECTIFYING, deadline=date(2026, 11, 1)
+        school=school,
+        recorded_by=principal,
+        description="门锁坏",
+        status=HazardStatus.RECTIFYING,
+        deadline=date(2026, 11, 1),
     )
     Talk.objects.create(
         school=school,
@@ -140,7 +152,9 @@ def test_county_policy_versions_take_effect_from_their_date(cast: Cast) -> None:
 )
 def test_bad_policy_is_refused(cast: Cast, rules: object) -> None:
     with pytest.raises(Invalid) as exc:
-        scorecard.policy_set(actor=cast.users["county_admin"], unit=cast.county, rules=rules, effective_from=None)
+        scorecard.policy_set(
+            actor=cast.users["county_admin"], unit=cast.county, rules=rules, effective_from=None
+        )
     assert exc.value.code == "scorecard_policy_invalid"
     assert not ScorecardPolicy.objects.exists()
 
@@ -166,7 +180,9 @@ def test_scorecard_pages_by_role(cast: Cast, client: Client) -> None:
     assert client.get("/oversight/supervision/scorecard/?term=garbage").status_code == 400
     assert client.get(f"/oversight/supervision/scorecard/{cast.school.pk}/?term=2026-9").status_code == 400
     client.force_login(cast.users["city_admin"])
-    assert client.get("/oversight/supervision/scorecard/").content.decode().count('data-testid="card-row"') == 3
+    assert (
+        client.get("/oversight/supervision/scorecard/").content.decode().count('data-testid="card-row"') == 3
+    )
     client.force_login(cast.users["principal"])
     response = client.get("/oversight/supervision/scorecard/")
     assert response.status_code == 302 and response["Location"].endswith(f"/scorecard/{cast.school.pk}/")

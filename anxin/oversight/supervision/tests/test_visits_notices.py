@@ -110,7 +110,11 @@ def test_visit_form_bad_input_and_scope(cast: Cast, client: Client) -> None:
     client.force_login(inspector)
     response = client.post(
         "/oversight/supervision/visits/new/",
-        {"school": cast.school.pk, "visited_on": (TODAY + timedelta(days=1)).isoformat(), "result_committee": "meets"},
+        {
+            "school": cast.school.pk,
+            "visited_on": (TODAY + timedelta(days=1)).isoformat(),
+            "result_committee": "meets",
+        },
     )
     assert response.status_code == 422 and "不能晚于今天" in response.content.decode()
     response = client.post(
@@ -120,8 +124,12 @@ def test_visit_form_bad_input_and_scope(cast: Cast, client: Client) -> None:
     assert response.status_code == 422 and "请写明问题" in response.content.decode()
     response = client.post(
         "/oversight/supervision/visits/new/",
-        {"school": cast.school.pk, "visited_on": TODAY.isoformat(), "result_committee": "meets",
-         "photo1": SimpleUploadedFile("a.jpg", b"not an image")},
+        {
+            "school": cast.school.pk,
+            "visited_on": TODAY.isoformat(),
+            "result_committee": "meets",
+            "photo1": SimpleUploadedFile("a.jpg", b"not an image"),
+        },
     )
     assert response.status_code == 422
     response = client.post(
@@ -148,15 +156,26 @@ def test_a_notice_reaches_every_school_and_principals_confirm_reading(cast: Cast
     page = client.get(f"/oversight/supervision/notices/{notice.pk}/").content.decode()
     assert 'data-testid="confirm"' in page and page.count('data-testid="receipt"') == 1
     receipt = NoticeReceipt.objects.get(notice=notice, school=cast.school)
-    assert client.post(f"/oversight/supervision/notices/{notice.pk}/confirm/", {"receipt": receipt.pk}).status_code == 302
+    assert (
+        client.post(
+            f"/oversight/supervision/notices/{notice.pk}/confirm/", {"receipt": receipt.pk}
+        ).status_code
+        == 302
+    )
     receipt.refresh_from_db()
     assert receipt.read_by == cast.users["principal"]
     with pytest.raises(Conflict):
         services.notice_confirm(actor=cast.users["principal"], receipt=receipt)
     # The school's receipt cannot be forged for another school.
     other = NoticeReceipt.objects.get(notice=notice, school=cast.school_b)
-    assert client.post(f"/oversight/supervision/notices/{notice.pk}/confirm/", {"receipt": other.pk}).status_code == 404
-    assert client.post(f"/oversight/supervision/notices/{notice.pk}/confirm/", {"receipt": "x"}).status_code == 404
+    assert (
+        client.post(f"/oversight/supervision/notices/{notice.pk}/confirm/", {"receipt": other.pk}).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/oversight/supervision/notices/{notice.pk}/confirm/", {"receipt": "x"}).status_code
+        == 404
+    )
     # The bureau sees every receipt.
     client.force_login(cast.users["county_admin"])
     page = client.get(f"/oversight/supervision/notices/{notice.pk}/").content.decode()
@@ -173,24 +192,41 @@ def test_notice_bad_input(cast: Cast, client: Client) -> None:
     with pytest.raises(NotFound):
         services.notice_issue(actor=cast.users["county_admin"], unit=cast.county2, title="x", body="y")
     client.force_login(cast.users["county_admin"])
-    response = client.post("/oversight/supervision/notices/", {"unit": cast.county.pk, "title": "", "body": ""})
+    response = client.post(
+        "/oversight/supervision/notices/", {"unit": cast.county.pk, "title": "", "body": ""}
+    )
     assert response.status_code == 422
-    response = client.post("/oversight/supervision/notices/", {"unit": cast.county2.pk, "title": "x", "body": "y"})
+    response = client.post(
+        "/oversight/supervision/notices/", {"unit": cast.county2.pk, "title": "x", "body": "y"}
+    )
     assert response.status_code == 422
     assert not Notice.objects.exists()
     client.force_login(cast.users["principal"])
-    assert client.post("/oversight/supervision/notices/", {"unit": cast.county.pk, "title": "x", "body": "y"}).status_code == 404
+    assert (
+        client.post(
+            "/oversight/supervision/notices/", {"unit": cast.county.pk, "title": "x", "body": "y"}
+        ).status_code
+        == 404
+    )
 
 
 def test_interviews_are_recorded_by_the_bureau_and_seen_by_the_school(cast: Cast, client: Client) -> None:
     client.force_login(cast.users["county_admin"])
     response = client.post(
         "/oversight/supervision/interviews/",
-        {"school": cast.school.pk, "person": "实验中学校长", "position": "校长", "held_on": TODAY.isoformat(),
-         "reason": "两起调查逾期", "outcome": "限期整改"},
+        {
+            "school": cast.school.pk,
+            "person": "实验中学校长",
+            "position": "校长",
+            "held_on": TODAY.isoformat(),
+            "reason": "两起调查逾期",
+            "outcome": "限期整改",
+        },
     )
     assert response.status_code == 302 and Interview.objects.count() == 1
-    bad = client.post("/oversight/supervision/interviews/", {"school": cast.school.pk, "person": "", "held_on": "x"})
+    bad = client.post(
+        "/oversight/supervision/interviews/", {"school": cast.school.pk, "person": "", "held_on": "x"}
+    )
     assert bad.status_code == 422
     bad = client.post(
         "/oversight/supervision/interviews/",
@@ -207,11 +243,13 @@ def test_interviews_are_recorded_by_the_bureau_and_seen_by_the_school(cast: Cast
 def test_the_inspector_assignment_page(cast: Cast, client: Client) -> None:
     client.force_login(cast.users["county_admin"])
     response = client.post(
-        "/oversight/supervision/inspectors/", {"school": cast.school.pk, "inspector": cast.users["inspector"].pk}
+        "/oversight/supervision/inspectors/",
+        {"school": cast.school.pk, "inspector": cast.users["inspector"].pk},
     )
     assert response.status_code == 302
     again = client.post(
-        "/oversight/supervision/inspectors/", {"school": cast.school.pk, "inspector": cast.users["inspector"].pk}
+        "/oversight/supervision/inspectors/",
+        {"school": cast.school.pk, "inspector": cast.users["inspector"].pk},
     )
     assert again.status_code == 422 and "已负责" in again.content.decode()
     bad = client.post("/oversight/supervision/inspectors/", {"school": cast.school.pk, "inspector": "999999"})
