@@ -29,7 +29,7 @@ from anxin.intake import events as intake_events
 from anxin.ledgers.base import Completeness
 from anxin.ledgers.care.models import Talk
 from anxin.ledgers.education.models import ActivityType, ClassMeeting, DocKind, DocumentVersion, EduActivity
-from anxin.ledgers.education.schooldays import Term, term_of
+from anxin.ledgers.education.schooldays import Term, school_days_back, term_of
 from anxin.ledgers.education.selectors import MEETINGS_PER_TERM, MeetingCount, session_completeness
 from anxin.ledgers.hazards.models import COVERAGE_KINDS, CameraStatus, Hazard, HazardStatus, KeyPlace
 from anxin.ledgers.patrol.selectors import checkin_completeness
@@ -76,8 +76,10 @@ DEFAULT_RULES: dict[str, Any] = {
     "attention_failures": 3,
     # The committee roles the plan requires.
     "committee_roles": ["chair", "legal_vp", "moral_director", "teacher", "parent"],
-    # Patrol and dormitory rounds are counted over the last so many days of the term.
+    # Patrol and dormitory rounds are counted over the last so many days of the term, 1530 over
+    # the last so many school days.
     "patrol_days": 28,
+    "safety_school_days": 20,
 }
 
 
@@ -109,7 +111,7 @@ def validate_rules(rules: Any) -> dict[str, Any]:
                 errors[key] = [_("须为 1 到 %(n)s 的整数。") % {"n": len(ITEMS)}]
                 continue
             out[key] = value
-        elif key == "patrol_days":
+        elif key in ("patrol_days", "safety_school_days"):
             if not _int_in(value, 1, 200):
                 errors[key] = [_("须为 1 到 200 的整数。")]
                 continue
@@ -287,9 +289,21 @@ def _classes(school: Unit) -> list[Unit]:
     return list(Unit.objects.filter(school=school, kind=UnitKind.CLASS, is_active=True).order_by("path"))
 
 
-def _safety(school: Unit, term: Term, end: date, classes: list[Unit], **_kw: Any) -> Item:
-    c = session_completeness(classes, term.start, end) if classes else Completeness(0, 0)
-    detail = _("应记 %(due)s 次，已记 %(done)s 次") % {"due": c.due, "done": c.done}
+def _safety(
+    school: Unit, term: Term, end: date, classes: list[Unit], rules: dict[str, Any], **_kw: Any
+) -> Item:
+    # The last school days, not the whole term: a term's first weeks (and August) are not school
+    # days the calendar knows of, and the bureau asks whether the habit holds now (SCENARIOS §7).
+    window = [d for d in school_days_back(end, rules["safety_school_days"]) if d >= term.start]
+    if classes and window:
+        c = session_completeness(classes, window[0], window[-1])
+    else:
+        c = Completeness(0, 0)
+    detail = _("近 %(days)s 个上学日应记 %(due)s 次，已记 %(done)s 次") % {
+        "days": len(window),
+        "due": c.due,
+        "done": c.done,
+    }
     return Item(
         "safety_1530", str(ITEMS["safety_1530"]), c.due, c.done, detail, _url("ledgers:education_1530")
     )
@@ -350,14 +364,12 @@ def _by(done_at: datetime | None, due: date | None) -> bool:
 
 
 def _hazards(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
+    # On time: rectified by the deadline (the check that strikes it off may come a day later).
     due = Hazard.objects.filter(school=school, deadline__gte=term.start, deadline__lt=end)
-    rows = list(due.values_list("status", "closed_at", "deadline"))
-    on_time = sum(
-        1
-        for status, closed_at, deadline in rows
-        if status == HazardStatus.CLOSED and _by(closed_at, deadline)
-    )
-    detail = _("到期 %(due)s 项，按期销号 %(done)s 项") % {"due": len(rows), "done": on_time}
+    rows = list(due.values_list("status", "rectified_at", "deadline"))
+    done = (HazardStatus.RECTIFIED, HazardStatus.CLOSED)
+    on_time = sum(1 for status, at, deadline in rows if status in done and _by(at, deadline))
+    detail = _("到期 %(due)s 项，按期整改 %(done)s 项") % {"due": len(rows), "done": on_time}
     return Item("hazards", str(ITEMS["hazards"]), len(rows), on_time, detail, _url("ledgers:hazards_list"))
 
 

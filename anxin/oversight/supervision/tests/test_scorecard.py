@@ -74,7 +74,8 @@ def _build(cast: Cast) -> None:
         description="灯坏",
         status=HazardStatus.CLOSED,
         deadline=date(2026, 10, 6),
-        closed_at=closed_at,
+        rectified_at=closed_at,
+        closed_at=closed_at + timedelta(days=2),
     )
     Hazard.objects.create(
         school=school,
@@ -102,8 +103,7 @@ def test_each_item_is_computed_from_the_records(cast: Cast) -> None:
     assert got["committee"] == (5, 4)
     assert "家长代表" in card.item("committee").detail
     assert got["published"] == (3, 3)
-    sessions = len(due_between(term_of(TODAY).start, TODAY))
-    assert got["safety_1530"] == (2 * sessions, sessions)
+    assert got["safety_1530"] == (2 * 20, 20)  # the last 20 school days, class A2 silent
     assert got["meetings"] == (2, 1)
     assert got["trainings"] == (3, 1)
     assert got["hazards"] == (2, 1)
