@@ -141,3 +141,35 @@ class AssignForm(BootstrapMixin, forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "---------"), *[(u.pk, str(u)) for u in inspectors]]
         field.widget.attrs["class"] = "form-select"
+
+
+class PolicyForm(BootstrapMixin, forms.Form):
+    unit = forms.ChoiceField(label=_("适用单位"))
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    pass_percent = forms.IntegerField(label=_("符合（%）不低于"), min_value=0, max_value=100)
+    partial_percent = forms.IntegerField(label=_("基本符合（%）不低于"), min_value=0, max_value=100)
+    attention_below = forms.IntegerField(label=_("总分低于此值需要关注"), min_value=0, max_value=100)
+    attention_failures = forms.IntegerField(
+        label=_("不符合项达到此数需要关注"), min_value=1, max_value=len(ITEMS)
+    )
+    patrol_days = forms.IntegerField(label=_("巡查统计天数"), min_value=1, max_value=200)
+    safety_school_days = forms.IntegerField(label=_("1530统计上学日数"), min_value=1, max_value=200)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(u.pk, u.name) for u in units]
+        field.widget.attrs["class"] = "form-select"
+        for key, label in ITEMS.items():
+            self.fields[f"weight_{key}"] = forms.IntegerField(
+                label=_("权重：%(item)s") % {"item": label}, min_value=0, max_value=100
+            )
+
+    def rules(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        keys = ("pass_percent", "partial_percent", "attention_below", "attention_failures", "patrol_days")
+        out: dict[str, Any] = {k: d[k] for k in (*keys, "safety_school_days")}
+        out["weights"] = {key: d[f"weight_{key}"] for key in ITEMS}
+        return out

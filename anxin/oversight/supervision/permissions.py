@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from anxin.access.matrix import Resource, Scope, _assignments, can_at, internal, register, scope_q
+from anxin.access.matrix import Resource, Scope, can_at, internal, register, scope_q
 from anxin.access.roles import Role
 
 U, S = Scope.UNIT, Scope.SCHOOL

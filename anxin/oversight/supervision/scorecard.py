@@ -170,6 +170,25 @@ def policy_for(
     return PolicyInForce(copy.deepcopy(DEFAULT_RULES))
 
 
+def policy_for_unit(unit: Unit, on: date) -> PolicyInForce:
+    """The rules a county (or city) works under on ``on``: its own, else its city's, else the defaults."""
+    for level in [unit, *_levels(unit)]:
+        found = (
+            ScorecardPolicy.objects.filter(unit=level, effective_from__lte=on).order_by("-version").first()
+        )
+        if found is not None:
+            return PolicyInForce(validate_rules(found.rules), found)
+    return PolicyInForce(copy.deepcopy(DEFAULT_RULES))
+
+
+def versions(units: list[Unit]) -> list[ScorecardPolicy]:
+    return list(
+        ScorecardPolicy.objects.filter(unit__in=units)
+        .select_related("unit", "created_by")
+        .order_by("unit__path", "-version")
+    )
+
+
 def policy_set(
     *, actor: Any, unit: Unit, rules: Any, effective_from: date | None, note: str = ""
 ) -> ScorecardPolicy:

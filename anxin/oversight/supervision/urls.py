@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("scorecard/", views.scorecard_list, name="scorecard"),
     path("scorecard/<int:school_id>/", views.scorecard_school, name="scorecard_school"),
+    path("scorecard/policy/", views.policy, name="policy"),
     path("orders/", views.order_list, name="orders"),
     path("orders/new/", views.order_new, name="order_new"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),

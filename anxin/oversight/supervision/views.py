@@ -16,7 +16,16 @@ from anxin.core.errors import ServiceError
 from anxin.org.requests import AuthenticatedRequest
 
 from . import scorecard, selectors, services
-from .forms import AssignForm, CheckForm, InterviewForm, NoticeForm, OrderForm, RespondForm, VisitForm
+from .forms import (
+    AssignForm,
+    CheckForm,
+    InterviewForm,
+    NoticeForm,
+    OrderForm,
+    PolicyForm,
+    RespondForm,
+    VisitForm,
+)
 from .models import Finding, OrderLevel, OrderStatus
 from .permissions import (
     INSPECTORS,
@@ -74,6 +83,7 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
         "term": term,
         "term_code": scorecard.term_code(term),
         "items": scorecard.ITEMS,
+        "can_policy": allowed_any(request.user, SCORECARD, "policy"),
     }
     return render(request, T + "scorecard.html", context)
 
@@ -477,3 +487,44 @@ def inspectors(request: AuthenticatedRequest) -> HttpResponse:
         status = 422
     context = {"rows": selectors.assignments_visible(request.user), "form": form}
     return render(request, T + "inspectors.html", context, status=status)
+
+
+# --- scorecard policy -----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy(request: AuthenticatedRequest) -> HttpResponse:
+    units = selectors.bureau_units(request.user, SCORECARD, "policy")
+    if not units:
+        raise Http404
+    today = timezone.localdate()
+    in_force = scorecard.policy_for_unit(units[0], today)
+    rules = in_force.rules
+    initial: dict[str, Any] = {
+        "unit": units[0].pk,
+        "effective_from": today,
+        **{k: v for k, v in rules.items() if k not in ("weights", "committee_roles")},
+        **{f"weight_{k}": v for k, v in rules["weights"].items()},
+    }
+    form = PolicyForm(request.POST or None, units=units, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            unit = next(u for u in units if str(u.pk) == form.cleaned_data["unit"])
+            try:
+                scorecard.policy_set(
+                    actor=request.user,
+                    unit=unit,
+                    rules={**form.rules(), "committee_roles": rules["committee_roles"]},
+                    effective_from=form.cleaned_data["effective_from"],
+                    note=form.cleaned_data["note"],
+                )
+            except ServiceError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, _("考评规则已保存为新版本。"))
+                return redirect("supervision:policy")
+        status = 422
+    context = {"form": form, "history": scorecard.versions(units), "in_force": in_force}
+    return render(request, T + "policy.html", context, status=status)

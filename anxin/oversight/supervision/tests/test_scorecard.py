@@ -199,3 +199,36 @@ def test_terms_parse(cast: Cast) -> None:
     with pytest.raises(Invalid):
         scorecard.parse_term("1999-1", TODAY)
     assert term_of(TODAY - timedelta(days=200)).start == date(2026, 2, 1)
+
+
+def _policy_post(cast: Cast, **over: object) -> dict:
+    data = {
+        "unit": cast.county.pk,
+        "effective_from": TODAY.isoformat(),
+        "pass_percent": 85,
+        "partial_percent": 50,
+        "attention_below": 65,
+        "attention_failures": 3,
+        "patrol_days": 28,
+        "safety_school_days": 10,
+        **{f"weight_{k}": 10 for k in scorecard.ITEMS},
+    }
+    data.update(over)
+    return data
+
+
+def test_the_policy_page_saves_versions_and_refuses_bad_rules(cast: Cast, client: Client) -> None:
+    client.force_login(cast.users["county_admin"])
+    assert client.get("/oversight/supervision/scorecard/policy/").status_code == 200
+    assert client.post("/oversight/supervision/scorecard/policy/", _policy_post(cast)).status_code == 302
+    policy = ScorecardPolicy.objects.get()
+    assert policy.rules["safety_school_days"] == 10 and policy.rules["weights"]["cases"] == 10
+    bad = client.post("/oversight/supervision/scorecard/policy/", _policy_post(cast, pass_percent=40))
+    assert bad.status_code == 422 and "基本符合的标准不能高于符合的标准" in bad.content.decode()
+    bad = client.post("/oversight/supervision/scorecard/policy/", _policy_post(cast, unit=cast.county2.pk))
+    assert bad.status_code == 422
+    bad = client.post("/oversight/supervision/scorecard/policy/", _policy_post(cast, weight_cases="lots"))
+    assert bad.status_code == 422
+    assert ScorecardPolicy.objects.count() == 1
+    client.force_login(cast.users["principal"])
+    assert client.get("/oversight/supervision/scorecard/policy/").status_code == 404
