@@ -104,14 +104,15 @@ def scorecard_list(request: HttpRequest, filters: Query[ScorecardQuery]) -> Any:
     cards = scorecard.ranked(list(selectors.schools_for(request.user, SCORECARD, "view")), today, term=term)
     if filters.attention:
         cards = [c for c in cards if c.attention]
-    return [_card(c) for c in cards]
+    return [_card(scorecard.for_reader(c, request.user)) for c in cards]
 
 
 @router.get("/scorecard/{school_id}", response={200: CardOut, **ERRORS}, summary="一所学校的考评与依据")
 def scorecard_school(request: HttpRequest, school_id: int, filters: Query[ScorecardQuery]) -> Any:
     school = selectors.school_get(request.user, school_id)
     today = timezone.localdate()
-    return _card(scorecard.compute(school, today, term=_term(filters.term, today)))
+    card = scorecard.compute(school, today, term=_term(filters.term, today))
+    return _card(scorecard.for_reader(card, request.user))
 
 
 def _term(raw: str, today: date) -> Any:

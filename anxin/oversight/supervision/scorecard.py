@@ -445,6 +445,31 @@ COMPUTE: dict[str, Callable[..., Item]] = {
 }
 
 
+#: The resource whose pages each item's evidence link opens: shown only to those who may read it.
+EVIDENCE_RESOURCE = {
+    "committee": "committee",
+    "published": "ledger_edu_document",
+    "safety_1530": "ledger_1530",
+    "meetings": "ledger_class_meeting",
+    "trainings": "ledger_edu_activity",
+    "patrols": "ledger_patrol_checkin",
+    "hazards": "ledger_hazard",
+    "cameras": "ledger_hazard_grid",
+    "talks": "ledger_talk",
+    "cases": "case",
+}
+
+
+def for_reader(card: Card, user: Any) -> Card:
+    """The card with the evidence links the reader cannot open left out (an inspector reads no ledger)."""
+    from anxin.access.matrix import allowed
+
+    for item in card.items:
+        if item.evidence and not allowed(user, EVIDENCE_RESOURCE[item.key], "view"):
+            item.evidence = ""
+    return card
+
+
 def _grade(item: Item, rules: dict[str, Any]) -> None:
     item.weight = int(rules["weights"].get(item.key, 0))
     pct = item.percent

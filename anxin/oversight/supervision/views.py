@@ -97,7 +97,7 @@ def scorecard_school(request: HttpRequest, school_id: int) -> HttpResponse:
         term = scorecard.parse_term(request.GET.get("term"), today)
     except ServiceError as exc:
         return _bad(request, exc.message, status=400)
-    card = scorecard.compute(school, today, term=term)
+    card = scorecard.for_reader(scorecard.compute(school, today, term=term), request.user)
     context = {
         "card": card,
         "school": school,
