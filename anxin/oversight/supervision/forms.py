@@ -112,10 +112,11 @@ class InterviewForm(BootstrapMixin, forms.Form):
     outcome = forms.CharField(
         label=_("约谈结果"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    order = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, schools: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, schools: Any, school: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _school_field(self, schools)
+        _school_field(self, schools, school.pk if school is not None else None)
 
 
 class NoticeForm(BootstrapMixin, forms.Form):

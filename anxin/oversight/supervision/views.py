@@ -235,6 +235,7 @@ def order_detail(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
         "can_respond": can_respond,
         "can_check": can_check,
         "listed": order.level == OrderLevel.LISTED,
+        "can_interview": can_school(user, INTERVIEW, "record", order.school),
     }
     return render(request, T + "order.html", context, status=status)
 
@@ -357,7 +358,17 @@ def interviews(request: AuthenticatedRequest) -> HttpResponse:
     _need(request.user, INTERVIEW)
     schools = selectors.schools_for(request.user, INTERVIEW, "record")
     can_record = schools.exists()
-    form = InterviewForm(request.POST or None, schools=schools) if can_record else None
+    # 约谈 about an order (the order page links here with ?order=): the order must be in reach.
+    raw_order = request.POST.get("order") or request.GET.get("order")
+    order = selectors.order_get(request.user, raw_order) if raw_order and can_record else None
+    initial = {"order": order.pk, "reason": order.title} if order is not None else {}
+    form = (
+        InterviewForm(
+            request.POST or None, schools=schools, school=order.school if order else None, initial=initial
+        )
+        if can_record
+        else None
+    )
     status = 200
     if request.method == "POST":
         if form is None:
@@ -373,6 +384,7 @@ def interviews(request: AuthenticatedRequest) -> HttpResponse:
                     held_on=d["held_on"],
                     reason=d["reason"],
                     outcome=d["outcome"],
+                    order=order,
                 )
             except ServiceError as exc:
                 form.apply_error(exc)
@@ -380,7 +392,7 @@ def interviews(request: AuthenticatedRequest) -> HttpResponse:
                 messages.success(request, _("约谈记录已保存。"))
                 return redirect("supervision:interviews")
         status = 422
-    context = {"interviews": selectors.interviews_visible(request.user)[:200], "form": form}
+    context = {"interviews": selectors.interviews_visible(request.user)[:200], "form": form, "order": order}
     return render(request, T + "interviews.html", context, status=status)
 
 

@@ -256,3 +256,36 @@ def test_the_inspector_assignment_page(cast: Cast, client: Client) -> None:
     assert bad.status_code == 422
     client.force_login(cast.users["principal"])
     assert client.get("/oversight/supervision/inspectors/").status_code == 404
+
+
+def test_an_interview_about_an_order_is_linked_to_it(cast: Cast, client: Client) -> None:
+    order = services.order_issue(
+        actor=cast.users["county_admin"],
+        school=cast.school_b,
+        title="逾期未整改",
+        items=["a"],
+        deadline=TODAY,
+    )
+    client.force_login(cast.users["county_admin"])
+    assert (
+        'data-testid="interview-about"'
+        in client.get(f"/oversight/supervision/orders/{order.pk}/").content.decode()
+    )
+    page = client.get(f"/oversight/supervision/interviews/?order={order.pk}").content.decode()
+    assert "逾期未整改" in page
+    response = client.post(
+        f"/oversight/supervision/interviews/?order={order.pk}",
+        {
+            "school": cast.school_b.pk,
+            "order": order.pk,
+            "person": "城关小学校长",
+            "held_on": TODAY.isoformat(),
+            "reason": "逾期未整改",
+        },
+    )
+    assert response.status_code == 302
+    assert Interview.objects.get().order == order
+    assert client.get("/oversight/supervision/interviews/?order=abc").status_code == 404
+    client.force_login(cast.far_outsider)
+    assert client.get(f"/oversight/supervision/interviews/?order={order.pk}").status_code in (200, 404)
+    assert "逾期未整改" not in client.get("/oversight/supervision/interviews/").content.decode()
