@@ -26,6 +26,7 @@ from anxin.ledgers.api import router as ledgers_router
 from anxin.org.api import router as org_router
 from anxin.org.models import User
 from anxin.oversight.stats.api import router as oversight_stats_router
+from anxin.oversight.supervision.api import router as supervision_router
 from anxin.warnings.api import router as warnings_router
 
 
@@ -123,3 +124,4 @@ api.add_router("/ledgers", ledgers_router)
 api.add_router("/ledgers/warnings", warnings_router, tags=["ledgers"])
 api.add_router("/cases", cases_router)
 api.add_router("/oversight", oversight_stats_router)
+api.add_router("/oversight", supervision_router)

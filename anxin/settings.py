@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "anxin.ledgers.education",
     "anxin.warnings",
     "anxin.oversight.stats",
+    "anxin.oversight.supervision",
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("intake/", include("anxin.intake.urls")),
     path("ledgers/", include("anxin.ledgers.urls")),
     path("cases/", include("anxin.cases.urls")),
+    path("oversight/supervision/", include("anxin.oversight.supervision.urls")),
     path("oversight/", include("anxin.oversight.stats.urls")),
     path("box/", include((box_urls, "box"))),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,548 @@
+"""The compliance scorecard: each school's term against the plan, computed from the records the
+school keeps (never self-reported), with weights and thresholds from its county's versioned policy.
+
+Each item is a ratio of what was due against what was done; an item with nothing due (no key
+places, no key-group pupils, no case deadline this term) has no ratio and drops out of the total, so
+a school is neither rewarded nor punished for what it did not have to do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from anxin.audit.models import AuditEvent
+from anxin.audit.services import audit_record
+from anxin.cases.models import Deadline
+from anxin.core.errors import Invalid
+from anxin.intake import events as intake_events
+from anxin.ledgers.base import Completeness
+from anxin.ledgers.care.models import Talk
+from anxin.ledgers.education.models import ActivityType, ClassMeeting, DocKind, DocumentVersion, EduActivity
+from anxin.ledgers.education.schooldays import Term, school_days_back, term_of
+from anxin.ledgers.education.selectors import MEETINGS_PER_TERM, MeetingCount, session_completeness
+from anxin.ledgers.hazards.models import COVERAGE_KINDS, CameraStatus, Hazard, HazardStatus, KeyPlace
+from anxin.ledgers.patrol.selectors import checkin_completeness
+from anxin.org.models import CommitteeMember, KeyGroupFlag, Unit, UnitKind
+
+from . import events
+from .errors import SupervisionError
+from .models import ScorecardPolicy
+from .permissions import SCORECARD, require_school
+
+#: The items of the plan, in the order the scorecard shows them.
+ITEMS: dict[str, Any] = {
+    "committee": gettext_lazy("成立欺凌治理委员会（成员齐全）"),
+    "published": gettext_lazy("工作预案、联系方式公开，爱心信箱海报已打印"),
+    "safety_1530": gettext_lazy("1530安全教育完成率"),
+    "meetings": gettext_lazy("每班每学期至少两次主题班会"),
+    "trainings": gettext_lazy("教职工培训、家长培训、全体学生专题教育"),
+    "patrols": gettext_lazy("巡查与宿舍熄灯后巡查"),
+    "hazards": gettext_lazy("隐患按期整改销号"),
+    "cameras": gettext_lazy("重点部位视频监控正常"),
+    "talks": gettext_lazy("重点群体学生谈心谈话"),
+    "cases": gettext_lazy("案件在期限内办理"),
+}
+
+DEFAULT_RULES: dict[str, Any] = {
+    # Weight of each item in the total (0 leaves an item out).
+    "weights": {
+        "committee": 10,
+        "published": 10,
+        "safety_1530": 15,
+        "meetings": 10,
+        "trainings": 10,
+        "patrols": 10,
+        "hazards": 10,
+        "cameras": 10,
+        "talks": 5,
+        "cases": 10,
+    },
+    # An item meets the plan at this percentage and up, partly meets it from the second.
+    "pass_percent": 90,
+    "partial_percent": 60,
+    # A school needs attention below this total, or with this many failing items.
+    "attention_below": 70,
+    "attention_failures": 3,
+    # The committee roles the plan requires.
+    "committee_roles": ["chair", "legal_vp", "moral_director", "teacher", "parent"],
+    # Patrol and dormitory rounds are counted over the last so many days of the term, 1530 over
+    # the last so many school days.
+    "patrol_days": 28,
+    "safety_school_days": 20,
+}
+
+
+def _int_in(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def validate_rules(rules: Any) -> dict[str, Any]:
+    """A complete rules dict from a partial one, or Invalid naming every bad entry."""
+    if not isinstance(rules, dict):
+        raise Invalid(_("考评规则格式不正确。"), code=SupervisionError.SCORECARD_POLICY_INVALID)
+    out = copy.deepcopy(DEFAULT_RULES)
+    errors: dict[str, list[str]] = {}
+    for key, value in rules.items():
+        if key == "weights":
+            if not isinstance(value, dict) or any(
+                k not in ITEMS or not _int_in(v, 0, 100) for k, v in value.items()
+            ):
+                errors[key] = [_("权重须为考评项目到 0–100 整数的对应。")]
+                continue
+            out["weights"].update(value)
+        elif key in ("pass_percent", "partial_percent", "attention_below"):
+            if not _int_in(value, 0, 100):
+                errors[key] = [_("须为 0 到 100 的整数。")]
+                continue
+            out[key] = value
+        elif key == "attention_failures":
+            if not _int_in(value, 1, len(ITEMS)):
+                errors[key] = [_("须为 1 到 %(n)s 的整数。") % {"n": len(ITEMS)}]
+                continue
+            out[key] = value
+        elif key in ("patrol_days", "safety_school_days"):
+            if not _int_in(value, 1, 200):
+                errors[key] = [_("须为 1 到 200 的整数。")]
+                continue
+            out[key] = value
+        elif key == "committee_roles":
+            from anxin.org.models import CommitteeRole
+
+            if not isinstance(value, list) or not value or any(v not in CommitteeRole.values for v in value):
+                errors[key] = [_("请从委员会职务中选择。")]
+                continue
+            out[key] = list(dict.fromkeys(value))
+        else:
+            errors[key] = [_("未知的规则项。")]
+    if out["partial_percent"] > out["pass_percent"]:
+        errors.setdefault("partial_percent", []).append(_("基本符合的标准不能高于符合的标准。"))
+    if not any(out["weights"].values()):
+        errors.setdefault("weights", []).append(_("至少一项的权重大于 0。"))
+    if errors:
+        raise Invalid(
+            _("考评规则有误，请检查标出的各项。"),
+            code=SupervisionError.SCORECARD_POLICY_INVALID,
+            detail=errors,
+        )
+    return out
+
+
+def _levels(school: Unit) -> list[Unit]:
+    out, node = [], school.parent
+    while node is not None:
+        if node.kind in (UnitKind.COUNTY, UnitKind.CITY):
+            out.append(node)
+        node = node.parent
+    return out
+
+
+@dataclass
+class PolicyInForce:
+    rules: dict[str, Any]
+    policy: ScorecardPolicy | None = None
+
+
+def policy_for(
+    school: Unit, on: date, *, cache: dict[int, list[ScorecardPolicy]] | None = None
+) -> PolicyInForce:
+    """The county's newest version in effect on ``on``, else the city's, else the defaults."""
+    for unit in _levels(school):
+        if cache is not None and unit.pk in cache:
+            versions = cache[unit.pk]
+        else:
+            versions = list(ScorecardPolicy.objects.filter(unit=unit).order_by("-version"))
+            if cache is not None:
+                cache[unit.pk] = versions
+        for p in versions:
+            if p.effective_from <= on:
+                return PolicyInForce(validate_rules(p.rules), p)
+    return PolicyInForce(copy.deepcopy(DEFAULT_RULES))
+
+
+def policy_for_unit(unit: Unit, on: date) -> PolicyInForce:
+    """The rules a county (or city) works under on ``on``: its own, else its city's, else the defaults."""
+    for level in [unit, *_levels(unit)]:
+        found = (
+            ScorecardPolicy.objects.filter(unit=level, effective_from__lte=on).order_by("-version").first()
+        )
+        if found is not None:
+            return PolicyInForce(validate_rules(found.rules), found)
+    return PolicyInForce(copy.deepcopy(DEFAULT_RULES))
+
+
+def versions(units: list[Unit]) -> list[ScorecardPolicy]:
+    return list(
+        ScorecardPolicy.objects.filter(unit__in=units)
+        .select_related("unit", "created_by")
+        .order_by("unit__path", "-version")
+    )
+
+
+def policy_set(
+    *, actor: Any, unit: Unit, rules: Any, effective_from: date | None, note: str = ""
+) -> ScorecardPolicy:
+    """A new version of a county's or city's scorecard rules, in effect from a date."""
+    if unit.kind not in (UnitKind.COUNTY, UnitKind.CITY):
+        raise Invalid(
+            _("考评规则只能由市或县（区）教育行政部门设定。"), code=SupervisionError.SCORECARD_POLICY_INVALID
+        )
+    require_school(actor, SCORECARD, "policy", unit)
+    clean = validate_rules(rules)
+    effective_from = effective_from or timezone.localdate()
+    with transaction.atomic():
+        Unit.objects.select_for_update().filter(pk=unit.pk).first()
+        last = ScorecardPolicy.objects.filter(unit=unit).aggregate(v=Max("version"))["v"] or 0
+        policy = ScorecardPolicy.objects.create(
+            unit=unit,
+            version=last + 1,
+            effective_from=effective_from,
+            rules=clean,
+            note=(note or "")[:200],
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action=events.SCORECARD_POLICY_SET,
+            unit=unit,
+            subject=policy,
+            after={"version": policy.version, "effective_from": effective_from.isoformat(), "rules": clean},
+        )
+    return policy
+
+
+# --- the items ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    key: str
+    label: str
+    due: int
+    done: int
+    detail: str
+    evidence: str
+    weight: int = 0
+    status: str = ""  # meets | partly | fails | none
+
+    @property
+    def percent(self) -> int | None:
+        return Completeness(self.due, self.done).percent
+
+
+@dataclass
+class Card:
+    school: Unit
+    term: Term
+    items: list[Item]
+    policy: PolicyInForce
+    total: int | None = None
+    failures: int = 0
+    attention: bool = False
+    rank: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def item(self, key: str) -> Item:
+        return next(i for i in self.items if i.key == key)
+
+
+def _url(name: str, *args: Any) -> str:
+    try:
+        return reverse(name, args=args)
+    except Exception:  # a page another area may not mount in some deployments
+        return ""
+
+
+def _committee(school: Unit, rules: dict[str, Any], **_kw: Any) -> Item:
+    required = rules["committee_roles"]
+    held = set(
+        CommitteeMember.objects.filter(school=school, active=True, committee_role__in=required).values_list(
+            "committee_role", flat=True
+        )
+    )
+    from anxin.org.models import CommitteeRole
+
+    missing = [str(CommitteeRole(r).label) for r in required if r not in held]
+    detail = _("缺少：%(roles)s") % {"roles": "、".join(missing)} if missing else _("成员齐全")
+    return Item(
+        "committee",
+        str(ITEMS["committee"]),
+        len(required),
+        len(required) - len(missing),
+        detail,
+        _url("org:committee"),
+    )
+
+
+def _published(school: Unit, **_kw: Any) -> Item:
+    kinds = set(
+        DocumentVersion.objects.filter(school=school, document__kind__in=[DocKind.PLAN, DocKind.CONTACTS])
+        .values_list("document__kind", flat=True)
+        .distinct()
+    )
+    poster = AuditEvent.objects.filter(action=intake_events.POSTER_PRINTED, unit=school).exists()
+    missing = []
+    if DocKind.PLAN not in kinds:
+        missing.append(str(DocKind.PLAN.label))
+    if DocKind.CONTACTS not in kinds:
+        missing.append(str(DocKind.CONTACTS.label))
+    if not poster:
+        missing.append(_("爱心信箱海报从未打印"))
+    detail = _("缺少：%(what)s") % {"what": "；".join(missing)} if missing else _("均已完成")
+    return Item(
+        "published", str(ITEMS["published"]), 3, 3 - len(missing), detail, _url("ledgers:education_documents")
+    )
+
+
+def _classes(school: Unit) -> list[Unit]:
+    return list(Unit.objects.filter(school=school, kind=UnitKind.CLASS, is_active=True).order_by("path"))
+
+
+def _safety(
+    school: Unit, term: Term, end: date, classes: list[Unit], rules: dict[str, Any], **_kw: Any
+) -> Item:
+    # The last school days, not the whole term: a term's first weeks (and August) are not school
+    # days the calendar knows of, and the bureau asks whether the habit holds now (SCENARIOS §7).
+    window = [d for d in school_days_back(end, rules["safety_school_days"]) if d >= term.start]
+    if classes and window:
+        c = session_completeness(classes, window[0], window[-1])
+    else:
+        c = Completeness(0, 0)
+    detail = _("近 %(days)s 个上学日应记 %(due)s 次，已记 %(done)s 次") % {
+        "days": len(window),
+        "due": c.due,
+        "done": c.done,
+    }
+    return Item(
+        "safety_1530", str(ITEMS["safety_1530"]), c.due, c.done, detail, _url("ledgers:education_1530")
+    )
+
+
+def _meetings(school: Unit, term: Term, end: date, classes: list[Unit], **_kw: Any) -> Item:
+    counts = dict(
+        ClassMeeting.objects.filter(klass__in=classes, date__gte=term.start, date__lte=end)
+        .values("klass_id")
+        .annotate(n=Count("id"))
+        .values_list("klass_id", "n")
+    )
+    rows = [MeetingCount(k, counts.get(k.pk, 0)) for k in classes]
+    met = sum(1 for r in rows if r.met)
+    detail = _("%(met)s/%(all)s 个班已开满 %(n)s 次") % {"met": met, "all": len(rows), "n": MEETINGS_PER_TERM}
+    return Item(
+        "meetings", str(ITEMS["meetings"]), len(rows), met, detail, _url("ledgers:education_meetings")
+    )
+
+
+TRAINING_TYPES = (ActivityType.STAFF_TRAINING, ActivityType.PARENT_SCHOOL, ActivityType.TOPIC_EDUCATION)
+
+
+def _trainings(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
+    held = set(
+        EduActivity.objects.filter(
+            school=school, type__in=TRAINING_TYPES, date__gte=term.start, date__lte=end
+        )
+        .values_list("type", flat=True)
+        .distinct()
+    )
+    missing = [str(t.label) for t in TRAINING_TYPES if t not in held]
+    detail = _("本学期未开展：%(what)s") % {"what": "、".join(missing)} if missing else _("均已开展")
+    return Item(
+        "trainings",
+        str(ITEMS["trainings"]),
+        len(TRAINING_TYPES),
+        len(TRAINING_TYPES) - len(missing),
+        detail,
+        _url("ledgers:education_activities"),
+    )
+
+
+def _patrols(school: Unit, term: Term, end: date, rules: dict[str, Any], **_kw: Any) -> Item:
+    start = max(term.start, end - timedelta(days=rules["patrol_days"] - 1))
+    c = checkin_completeness(school, start, end)
+    detail = _("近 %(days)s 天应巡 %(due)s 轮，已巡 %(done)s 轮") % {
+        "days": (end - start).days + 1,
+        "due": c.due,
+        "done": c.done,
+    }
+    return Item("patrols", str(ITEMS["patrols"]), c.due, c.done, detail, _url("ledgers:patrol_home"))
+
+
+def _by(done_at: datetime | None, due: date | None) -> bool:
+    """Done on or before its local due date."""
+    return done_at is not None and due is not None and timezone.localtime(done_at).date() <= due
+
+
+def _hazards(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
+    # On time: rectified by the deadline (the check that strikes it off may come a day later).
+    due = Hazard.objects.filter(school=school, deadline__gte=term.start, deadline__lt=end)
+    rows = list(due.values_list("status", "rectified_at", "deadline"))
+    done = (HazardStatus.RECTIFIED, HazardStatus.CLOSED)
+    on_time = sum(1 for status, at, deadline in rows if status in done and _by(at, deadline))
+    detail = _("到期 %(due)s 项，按期整改 %(done)s 项") % {"due": len(rows), "done": on_time}
+    return Item("hazards", str(ITEMS["hazards"]), len(rows), on_time, detail, _url("ledgers:hazards_list"))
+
+
+def _cameras(school: Unit, **_kw: Any) -> Item:
+    places = KeyPlace.objects.filter(school=school, is_active=True, kind__in=list(COVERAGE_KINDS))
+    total = places.count()
+    covered = places.filter(cameras__status=CameraStatus.OK).distinct().count()
+    detail = _("%(ok)s/%(all)s 个重点部位有正常工作的摄像头") % {"ok": covered, "all": total}
+    return Item("cameras", str(ITEMS["cameras"]), total, covered, detail, _url("ledgers:hazards_cameras"))
+
+
+def _talks(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
+    pupils = set(
+        KeyGroupFlag.objects.filter(student__school=school, student__is_active=True).values_list(
+            "student_id", flat=True
+        )
+    )
+    talked = set(
+        Talk.objects.filter(
+            school=school, student_id__in=pupils, talked_on__gte=term.start, talked_on__lte=end
+        )
+        .values_list("student_id", flat=True)
+        .distinct()
+    )
+    detail = _("重点群体学生 %(all)s 人，本学期已谈话 %(done)s 人") % {
+        "all": len(pupils),
+        "done": len(talked),
+    }
+    return Item("talks", str(ITEMS["talks"]), len(pupils), len(talked), detail, _url("ledgers:care_list"))
+
+
+def _cases(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
+    rows = list(
+        Deadline.objects.filter(
+            case__school=school, cancelled=False, due_on__gte=term.start, due_on__lt=end
+        ).values_list("due_on", "met_at")
+    )
+    on_time = sum(1 for due_on, met_at in rows if _by(met_at, due_on))
+    detail = _("到期 %(due)s 项，按期完成 %(done)s 项") % {"due": len(rows), "done": on_time}
+    return Item("cases", str(ITEMS["cases"]), len(rows), on_time, detail, _url("cases:list"))
+
+
+COMPUTE: dict[str, Callable[..., Item]] = {
+    "committee": _committee,
+    "published": _published,
+    "safety_1530": _safety,
+    "meetings": _meetings,
+    "trainings": _trainings,
+    "patrols": _patrols,
+    "hazards": _hazards,
+    "cameras": _cameras,
+    "talks": _talks,
+    "cases": _cases,
+}
+
+
+#: The resource whose pages each item's evidence link opens: shown only to those who may read it.
+EVIDENCE_RESOURCE = {
+    "committee": "committee",
+    "published": "ledger_edu_document",
+    "safety_1530": "ledger_1530",
+    "meetings": "ledger_class_meeting",
+    "trainings": "ledger_edu_activity",
+    "patrols": "ledger_patrol_checkin",
+    "hazards": "ledger_hazard",
+    "cameras": "ledger_hazard_grid",
+    "talks": "ledger_talk",
+    "cases": "case",
+}
+
+
+def for_reader(card: Card, user: Any) -> Card:
+    """The card with the evidence links the reader cannot open left out (an inspector reads no ledger)."""
+    from anxin.access.matrix import allowed
+
+    for item in card.items:
+        if item.evidence and not allowed(user, EVIDENCE_RESOURCE[item.key], "view"):
+            item.evidence = ""
+    return card
+
+
+def _grade(item: Item, rules: dict[str, Any]) -> None:
+    item.weight = int(rules["weights"].get(item.key, 0))
+    pct = item.percent
+    if pct is None:
+        item.status = "none"
+    elif pct >= rules["pass_percent"]:
+        item.status = "meets"
+    elif pct >= rules["partial_percent"]:
+        item.status = "partly"
+    else:
+        item.status = "fails"
+
+
+def compute(
+    school: Unit,
+    today: date,
+    *,
+    term: Term | None = None,
+    cache: dict[int, list[ScorecardPolicy]] | None = None,
+) -> Card:
+    """One school's card for the term of ``today`` (or the given term), counted up to today."""
+    term = term or term_of(today)
+    end = min(today, term.end)
+    policy = policy_for(school, end, cache=cache)
+    rules = policy.rules
+    classes = _classes(school)
+    items = [COMPUTE[key](school=school, term=term, end=end, rules=rules, classes=classes) for key in ITEMS]
+    for item in items:
+        _grade(item, rules)
+    card = Card(school, term, items, policy)
+    scored = [i for i in items if i.status != "none" and i.weight > 0]
+    weight = sum(i.weight for i in scored)
+    if weight:
+        card.total = round(sum(i.weight * (i.done / i.due) for i in scored) * 100 / weight)
+    card.failures = sum(1 for i in items if i.status == "fails" and i.weight > 0)
+    if card.total is not None and card.total < rules["attention_below"]:
+        card.reasons.append(_("总分低于 %(n)s") % {"n": rules["attention_below"]})
+    if card.failures >= rules["attention_failures"]:
+        card.reasons.append(_("%(n)s 项不符合") % {"n": card.failures})
+    card.attention = bool(card.reasons)
+    return card
+
+
+def ranked(schools: list[Unit], today: date, *, term: Term | None = None) -> list[Card]:
+    """Cards of these schools, best total first, ranked 1..n (equal totals share a rank)."""
+    cache: dict[int, list[ScorecardPolicy]] = {}
+    cards = [compute(s, today, term=term, cache=cache) for s in schools]
+    cards.sort(key=lambda c: (-(c.total if c.total is not None else -1), c.school.path))
+    last: tuple[int | None, int] = (None, 0)
+    for n, card in enumerate(cards, start=1):
+        card.rank = last[1] if card.total == last[0] and n > 1 else n
+        last = (card.total, card.rank)
+    return cards
+
+
+def parse_term(raw: Any, today: date) -> Term:
+    """``2026-1`` (first term of school year 2026–2027) or ``2026-2``; empty: the term of today."""
+    if raw in (None, ""):
+        return term_of(today)
+    text = str(raw).strip()
+    try:
+        year_text, half = text.split("-")
+        year = int(year_text)
+        if half not in ("1", "2") or not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        raise Invalid(
+            _("学期格式不正确，应如 2026-1（2026–2027 学年第一学期）。"),
+            code=SupervisionError.SCORECARD_BAD_TERM,
+            detail={"term": [_("格式如 2026-1")]},
+        ) from None
+    return term_of(date(year, 9, 1) if half == "1" else date(year + 1, 3, 1))
+
+
+def term_code(term: Term) -> str:
+    return f"{term.start.year}-1" if term.start.month == 8 else f"{term.start.year - 1}-2"
