@@ -25,6 +25,8 @@ from anxin.intake.api_staff import router as intake_staff_router
 from anxin.ledgers.api import router as ledgers_router
 from anxin.org.api import router as org_router
 from anxin.org.models import User
+from anxin.oversight.opinion.api import router as opinion_router
+from anxin.oversight.reports.api import router as reports_router
 from anxin.warnings.api import router as warnings_router
 
 
@@ -121,3 +123,5 @@ api.add_router("/ledgers", ledgers_router)
 # The early warnings are their own app above the ledgers; their API keeps its address under them.
 api.add_router("/ledgers/warnings", warnings_router, tags=["ledgers"])
 api.add_router("/cases", cases_router)
+api.add_router("/oversight/opinion", opinion_router)
+api.add_router("/oversight/reports", reports_router)

@@ -26,6 +26,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("案件处置"), reverse("cases:list"), "folder2-open"))
     if allowed(user, "case", "bureau"):
         items.append((_("严重案件与复查"), reverse("cases:bureau"), "bank"))
+    if allowed(user, "opinion", "view"):
+        items.append((_("舆情登记"), reverse("oversight_opinion:list"), "broadcast"))
+    if allowed(user, "oversight_report", "view") or allowed(user, "case", "bureau"):
+        items.append((_("统计报表"), reverse("oversight_reports:index"), "file-earmark-spreadsheet"))
     if ledger_entries(user, figures=False):
         items.append((_("台账"), reverse("ledgers:index"), "journal-check"))
     if allowed(user, "student", "view"):

@@ -162,6 +162,8 @@ INSTALLED_APPS = [
     "anxin.ledgers.care",
     "anxin.ledgers.education",
     "anxin.warnings",
+    "anxin.oversight.opinion",
+    "anxin.oversight.reports",
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",

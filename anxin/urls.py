@@ -15,6 +15,8 @@ urlpatterns = [
     path("intake/", include("anxin.intake.urls")),
     path("ledgers/", include("anxin.ledgers.urls")),
     path("cases/", include("anxin.cases.urls")),
+    path("oversight/opinion/", include("anxin.oversight.opinion.urls")),
+    path("oversight/reports/", include("anxin.oversight.reports.urls")),
     path("box/", include((box_urls, "box"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

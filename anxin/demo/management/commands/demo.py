@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from anxin.core.errors import ServiceError
+from anxin.demo import oversight_opinion
 from anxin.demo.city import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
@@ -104,6 +105,7 @@ class Command(BaseCommand):
             )
         except ServiceError as exc:
             raise CommandError(exc.message, returncode=2) from exc
+        oversight_opinion.build(self.stdout)
         path = write_logins(result.logins)
         self._report(result)
         self.stdout.write(_("登录信息已写入 %(path)s") % {"path": path})
