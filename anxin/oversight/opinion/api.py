@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from anxin.core.errors import NotFound
 from anxin.core.params import MAX_ID
@@ -145,7 +145,7 @@ def opinion_create(request: AuthenticatedRequest, payload: OpinionIn) -> Any:
         heat=payload.heat[:30],
         case_number=payload.case_number[:100],
     )
-    return 201, _out(event, steps=True)
+    return Status(201, _out(event, steps=True))
 
 
 @router.get("/{int:opinion_id}", response={200: OpinionOut, **ERRORS}, summary="舆情详情与处置过程")
@@ -166,4 +166,4 @@ def opinion_step(request: AuthenticatedRequest, opinion_id: int, payload: StepIn
         actor=request.user, event=event, kind=payload.kind[:30], note=payload.note[:5000], at=payload.at
     )
     event.refresh_from_db()
-    return 201, _out(event, steps=True)
+    return Status(201, _out(event, steps=True))

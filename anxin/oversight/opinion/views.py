@@ -21,6 +21,7 @@ from anxin.access.matrix import can
 from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
 from anxin.org.requests import AuthenticatedRequest
+from anxin.org.selectors import input_id
 
 from . import selectors, services
 from .models import Heat, OpinionEvent, Source, Status, StepKind
@@ -95,7 +96,7 @@ def opinion_new(request: AuthenticatedRequest) -> HttpResponse:
     try:
         event = services.opinion_create(
             actor=request.user,
-            school=query_int(request.POST, "school"),
+            school=input_id(data["school"]),
             source=data["source"],
             link=data["link"],
             first_seen=services.parse_local(data["first_seen"]),

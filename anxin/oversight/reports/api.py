@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from anxin.core.errors import NotFound
 from anxin.core.params import MAX_ID
@@ -92,7 +92,7 @@ def archive_generate(request: AuthenticatedRequest, payload: GenerateIn) -> Any:
     unit = services.unit_for(request.user, payload.unit_id if 0 < payload.unit_id <= MAX_ID else None)
     period = services.parse_period(payload.kind[:20], payload.period[:20])
     result = services.report_generate(actor=request.user, unit=unit, period=period)
-    return 201, {"items": [_out(a) for a in result.entries], "font_missing": result.font_missing}
+    return Status(201, {"items": [_out(a) for a in result.entries], "font_missing": result.font_missing})
 
 
 @router.get("/{int:archive_id}/download", response={404: ErrorOut}, summary="下载报表文件")

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from anxin.core.errors import ServiceError
 from anxin.core.params import query_int
 from anxin.org.requests import AuthenticatedRequest
+from anxin.org.selectors import input_id
 
 from . import selectors, services
 from .models import FileFormat, ReportKind
@@ -64,7 +65,7 @@ def generate(request: AuthenticatedRequest) -> HttpResponse:
         raise Http404
     data = {k: request.POST.get(k, "") for k in ("unit", "kind", "period")}
     try:
-        unit = services.unit_for(request.user, query_int(request.POST, "unit"))
+        unit = services.unit_for(request.user, input_id(data["unit"]))
         period = services.parse_period(data["kind"], data["period"])
         result = services.report_generate(actor=request.user, unit=unit, period=period)
     except ServiceError as exc:
