@@ -22,7 +22,9 @@ def build(stdout: Any) -> None:
     if county is None or OpinionEvent.objects.exists():
         return
     admin = User.objects.filter(assignments__role=Role.COUNTY_ADMIN, assignments__unit=county).first()
-    schools = list(Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True, parent=county).order_by("path")[:3])
+    schools = list(
+        Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True, parent=county).order_by("path")[:3]
+    )
     if admin is None or not schools:
         return
     now = timezone.now()
@@ -43,7 +45,9 @@ def build(stdout: Any) -> None:
         (StepKind.RESPOND, 30, "区教体局官方微信发布情况说明。"),
         (StepKind.CLOSE, 6, "视频已下架，舆情平息。"),
     ):
-        opinion.opinion_step_add(actor=admin, event=done, kind=kind, note=note, at=now - timedelta(hours=hours))
+        opinion.opinion_step_add(
+            actor=admin, event=done, kind=kind, note=note, at=now - timedelta(hours=hours)
+        )
 
     opinion.opinion_create(
         actor=admin,
@@ -65,7 +69,11 @@ def build(stdout: Any) -> None:
         heat=Heat.NORMAL,
     )
     opinion.opinion_step_add(
-        actor=admin, event=fresh, kind=StepKind.VERIFY, note="已转学校核实，学校已受理。", at=now - timedelta(hours=1)
+        actor=admin,
+        event=fresh,
+        kind=StepKind.VERIFY,
+        note="已转学校核实，学校已受理。",
+        at=now - timedelta(hours=1),
     )
     # The 31-hour event is past its 24 hours: the county is told once, as the sweep would have.
     opinion.overdue_sweep(now)

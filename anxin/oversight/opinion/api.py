@@ -126,7 +126,12 @@ def opinion_list(
     if school_id is not None and not 0 < school_id <= MAX_ID:
         school_id = None
     qs = selectors.opinion_list(
-        request.user, status=status[:20], source=source[:20], heat=heat[:10], school_id=school_id, overdue=overdue
+        request.user,
+        status=status[:20],
+        source=source[:20],
+        heat=heat[:10],
+        school_id=school_id,
+        overdue=overdue,
     )
     return [_out(e) for e in qs[:200]]
 

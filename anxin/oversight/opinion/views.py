@@ -42,7 +42,7 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not selectors.can_view(user):
         raise Http404
-    f = {
+    f: dict[str, Any] = {
         "status": request.GET.get("status", "open"),
         "source": request.GET.get("source", ""),
         "heat": request.GET.get("heat", ""),
@@ -68,7 +68,9 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "sources": Source.choices,
             "heats": Heat.choices,
-            "schools": list(selectors.opinions_visible(user).values_list("school_id", "school__name").distinct()[:500]),
+            "schools": list(
+                selectors.opinions_visible(user).values_list("school_id", "school__name").distinct()[:500]
+            ),
             "can_change": selectors.can_change(user),
         },
     )
@@ -92,7 +94,10 @@ def opinion_new(request: AuthenticatedRequest) -> HttpResponse:
         raise Http404
     if request.method == "GET":
         return render(request, "oversight/opinion/new.html", _new_context(request, {"heat": "normal"}, None))
-    data = {k: request.POST.get(k, "") for k in ("school", "source", "link", "first_seen", "summary", "heat", "case")}
+    data = {
+        k: request.POST.get(k, "")
+        for k in ("school", "source", "link", "first_seen", "summary", "heat", "case")
+    }
     try:
         event = services.opinion_create(
             actor=request.user,
@@ -105,12 +110,22 @@ def opinion_new(request: AuthenticatedRequest) -> HttpResponse:
             case_number=data["case"],
         )
     except ServiceError as exc:
-        return render(request, "oversight/opinion/new.html", _new_context(request, data, exc), status=exc.status if exc.status < 500 else 400)
+        return render(
+            request,
+            "oversight/opinion/new.html",
+            _new_context(request, data, exc),
+            status=exc.status if exc.status < 500 else 400,
+        )
     messages.success(request, _("已登记舆情。"))
     return redirect("oversight_opinion:detail", pk=event.pk)
 
 
-def _detail(request: HttpRequest, event: OpinionEvent, error: ServiceError | None = None, data: dict[str, Any] | None = None) -> HttpResponse:
+def _detail(
+    request: HttpRequest,
+    event: OpinionEvent,
+    error: ServiceError | None = None,
+    data: dict[str, Any] | None = None,
+) -> HttpResponse:
     c = selectors.clock(event)
     return render(
         request,
@@ -143,7 +158,11 @@ def opinion_step(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     data = {k: request.POST.get(k, "") for k in ("kind", "note", "at")}
     try:
         services.opinion_step_add(
-            actor=request.user, event=event, kind=data["kind"], note=data["note"], at=services.parse_local(data["at"])
+            actor=request.user,
+            event=event,
+            kind=data["kind"],
+            note=data["note"],
+            at=services.parse_local(data["at"]),
         )
     except ServiceError as exc:
         if exc.status == 404:

@@ -34,8 +34,12 @@ def period_of(kind: str, day: date) -> Period:
     if kind == ReportKind.TERM:
         if day.month >= 9 or day.month == 1:
             first = day.year if day.month >= 9 else day.year - 1
-            return Period(kind, date(first, 9, 1), _month_end(first + 1, 1), f"{first}—{first + 1}学年第一学期")
-        return Period(kind, date(day.year, 2, 1), date(day.year, 8, 31), f"{day.year - 1}—{day.year}学年第二学期")
+            return Period(
+                kind, date(first, 9, 1), _month_end(first + 1, 1), f"{first}—{first + 1}学年第一学期"
+            )
+        return Period(
+            kind, date(day.year, 2, 1), date(day.year, 8, 31), f"{day.year - 1}—{day.year}学年第二学期"
+        )
     raise ValueError(kind)
 
 

@@ -55,7 +55,10 @@ def _about(table: Table) -> list[list[Any]]:
         [_("统计期间"), table.period.label],
         [_("起止日期"), f"{table.period.start:%Y-%m-%d} — {table.period.end:%Y-%m-%d}"],
         [_("生成时间"), timezone.localtime(table.generated_at).strftime("%Y-%m-%d %H:%M")],
-        [_("说明"), _("官方统计数字，小数字不隐去；不含任何学生个人信息。完成率截至生成日，无应做事项时为“—”。")],
+        [
+            _("说明"),
+            _("官方统计数字，小数字不隐去；不含任何学生个人信息。完成率截至生成日，无应做事项时为“—”。"),
+        ],
     ]
 
 

@@ -27,7 +27,9 @@ def can_export_cases(user: Any) -> bool:
 
 
 def archive_visible(user: Any) -> QuerySet[ReportArchive]:
-    return scoped(user, "oversight_report", "view", ReportArchive.objects.select_related("unit", "generated_by"))
+    return scoped(
+        user, "oversight_report", "view", ReportArchive.objects.select_related("unit", "generated_by")
+    )
 
 
 def archive_get(user: Any, pk: Any) -> ReportArchive:

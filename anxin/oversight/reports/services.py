@@ -159,7 +159,9 @@ def scheduled_generate(today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     periods = ended_with(last_month(today))
     made = skipped = failed = 0
-    for unit in Unit.objects.filter(kind__in=[UnitKind.COUNTY, UnitKind.CITY], is_active=True).order_by("path"):
+    for unit in Unit.objects.filter(kind__in=[UnitKind.COUNTY, UnitKind.CITY], is_active=True).order_by(
+        "path"
+    ):
         for period in periods:
             done = ReportArchive.objects.filter(
                 unit=unit, kind=period.kind, period_start=period.start, generated_by__isnull=True

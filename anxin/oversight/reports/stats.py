@@ -109,13 +109,19 @@ def compute(unit: Unit, period: Period, *, today: date | None = None) -> Table:
         case__school_id__in=ids, meeting_on__gte=period.start, meeting_on__lte=period.end
     )
     serious = Q(is_bullying=True, gravity__in=[Gravity.SERIOUS, Gravity.ILLEGAL])
-    for row in dets.values("case__school_id").annotate(
-        general=Count("pk", filter=Q(is_bullying=True) & ~serious),
-        serious=Count("pk", filter=serious),
-        not_=Count("pk", filter=Q(is_bullying=False)),
+    for det_school, general, grave, not_bullying in (
+        dets.values("case__school_id")
+        .annotate(
+            general=Count("pk", filter=Q(is_bullying=True) & ~serious),
+            grave=Count("pk", filter=serious),
+            not_bullying=Count("pk", filter=Q(is_bullying=False)),
+        )
+        .values_list("case__school_id", "general", "grave", "not_bullying")
     ):
-        f = figures[row["case__school_id"]]
-        f["det_general"], f["det_serious"], f["det_not"] = row["general"], row["serious"], row["not_"]
+        if det_school is None:
+            continue
+        f = figures[det_school]
+        f["det_general"], f["det_serious"], f["det_not"] = general, grave, not_bullying
 
     reexams = Reexamination.objects.filter(case__school_id__in=ids)
     for school_id, n in _by_school(
@@ -139,10 +145,14 @@ def compute(unit: Unit, period: Period, *, today: date | None = None) -> Table:
         case__school_id__in=ids, cancelled=False, due_on__gte=period.start, due_on__lte=min(period.end, today)
     ).exclude(kind="appeal")
     tz = timezone.get_current_timezone()
-    for school_id, due_on, met_at in due.values_list("case__school_id", "due_on", "met_at").iterator():
-        figures[school_id]["deadlines_due"] += 1
-        if (met_at is None and due_on < today) or (met_at is not None and met_at.astimezone(tz).date() > due_on):
-            figures[school_id]["deadlines_overdue"] += 1
+    for due_school, due_on, met_at in due.values_list("case__school_id", "due_on", "met_at").iterator():
+        if due_on is None or due_school is None:
+            continue
+        figures[due_school]["deadlines_due"] += 1
+        if (met_at is None and due_on < today) or (
+            met_at is not None and met_at.astimezone(tz).date() > due_on
+        ):
+            figures[due_school]["deadlines_overdue"] += 1
 
     # Ledger completeness up to today, for periods still running.
     upto = min(period.end, today)
@@ -171,12 +181,12 @@ def compute(unit: Unit, period: Period, *, today: date | None = None) -> Table:
 
     table = Table(unit=unit, period=period, columns=cols)
     table.rows = [(s.name, figures[s.pk]) for s in schools]
-    for c in cols:
-        if c.key.startswith("pct_"):
-            d = done[c.key]
-            table.total[c.key] = round(100 * d["done"] / d["due"]) if d["due"] else None
+    for col in cols:
+        if col.key.startswith("pct_"):
+            d = done[col.key]
+            table.total[col.key] = round(100 * d["done"] / d["due"]) if d["due"] else None
         else:
-            table.total[c.key] = sum(f[c.key] or 0 for f in figures.values())
+            table.total[col.key] = sum(int(fig[col.key] or 0) for fig in figures.values())
     return table
 
 
@@ -185,6 +195,7 @@ def as_rows(table: Table) -> list[list[Any]]:
     out: list[list[Any]] = [[_("学校"), *[c.label for c in table.columns]]]
     for name, f in table.rows:
         out.append([name, *[("—" if f[c.key] is None else f[c.key]) for c in table.columns]])
-    out.append([_("合计"), *[("—" if table.total[c.key] is None else table.total[c.key]) for c in table.columns]])
+    out.append(
+        [_("合计"), *[("—" if table.total[c.key] is None else table.total[c.key]) for c in table.columns]]
+    )
     return out
-

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from anxin.core.errors import ServiceError
-from anxin.core.params import query_int
 from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import input_id
 
@@ -27,10 +26,12 @@ from .models import FileFormat, ReportKind
 from .periods import last_month
 from .render import XLSX_TYPE
 
-CONTENT_TYPES = {FileFormat.XLSX: XLSX_TYPE, FileFormat.PDF: "application/pdf"}
+CONTENT_TYPES: dict[str, str] = {FileFormat.XLSX: XLSX_TYPE, FileFormat.PDF: "application/pdf"}
 
 
-def _page(request: HttpRequest, *, error: ServiceError | None = None, data: dict[str, Any] | None = None) -> HttpResponse:
+def _page(
+    request: HttpRequest, *, error: ServiceError | None = None, data: dict[str, Any] | None = None
+) -> HttpResponse:
     user = request.user
     page = Paginator(selectors.archive_visible(user), 40).get_page(request.GET.get("page"))
     return render(

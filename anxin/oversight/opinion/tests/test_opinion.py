@@ -74,7 +74,11 @@ def test_responded_in_time(cast: Cast) -> None:
     with frozen_time(T0 + timedelta(hours=2)):
         event = _event(cast)
         services.opinion_step_add(
-            actor=cast.users["county_admin"], event=event, kind="respond", note="说明", at=T0 + timedelta(hours=1)
+            actor=cast.users["county_admin"],
+            event=event,
+            kind="respond",
+            note="说明",
+            at=T0 + timedelta(hours=1),
         )
         event.refresh_from_db()
         assert selectors.clock_label(selectors.clock(event)) == "已按时回应（用时 1 小时）"
@@ -155,7 +159,7 @@ def test_bad_steps_are_refused(cast: Cast) -> None:
             ({"kind": "verify", "note": "x", "at": T0 + timedelta(days=3)}, OpinionError.BAD_TIME),
         ):
             with pytest.raises(Invalid) as exc:
-                services.opinion_step_add(actor=cast.users["county_admin"], event=event, **kw)  # type: ignore[arg-type]
+                services.opinion_step_add(actor=cast.users["county_admin"], event=event, **kw)
             assert exc.value.code == code
     assert event.steps.count() == 0
 
@@ -191,7 +195,9 @@ def test_pages_for_the_county(cast: Cast, login) -> None:  # noqa: ANN001
     assert response.status_code == 302 and response["Location"] == f"/oversight/opinion/{event.pk}/"
     page = client.get(f"/oversight/opinion/{event.pk}/").content.decode()
     assert "还剩" in page and "新闻媒体" in page
-    response = client.post(f"/oversight/opinion/{event.pk}/steps/", {"kind": "respond", "note": "已说明", "at": ""})
+    response = client.post(
+        f"/oversight/opinion/{event.pk}/steps/", {"kind": "respond", "note": "已说明", "at": ""}
+    )
     assert response.status_code == 302
     listing = client.get("/oversight/opinion/?status=all&source=news&heat=normal").content.decode()
     assert "已按时回应" in listing
@@ -210,7 +216,15 @@ def test_pages_for_the_county(cast: Cast, login) -> None:  # noqa: ANN001
 )
 def test_new_form_bad_input_is_a_400_in_chinese(cast: Cast, login, field: str, value: str, code: str) -> None:  # noqa: ANN001
     client: Client = login(cast.users["county_admin"])
-    data = {"school": cast.school.pk, "source": "weibo", "link": "", "first_seen": "", "summary": "s", "heat": "normal", "case": ""}
+    data = {
+        "school": cast.school.pk,
+        "source": "weibo",
+        "link": "",
+        "first_seen": "",
+        "summary": "s",
+        "heat": "normal",
+        "case": "",
+    }
     data[field] = value
     response = client.post("/oversight/opinion/new/", data)
     assert response.status_code == 422 or response.status_code == 400
@@ -224,7 +238,9 @@ def test_step_form_bad_input(cast: Cast, login) -> None:  # noqa: ANN001
     response = client.post(f"/oversight/opinion/{event.pk}/steps/", {"kind": "respond", "note": ""})
     assert response.status_code in (400, 422)
     assert 'data-code="step_note_required"' in response.content.decode()
-    response = client.post(f"/oversight/opinion/{event.pk}/steps/", {"kind": "respond", "note": "x", "at": "2026-13-99T99:99"})
+    response = client.post(
+        f"/oversight/opinion/{event.pk}/steps/", {"kind": "respond", "note": "x", "at": "2026-13-99T99:99"}
+    )
     assert response.status_code in (400, 422)
 
 
@@ -255,20 +271,29 @@ def test_scope_leaks(cast: Cast, login, client: Client) -> None:  # noqa: ANN001
     assert c.get(f"/oversight/opinion/{event.pk}/").status_code == 200
     assert c.get("/oversight/opinion/new/").status_code == 404
     response = c.post(
-        f"/api/oversight/opinion/{event.pk}/steps", {"kind": "verify", "note": "x"}, content_type="application/json"
+        f"/api/oversight/opinion/{event.pk}/steps",
+        {"kind": "verify", "note": "x"},
+        content_type="application/json",
     )
     assert response.status_code == 403
 
 
 def test_api_create_list_and_step(cast: Cast, login) -> None:  # noqa: ANN001
     client: Client = login(cast.users["county_admin"])
-    body = {"school_id": cast.school.pk, "source": "forum", "link": "https://tieba.baidu.com/p/1", "summary": "贴吧帖子"}
+    body = {
+        "school_id": cast.school.pk,
+        "source": "forum",
+        "link": "https://tieba.baidu.com/p/1",
+        "summary": "贴吧帖子",
+    }
     response = client.post("/api/oversight/opinion", body, content_type="application/json")
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["source_label"] == "论坛/贴吧" and data["overdue"] is False and data["hours"] == 24
     response = client.post(
-        f"/api/oversight/opinion/{data['id']}/steps", {"kind": "escalate", "note": "报市局"}, content_type="application/json"
+        f"/api/oversight/opinion/{data['id']}/steps",
+        {"kind": "escalate", "note": "报市局"},
+        content_type="application/json",
     )
     assert response.status_code == 201
     assert response.json()["status"] == "escalated"
@@ -302,7 +327,15 @@ def test_api_bad_step(cast: Cast, login) -> None:  # noqa: ANN001
     event = _event(cast, first_seen=None)
     client: Client = login(cast.users["county_admin"])
     url = f"/api/oversight/opinion/{event.pk}/steps"
-    assert client.post(url, {"kind": "dance", "note": "x"}, content_type="application/json").json()["code"] == "unknown_step"
+    assert (
+        client.post(url, {"kind": "dance", "note": "x"}, content_type="application/json").json()["code"]
+        == "unknown_step"
+    )
     assert client.post(url, {"kind": "verify"}, content_type="application/json").status_code == 422
     assert client.post(url, "{", content_type="application/json").status_code in (400, 422)
-    assert client.post("/api/oversight/opinion/0/steps", {"kind": "verify", "note": "x"}, content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            "/api/oversight/opinion/0/steps", {"kind": "verify", "note": "x"}, content_type="application/json"
+        ).status_code
+        == 404
+    )

@@ -55,7 +55,11 @@ def data(cast: Cast) -> Cast:
 def test_periods() -> None:
     assert period_of("monthly", date(2026, 2, 14)).end == date(2026, 2, 28)
     term = period_of("term", date(2027, 1, 5))
-    assert (term.start, term.end, term.label) == (date(2026, 9, 1), date(2027, 1, 31), "2026—2027学年第一学期")
+    assert (term.start, term.end, term.label) == (
+        date(2026, 9, 1),
+        date(2027, 1, 31),
+        "2026—2027学年第一学期",
+    )
     assert period_of("term", date(2026, 5, 1)).start == date(2026, 2, 1)
     assert [p.kind for p in ended_with(date(2026, 12, 31))] == ["monthly", "annual"]
     assert [p.kind for p in ended_with(date(2027, 1, 31))] == ["monthly", "term"]
@@ -92,10 +96,21 @@ def test_statistical_report_excel_and_pdf_archived(data: Cast, login) -> None:  
     client: Client = login(admin)
     response = client.get(f"/oversight/reports/{xlsx.pk}/download/")
     assert response.status_code == 200
-    body = b"".join(response.streaming_content) if response.streaming else response.content
+    body = response.content
     cells = _cells(body)
     header = next(r for r in cells if r and r[0] == "学校")
-    for label in ("爱心信箱（网上）", "家长反映", "肢体", "网络", "严重欺凌", "不构成欺凌", "复查申请", "移送公安", "逾期期限", "1530安全教育完成率%"):
+    for label in (
+        "爱心信箱（网上）",
+        "家长反映",
+        "肢体",
+        "网络",
+        "严重欺凌",
+        "不构成欺凌",
+        "复查申请",
+        "移送公安",
+        "逾期期限",
+        "1530安全教育完成率%",
+    ):
         assert label in header
     total = next(r for r in cells if r and r[0] == "合计")
     assert total[header.index("新立案件")] == 3
@@ -121,7 +136,9 @@ def test_pdf_is_generated(data: Cast) -> None:
         with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
             f.write(content)
             f.flush()
-            text = subprocess.run(["pdftotext", f.name, "-"], capture_output=True, text=True, check=True).stdout
+            text = subprocess.run(
+                ["pdftotext", f.name, "-"], capture_output=True, text=True, check=True
+            ).stdout
         assert "实验中学" in text and "东城中学" in text
         assert not any(name in text for name in NAMES)
 
@@ -169,17 +186,28 @@ def test_scheduled_generation_makes_last_month_once(data: Cast) -> None:
 
 def test_scope(data: Cast, login) -> None:  # noqa: ANN001
     with frozen_time(DAY):
-        mine = services.report_generate(actor=None, unit=data.county, period=period_of("monthly", DAY)).entries[0]
-        other = services.report_generate(actor=None, unit=data.county2, period=period_of("monthly", DAY)).entries[0]
+        mine = services.report_generate(
+            actor=None, unit=data.county, period=period_of("monthly", DAY)
+        ).entries[0]
+        other = services.report_generate(
+            actor=None, unit=data.county2, period=period_of("monthly", DAY)
+        ).entries[0]
     c = login(data.users["county_admin"])
     assert c.get(f"/oversight/reports/{other.pk}/download/").status_code == 404
     assert c.get(f"/api/oversight/reports/{other.pk}/download").status_code == 404
-    assert {a["id"] for a in c.get("/api/oversight/reports").json()} == {e.pk for e in ReportArchive.objects.filter(unit=data.county)}
+    assert {a["id"] for a in c.get("/api/oversight/reports").json()} == {
+        e.pk for e in ReportArchive.objects.filter(unit=data.county)
+    }
     assert login(data.users["city_admin"]).get(f"/oversight/reports/{other.pk}/download/").status_code == 200
     inspector = login(data.users["inspector"])
     assert inspector.get(f"/oversight/reports/{mine.pk}/download/").status_code == 200
     assert inspector.get("/oversight/reports/export/cases.xlsx").status_code == 404
-    assert inspector.post("/oversight/reports/generate/", {"unit": data.county.pk, "kind": "monthly", "period": "2026-11"}).status_code == 404
+    assert (
+        inspector.post(
+            "/oversight/reports/generate/", {"unit": data.county.pk, "kind": "monthly", "period": "2026-11"}
+        ).status_code
+        == 404
+    )
     for role in ("principal", "class_teacher"):
         c = login(data.users[role])
         assert c.get("/oversight/reports/").status_code == 404
@@ -228,4 +256,7 @@ def test_api_generate_and_list(cast: Cast, login) -> None:  # noqa: ANN001
     assert items[0]["period_label"] == "2026年" and items[0]["scheduled"] is False
     download = client.get(items[0]["download_url"])
     assert download.status_code == 200
-    assert client.post("/api/oversight/reports", "{", content_type="application/json").status_code in (400, 422)
+    assert client.post("/api/oversight/reports", "{", content_type="application/json").status_code in (
+        400,
+        422,
+    )
