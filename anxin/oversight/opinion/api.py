@@ -1,7 +1,7 @@
 """/api/oversight/opinion: the 舆情 register, scoped like its pages (schools never see it).
 
 错误码：unknown_source（来源不在选项中）、unknown_heat（热度不在选项中）、bad_link（链接不是 http(s) 网址）、
-bad_time（时间晚于现在或早于首次发现）、summary_required（缺少摘要）、school_not_allowed（学校不在管辖范围）、
+time_out_of_range（时间格式不对、晚于现在或早于首次发现）、summary_required（缺少摘要）、school_not_allowed（学校不在管辖范围）、
 case_not_found（案件编号不存在或无权查看）、case_school_mismatch（案件不属于该校）、unknown_step（处置环节不在选项中）、
 step_note_required（缺少情况说明）、opinion_closed（已处置完毕）。
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from anxin.core.errors import NotFound
 from anxin.core.params import MAX_ID
@@ -26,7 +26,7 @@ router = Router(tags=["oversight-opinion"])
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 CODES = (
-    "错误码：unknown_source（来源）、unknown_heat（热度）、bad_link（链接）、bad_time（时间）、"
+    "错误码：unknown_source（来源）、unknown_heat（热度）、bad_link（链接）、time_out_of_range（时间）、"
     "summary_required（摘要）、school_not_allowed（学校）、case_not_found（案件）、"
     "case_school_mismatch（案件与学校）、unknown_step（环节）、step_note_required（说明）、opinion_closed（已完毕）。"
 )
@@ -118,13 +118,11 @@ def opinion_list(
     status: str = "open",
     source: str = "",
     heat: str = "",
-    school_id: int | None = None,
+    school_id: int | None = Query(None, ge=1, le=MAX_ID),
     overdue: bool = False,
 ) -> Any:
     if not selectors.can_view(request.user):
         raise NotFound()
-    if school_id is not None and not 0 < school_id <= MAX_ID:
-        school_id = None
     qs = selectors.opinion_list(
         request.user,
         status=status[:20],

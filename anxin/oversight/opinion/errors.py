@@ -8,7 +8,7 @@ class OpinionError(StrEnum):
     UNKNOWN_HEAT = "unknown_heat"
     BAD_LINK = "bad_link"
     #: A first-seen or step time after now, or a step before the event was first seen.
-    BAD_TIME = "bad_time"
+    TIME_OUT_OF_RANGE = "time_out_of_range"
     SUMMARY_REQUIRED = "summary_required"
     #: The school is not one the caller may register events for (or no such school).
     SCHOOL_NOT_ALLOWED = "school_not_allowed"

@@ -67,7 +67,7 @@ def _clean_time(value: datetime | None, now: datetime, *, what: str) -> datetime
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     if value > now + CLOCK_SKEW:
-        raise Invalid(_("%(what)s不能晚于现在。") % {"what": what}, code=OpinionError.BAD_TIME)
+        raise Invalid(_("%(what)s不能晚于现在。") % {"what": what}, code=OpinionError.TIME_OUT_OF_RANGE)
     return value
 
 
@@ -159,7 +159,7 @@ def opinion_step_add(
         if locked.closed:
             raise Conflict(_("该舆情已处置完毕，不能再记录。"), code=OpinionError.OPINION_CLOSED)
         if when < locked.first_seen:
-            raise Invalid(_("处置时间不能早于首次发现时间。"), code=OpinionError.BAD_TIME)
+            raise Invalid(_("处置时间不能早于首次发现时间。"), code=OpinionError.TIME_OUT_OF_RANGE)
         step = OpinionStep.objects.create(event=locked, kind=kind, note=note, at=when, recorded_by=actor)
         before = {"status": locked.status}
         locked.status = STATUS_AFTER[kind]
@@ -234,5 +234,5 @@ def parse_local(value: Any) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise Invalid(_("时间格式不正确。"), code=OpinionError.BAD_TIME)
+        raise Invalid(_("时间格式不正确。"), code=OpinionError.TIME_OUT_OF_RANGE)
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)

@@ -20,6 +20,7 @@ from anxin.access.matrix import require, require_at
 from anxin.audit.services import audit_record
 from anxin.core.errors import Invalid
 from anxin.core.pdf import FontMissing
+from anxin.ledgers.errors import LedgerError
 from anxin.org.models import Unit, UnitKind, User
 
 from . import events, render
@@ -73,7 +74,7 @@ def report_generate(*, actor: User | None, unit: Unit, period: Period) -> Genera
     if actor is not None:
         require_at(actor, "oversight_report", "generate", unit.path)
     if period.start > timezone.localdate():
-        raise Invalid(_("统计期间尚未开始。"), code=ReportError.BAD_PERIOD)
+        raise Invalid(_("统计期间尚未开始。"), code=LedgerError.BAD_PERIOD)
     table = compute(unit, period)
     files = [(FileFormat.XLSX, render.stats_xlsx(table))]
     font_missing = False
@@ -110,9 +111,9 @@ def parse_period(kind: str, day: Any) -> Period:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise Invalid(_("统计期间格式不正确。"), code=ReportError.BAD_PERIOD) from None
+            raise Invalid(_("统计期间格式不正确。"), code=LedgerError.BAD_PERIOD) from None
     if not 2000 <= day.year <= 2100:
-        raise Invalid(_("统计期间格式不正确。"), code=ReportError.BAD_PERIOD)
+        raise Invalid(_("统计期间格式不正确。"), code=LedgerError.BAD_PERIOD)
     return period_of(kind, day)
 
 

@@ -118,7 +118,7 @@ def test_periodic_job_is_registered() -> None:
         ({"source": "tiktok"}, OpinionError.UNKNOWN_SOURCE),
         ({"heat": "boiling"}, OpinionError.UNKNOWN_HEAT),
         ({"summary": "  "}, OpinionError.SUMMARY_REQUIRED),
-        ({"first_seen": datetime(2030, 1, 1, tzinfo=SH)}, OpinionError.BAD_TIME),
+        ({"first_seen": datetime(2030, 1, 1, tzinfo=SH)}, OpinionError.TIME_OUT_OF_RANGE),
         ({"school": None}, OpinionError.SCHOOL_NOT_ALLOWED),
         ({"case_number": "NOPE-1"}, OpinionError.CASE_NOT_FOUND),
     ],
@@ -155,8 +155,8 @@ def test_bad_steps_are_refused(cast: Cast) -> None:
         for kw, code in (
             ({"kind": "tweet", "note": "x"}, OpinionError.UNKNOWN_STEP),
             ({"kind": "verify", "note": ""}, OpinionError.STEP_NOTE_REQUIRED),
-            ({"kind": "verify", "note": "x", "at": T0 - timedelta(hours=1)}, OpinionError.BAD_TIME),
-            ({"kind": "verify", "note": "x", "at": T0 + timedelta(days=3)}, OpinionError.BAD_TIME),
+            ({"kind": "verify", "note": "x", "at": T0 - timedelta(hours=1)}, OpinionError.TIME_OUT_OF_RANGE),
+            ({"kind": "verify", "note": "x", "at": T0 + timedelta(days=3)}, OpinionError.TIME_OUT_OF_RANGE),
         ):
             with pytest.raises(Invalid) as exc:
                 services.opinion_step_add(actor=cast.users["county_admin"], event=event, **kw)
@@ -209,7 +209,7 @@ def test_pages_for_the_county(cast: Cast, login) -> None:  # noqa: ANN001
     [
         ("link", "ftp://x.cn/1", "bad_link"),
         ("source", "martian", "unknown_source"),
-        ("first_seen", "yesterday", "bad_time"),
+        ("first_seen", "yesterday", "time_out_of_range"),
         ("school", "abc", "school_not_allowed"),
         ("case", "X-404", "case_not_found"),
     ],

@@ -12,6 +12,7 @@ from anxin.audit.models import AuditEvent
 from anxin.cases.tests.helpers import walk
 from anxin.core.pdf import cjk_font_file
 from anxin.intake import services as intake
+from anxin.ledgers.errors import LedgerError
 from anxin.testing import Cast, frozen_time
 
 from .. import events, services
@@ -220,9 +221,9 @@ def test_scope(data: Cast, login) -> None:  # noqa: ANN001
     ("post", "code"),
     [
         ({"kind": "weekly", "period": "2026-11"}, ReportError.UNKNOWN_REPORT_KIND),
-        ({"kind": "monthly", "period": "2026-13"}, ReportError.BAD_PERIOD),
-        ({"kind": "monthly", "period": "soon"}, ReportError.BAD_PERIOD),
-        ({"kind": "monthly", "period": "2027-05"}, ReportError.BAD_PERIOD),
+        ({"kind": "monthly", "period": "2026-13"}, LedgerError.BAD_PERIOD),
+        ({"kind": "monthly", "period": "soon"}, LedgerError.BAD_PERIOD),
+        ({"kind": "monthly", "period": "2027-05"}, LedgerError.BAD_PERIOD),
         ({"kind": "monthly", "period": "2026-11", "unit": "county2"}, ReportError.UNIT_NOT_ALLOWED),
         ({"kind": "monthly", "period": "2026-11", "unit": "x"}, ReportError.UNIT_NOT_ALLOWED),
     ],
