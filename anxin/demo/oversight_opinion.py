@@ -1,6 +1,7 @@
 """The bureau's 舆情 register and report archive in the demo city: three online-opinion events of the
 first county in different states (one past its 24 hours, its county told once, as the running
-platform's sweep would have) and last month's statistical report, archived as the task makes it."""
+platform's sweep would have) and last month's statistical report, archived as the task makes it.
+Made only when the demo cases are (one event links to one of them)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from anxin.oversight.reports.periods import last_month, period_of
 
 def build(stdout: Any) -> None:
     county = Unit.objects.filter(kind=UnitKind.COUNTY, is_active=True).order_by("path").first()
-    if county is None or OpinionEvent.objects.exists():
+    # Only beside the demo cases: their audit trail already pins the city, while a city loaded
+    # without them (--no-cases) must stay resettable, and these records would pin it too.
+    if county is None or OpinionEvent.objects.exists() or not Case.objects.exists():
         return
     admin = User.objects.filter(assignments__role=Role.COUNTY_ADMIN, assignments__unit=county).first()
     schools = list(
