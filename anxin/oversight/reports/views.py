@@ -34,11 +34,17 @@ def _page(
 ) -> HttpResponse:
     user = request.user
     page = Paginator(selectors.archive_visible(user), 40).get_page(request.GET.get("page"))
+    # One line per generation: its Excel and PDF side by side (both saved in the same second).
+    generations: dict[tuple[Any, ...], list[Any]] = {}
+    for a in page:
+        key = (a.unit_id, a.kind, a.period_start, a.generated_by_id, a.generated_at.replace(microsecond=0))
+        generations.setdefault(key, []).append(a)
     return render(
         request,
         "oversight/reports/index.html",
         {
             "page": page,
+            "generations": [sorted(files, key=lambda a: a.fmt != "xlsx") for files in generations.values()],
             "can_generate": selectors.can_generate(user),
             "can_export": selectors.can_export_cases(user),
             "units": list(selectors.bureau_units(user)[:200]) if selectors.can_generate(user) else [],
