@@ -64,6 +64,12 @@ def opinion_list(
     return qs.order_by("-first_seen", "-pk")
 
 
+def opinion_schools(user: Any) -> list[tuple[int, str]]:
+    """(id, name) of the schools that have events the caller may see: the list's school filter."""
+    rows = opinions_visible(user).order_by("school__name").values_list("school_id", "school__name").distinct()
+    return list(rows[:500])
+
+
 def schools_for(user: Any) -> QuerySet[Unit]:
     """The schools the caller may register events for."""
     return schools_where(user, "opinion", "change")

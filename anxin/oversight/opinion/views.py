@@ -68,9 +68,7 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "sources": Source.choices,
             "heats": Heat.choices,
-            "schools": list(
-                selectors.opinions_visible(user).values_list("school_id", "school__name").distinct()[:500]
-            ),
+            "schools": selectors.opinion_schools(user),
             "can_change": selectors.can_change(user),
         },
     )
