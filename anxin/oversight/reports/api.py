@@ -20,7 +20,7 @@ from anxin.core.params import MAX_ID
 from anxin.core.schemas import ErrorOut
 from anxin.org.requests import AuthenticatedRequest
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .models import ReportArchive
 from .render import XLSX_TYPE
 from .views import CONTENT_TYPES
@@ -59,6 +59,8 @@ class GenerateIn(Schema):
 class GeneratedOut(Schema):
     items: list[ArchiveOut]
     font_missing: bool
+    #: True when the task worker makes it later (database task backend; answered 202).
+    queued: bool = False
 
 
 def _out(a: ReportArchive) -> dict[str, Any]:
@@ -85,13 +87,17 @@ def archive_list(request: HttpRequest) -> Any:
     return [_out(a) for a in selectors.archive_visible(request.user)[:200]]
 
 
-@router.post("", response={201: GeneratedOut, **ERRORS}, summary="按需生成报表", description=CODES)
+@router.post(
+    "", response={201: GeneratedOut, 202: GeneratedOut, **ERRORS}, summary="按需生成报表", description=CODES
+)
 def archive_generate(request: AuthenticatedRequest, payload: GenerateIn) -> Any:
     if not selectors.can_generate(request.user):
         raise NotFound()
     unit = services.unit_for(request.user, payload.unit_id if 0 < payload.unit_id <= MAX_ID else None)
     period = services.parse_period(payload.kind[:20], payload.period[:20])
-    result = services.report_generate(actor=request.user, unit=unit, period=period)
+    result = tasks.report_request(actor=request.user, unit=unit, period=period)
+    if result is None:  # queued for the task worker: the archive lists it when it is made
+        return Status(202, {"items": [], "font_missing": False, "queued": True})
     return Status(201, {"items": [_out(a) for a in result.entries], "font_missing": result.font_missing})
 
 

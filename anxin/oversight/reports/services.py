@@ -67,14 +67,19 @@ def _store(unit: Unit, period: Period, fmt: str, data: bytes, actor: User | None
     return entry
 
 
-def report_generate(*, actor: User | None, unit: Unit, period: Period) -> Generated:
-    """Compute the figures, write Excel and PDF, archive both. ``actor=None``: the scheduled task."""
+def report_check(*, actor: User | None, unit: Unit, period: Period) -> None:
+    """Refuse a report of a unit that is not a bureau, out of the caller's reach, or not begun."""
     if unit.kind not in (UnitKind.COUNTY, UnitKind.CITY):
         raise Invalid(_("只能为县/区或市生成报表。"), code=ReportError.UNIT_NOT_ALLOWED)
     if actor is not None:
         require_at(actor, "oversight_report", "generate", unit.path)
     if period.start > timezone.localdate():
         raise Invalid(_("统计期间尚未开始。"), code=LedgerError.BAD_PERIOD)
+
+
+def report_generate(*, actor: User | None, unit: Unit, period: Period) -> Generated:
+    """Compute the figures, write Excel and PDF, archive both. ``actor=None``: the scheduled task."""
+    report_check(actor=actor, unit=unit, period=period)
     table = compute(unit, period)
     files = [(FileFormat.XLSX, render.stats_xlsx(table))]
     font_missing = False

@@ -21,7 +21,7 @@ from anxin.core.errors import ServiceError
 from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import input_id
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .models import FileFormat, ReportKind
 from .periods import last_month
 from .render import XLSX_TYPE
@@ -74,12 +74,14 @@ def generate(request: AuthenticatedRequest) -> HttpResponse:
     try:
         unit = services.unit_for(request.user, input_id(data["unit"]))
         period = services.parse_period(data["kind"], data["period"])
-        result = services.report_generate(actor=request.user, unit=unit, period=period)
+        result = tasks.report_request(actor=request.user, unit=unit, period=period)
     except ServiceError as exc:
         if exc.status == 404:
             raise Http404 from exc
         return _page(request, error=exc, data=data)
-    if result.font_missing:
+    if result is None:
+        messages.info(request, _("报表正在后台生成，请稍后刷新本页下载。"))
+    elif result.font_missing:
         messages.warning(request, _("已生成 Excel；服务器未安装中文字体，暂未生成 PDF。"))
     else:
         messages.success(request, _("已生成报表。"))

@@ -261,3 +261,38 @@ def test_api_generate_and_list(cast: Cast, login) -> None:  # noqa: ANN001
         400,
         422,
     )
+
+
+def test_on_demand_goes_to_the_worker_with_the_database_backend(cast: Cast, login, settings) -> None:  # noqa: ANN001
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client: Client = login(cast.users["county_admin"])
+    with frozen_time(DAY):
+        page = client.post(
+            "/oversight/reports/generate/", {"unit": cast.county.pk, "kind": "monthly", "period": "2026-11"}
+        )
+        api = client.post(
+            "/api/oversight/reports",
+            {"unit_id": cast.county.pk, "kind": "term", "period": "2026-11"},
+            content_type="application/json",
+        )
+        refused = client.post(
+            "/api/oversight/reports",
+            {"unit_id": cast.county.pk, "kind": "monthly", "period": "2027-03"},
+            content_type="application/json",
+        )
+    assert page.status_code == 302
+    assert api.status_code == 202 and api.json()["queued"] is True
+    assert refused.status_code == 422  # refused before anything is queued
+    assert ReportArchive.objects.count() == 0
+    queued = list(DBTaskResult.objects.order_by("pk"))
+    assert len(queued) == 2 and all(r.task_path.endswith("report_on_demand") for r in queued)
+    from ..tasks import report_on_demand
+
+    with frozen_time(DAY):
+        for row in queued:
+            report_on_demand.call(*row.args_kwargs["args"])
+    assert ReportArchive.objects.filter(
+        unit=cast.county, kind="monthly", generated_by=cast.users["county_admin"]
+    ).exists()
