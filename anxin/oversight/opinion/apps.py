@@ -14,7 +14,7 @@ class OpinionConfig(AppConfig):
         from anxin.access.matrix import install_rules
         from anxin.audit.labels import register
 
-        from . import permissions, tasks  # noqa: F401  (the matrix row and the overdue sweep)
+        from . import panels, permissions, tasks  # noqa: F401  (工作台 panel, matrix row, overdue sweep)
         from .events import LABELS
 
         install_rules()

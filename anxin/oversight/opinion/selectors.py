@@ -70,6 +70,23 @@ def opinion_schools(user: Any) -> list[tuple[int, str]]:
     return list(rows[:500])
 
 
+def open_counts(user: Any, now: datetime | None = None) -> dict[str, int]:
+    """Events not yet closed, and those of them past 24 hours without a first response (one query)."""
+    from django.db.models import Count, Q
+
+    row = (
+        opinions_visible(user)
+        .exclude(status=Status.CLOSED)
+        .aggregate(
+            open=Count("pk"),
+            overdue=Count(
+                "pk", filter=Q(first_response_at__isnull=True, respond_by__lt=now or timezone.now())
+            ),
+        )
+    )
+    return {"open": row["open"] or 0, "overdue": row["overdue"] or 0}
+
+
 def schools_for(user: Any) -> QuerySet[Unit]:
     """The schools the caller may register events for."""
     return schools_where(user, "opinion", "change")

@@ -339,3 +339,16 @@ def test_api_bad_step(cast: Cast, login) -> None:  # noqa: ANN001
         ).status_code
         == 404
     )
+
+
+def test_workbench_panel_counts_open_and_overdue(cast: Cast, login) -> None:  # noqa: ANN001
+    with frozen_time(T0):
+        _event(cast)
+        done = _event(cast)
+        services.opinion_step_add(actor=cast.users["county_admin"], event=done, kind="close", note="不实")
+    with frozen_time(T0 + timedelta(hours=30)):
+        assert selectors.open_counts(cast.users["county_admin"]) == {"open": 1, "overdue": 1}
+        home = login(cast.users["county_admin"]).get("/").content.decode()
+        assert 'data-testid="panel-opinion"' in home and "超过24小时未回应" in home
+        home = login(cast.users["principal"]).get("/").content.decode()
+        assert 'data-testid="panel-opinion"' not in home
