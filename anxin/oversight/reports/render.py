@@ -69,9 +69,15 @@ def stats_xlsx(table: Table) -> bytes:
 
 def stats_pdf(table: Table, title: str) -> bytes:
     rows = as_rows(table)
+    groups: list[list[Any]] = []  # [group label, number of columns under it]
+    for col in table.columns:
+        if groups and groups[-1][0] == col.group:
+            groups[-1][1] += 1
+        else:
+            groups.append([col.group, 1])
     return render_pdf(
         "oversight/reports/stats_pdf.html",
-        {"title": title, "header": rows[0], "rows": rows[1:], "about": _about(table)},
+        {"title": title, "groups": groups, "header": rows[0], "rows": rows[1:], "about": _about(table)},
     )
 
 
