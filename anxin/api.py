@@ -27,6 +27,8 @@ from anxin.org.api import router as org_router
 from anxin.org.models import User
 from anxin.oversight.stats.api import router as oversight_stats_router
 from anxin.oversight.supervision.api import router as supervision_router
+from anxin.oversight.opinion.api import router as opinion_router
+from anxin.oversight.reports.api import router as reports_router
 from anxin.warnings.api import router as warnings_router
 
 
@@ -125,3 +127,5 @@ api.add_router("/ledgers/warnings", warnings_router, tags=["ledgers"])
 api.add_router("/cases", cases_router)
 api.add_router("/oversight", oversight_stats_router)
 api.add_router("/oversight", supervision_router)
+api.add_router("/oversight/opinion", opinion_router)
+api.add_router("/oversight/reports", reports_router)

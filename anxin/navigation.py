@@ -43,6 +43,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("约谈记录"), reverse("supervision:interviews"), "chat-square-text"))
     if allowed(user, INSPECTORS, "manage"):
         items.append((_("责任督学分配"), reverse("supervision:inspectors"), "person-check"))
+    if allowed(user, "opinion", "view"):
+        items.append((_("舆情登记"), reverse("oversight_opinion:list"), "broadcast"))
+    if allowed(user, "oversight_report", "view") or allowed(user, "case", "bureau"):
+        items.append((_("统计报表"), reverse("oversight_reports:index"), "file-earmark-spreadsheet"))
     if ledger_entries(user, figures=False):
         items.append((_("台账"), reverse("ledgers:index"), "journal-check"))
     if allowed(user, "student", "view"):

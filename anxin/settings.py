@@ -164,6 +164,8 @@ INSTALLED_APPS = [
     "anxin.warnings",
     "anxin.oversight.stats",
     "anxin.oversight.supervision",
+    "anxin.oversight.opinion",
+    "anxin.oversight.reports",
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",

@@ -15,6 +15,8 @@ urlpatterns = [
     path("intake/", include("anxin.intake.urls")),
     path("ledgers/", include("anxin.ledgers.urls")),
     path("cases/", include("anxin.cases.urls")),
+    path("oversight/opinion/", include("anxin.oversight.opinion.urls")),
+    path("oversight/reports/", include("anxin.oversight.reports.urls")),
     path("oversight/supervision/", include("anxin.oversight.supervision.urls")),
     path("oversight/", include("anxin.oversight.stats.urls")),
     path("box/", include((box_urls, "box"))),

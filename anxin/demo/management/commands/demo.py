@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from anxin.core.errors import ServiceError
-from anxin.demo import oversight_stats
-from anxin.demo import oversight_supervision
+from anxin.demo import oversight_opinion, oversight_stats, oversight_supervision
 from anxin.demo.city import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
@@ -106,9 +105,10 @@ class Command(BaseCommand):
             )
         except ServiceError as exc:
             raise CommandError(exc.message, returncode=2) from exc
-        oversight_stats.build(self.stdout)
         if not options["no_cases"]:  # like the cases, its audit trail names demo people: no reset
             oversight_supervision.build(self.stdout)
+        oversight_opinion.build(self.stdout)
+        oversight_stats.build(self.stdout)  # last: the bureau's figures count everything made above
         path = write_logins(result.logins)
         self._report(result)
         self.stdout.write(_("登录信息已写入 %(path)s") % {"path": path})
