@@ -25,10 +25,10 @@ from anxin.intake.api_staff import router as intake_staff_router
 from anxin.ledgers.api import router as ledgers_router
 from anxin.org.api import router as org_router
 from anxin.org.models import User
-from anxin.oversight.stats.api import router as oversight_stats_router
-from anxin.oversight.supervision.api import router as supervision_router
 from anxin.oversight.opinion.api import router as opinion_router
 from anxin.oversight.reports.api import router as reports_router
+from anxin.oversight.stats.api import router as oversight_stats_router
+from anxin.oversight.supervision.api import router as supervision_router
 from anxin.warnings.api import router as warnings_router
 
 
