@@ -110,9 +110,9 @@ def test_an_id_out_of_reach_is_refused_without_its_name(cast: Cast, client: Clie
 
 def test_staff_pickers_tell_namesakes_apart_by_role_and_class(cast: Cast, client: Client) -> None:
     """Three 李建国 in one school: each option says which one (role, and class for a class teacher)."""
-    from anxin.org.models import Role
+    from anxin.org.models import Role, Unit
 
-    def person(username: str, role: Role, unit: object) -> None:
+    def person(username: str, role: Role, unit: Unit) -> None:
         user = services.staff_create(
             actor=None, username=username, full_name="李建国", password="Aa-12345678x"
         )
