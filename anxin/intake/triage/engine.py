@@ -559,6 +559,7 @@ MODEL_EXPLANATION = (
     "规则未发现明确的危险信号，但文字整体上与涉及紧急危险的报告相似（模型研判，概率 %(p).0f%%）："
     "可能紧急，请尽快查看"
 )
+MODEL_NO_WORDS = "；文中没有可单独指出的危险词语，请通读原文"
 
 
 def triage(text: str, *, use_model: bool = True) -> TriageResult:
@@ -566,9 +567,9 @@ def triage(text: str, *, use_model: bool = True) -> TriageResult:
 
     The lexicon rules decide the signals, the kinds and urgency. When they find no danger, the
     n-gram model (model.py) may add the second tier (``review``): a text it scores at or above its
-    threshold, with a reason naming the model, its probability and the words of the text that
-    carry danger (never function words: see model.ReasonFilter). Without such a word there is no
-    second tier either.
+    threshold gets a reason naming the model, its probability and the words of the text that carry
+    danger (never function words: see model.ReasonFilter); when no such word stands out the
+    reason says so rather than show 他们 or 每天.
     """
     engine = get_engine()
     result = engine.triage(text)
@@ -579,14 +580,14 @@ def triage(text: str, *, use_model: bool = True) -> TriageResult:
         probability, _ = model.score(text)
         if probability >= model.threshold:
             words = model.reasons(engine.tokenize(normalise(text)), get_reason_filter())
-            if words:
-                result.review = True
-                result.reasons.insert(
-                    0,
-                    {
-                        "review": "model",
-                        "words": words,
-                        "explanation": MODEL_EXPLANATION % {"p": probability * 100},
-                    },
-                )
+            explanation = MODEL_EXPLANATION % {"p": probability * 100}
+            result.review = True
+            result.reasons.insert(
+                0,
+                {
+                    "review": "model",
+                    "words": words,
+                    "explanation": explanation if words else explanation + MODEL_NO_WORDS,
+                },
+            )
     return result

@@ -128,6 +128,12 @@ def format_report(report: Report) -> str:
 
     lines.append(row(report.urgent))
     lines.append(row(report.review) + "   (second tier: support = urgent texts the rules missed)")
+    if report.urgent.support:
+        ahead = report.urgent.hits + report.review.hits
+        lines.append(
+            f"urgent texts put first in the queue (urgent or second tier): {ahead}/{report.urgent.support}"
+            f" = {ahead / report.urgent.support:.3f}"
+        )
     lines.append("-- signals")
     lines.extend(row(s) for s in report.signals.values())
     lines.append("-- kinds")

@@ -4,13 +4,13 @@ The lexicon rules explain themselves and are the only path to an urgent alert. T
 trained on the labelled texts under tests/data, sees wordings nobody listed, but it also leans on
 words that carry no danger at all (他们, 每天, 孩子 weigh for urgency because the urgent training
 texts happen to use them more). So it only adds a second tier, "可能紧急，请尽快查看": a report it
-scores at or above its threshold (0.5, fixed before it was evaluated) and for which it can name
-at least one word that carries danger goes first in the staff queue after the urgent ones,
-without an alert (engine.triage).
+scores at or above its threshold (0.5, fixed before it was evaluated) goes first in the staff
+queue after the urgent ones, without an alert (engine.triage).
 
 The words it may name are filtered by ``data/model_reasons.txt`` (:class:`ReasonFilter`): the
 report's own tokens, never a function word, pronoun or time word, and only those holding a word
-of the danger vocabulary or weighed by the model at or above ``MIN_WEIGHT``.
+of the danger vocabulary or weighed by the model at or above ``MIN_WEIGHT``; when none is left,
+the reason says that no single word stands out.
 
 The model is a JSON file (``data/urgent_model.json``) written by ``train.py`` with scikit-learn,
 a development-only dependency. Scoring re-implements scikit-learn's TfidfVectorizer
