@@ -346,5 +346,6 @@ _NOT_VOCABULARY = frozenset(
         "kin",
         "private_place",
         "open_camera",
+        "wash",
     }
 )
