@@ -22,6 +22,9 @@ HELDOUT2 = DATA / "triage_heldout2.jsonl"
 HARD = DATA / "triage_hard.jsonl"
 # Written independently by someone who never saw the engine: never tuned on, measured once.
 FRESH = DATA / "triage_heldout3.jsonl"
+# Issue 14's held-out file: written before anything was measured, never tuned on, measured once
+# before the rules grew and once after (bench/README.md, "Triage accuracy").
+FRESH4 = DATA / "triage_heldout4.jsonl"
 
 
 def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
@@ -383,6 +386,36 @@ def test_fresh_heldout_urgent_precision_meets_target(fresh: Report) -> None:
     precision = fresh.urgent.precision
     assert precision is not None
     assert precision >= 0.85, f"fresh held-out urgent precision {precision:.3f} < 0.85"
+
+
+@pytest.fixture(scope="module")
+def fresh4() -> Report:
+    return evaluate(FRESH4, triage)
+
+
+# Before issue 14 the rules OR the model measured recall 0.945 (69/73) / precision 0.852 (69/81) on
+# this file, the rules alone 0.808 (59/73) / 0.983 (59/60). After: the rules alone (the only path
+# to an alert) 0.890 (65/73) / 0.985 (65/66); the second tier takes 6 of the 8 they miss.
+def test_issue14_heldout_urgent_precision_meets_target(fresh4: Report) -> None:
+    assert fresh4.total >= 150
+    precision = fresh4.urgent.precision
+    assert precision is not None
+    assert precision >= 0.90, f"issue 14 held-out urgent precision {precision:.3f} < 0.90"
+
+
+def test_issue14_heldout_urgent_texts_come_first_in_the_queue(fresh4: Report) -> None:
+    ahead = (fresh4.urgent.hits + fresh4.review.hits) / fresh4.urgent.support
+    assert ahead >= 0.95, f"issue 14 held-out urgent texts first in the queue {ahead:.3f} < 0.95"
+
+
+# The rules alone miss 8 of 73 urgent texts (0.890): a strict xfail, so the marker goes the day
+# the target is reached. Not to be met by tuning on this file: grow triage_hard.jsonl instead and
+# write a fresh held-out file to measure.
+@pytest.mark.xfail(strict=True, reason="rules-only urgent recall on triage_heldout4 is 0.890, target 0.98 (issue 14)")
+def test_issue14_heldout_urgent_recall_meets_target(fresh4: Report) -> None:
+    recall = fresh4.urgent.recall
+    assert recall is not None
+    assert recall >= 0.98, f"issue 14 held-out urgent recall {recall:.3f} < 0.98"
 
 
 @pytest.mark.parametrize("path", [TUNING, HELDOUT, HELDOUT2, HARD], ids=lambda p: p.name)

@@ -17,6 +17,7 @@ def test_scorer_reproduces_scikit_learn_probabilities():
 def test_never_trained_on_the_fresh_held_out_file():
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert "triage_heldout3.jsonl" not in data["trained_on"]
+    assert "triage_heldout4.jsonl" not in data["trained_on"]
 
 
 def test_char_wb_matches_scikit_learn_padding():
