@@ -247,7 +247,9 @@ def _detail(user: Any, report: Report) -> dict[str, Any]:
 
 
 @router.get(
-    "/queue", response=list[QueueItemOut], summary="受理队列：紧急未确认的置顶，其次紧急，再其次可能紧急且未确认的，再按时间倒序"
+    "/queue",
+    response=list[QueueItemOut],
+    summary="受理队列：紧急未确认的置顶，其次紧急，再其次可能紧急且未确认的，再按时间倒序",
 )
 @paginate(PageNumberPagination, page_size=50)
 def queue(request: HttpRequest, filters: Query[QueueFilter]) -> Any:

@@ -411,7 +411,9 @@ def test_issue14_heldout_urgent_texts_come_first_in_the_queue(fresh4: Report) ->
 # The rules alone miss 8 of 73 urgent texts (0.890): a strict xfail, so the marker goes the day
 # the target is reached. Not to be met by tuning on this file: grow triage_hard.jsonl instead and
 # write a fresh held-out file to measure.
-@pytest.mark.xfail(strict=True, reason="rules-only urgent recall on triage_heldout4 is 0.890, target 0.98 (issue 14)")
+@pytest.mark.xfail(
+    strict=True, reason="rules-only urgent recall on triage_heldout4 is 0.890, target 0.98 (issue 14)"
+)
 def test_issue14_heldout_urgent_recall_meets_target(fresh4: Report) -> None:
     recall = fresh4.urgent.recall
     assert recall is not None
