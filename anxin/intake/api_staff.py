@@ -43,6 +43,8 @@ class ReportBase(Schema):
     channel: str
     channel_label: str
     urgent: bool
+    #: The second tier (可能紧急，请尽快查看): the model's, never alerted.
+    review: bool
     pinned: bool
     signals: list[str]
     kinds: list[str]
@@ -79,6 +81,7 @@ class QueueItemOut(ReportBase):
 
 class ReasonOut(Schema):
     signal: str | None = None
+    review: str | None = None
     kind: str | None = None
     words: list[str]
     explanation: str
@@ -199,7 +202,7 @@ def _detail(user: Any, report: Report) -> dict[str, Any]:
     return {
         **{
             name: getattr(report, name)
-            for name in ("id", "channel", "urgent", "signals", "status", "created_at")
+            for name in ("id", "channel", "urgent", "review", "signals", "status", "created_at")
         },
         "school": {"id": report.school_id, "name": report.school.name},
         "channel_label": str(report.get_channel_display()),
@@ -244,7 +247,9 @@ def _detail(user: Any, report: Report) -> dict[str, Any]:
 
 
 @router.get(
-    "/queue", response=list[QueueItemOut], summary="受理队列：紧急未确认的置顶，其次紧急，再按时间倒序"
+    "/queue",
+    response=list[QueueItemOut],
+    summary="受理队列：紧急未确认的置顶，其次紧急，再其次可能紧急且未确认的，再按时间倒序",
 )
 @paginate(PageNumberPagination, page_size=50)
 def queue(request: HttpRequest, filters: Query[QueueFilter]) -> Any:

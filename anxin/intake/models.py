@@ -129,6 +129,9 @@ class Report(models.Model):
     signals = models.JSONField(default=list, blank=True)
     triage_reasons = models.JSONField(default=list, blank=True)
     urgent = models.BooleanField(_("紧急"), default=False, db_index=True)
+    #: The second tier of triage, "可能紧急，请尽快查看": the rules found no danger but the statistical
+    #: model finds the text like urgent ones. Shown after the urgent reports, never alerted.
+    review = models.BooleanField(_("可能紧急"), default=False)
     suspect = models.BooleanField(_("疑似滥用"), default=False)
     suspect_reasons = models.JSONField(default=list, blank=True)
 
@@ -165,7 +168,7 @@ class Report(models.Model):
         verbose_name = _("举报")
         verbose_name_plural = _("举报")
         # Times are to the minute: the id keeps the order of reports within one.
-        ordering = ["-urgent", "-created_at", "-pk"]
+        ordering = ["-urgent", "-review", "-created_at", "-pk"]
         indexes = [
             models.Index(fields=["school", "status", "created_at"]),
             models.Index(fields=["school", "created_at"]),
@@ -178,6 +181,11 @@ class Report(models.Model):
     def pinned(self) -> bool:
         """Urgent and nobody has said they have it yet: shown above everything else."""
         return self.urgent and self.acknowledged_at is None
+
+    @property
+    def review_pending(self) -> bool:
+        """Possibly urgent and nobody has looked yet: shown right after the urgent reports."""
+        return self.review and not self.urgent and self.acknowledged_at is None
 
     @property
     def public_status(self) -> PublicStatus:

@@ -39,7 +39,8 @@ def reports_visible(
     urgent: bool | None = None,
     open_only: bool = False,
 ) -> QuerySet[Report]:
-    """The intake queue: pinned (urgent, not yet acknowledged) first, then urgent, then newest."""
+    """The intake queue: pinned (urgent, not yet acknowledged) first, then urgent, then the
+    model's second tier nobody has looked at yet (可能紧急), then newest."""
     qs = scoped(user, "report", "view", Report.objects.select_related("school", "owner"))
     if school_id:
         qs = qs.filter(school_id=school_id)
@@ -54,8 +55,15 @@ def reports_visible(
         default=Value(0),
         output_field=IntegerField(),
     )
+    review = Case(
+        When(review=True, urgent=False, acknowledged_at__isnull=True, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     # Times are stored to the minute: the id keeps the order within one.
-    return qs.annotate(is_pinned=pinned).order_by("-is_pinned", "-urgent", "-created_at", "-pk")
+    return qs.annotate(is_pinned=pinned, is_review=review).order_by(
+        "-is_pinned", "-urgent", "-is_review", "-created_at", "-pk"
+    )
 
 
 def report_get(user: Any, report_id: Any, *, action: str = "view") -> Report:

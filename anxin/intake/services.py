@@ -285,6 +285,9 @@ def _queue_staff(school: Unit) -> list[User]:
 
 
 def _announce(report: Report) -> None:
+    """Alert the leaders of an urgent report at once; any other report, the model's second tier
+    (``review``) included, only joins the grouped notice of new reports: the rules are the only
+    path to an alert."""
     url = reverse("intake:report", args=[report.pk])
     if report.urgent:
         signals = "、".join(str(EXPLAIN_SIGNAL.get(s, s)) for s in report.signals) or str(
@@ -355,6 +358,8 @@ def _triage_fields(text: str) -> dict[str, Any]:
         "signals": list(result.signals),
         "triage_reasons": [dict(r) for r in result.reasons],
         "urgent": bool(result.urgent),
+        # The model's second tier: ordered after the urgent reports, never alerted (_announce).
+        "review": bool(result.review),
     }
 
 
@@ -670,6 +675,9 @@ def report_merge(*, actor: User, report: Report, into: Report) -> Report:
             target.urgent = True
             target.signals = sorted(set(target.signals) | set(current.signals))
             target.save(update_fields=["urgent", "signals", "updated_at"])
+        elif current.review and not target.urgent and not target.review:
+            target.review = True
+            target.save(update_fields=["review", "updated_at"])
         current.save(update_fields=["status", "merged_into", "updated_at"])
         audit_record(
             actor=actor,

@@ -155,10 +155,15 @@ def _reasons(report: Report) -> list[dict[str, Any]]:
             continue
         signal = reason.get("signal")
         kind = reason.get("kind", "")
-        label = services.EXPLAIN_SIGNAL.get(signal, signal) if signal else KIND_SHORT.get(kind, kind)
+        review = bool(reason.get("review"))
+        if review:
+            label = _("可能紧急")
+        else:
+            label = services.EXPLAIN_SIGNAL.get(signal, signal) if signal else KIND_SHORT.get(kind, kind)
         reasons.append(
             {
                 "signal": bool(signal),
+                "review": review,
                 "label": str(label),
                 "words": reason.get("words", []),
                 "explanation": reason.get("explanation", ""),

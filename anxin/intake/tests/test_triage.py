@@ -18,8 +18,13 @@ DATA = Path(__file__).resolve().parents[3] / "tests" / "data"
 TUNING = DATA / "triage_eval.jsonl"
 HELDOUT = DATA / "triage_heldout.jsonl"
 HELDOUT2 = DATA / "triage_heldout2.jsonl"
+# Hard texts of issue 14 (indirect danger, severe-sounding ordinary bullying): tuned on.
+HARD = DATA / "triage_hard.jsonl"
 # Written independently by someone who never saw the engine: never tuned on, measured once.
 FRESH = DATA / "triage_heldout3.jsonl"
+# Issue 14's held-out file: written before anything was measured, never tuned on, measured once
+# before the rules grew and once after (bench/README.md, "Triage accuracy").
+FRESH4 = DATA / "triage_heldout4.jsonl"
 
 
 def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
@@ -301,8 +306,8 @@ def test_cli_triages_each_line() -> None:
         "words": ["刀"],
         "explanation": "提到刀具、棍棒等凶器，或扬言杀伤、以凶器相威胁",
     }
-    assert set(first) == {"id", "kinds", "urgent", "signals", "reasons"}
-    assert second == {"id": 2, "kinds": [], "urgent": False, "signals": [], "reasons": []}
+    assert set(first) == {"id", "kinds", "urgent", "review", "signals", "reasons"}
+    assert second == {"id": 2, "kinds": [], "urgent": False, "review": False, "signals": [], "reasons": []}
     assert "刀" in out  # ensure_ascii=False
 
 
@@ -367,26 +372,55 @@ def fresh() -> Report:
 
 # This file was written by someone who never saw the engine and is never tuned on. Rules alone
 # measured recall 0.769 / precision 0.851 on it; rules OR the n-gram model (threshold fixed at 0.5
-# beforehand) measured recall 0.981 (51/52) / precision 0.836 (51/61) on its first run.
-def test_fresh_heldout_urgent_recall_meets_target(fresh: Report) -> None:
+# beforehand) measured recall 0.981 (51/52) / precision 0.836 (51/61) on its first run. Since
+# issue 14 the model no longer makes a text urgent, it only puts it in the second tier: the rules
+# measure recall 0.769 (40/52) / precision 0.870 (40/46) and the second tier takes 11 of the 12
+# urgent texts they miss, so 51/52 are still first in the queue, without the model's false alarms.
+def test_fresh_heldout_urgent_texts_come_first_in_the_queue(fresh: Report) -> None:
     assert fresh.total >= 50
-    recall = fresh.urgent.recall
-    assert recall is not None
-    assert recall >= 0.95, (
-        f"fresh held-out urgent recall {recall:.3f} < 0.95 ({fresh.urgent.hits}/{fresh.urgent.support})"
-    )
+    ahead = (fresh.urgent.hits + fresh.review.hits) / fresh.urgent.support
+    assert ahead >= 0.95, f"fresh held-out urgent texts first in the queue {ahead:.3f} < 0.95"
 
 
-# Precision is 0.014 short: strict=True turns this into a failure the day the target is reached,
-# so the marker cannot outlive the shortfall.
-@pytest.mark.xfail(strict=True, reason="urgent precision on fresh data is 0.836, target 0.85 (issue 3 note)")
 def test_fresh_heldout_urgent_precision_meets_target(fresh: Report) -> None:
     precision = fresh.urgent.precision
     assert precision is not None
     assert precision >= 0.85, f"fresh held-out urgent precision {precision:.3f} < 0.85"
 
 
-@pytest.mark.parametrize("path", [TUNING, HELDOUT, HELDOUT2], ids=lambda p: p.name)
+@pytest.fixture(scope="module")
+def fresh4() -> Report:
+    return evaluate(FRESH4, triage)
+
+
+# Before issue 14 the rules OR the model measured recall 0.945 (69/73) / precision 0.852 (69/81) on
+# this file, the rules alone 0.808 (59/73) / 0.983 (59/60). After: the rules alone (the only path
+# to an alert) 0.890 (65/73) / 0.985 (65/66); the second tier takes 6 of the 8 they miss.
+def test_issue14_heldout_urgent_precision_meets_target(fresh4: Report) -> None:
+    assert fresh4.total >= 150
+    precision = fresh4.urgent.precision
+    assert precision is not None
+    assert precision >= 0.90, f"issue 14 held-out urgent precision {precision:.3f} < 0.90"
+
+
+def test_issue14_heldout_urgent_texts_come_first_in_the_queue(fresh4: Report) -> None:
+    ahead = (fresh4.urgent.hits + fresh4.review.hits) / fresh4.urgent.support
+    assert ahead >= 0.95, f"issue 14 held-out urgent texts first in the queue {ahead:.3f} < 0.95"
+
+
+# The rules alone miss 8 of 73 urgent texts (0.890): a strict xfail, so the marker goes the day
+# the target is reached. Not to be met by tuning on this file: grow triage_hard.jsonl instead and
+# write a fresh held-out file to measure.
+@pytest.mark.xfail(
+    strict=True, reason="rules-only urgent recall on triage_heldout4 is 0.890, target 0.98 (issue 14)"
+)
+def test_issue14_heldout_urgent_recall_meets_target(fresh4: Report) -> None:
+    recall = fresh4.urgent.recall
+    assert recall is not None
+    assert recall >= 0.98, f"issue 14 held-out urgent recall {recall:.3f} < 0.98"
+
+
+@pytest.mark.parametrize("path", [TUNING, HELDOUT, HELDOUT2, HARD], ids=lambda p: p.name)
 def test_tuning_sets_do_not_regress(path: Path) -> None:
     """The lexicon rules alone keep every tuning text right (the model is judged on fresh data)."""
     report = evaluate(path, lambda text: triage(text, use_model=False))

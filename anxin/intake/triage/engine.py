@@ -112,14 +112,24 @@ WHY: dict[str, str] = {
 @dataclass
 class TriageResult:
     kinds: list[str] = field(default_factory=list)
+    #: Set by the lexicon rules alone: the only path to an urgent alert.
     urgent: bool = False
     signals: list[str] = field(default_factory=list)
     reasons: list[dict[str, Any]] = field(default_factory=list)
     # Trigger words that were found but discounted, with why: for reviewers, not in the CLI output.
     ignored: list[dict[str, Any]] = field(default_factory=list)
+    #: The second tier, "可能紧急，请尽快查看": the rules found no danger, the statistical model
+    #: finds the text like urgent ones and names words that carry danger. Never an alert.
+    review: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kinds": self.kinds, "urgent": self.urgent, "signals": self.signals, "reasons": self.reasons}
+        return {
+            "kinds": self.kinds,
+            "urgent": self.urgent,
+            "review": self.review,
+            "signals": self.signals,
+            "reasons": self.reasons,
+        }
 
 
 @dataclass(frozen=True)
@@ -545,30 +555,39 @@ def get_engine() -> Engine:
     return _engine
 
 
-MODEL_EXPLANATION = "文字整体上与涉及紧急危险的报告相似（模型研判，概率 %(p).0f%%），请人工尽快核实"
+MODEL_EXPLANATION = (
+    "规则未发现明确的危险信号，但文字整体上与涉及紧急危险的报告相似（模型研判，概率 %(p).0f%%）："
+    "可能紧急，请尽快查看"
+)
+MODEL_NO_WORDS = "；文中没有可单独指出的危险词语，请通读原文"
 
 
 def triage(text: str, *, use_model: bool = True) -> TriageResult:
     """Triage one report text: kinds of conduct, urgent danger signals and the words behind them.
 
-    The lexicon rules decide the signals and kinds. When they find no danger, the n-gram model
-    (model.py) gets a say on urgency alone: a report it scores at or above its threshold is
-    urgent, with a reason naming the model, its probability and the n-grams that weighed most.
+    The lexicon rules decide the signals, the kinds and urgency. When they find no danger, the
+    n-gram model (model.py) may add the second tier (``review``): a text it scores at or above its
+    threshold gets a reason naming the model, its probability and the words of the text that carry
+    danger (never function words: see model.ReasonFilter); when no such word stands out the
+    reason says so rather than show 他们 or 每天.
     """
-    result = get_engine().triage(text)
+    engine = get_engine()
+    result = engine.triage(text)
     if use_model and not result.urgent:
-        from .model import get_model
+        from .model import get_model, get_reason_filter
 
         model = get_model()
-        probability, words = model.score(text)
+        probability, _ = model.score(text)
         if probability >= model.threshold:
-            result.urgent = True
+            words = model.reasons(engine.tokenize(normalise(text)), get_reason_filter())
+            explanation = MODEL_EXPLANATION % {"p": probability * 100}
+            result.review = True
             result.reasons.insert(
                 0,
                 {
-                    "signal": "model",
+                    "review": "model",
                     "words": words,
-                    "explanation": MODEL_EXPLANATION % {"p": probability * 100},
+                    "explanation": explanation if words else explanation + MODEL_NO_WORDS,
                 },
             )
     return result

@@ -340,5 +340,12 @@ _NOT_VOCABULARY = frozenset(
         "pay_threat",
         "object_cut",
         "benign_injury",
+        "threat_time",
+        "threat_harm",
+        "threat_say",
+        "kin",
+        "private_place",
+        "open_camera",
+        "wash",
     }
 )

@@ -37,6 +37,9 @@ class Report:
     path: str
     total: int = 0
     urgent: Score = field(default_factory=lambda: Score("urgent"))
+    #: The second tier on the urgent texts the rules missed: its recall is how many of those it
+    #: still puts first in the queue; its precision counts every text it flags.
+    review: Score = field(default_factory=lambda: Score("review"))
     signals: dict[str, Score] = field(default_factory=lambda: {s: Score(s) for s in SIGNALS})
     kinds: dict[str, Score] = field(default_factory=lambda: {k: Score(k) for k in KINDS})
     exact_kinds: int = 0
@@ -75,6 +78,7 @@ def evaluate(path: Path, run: Callable[[str], TriageResult]) -> Report:
         result = run(record["text"])
         report.total += 1
         _count(report.urgent, bool(record["urgent"]), result.urgent)
+        _count(report.review, bool(record["urgent"]) and not result.urgent, result.review)
         for label, score in report.signals.items():
             _count(score, label in record["signals"], label in result.signals)
         for label, score in report.kinds.items():
@@ -94,7 +98,12 @@ def evaluate(path: Path, run: Callable[[str], TriageResult]) -> Report:
                         "signals": record["signals"],
                         "kinds": record["kinds"],
                     },
-                    "got": {"urgent": result.urgent, "signals": result.signals, "kinds": result.kinds},
+                    "got": {
+                        "urgent": result.urgent,
+                        "review": result.review,
+                        "signals": result.signals,
+                        "kinds": result.kinds,
+                    },
                     "ignored": result.ignored,
                 }
             )
@@ -118,6 +127,13 @@ def format_report(report: Report) -> str:
         )
 
     lines.append(row(report.urgent))
+    lines.append(row(report.review) + "   (second tier: support = urgent texts the rules missed)")
+    if report.urgent.support:
+        ahead = report.urgent.hits + report.review.hits
+        lines.append(
+            f"urgent texts put first in the queue (urgent or second tier): {ahead}/{report.urgent.support}"
+            f" = {ahead / report.urgent.support:.3f}"
+        )
     lines.append("-- signals")
     lines.extend(row(s) for s in report.signals.values())
     lines.append("-- kinds")

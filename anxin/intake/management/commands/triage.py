@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandParser
 class Command(BaseCommand):
     help = (
         '研判举报文本：从标准输入读取 JSON 行 {"id", "text"}，每行输出 '
-        '{"id", "kinds", "urgent", "signals", "reasons"}；--eval FILE 输出各信号和类型的精确率与召回率。'
+        '{"id", "kinds", "urgent", "review", "signals", "reasons"}（review：模型提示的“可能紧急”，不发送提醒）；'
+        "--eval FILE 输出各信号和类型的精确率与召回率。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
