@@ -12,7 +12,7 @@ from anxin.access.matrix import allowed
 from anxin.core.models import Notification
 from anxin.ledgers.views import ledger_entries
 from anxin.ops.calendar import can_manage
-from anxin.oversight.supervision.permissions import INSPECTORS, NOTICE, ORDER, SCORECARD, VISIT, allowed_any
+from anxin.oversight.supervision.permissions import NOTICE, ORDER, SCORECARD, allowed_any
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -31,18 +31,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("监管看板"), reverse("oversight:dashboard"), "bar-chart-line"))
     elif allowed(user, "oversight_stats", "screen"):
         items.append((_("数据大屏"), reverse("oversight:screen"), "display"))
-    if allowed_any(user, SCORECARD, "view"):
-        items.append((_("防欺凌工作考评"), reverse("supervision:scorecard"), "clipboard-data"))
-    if allowed_any(user, ORDER, "view"):
-        items.append((_("整改督办"), reverse("supervision:orders"), "clipboard-check"))
-    if allowed_any(user, VISIT, "view"):
-        items.append((_("督导检查"), reverse("supervision:visits"), "binoculars"))
-    if allowed(user, NOTICE, "view"):
+    # One entry for supervision: its pages (考评, 整改, 检查, 通报, 约谈, 督学) are tabs of one another.
+    if allowed_any(user, SCORECARD, "view") or allowed_any(user, ORDER, "view"):
+        items.append((_("督导整改"), reverse("supervision:index"), "clipboard-check"))
+    elif allowed(user, NOTICE, "view"):
         items.append((_("通报"), reverse("supervision:notices"), "megaphone"))
-    if allowed_any(user, "supervision_interview", "view"):
-        items.append((_("约谈记录"), reverse("supervision:interviews"), "chat-square-text"))
-    if allowed(user, INSPECTORS, "manage"):
-        items.append((_("责任督学分配"), reverse("supervision:inspectors"), "person-check"))
     if allowed(user, "opinion", "view"):
         items.append((_("舆情登记"), reverse("oversight_opinion:list"), "broadcast"))
     if allowed(user, "oversight_report", "view") or allowed(user, "case", "bureau"):

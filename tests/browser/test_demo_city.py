@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -93,3 +94,76 @@ def test_each_role_lands_on_what_it_must_do_today_on_a_phone(demo_city, new_page
         # Nothing wider than the phone: no sideways scrolling to reach a button.
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
         shot(page, f"{62 + n}-demo-workbench-{role}-phone")
+
+
+@pytest.fixture
+def demo_city_with_cases(transactional_db, live_server, browser, settings, tmp_path: Path) -> Iterator[None]:  # noqa: ANN001
+    """The small demo city with its cases and ledgers (and the bureau's figures counted from them)."""
+    settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with frozen_time(NOW, tick=True):
+        call_command("demo", **{**SMALL, "no_cases": False}, stdout=StringIO(), stderr=StringIO())
+        yield
+    allow_audit_flush()
+
+
+def _sign_in(page: Page, role: str, unit_path: str = "") -> str:
+    from anxin.org.models import RoleAssignment
+
+    from .helpers import pass_second_step
+
+    holders = RoleAssignment.objects.filter(role=role, user__is_active=True, unit__path__startswith=unit_path)
+    username = holders.order_by("unit__path", "pk").first().user.username
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    pass_second_step(page, username)
+    return username
+
+
+def test_the_bureaus_morning_story_7(demo_city_with_cases, new_page, shot) -> None:  # noqa: ANN001
+    """SCENARIOS §7: the county administrator opens the dashboard, finds the two overdue
+    investigations, the school without 1530 and the one whose poster was never printed, and issues a
+    rectification order with a deadline; the school answers it; she checks it and closes it."""
+    from anxin.org.models import Unit
+
+    desk = new_page("desktop")
+    _sign_in(desk, "county_admin")
+    desk.goto("/oversight/")
+    expect(desk.get_by_test_id("total-overdue")).to_have_text("2")
+    attention = desk.get_by_test_id("attention")
+    quiet = attention.get_by_test_id("attention-row").filter(has=desk.get_by_test_id("quiet-1530")).first
+    expect(quiet).to_be_visible()
+    expect(attention.get_by_test_id("no-poster").first).to_be_visible()
+    # No child's name anywhere on the bureau's page.
+    assert "张小雨" not in desk.content()
+    shot(desk, "68-story7-dashboard-desktop")
+
+    school = Unit.objects.get(pk=quiet.get_attribute("data-school"))
+    quiet.get_by_test_id("issue-order").click()
+    form = desk.get_by_test_id("order-form")
+    expect(form.get_by_label(re.compile("^事由"))).to_have_value(
+        re.compile("1530安全教育连续十个上学日无记录")
+    )
+    form.get_by_label(re.compile("^整改期限")).fill((NOW.date() + timedelta(days=14)).isoformat())
+    form.get_by_role("button", name="下达").click()
+    expect(desk.get_by_test_id("deadline")).to_have_text((NOW.date() + timedelta(days=14)).isoformat())
+    order_url = desk.url
+    shot(desk, "69-story7-order-issued-desktop")
+
+    phone = new_page("phone")
+    _sign_in(phone, "principal", school.path)
+    panel = phone.get_by_test_id("panel-school-orders")
+    expect(panel).to_be_visible()
+    panel.get_by_test_id("open-order").first.click()
+    respond = phone.get_by_test_id("action-respond")
+    respond.get_by_label(re.compile("^整改情况")).fill("已为各班补上1530安全教育，并由班主任每天放学前记录。")
+    respond.get_by_role("button", name="提交整改情况").click()
+    expect(phone.get_by_test_id("response")).to_contain_text("已为各班补上1530安全教育")
+    shot(phone, "70-story7-school-answers-phone")
+
+    desk.goto(order_url)
+    desk.get_by_test_id("action-close").get_by_role("button", name="复查通过，整改完成").click()
+    expect(desk.get_by_test_id("steps")).to_contain_text("整改完成")
+    shot(desk, "71-story7-order-closed-desktop")

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anxin.core.errors import ServiceError
@@ -137,6 +138,14 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, T + "orders.html", context)
 
 
+#: What the dashboard's attention list may name when it links here (?reason=…), and how an order says it.
+ATTENTION_REASONS = {
+    "overdue": _l("案件处置期限逾期，须按规定时限办结"),
+    "quiet_1530": _l("1530安全教育连续十个上学日无记录"),
+    "no_poster": _l("爱心信箱海报从未打印张贴"),
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_new(request: AuthenticatedRequest) -> HttpResponse:
@@ -161,6 +170,11 @@ def order_new(request: AuthenticatedRequest) -> HttpResponse:
                 if k in scorecard.ITEMS
             ),
         }
+    if visit is None and request.method == "GET":
+        # From the dashboard's "schools needing attention": the reasons it saw become the order's.
+        reasons = [str(ATTENTION_REASONS[r]) for r in request.GET.getlist("reason") if r in ATTENTION_REASONS]
+        if reasons:
+            initial = {"title": "；".join(reasons)[:100], "items": "\n".join(reasons)}
     form = OrderForm(request.POST or None, schools=schools, school=chosen, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

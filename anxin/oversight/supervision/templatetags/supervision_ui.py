@@ -8,7 +8,9 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ..permissions import INTERVIEW, NOTICE, ORDER, SCORECARD, VISIT, allowed_any
+from anxin.access.matrix import allowed
+
+from ..permissions import INSPECTORS, INTERVIEW, NOTICE, ORDER, SCORECARD, VISIT, allowed_any
 
 register = template.Library()
 
@@ -23,9 +25,7 @@ def supervision_nav(context: dict[str, Any], tab: str) -> dict[str, Any]:
         ("notices", _("通报"), "supervision:notices", NOTICE),
         ("interviews", _("约谈"), "supervision:interviews", INTERVIEW),
     ]
-    return {
-        "tab": tab,
-        "tabs": [
-            (key, label, reverse(url)) for key, label, url, res in tabs if allowed_any(user, res, "view")
-        ],
-    }
+    shown = [(key, label, reverse(url)) for key, label, url, res in tabs if allowed_any(user, res, "view")]
+    if allowed(user, INSPECTORS, "manage"):
+        shown.append(("inspectors", _("责任督学分配"), reverse("supervision:inspectors")))
+    return {"tab": tab, "tabs": shown}
