@@ -154,6 +154,13 @@ class _Builder:
         self.no_points = others[-1] if len(others) > 1 else None
         #: Schools whose classes stopped their 1530 sessions two weeks ago (the bureau's dashboard).
         self.silent = {s.unit.pk for s in others[3::5]}
+        #: In each county, one school whose 爱心信箱 poster was never printed (SCENARIOS §7); the
+        #: others printed theirs at term start.
+        self.no_poster: set[int] = set()
+        for s in others:
+            counties = {Unit.objects.get(pk=n).parent_id for n in self.no_poster}
+            if s.unit.parent_id not in counties and s.unit.pk not in self.silent and s is not self.no_points:
+                self.no_poster.add(s.unit.pk)
         self._key = 0
 
     # --- helpers ------------------------------------------------------------------------------
@@ -837,7 +844,19 @@ class _Builder:
         self.step(_("关爱帮扶计划"), self.care)
         self.step(_("1530与班会"), self.education)
         self.step(_("教育活动与制度文件"), self.school_life)
+        self.step(_("爱心信箱海报"), self.poster)
         self.warnings()
+
+    def poster(self, school: _School) -> None:
+        """The school's 爱心信箱 poster printed, as its principal would (one audit event)."""
+        if school.unit.pk in self.no_poster:
+            return
+        from anxin.intake.services import posters_printed
+
+        posters_printed(
+            actor=school.person(Role.PRINCIPAL, Role.VICE_PRINCIPAL), schools=[school.unit], fmt="pdf"
+        )
+        self.counts["poster"] += 1
 
 
 def demo_ledgers_build(*, seed: int, progress: Progress | None = None) -> DemoLedgers:
