@@ -57,6 +57,9 @@ LABELS: dict[str, object] = {
     "report.merged": _("合并重复举报"),
     "report.closed": _("关闭举报"),
     "poster.printed": _("打印海报"),
+    "report.escalated": _("紧急举报逐级上报"),
+    "device.alarm": _("报警装置报警"),
+    "device.registered": _("登记报警装置"),
     # cases
     "case.opened_new": _("立案"),
     "case.viewed": _("查看案件"),
