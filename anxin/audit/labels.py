@@ -18,6 +18,7 @@ LABELS: dict[str, object] = {
     "account.otp_enrolled": _("启用两步验证"),
     "account.otp_removed": _("停用两步验证"),
     "account.recovery_codes_renewed": _("重新生成恢复码"),
+    "account.channels_changed": _("修改通知渠道"),
     "auth.token_issued": _("签发接口令牌"),
     "auth.token_revoked": _("撤销接口令牌"),
     "auth.tokens_revoked": _("撤销全部接口令牌"),
