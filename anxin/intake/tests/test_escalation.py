@@ -130,3 +130,19 @@ def test_outside_messages_carry_the_school_and_a_link_never_the_childs_words(cas
     assert texts == [f"{cast.school.name}有一条紧急举报待处理\n{link}"] * 3  # principal at 0 and 1, county at 2
     assert all("张小明" not in t and "刀" not in t for t in texts)
     assert Delivery.objects.filter(status="sent").count() == 3
+
+
+@pytest.mark.django_db
+def test_the_report_page_shows_steps_and_delivery_states_to_those_who_handle_it(cast, login, settings):
+    settings.NOTIFY_CHANNELS = ["sms"]
+    ChannelSettings.objects.create(user=cast.users["principal"], channels=["sms"], sms_phone="13800000009")
+    with frozen_time(START):
+        report = _urgent(cast)  # no on_commit here: the delivery stays 待发送
+    Delivery.objects.filter(subject_key=f"report:{report.pk}:urgent").update(status="failed", last_error="HTTP 503")
+    with frozen_time(START + timedelta(minutes=5)):
+        escalate_due()
+    html = login(cast.users["principal"]).get(reverse("intake:report", args=[report.pk])).content.decode()
+    assert "平台外提醒的送达情况" in html and "发送失败，等待重试" in html and "HTTP 503" in html
+    assert "无人确认，逐级提醒" in html and "第 1 级" in html
+    other = login(cast.users["class_teacher"]).get(reverse("intake:report", args=[report.pk]))
+    assert "平台外提醒的送达情况" not in other.content.decode()
