@@ -45,13 +45,21 @@ def _time(value: Any, field: str) -> time | None:
         return datetime.strptime(str(value), "%H:%M").time()
     except ValueError:
         raise Invalid(
-            _("免打扰时间应写成 22:00 这样的格式。"), code=AccountError.BAD_QUIET_HOURS, detail={field: [_("格式不正确")]}
+            _("免打扰时间应写成 22:00 这样的格式。"),
+            code=AccountError.BAD_QUIET_HOURS,
+            detail={field: [_("格式不正确")]},
         ) from None
 
 
-def channel_settings_save(*, user: User, channels: Any, addresses: dict[str, Any], quiet_start: Any, quiet_end: Any) -> ChannelSettings:
+def channel_settings_save(
+    *, user: User, channels: Any, addresses: dict[str, Any], quiet_start: Any, quiet_end: Any
+) -> ChannelSettings:
     if not isinstance(channels, list | tuple) or any(c not in ChannelKind.values for c in channels):
-        raise Invalid(_("接收渠道的选项不正确。"), code=AccountError.BAD_CHANNELS, detail={"channels": [_("选项不正确")]})
+        raise Invalid(
+            _("接收渠道的选项不正确。"),
+            code=AccountError.BAD_CHANNELS,
+            detail={"channels": [_("选项不正确")]},
+        )
     chosen = list(dict.fromkeys(channels))
     values: dict[str, str] = {}
     for kind, field in ADDRESS_FIELD.items():
@@ -76,7 +84,9 @@ def channel_settings_save(*, user: User, channels: Any, addresses: dict[str, Any
     start, end = _time(quiet_start, "quiet_start"), _time(quiet_end, "quiet_end")
     if (start is None) != (end is None):
         raise Invalid(
-            _("免打扰时间请同时填写开始和结束。"), code=AccountError.BAD_QUIET_HOURS, detail={"quiet_end": [_("必填")]}
+            _("免打扰时间请同时填写开始和结束。"),
+            code=AccountError.BAD_QUIET_HOURS,
+            detail={"quiet_end": [_("必填")]},
         )
     with transaction.atomic():
         prefs, _created = ChannelSettings.objects.update_or_create(

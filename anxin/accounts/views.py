@@ -246,7 +246,9 @@ def notify_channels(request: AuthenticatedRequest) -> HttpResponse:
             "value": k.value,
             "label": k.label,
             "field": ADDRESS_FIELD[k],
-            "address": request.POST.get(ADDRESS_FIELD[k], getattr(prefs, ADDRESS_FIELD[k])) if error else getattr(prefs, ADDRESS_FIELD[k]),
+            "address": request.POST.get(ADDRESS_FIELD[k], getattr(prefs, ADDRESS_FIELD[k]))
+            if error
+            else getattr(prefs, ADDRESS_FIELD[k]),
             "checked": k.value in (request.POST.getlist("channels") if error else prefs.channels),
             "enabled": k.value in settings.NOTIFY_CHANNELS,
         }

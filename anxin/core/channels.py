@@ -87,7 +87,9 @@ def wecom_robot_send(key: str, text: str, url: str = "", *, markdown: bool = Fal
     now = time.monotonic()
     recent = [t for t in _robot_sent.get(key, []) if now - t < 60]
     if len(recent) >= WECOM_ROBOT_PER_MINUTE:
-        raise RateLimited("企业微信机器人每分钟最多 20 条，稍后重试", retry_after=int(60 - (now - recent[0])) + 1)
+        raise RateLimited(
+            "企业微信机器人每分钟最多 20 条，稍后重试", retry_after=int(60 - (now - recent[0])) + 1
+        )
     if markdown:
         content = f"{text}\n[点击查看]({url})" if url else text
         body: dict[str, Any] = {
@@ -131,8 +133,12 @@ def forget_tokens() -> None:
 def wecom_app_send(userid: str, text: str, url: str = "") -> None:
     """An application message to one WeCom user: ``gettoken``, then ``message/send``."""
     base = settings.WECOM_API_BASE
-    query = urllib.parse.urlencode({"corpid": settings.WECOM_CORP_ID, "corpsecret": settings.WECOM_CORP_SECRET})
-    token = _token(f"wecom:{settings.WECOM_CORP_ID}", lambda: _http("GET", f"{base}/cgi-bin/gettoken?{query}"))
+    query = urllib.parse.urlencode(
+        {"corpid": settings.WECOM_CORP_ID, "corpsecret": settings.WECOM_CORP_SECRET}
+    )
+    token = _token(
+        f"wecom:{settings.WECOM_CORP_ID}", lambda: _http("GET", f"{base}/cgi-bin/gettoken?{query}")
+    )
     body = {
         "touser": userid,
         "msgtype": "text",

@@ -208,7 +208,11 @@ class Delivery(models.Model):
     #: What it is about (e.g. ``report:7:urgent:1``): each address hears of a subject once.
     subject_key = models.CharField(max_length=100, blank=True)
     status = models.CharField(
-        _("状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
+        _("状态"),
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_index=True,
     )
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.CharField(_("失败原因"), max_length=300, blank=True)

@@ -87,7 +87,8 @@ def absolute(url: str) -> str:
     """The link as a phone outside the platform can open it (ANXIN_PUBLIC_BASE_URL + path)."""
     if not url or "://" in url:
         return url
-    return settings.ANXIN_PUBLIC_BASE_URL.rstrip("/") + url
+    base: str = settings.ANXIN_PUBLIC_BASE_URL
+    return base.rstrip("/") + url
 
 
 def notify_grouped(

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anxin.access.matrix import require_at
 from anxin.audit.services import audit_record
@@ -36,11 +37,13 @@ KEEP_CALLS = timedelta(minutes=15)
 class Unauthorized(ServiceError):
     status = 401
     code = IntakeError.DEVICE_BAD_SIGNATURE
-    default_message = _("签名不正确。")
+    default_message = gettext_lazy("签名不正确。")
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
-    return hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256
+    ).hexdigest()
 
 
 def device_register(*, actor: User | None, school: Unit, place: Any, label: Any) -> tuple[Device, str]:
@@ -53,11 +56,15 @@ def device_register(*, actor: User | None, school: Unit, place: Any, label: Any)
     if actor is not None:
         require_at(actor, "alarm_device", "manage", school.path)
     if place not in Place.values:
-        raise Invalid(_("地点的选项不正确。"), code=IntakeError.DEVICE_BAD_PLACE, detail={"place": [_("选项不正确")]})
+        raise Invalid(
+            _("地点的选项不正确。"), code=IntakeError.DEVICE_BAD_PLACE, detail={"place": [_("选项不正确")]}
+        )
     label = label.strip() if isinstance(label, str) else ""
     if not 1 <= len(label) <= 100:
         raise Invalid(
-            _("请填写安装位置（100 字以内）。"), code=IntakeError.DEVICE_BAD_LABEL, detail={"label": [_("必填")]}
+            _("请填写安装位置（100 字以内）。"),
+            code=IntakeError.DEVICE_BAD_LABEL,
+            detail={"label": [_("必填")]},
         )
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():

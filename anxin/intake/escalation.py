@@ -102,8 +102,10 @@ def _escalate(report_id: int, step: int, now: datetime) -> bool:
             return False
         notify(
             people,
-            title=_("紧急举报 %(minutes)d 分钟无人确认") % {"minutes": int((now - report.created_at).total_seconds() // 60)},
-            body=_("%(school)s 的一份紧急报告仍无人确认收到，请立即查看并确认。") % {"school": report.school.name},
+            title=_("紧急举报 %(minutes)d 分钟无人确认")
+            % {"minutes": int((now - report.created_at).total_seconds() // 60)},
+            body=_("%(school)s 的一份紧急报告仍无人确认收到，请立即查看并确认。")
+            % {"school": report.school.name},
             url=reverse("intake:report", args=[report.pk]),
             urgent=True,
             subject_key=f"report:{report.pk}:urgent:{step}",

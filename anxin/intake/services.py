@@ -577,9 +577,7 @@ def _mark_acknowledged(report: Report, actor: User) -> None:
     # Every step of the duty chain (report:7:urgent, report:7:urgent:1, …).
     Notification.objects.filter(
         subject_key__startswith=f"report:{report.pk}:urgent", read_at__isnull=True
-    ).update(
-        read_at=report.acknowledged_at
-    )
+    ).update(read_at=report.acknowledged_at)
 
 
 def _locked(report: Report) -> Report:

@@ -135,7 +135,9 @@ def _history(report: Report) -> tuple[list[dict[str, Any]], int]:
         elif event.action == events.REPORT_MERGED:
             detail = f"#{after.get('into')}"
         elif event.action == events.REPORT_ESCALATED:
-            who = "、".join(names.get(pk, "") for pk in after.get("notified", []) if names.get(pk)) or _("无人可通知")
+            who = "、".join(names.get(pk, "") for pk in after.get("notified", []) if names.get(pk)) or _(
+                "无人可通知"
+            )
             detail = _("第 %(step)s 级，%(who)s") % {"step": after.get("step"), "who": who}
         elif (
             after.get("status") and event.action != events.REPORT_ACKNOWLEDGED

@@ -19,8 +19,13 @@ def test_choosing_channels_and_quiet_hours(cast, login, settings):
     assert page.status_code == 200 and "通知渠道与免打扰" in page.content.decode()
     response = client.post(
         URL,
-        {"channels": ["wecom_app", "sms"], "wecom_userid": "ZhangSan", "sms_phone": "13800000009",
-         "quiet_start": "22:00", "quiet_end": "07:00"},  # fmt: skip
+        {
+            "channels": ["wecom_app", "sms"],
+            "wecom_userid": "ZhangSan",
+            "sms_phone": "13800000009",
+            "quiet_start": "22:00",
+            "quiet_end": "07:00",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     prefs = ChannelSettings.objects.get(user=cast.users["principal"])

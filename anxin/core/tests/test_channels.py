@@ -7,7 +7,8 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from urllib.parse import quote_plus
 
 import pytest
@@ -30,11 +31,19 @@ def fake(settings):  # noqa: ANN001, ANN201
         settings.DINGTALK_API_BASE = server.url
         settings.WECHAT_API_BASE = server.url
         settings.ALIYUN_SMS_ENDPOINT = server.url + "/"
-        settings.WECOM_CORP_ID, settings.WECOM_CORP_SECRET, settings.WECOM_AGENT_ID = "ww123", "corp-secret", 1000002
+        settings.WECOM_CORP_ID, settings.WECOM_CORP_SECRET, settings.WECOM_AGENT_ID = (
+            "ww123",
+            "corp-secret",
+            1000002,
+        )
         settings.DINGTALK_SECRET = "SEC-ding"
         settings.ALIYUN_ACCESS_KEY_ID, settings.ALIYUN_ACCESS_KEY_SECRET = "LTAI-id", "ali-secret"
         settings.ALIYUN_SMS_SIGN_NAME, settings.ALIYUN_SMS_TEMPLATE = "安心校园", "SMS_123"
-        settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_TEMPLATE_ID = "wx-app", "wx-secret", "TPL1"
+        settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_TEMPLATE_ID = (
+            "wx-app",
+            "wx-secret",
+            "TPL1",
+        )
         settings.NOTIFY_CHANNELS = ["wecom_robot", "wecom_app", "dingtalk", "sms", "wechat"]
         yield server
     channels.forget_tokens()
@@ -54,7 +63,10 @@ def test_wecom_robot_text_is_the_documented_request(fake):
 
 def test_wecom_robot_markdown(fake):
     channels.wecom_robot_send("robot-key", TEXT, LINK, markdown=True)
-    assert fake.seen[0].json() == {"msgtype": "markdown", "markdown": {"content": f"{TEXT}\n[点击查看]({LINK})"}}
+    assert fake.seen[0].json() == {
+        "msgtype": "markdown",
+        "markdown": {"content": f"{TEXT}\n[点击查看]({LINK})"},
+    }
 
 
 def test_wecom_robot_content_is_cut_to_2048_bytes_on_a_character_boundary(fake):
@@ -100,7 +112,11 @@ def test_wecom_app_gets_a_token_then_sends_to_the_user(fake):
         "/cgi-bin/gettoken",
         {"corpid": "ww123", "corpsecret": "corp-secret"},
     )
-    assert (first.method, first.path, first.query) == ("POST", "/cgi-bin/message/send", {"access_token": "TOKEN-1"})
+    assert (first.method, first.path, first.query) == (
+        "POST",
+        "/cgi-bin/message/send",
+        {"access_token": "TOKEN-1"},
+    )
     assert first.json() == {
         "touser": "zhangsan",
         "msgtype": "text",
@@ -138,8 +154,14 @@ def test_aliyun_sms_send_sms_request_and_signature(fake):
     q = dict(seen.query)
     signature = q.pop("Signature")
     assert q["Action"] == "SendSms" and q["Version"] == "2017-05-25"
-    assert q["PhoneNumbers"] == "13800000009" and q["SignName"] == "安心校园" and q["TemplateCode"] == "SMS_123"
-    assert q["SignatureMethod"] == "HMAC-SHA1" and q["SignatureVersion"] == "1.0" and q["AccessKeyId"] == "LTAI-id"
+    assert (
+        q["PhoneNumbers"] == "13800000009" and q["SignName"] == "安心校园" and q["TemplateCode"] == "SMS_123"
+    )
+    assert (
+        q["SignatureMethod"] == "HMAC-SHA1"
+        and q["SignatureVersion"] == "1.0"
+        and q["AccessKeyId"] == "LTAI-id"
+    )
     assert json.loads(q["TemplateParam"]) == {"content": f"{TEXT} {LINK}"}
     datetime.strptime(q["Timestamp"], "%Y-%m-%dT%H:%M:%SZ")
     assert signature == channels.aliyun_signature(q, "ali-secret")
@@ -191,7 +213,9 @@ def _prefs(user, **kw) -> ChannelSettings:  # noqa: ANN001
     return ChannelSettings.objects.create(user=user, **kw)
 
 
-def test_notify_sends_to_each_chosen_enabled_channel_after_commit(cast, fake, settings, django_capture_on_commit_callbacks):
+def test_notify_sends_to_each_chosen_enabled_channel_after_commit(
+    cast, fake, settings, django_capture_on_commit_callbacks
+):
     settings.NOTIFY_CHANNELS = ["wecom_robot", "dingtalk"]  # wecom_app is chosen but not enabled here
     principal = cast.users["principal"]
     _prefs(principal, channels=["wecom_robot", "dingtalk", "wecom_app"], wecom_robot_key="rk", dingtalk_token="dt",
@@ -277,7 +301,9 @@ def test_a_claimed_delivery_is_not_sent_twice(cast, fake):
     assert len(fake.seen) == 1
 
 
-@pytest.mark.parametrize(("hour", "urgent", "planned"), [(23, False, 0), (23, True, 1), (12, False, 1), (6, False, 0)])
+@pytest.mark.parametrize(
+    ("hour", "urgent", "planned"), [(23, False, 0), (23, True, 1), (12, False, 1), (6, False, 0)]
+)
 def test_quiet_hours_hold_back_all_but_urgent(cast, settings, hour, urgent, planned):
     settings.NOTIFY_CHANNELS = ["sms"]
     user = cast.users["principal"]

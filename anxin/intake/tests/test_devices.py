@@ -25,25 +25,43 @@ BODY = b'{"event":"button"}'
 
 @pytest.fixture
 def device(cast):  # noqa: ANN001, ANN201
-    return device_register(actor=cast.users["safety_officer"], school=cast.school, place="toilet", label="男生宿舍三楼卫生间")
+    return device_register(
+        actor=cast.users["safety_officer"], school=cast.school, place="toilet", label="男生宿舍三楼卫生间"
+    )
 
 
 def _call(client, device_id, secret, *, ts=None, body=BODY, signature=None):  # noqa: ANN001, ANN202
     ts = str(int(time.time()) if ts is None else ts)
     headers = {"X-Anxin-Timestamp": ts, "X-Anxin-Signature": signature or sign(secret, ts, body)}
-    return client.post(f"/api/intake/devices/{device_id}/alarm", body, content_type="application/json", headers=headers)
+    return client.post(
+        f"/api/intake/devices/{device_id}/alarm", body, content_type="application/json", headers=headers
+    )
 
 
-def test_a_signed_call_is_an_urgent_staff_side_report_with_the_place_and_time(client, device, cast, django_capture_on_commit_callbacks):
+def test_a_signed_call_is_an_urgent_staff_side_report_with_the_place_and_time(
+    client, device, cast, django_capture_on_commit_callbacks
+):
     dev, secret = device
-    with frozen_time(datetime(2026, 3, 2, 22, 40), tick=True), django_capture_on_commit_callbacks(execute=True):
+    with (
+        frozen_time(datetime(2026, 3, 2, 22, 40), tick=True),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = _call(client, dev.pk, secret)
     assert response.status_code == 201, response.content
     report = Report.objects.get(pk=response.json()["report"])
-    assert (report.channel, report.urgent, report.place, report.school) == (Channel.DEVICE, True, "toilet", cast.school)
+    assert (report.channel, report.urgent, report.place, report.school) == (
+        Channel.DEVICE,
+        True,
+        "toilet",
+        cast.school,
+    )
     assert report.signals == ["device"] and report.receipt_hash
     assert "男生宿舍三楼卫生间" in report.text and "2026-03-02 22:40" in report.text
-    told = set(Notification.objects.filter(subject_key=f"report:{report.pk}:urgent").values_list("user__username", flat=True))
+    told = set(
+        Notification.objects.filter(subject_key=f"report:{report.pk}:urgent").values_list(
+            "user__username", flat=True
+        )
+    )
     assert told == {"t_principal", "t_duty_staff"}
     assert AuditEvent.objects.filter(action=events.DEVICE_ALARM, subject_id=str(report.pk)).exists()
     with frozen_time(datetime(2026, 3, 2, 22, 46)):

@@ -113,12 +113,16 @@ def test_two_workers_make_each_step_exactly_once(cast_tx):
 
 
 @pytest.mark.django_db
-def test_outside_messages_carry_the_school_and_a_link_never_the_childs_words(cast, settings, django_capture_on_commit_callbacks):
+def test_outside_messages_carry_the_school_and_a_link_never_the_childs_words(
+    cast, settings, django_capture_on_commit_callbacks
+):
     channels.forget_tokens()
     settings.NOTIFY_CHANNELS = ["dingtalk"]
     settings.ANXIN_PUBLIC_BASE_URL = "https://anxin.example.cn"
     ChannelSettings.objects.create(user=cast.users["principal"], channels=["dingtalk"], dingtalk_token="dt")
-    ChannelSettings.objects.create(user=cast.users["county_admin"], channels=["dingtalk"], dingtalk_token="county")
+    ChannelSettings.objects.create(
+        user=cast.users["county_admin"], channels=["dingtalk"], dingtalk_token="county"
+    )
     with fake_server() as fake:
         settings.DINGTALK_API_BASE = fake.url
         with django_capture_on_commit_callbacks(execute=True), frozen_time(START):
@@ -127,7 +131,9 @@ def test_outside_messages_carry_the_school_and_a_link_never_the_childs_words(cas
             escalate_due()
     texts = [s.json()["text"]["content"] for s in fake.seen]
     link = "https://anxin.example.cn" + reverse("intake:report", args=[report.pk])
-    assert texts == [f"{cast.school.name}有一条紧急举报待处理\n{link}"] * 3  # principal at 0 and 1, county at 2
+    assert (
+        texts == [f"{cast.school.name}有一条紧急举报待处理\n{link}"] * 3
+    )  # principal at 0 and 1, county at 2
     assert all("张小明" not in t and "刀" not in t for t in texts)
     assert Delivery.objects.filter(status="sent").count() == 3
 
@@ -138,7 +144,9 @@ def test_the_report_page_shows_steps_and_delivery_states_to_those_who_handle_it(
     ChannelSettings.objects.create(user=cast.users["principal"], channels=["sms"], sms_phone="13800000009")
     with frozen_time(START):
         report = _urgent(cast)  # no on_commit here: the delivery stays 待发送
-    Delivery.objects.filter(subject_key=f"report:{report.pk}:urgent").update(status="failed", last_error="HTTP 503")
+    Delivery.objects.filter(subject_key=f"report:{report.pk}:urgent").update(
+        status="failed", last_error="HTTP 503"
+    )
     with frozen_time(START + timedelta(minutes=5)):
         escalate_due()
     html = login(cast.users["principal"]).get(reverse("intake:report", args=[report.pk])).content.decode()

@@ -25,7 +25,9 @@ class Command(BaseCommand):
         if school is None:
             raise CommandError("没有这个学校代码。")
         try:
-            device, secret = device_register(actor=None, school=school, place=options["place"], label=options["label"])
+            device, secret = device_register(
+                actor=None, school=school, place=options["place"], label=options["label"]
+            )
         except ServiceError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         self.stdout.write(f"装置编号 {device.pk}\n密钥（只显示这一次，请写入装置）：{secret}\n")
