@@ -416,7 +416,8 @@ LOGGING = {
     },
 }
 
-# Pluggable SMS gateway: a class with send(to, body). The default only records, in the database.
+# Pluggable SMS gateway: a class with send(to, body). The default only records, in the database;
+# anxin.core.delivery.DeliverySmsBackend sends through Aliyun SMS (ALIYUN_*) with retries.
 SMS_BACKEND = env.str("SMS_BACKEND", default="anxin.core.notify.RecordingSmsBackend")
 
 # Outside channels (anxin.core.channels) this deployment enables, comma-separated, among

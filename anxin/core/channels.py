@@ -207,7 +207,7 @@ def aliyun_sms_send(phone: str, text: str, url: str = "") -> None:
         raise ChannelError(f"{answer.get('Code')}: {str(answer.get('Message', ''))[:200]}")
 
 
-class AliyunSmsBackend:
+class AliyunSmsBackend:  # without a Delivery row: see anxin.core.delivery.DeliverySmsBackend
     """The ``SMS_BACKEND`` interface (``send(to, body)``) over Aliyun SMS."""
 
     def send(self, to: str, body: str) -> None:

@@ -168,3 +168,16 @@ def deliveries_due(now: datetime | None = None, limit: int = 200) -> int:
 def send_after_commit(ids: list[int]) -> None:
     if ids:
         transaction.on_commit(lambda: deliveries_send(ids))
+
+
+class DeliverySmsBackend:
+    """``SMS_BACKEND`` over Aliyun SMS with a ``Delivery`` row: its state shown, its failures retried.
+
+    ``SMS_BACKEND=anxin.core.delivery.DeliverySmsBackend``. Called after the commit (anxin.core.notify).
+    """
+
+    def send(self, to: str, body: str) -> None:
+        delivery = Delivery.objects.create(
+            channel=ChannelKind.SMS, to=to[:100], text=body[:500], next_attempt_at=timezone.now()
+        )
+        delivery_send(delivery.pk)

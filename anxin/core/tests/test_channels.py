@@ -269,16 +269,26 @@ def test_a_failure_is_retried_with_backoff_then_given_up(cast, fake):
 
 
 def test_a_retry_that_succeeds_is_sent(cast, fake):
-    calls = []
-    fake.answer = lambda seen: (500, {}) if not calls.append(1) and len(calls) == 1 else (200, {"errcode": 0})
+    answers = iter([(500, {}), (200, {"errcode": 0})])
+    fake.answer = lambda seen: next(answers)
     user = cast.users["principal"]
     _prefs(user, channels=["dingtalk"], dingtalk_token="dt")
     (pk,) = deliveries_plan([user], text=TEXT, urgent=True)
     delivery_send(pk)
-    later = Delivery.objects.get(pk=pk).next_attempt_at
-    deliveries_due(later)
+    deliveries_due(Delivery.objects.get(pk=pk).next_attempt_at)
     d = Delivery.objects.get(pk=pk)
     assert (d.status, d.attempts, d.last_error) == (DeliveryStatus.SENT, 2, "HTTP 500")
+
+
+def test_sms_backend_with_deliveries_records_and_sends_through_aliyun(cast, fake, settings):
+    fake.answer = lambda seen: (200, {"Code": "OK", "Message": "OK"})
+    settings.SMS_BACKEND = "anxin.core.delivery.DeliverySmsBackend"
+    from anxin.core.notify import sms_backend
+
+    sms_backend().send("13800000009", TEXT)
+    d = Delivery.objects.get()
+    assert (d.channel, d.to, d.status) == ("sms", "13800000009", DeliveryStatus.SENT)
+    assert fake.seen[0].query["PhoneNumbers"] == "13800000009"
 
 
 def test_a_rate_limited_message_waits_without_counting_an_attempt(cast, fake):
