@@ -320,3 +320,15 @@ def test_quiet_hours_hold_back_all_but_urgent(cast, settings, hour, urgent, plan
     _prefs(user, channels=["sms"], sms_phone="13800000001", quiet_start=dtime(22), quiet_end=dtime(7))
     with frozen_time(datetime(2026, 3, 2, hour, 30)):
         assert len(deliveries_plan([user], text=TEXT, urgent=urgent)) == planned
+
+
+def test_operators_see_every_delivery_and_others_get_404(cast, login, django_user_model):
+    Delivery.objects.create(channel="sms", to="13800000009", text="x", status="failed", last_error="HTTP 503")
+    assert login(cast.users["principal"]).get("/notifications/deliveries/").status_code == 404
+    admin = django_user_model.objects.create_user("ops", password="x" * 12, is_superuser=True)
+    client = login(admin)
+    html = client.get("/notifications/deliveries/?status=failed").content.decode()
+    assert "发送失败，等待重试" in html and "HTTP 503" in html
+    bad = client.get("/notifications/deliveries/?status=lost")
+    assert bad.status_code == 422 and 'data-code="invalid"' in bad.content.decode()
+    assert "状态的选项不正确" in bad.content.decode()
