@@ -416,8 +416,37 @@ LOGGING = {
     },
 }
 
-# Pluggable SMS gateway: a class with send(to, body). The default only records, in the database.
+# Pluggable SMS gateway: a class with send(to, body). The default only records, in the database;
+# anxin.core.delivery.DeliverySmsBackend sends through Aliyun SMS (ALIYUN_*) with retries.
 SMS_BACKEND = env.str("SMS_BACKEND", default="anxin.core.notify.RecordingSmsBackend")
+
+# Outside channels (anxin.core.channels) this deployment enables, comma-separated, among
+# wecom_robot, wecom_app, dingtalk, sms, wechat. Empty: nothing leaves but e-mail and SMS_BACKEND.
+NOTIFY_CHANNELS = [c.strip() for c in env.str("NOTIFY_CHANNELS", default="").split(",") if c.strip()]
+_KNOWN_CHANNELS = {"wecom_robot", "wecom_app", "dingtalk", "sms", "wechat"}
+if set(NOTIFY_CHANNELS) - _KNOWN_CHANNELS:
+    raise ImproperlyConfigured(
+        f"NOTIFY_CHANNELS may only name {sorted(_KNOWN_CHANNELS)}, got {NOTIFY_CHANNELS!r}"
+    )
+# Endpoints are settings so that tests (and a private gateway) can point them elsewhere.
+WECOM_API_BASE = env.str("WECOM_API_BASE", default="https://qyapi.weixin.qq.com")
+WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
+WECOM_CORP_SECRET = _secret("WECOM_CORP_SECRET") or ""
+WECOM_AGENT_ID = _int("WECOM_AGENT_ID", 0)
+DINGTALK_API_BASE = env.str("DINGTALK_API_BASE", default="https://oapi.dingtalk.com")
+DINGTALK_SECRET = _secret("DINGTALK_SECRET") or ""
+ALIYUN_SMS_ENDPOINT = env.str("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+ALIYUN_ACCESS_KEY_ID = env.str("ALIYUN_ACCESS_KEY_ID", default="")
+ALIYUN_ACCESS_KEY_SECRET = _secret("ALIYUN_ACCESS_KEY_SECRET") or ""
+ALIYUN_SMS_SIGN_NAME = env.str("ALIYUN_SMS_SIGN_NAME", default="安心校园")
+# An approved template with one variable ${content}.
+ALIYUN_SMS_TEMPLATE = env.str("ALIYUN_SMS_TEMPLATE", default="")
+WECHAT_API_BASE = env.str("WECHAT_API_BASE", default="https://api.weixin.qq.com")
+WECHAT_APPID = env.str("WECHAT_APPID", default="")
+WECHAT_SECRET = _secret("WECHAT_SECRET") or ""
+WECHAT_TEMPLATE_ID = env.str("WECHAT_TEMPLATE_ID", default="")
+# Seconds an outside HTTP call may take before it counts as failed (and is retried).
+NOTIFY_HTTP_TIMEOUT = _int("NOTIFY_HTTP_TIMEOUT", 10)
 
 # A school receiving more online reports than this in an hour marks the rest suspect (never dropped).
 INTAKE_SCHOOL_HOURLY_CAP = _int("INTAKE_SCHOOL_HOURLY_CAP", 50)

@@ -17,4 +17,5 @@ class AccessConfig(AppConfig):
         # national, not per unit: everyone's deadlines read it; only superusers and city
         # administrators enter it (anxin.ops.calendar.can_manage).
         internal("core.ApiToken", "core.Notification", "core.OutboundMessage", "core.PeriodicRun")
+        internal("core.ChannelSettings", "core.Delivery")
         internal("core.CalendarYear", "core.CalendarDay")

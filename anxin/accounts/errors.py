@@ -18,3 +18,8 @@ class AccountError(StrEnum):
     OTP_NO_ENROLMENT = "otp_no_enrolment"
     OTP_INVALID = "otp_invalid"
     OTP_MANDATORY = "otp_mandatory"
+    # Outside notification channels on one's profile.
+    BAD_CHANNELS = "bad_channels"
+    CHANNEL_ADDRESS_MISSING = "channel_address_missing"
+    BAD_CHANNEL_ADDRESS = "bad_channel_address"
+    BAD_QUIET_HOURS = "bad_quiet_hours"

@@ -10,3 +10,5 @@ AUTH_TOKEN_ISSUED: Final = "auth.token_issued"
 AUTH_TOKEN_REVOKED: Final = "auth.token_revoked"
 #: Every token of one person, at once (a password change, an administrator's decision).
 AUTH_TOKENS_REVOKED: Final = "auth.tokens_revoked"
+#: One changed where their alerts go outside the platform (channels, addresses, quiet hours).
+ACCOUNT_CHANNELS_CHANGED: Final = "account.channels_changed"

@@ -12,5 +12,6 @@ urlpatterns = [
     path("2fa/recovery/", views.recovery_codes_renew, name="recovery_renew"),
     path("2fa/remove/", views.otp_remove, name="otp_remove"),
     path("tokens/", views.tokens, name="tokens"),
+    path("channels/", views.notify_channels, name="channels"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

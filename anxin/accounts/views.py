@@ -213,3 +213,46 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = services.token_revoke(actor=request.user, token_id=token_id)
     messages.success(request, _("令牌 %(prefix)s… 已作废。") % {"prefix": token.prefix})
     return redirect("accounts:tokens")
+
+
+@never_cache
+@login_required
+def notify_channels(request: AuthenticatedRequest) -> HttpResponse:
+    """My outside channels (WeCom, DingTalk, SMS…), quiet hours, and what was sent to me lately."""
+    from django.conf import settings
+
+    from .channels import ADDRESS_FIELD, channel_settings_of, channel_settings_save, deliveries_of
+
+    error: ServiceError | None = None
+    prefs = channel_settings_of(request.user)
+    if request.method == "POST":
+        try:
+            channel_settings_save(
+                user=request.user,
+                channels=request.POST.getlist("channels"),
+                addresses={f: request.POST.get(f, "") for f in ADDRESS_FIELD.values()},
+                quiet_start=request.POST.get("quiet_start", ""),
+                quiet_end=request.POST.get("quiet_end", ""),
+            )
+        except ServiceError as exc:
+            error = exc
+        else:
+            messages.success(request, _("通知渠道已保存。"))
+            return redirect("accounts:channels")
+    from anxin.core.models import ChannelKind
+
+    kinds = [
+        {
+            "value": k.value,
+            "label": k.label,
+            "field": ADDRESS_FIELD[k],
+            "address": request.POST.get(ADDRESS_FIELD[k], getattr(prefs, ADDRESS_FIELD[k]))
+            if error
+            else getattr(prefs, ADDRESS_FIELD[k]),
+            "checked": k.value in (request.POST.getlist("channels") if error else prefs.channels),
+            "enabled": k.value in settings.NOTIFY_CHANNELS,
+        }
+        for k in ChannelKind
+    ]
+    context = {"prefs": prefs, "kinds": kinds, "error": error, "deliveries": deliveries_of(request.user)}
+    return render(request, "accounts/channels.html", context, status=422 if error else 200)

@@ -18,6 +18,7 @@ LABELS: dict[str, object] = {
     "account.otp_enrolled": _("启用两步验证"),
     "account.otp_removed": _("停用两步验证"),
     "account.recovery_codes_renewed": _("重新生成恢复码"),
+    "account.channels_changed": _("修改通知渠道"),
     "auth.token_issued": _("签发接口令牌"),
     "auth.token_revoked": _("撤销接口令牌"),
     "auth.tokens_revoked": _("撤销全部接口令牌"),
@@ -57,6 +58,9 @@ LABELS: dict[str, object] = {
     "report.merged": _("合并重复举报"),
     "report.closed": _("关闭举报"),
     "poster.printed": _("打印海报"),
+    "report.escalated": _("紧急举报逐级上报"),
+    "device.alarm": _("报警装置报警"),
+    "device.registered": _("登记报警装置"),
     # cases
     "case.opened_new": _("立案"),
     "case.viewed": _("查看案件"),

@@ -145,3 +145,92 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'班' if self.is_workday else '休'} {self.name}".rstrip()
+
+
+class ChannelKind(models.TextChoices):
+    """The ways a message leaves the platform (anxin.core.channels)."""
+
+    WECOM_ROBOT = "wecom_robot", _("企业微信群机器人")
+    WECOM_APP = "wecom_app", _("企业微信应用消息")
+    DINGTALK = "dingtalk", _("钉钉群机器人")
+    SMS = "sms", _("短信")
+    WECHAT = "wechat", _("微信公众号模板消息")
+
+
+class ChannelSettings(models.Model):
+    """One person's choice of outside channels, their address on each, and their quiet hours."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_settings", primary_key=True
+    )
+    #: Chosen ``ChannelKind`` values; only those the deployment enables (NOTIFY_CHANNELS) are used.
+    channels = models.JSONField(_("接收渠道"), default=list, blank=True)
+    wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    #: The access_token of a DingTalk group robot the person reads (the signing secret is the deployment's).
+    dingtalk_token = models.CharField(_("钉钉机器人 access_token"), max_length=100, blank=True)
+    #: The key of a WeCom group robot the person reads.
+    wecom_robot_key = models.CharField(_("企业微信群机器人 key"), max_length=100, blank=True)
+    sms_phone = models.CharField(_("接收短信的手机号"), max_length=20, blank=True)
+    wechat_openid = models.CharField(_("微信 openid"), max_length=64, blank=True)
+    quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True)
+    quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知渠道设置")
+        verbose_name_plural = _("通知渠道设置")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已送达")
+    FAILED = "failed", _("发送失败，等待重试")
+    GAVE_UP = "gave_up", _("多次失败，已放弃")
+
+
+class Delivery(models.Model):
+    """One message to one address on one outside channel, and what became of it.
+
+    ``text`` is only ever the platform's own words (a school's name, a link): never a child's name
+    nor what a report says, which stay inside the platform.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    channel = models.CharField(_("渠道"), max_length=20, choices=ChannelKind.choices)
+    to = models.CharField(_("接收地址"), max_length=100)
+    text = models.CharField(_("内容"), max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    urgent = models.BooleanField(_("紧急"), default=False)
+    #: What it is about (e.g. ``report:7:urgent:1``): each address hears of a subject once.
+    subject_key = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("失败原因"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("外发消息")
+        verbose_name_plural = _("外发消息")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "to", "subject_key"],
+                condition=~models.Q(subject_key=""),
+                name="core_delivery_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.to}"

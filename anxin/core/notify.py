@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from .delivery import deliveries_plan, send_after_commit
 from .models import Notification, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,17 @@ def notify(
     email: bool = False,
     sms: bool = False,
     fresh: bool = False,
+    external: str = "",
 ) -> list[Notification]:
     """Notify each person once per ``subject_key``; email and SMS leave after the commit.
 
     Call it inside the transaction of the event it announces: the notice is then stored if and
     only if the event is. Returns the notices created (without ids when ``subject_key`` is set).
+
+    ``external`` is the text for everything that leaves the platform (SMS, WeCom, DingTalk…): the
+    platform's own words and no detail of the matter, e.g. "城关二中有一条紧急举报待处理". Given,
+    it also goes to each person's chosen channels (anxin.core.delivery); without it only the title
+    goes by SMS, as before.
     """
     people = {u.pk: u for u in users if u is not None}
     if subject_key and not fresh:  # a brand-new subject cannot have been announced yet
@@ -63,12 +70,25 @@ def notify(
     ]
     # ignore_conflicts: a concurrent sender of the same subject wins quietly (unique constraint).
     Notification.objects.bulk_create(rows, ignore_conflicts=bool(subject_key))
+    link = absolute(url)
+    if external:
+        send_after_commit(
+            deliveries_plan(people.values(), text=external, url=link, urgent=urgent, subject_key=subject_key)
+        )
     for user in people.values():
         if email and user.email:
             transaction.on_commit(partial(_email, user.email, title, body, url))
         if sms and user.phone:
-            transaction.on_commit(partial(_sms, user.phone, f"{title} {url}".strip()))
+            transaction.on_commit(partial(_sms, user.phone, f"{external or title} {link}".strip()))
     return rows
+
+
+def absolute(url: str) -> str:
+    """The link as a phone outside the platform can open it (ANXIN_PUBLIC_BASE_URL + path)."""
+    if not url or "://" in url:
+        return url
+    base: str = settings.ANXIN_PUBLIC_BASE_URL
+    return base.rstrip("/") + url
 
 
 def notify_grouped(

@@ -25,3 +25,12 @@ def prune_task_results() -> int:
     old = timezone.now() - timedelta(days=KEEP_RESULTS_DAYS)
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lte=old).delete()
     return deleted
+
+
+@periodic("core.deliveries_retry", every=30)
+@task
+def deliveries_retry() -> int:
+    """Send the outside messages whose retry is due (exponential backoff, anxin.core.delivery)."""
+    from .delivery import deliveries_due
+
+    return deliveries_due()

@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/deliveries/", views.deliveries, name="deliveries"),
     path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .errors import ErrorCode
-from .models import Notification
+from .models import Delivery, DeliveryStatus, Notification
 from .params import BadParameter
 from .services import notifications_read
 from .workbench import panels_for
@@ -129,3 +129,31 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     if notice.url and url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()}):
         return redirect(notice.url)
     return redirect("notifications")
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """Every outside message and its state, for the platform's operators (superusers) only."""
+    if not request.user.is_superuser:
+        return _error(request, 404, _("未找到"), _("未找到，或您无权查看。"))
+    status = request.GET.get("status", "")
+    if status and status not in DeliveryStatus.values:
+        response = render(
+            request,
+            "core/deliveries.html",
+            {
+                "page": None,
+                "statuses": DeliveryStatus.choices,
+                "status": "",
+                "error_code": ErrorCode.INVALID,
+                "error": _("状态的选项不正确。"),
+            },  # fmt: skip
+            status=422,
+        )
+        return response
+    items = Delivery.objects.select_related("user").order_by("-created_at", "-pk")
+    if status:
+        items = items.filter(status=status)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "statuses": DeliveryStatus.choices, "status": status}
+    return render(request, "core/deliveries.html", context)

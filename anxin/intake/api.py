@@ -257,3 +257,29 @@ def message_create(request: HttpRequest, response: HttpResponse) -> Any:
     _private(response)
     at = timezone.localtime(message.created_at)
     return Status(201, {"from": message.sender, "text": message.text, "at": at, "photos": len(photos)})
+
+
+class DeviceAlarmOut(Schema):
+    report: int
+    urgent: bool
+
+
+@router.post(
+    "/devices/{device_id}/alarm",
+    auth=None,
+    response={201: DeviceAlarmOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="报警装置（一键报警、语音关键词终端）报警",
+    description="请求头 X-Anxin-Timestamp（Unix 秒）与 X-Anxin-Signature（以装置密钥对 “时间戳.” 加请求体"
+    "计算的 HMAC-SHA256，十六进制）。未知装置 404 device_not_found，签名错误 401 device_bad_signature，"
+    "时间戳超出前后 5 分钟 403 device_stale_timestamp，重放 409 device_replay。",
+)
+def device_alarm(request: HttpRequest, device_id: int) -> Any:
+    from .devices import device_alarm as raise_alarm
+
+    report = raise_alarm(
+        device_id=device_id,
+        timestamp=request.headers.get("X-Anxin-Timestamp"),
+        signature=request.headers.get("X-Anxin-Signature"),
+        body=request.body,
+    )
+    return Status(201, {"report": report.pk, "urgent": report.urgent})

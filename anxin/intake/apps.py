@@ -10,7 +10,7 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from anxin.access.matrix import install_rules
 
-        from . import panels, permissions  # noqa: F401  (registers resources and 工作台 panels)
+        from . import panels, permissions, tasks  # noqa: F401  (resources, 工作台 panels, the escalation job)
         from .images import limit_decoder
 
         install_rules()

@@ -41,3 +41,10 @@ class IntakeError(StrEnum):
     NO_CASE = "no_case"
     #: A line that ``anxin triage`` cannot read (kept: scripts read the command's output).
     INVALID_JSON = "invalid_json"
+    # Alarm devices (POST /api/intake/devices/{id}/alarm).
+    DEVICE_NOT_FOUND = "device_not_found"
+    DEVICE_BAD_SIGNATURE = "device_bad_signature"
+    DEVICE_STALE_TIMESTAMP = "device_stale_timestamp"
+    DEVICE_REPLAY = "device_replay"
+    DEVICE_BAD_PLACE = "device_bad_place"
+    DEVICE_BAD_LABEL = "device_bad_label"

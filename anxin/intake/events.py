@@ -16,3 +16,8 @@ REPORT_MERGED: Final = "report.merged"
 REPORT_ACCEPTED: Final = "report.accepted"
 REPORT_CLOSED: Final = "report.closed"
 POSTER_PRINTED: Final = "poster.printed"
+#: Nobody acknowledged an urgent report in time: the next people on the duty chain were alerted.
+REPORT_ESCALATED: Final = "report.escalated"
+#: An alarm device (一键报警, voice terminal) called: an urgent report was made from it.
+DEVICE_ALARM: Final = "device.alarm"
+DEVICE_REGISTERED: Final = "device.registered"

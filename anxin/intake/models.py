@@ -27,6 +27,7 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("信件")
     PARENT = "parent", _("家长反映")
     STAFF_OBSERVED = "staff_observed", _("值班巡查发现")
+    DEVICE = "device", _("报警装置")
 
 
 class About(models.TextChoices):
@@ -258,3 +259,64 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class Escalation(models.Model):
+    """One step of an urgent report's alert along the duty chain, made exactly once.
+
+    Step 0 is the first alert (the leaders on duty and the principal, at submission); each later
+    step is made when nobody has acknowledged the report ``ESCALATE_AFTER`` after the one before.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="escalations")
+    step = models.PositiveSmallIntegerField(_("级别"))
+    at = models.DateTimeField(_("时间"))
+    #: Who this step alerted (user ids), for the report's page.
+    notified = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("紧急升级")
+        verbose_name_plural = _("紧急升级")
+        ordering = ["report", "step"]
+        constraints = [models.UniqueConstraint(fields=["report", "step"], name="intake_escalation_once")]
+
+    def __str__(self) -> str:
+        return f"#{self.report_id} step {self.step}"
+
+
+class Device(models.Model):
+    """An alarm device (一键报警 button, voice-keyword terminal) at a place in a school.
+
+    Its secret signs each call (HMAC-SHA256); it is shown once when registered and kept encrypted,
+    as checking a signature needs it.
+    """
+
+    school = models.ForeignKey("org.Unit", verbose_name=_("学校"), on_delete=models.PROTECT, related_name="+")
+    place = models.CharField(_("地点"), max_length=12, choices=Place.choices)
+    label = models.CharField(_("安装位置"), max_length=100)
+    secret = crypto.EncryptedCharField(_("密钥"), max_length=100)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("报警装置")
+        verbose_name_plural = _("报警装置")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DeviceCall(models.Model):
+    """A signature a device has used: the same signed call twice is a replay."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="calls")
+    signature = models.CharField(max_length=64)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("报警装置调用")
+        verbose_name_plural = _("报警装置调用")
+        constraints = [models.UniqueConstraint(fields=["device", "signature"], name="intake_devicecall_once")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.at}"

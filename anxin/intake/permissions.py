@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anxin.access.matrix import Resource, Scope, register
+from anxin.access.matrix import Resource, Scope, internal, register
 from anxin.org.models import Role
 
 S, OWN = Scope.SCHOOL, Scope.OWN
@@ -30,3 +30,17 @@ register(
         },
     )
 )
+
+register(
+    Resource(
+        name="alarm_device",
+        label="报警装置",
+        models=("intake.Device",),
+        path_field="school__path",
+        path_of=lambda obj: obj.school.path,
+        actions={"manage": {R.PRINCIPAL: S, R.SAFETY_OFFICER: S}},
+    )
+)
+
+# Bookkeeping read only through their report or device: an escalation's steps, a device's used signatures.
+internal("intake.Escalation", "intake.DeviceCall")

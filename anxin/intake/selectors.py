@@ -11,6 +11,7 @@ from anxin.access.matrix import access, scoped
 from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record
 from anxin.core.errors import NotFound
+from anxin.core.models import Delivery
 from anxin.org.models import RoleAssignment, Unit, UnitKind, User
 from anxin.org.selectors import school_staff as org_school_staff
 from anxin.org.selectors import schools_where
@@ -113,5 +114,17 @@ def report_history(report: Report) -> tuple[list[AuditEvent], int, dict[int, str
     views = trail.filter(action=events.REPORT_VIEWED).count()
     changes = list(trail.exclude(action=events.REPORT_VIEWED).order_by("at", "seq"))
     owner_ids = {e.after.get("owner") for e in changes if isinstance(e.after, dict) and e.after.get("owner")}
+    for e in changes:  # the people each escalation step alerted
+        if e.action == events.REPORT_ESCALATED and isinstance(e.after, dict):
+            owner_ids.update(pk for pk in e.after.get("notified", []) if isinstance(pk, int))
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=owner_ids)}
     return changes, views, names
+
+
+def report_deliveries(report: Report) -> list[Delivery]:
+    """The outside messages an urgent report made, every step of the duty chain (caller may handle it)."""
+    return list(
+        Delivery.objects.filter(subject_key__startswith=f"report:{report.pk}:urgent")
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )

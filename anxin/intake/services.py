@@ -35,6 +35,7 @@ from anxin.org.models import Role, RoleAssignment, Unit, UnitKind, User
 from . import events
 from .duty import leaders_on_duty
 from .errors import IntakeError
+from .escalation import escalation_start, external_text
 from .images import MAX_PHOTOS, clean_image
 from .models import (
     OPEN_STATUSES,
@@ -304,7 +305,9 @@ def _announce(report: Report) -> None:
             email=True,
             sms=True,
             fresh=True,
+            external=external_text(report.school),
         )
+        escalation_start(report)
     else:
         _announce_grouped(report, url)
 
@@ -348,6 +351,7 @@ EXPLAIN_SIGNAL = {
     "serious_injury": _("严重伤害"),
     "extortion": _("勒索"),
     "model": _("综合研判疑似紧急"),
+    "device": _("报警装置触发"),
 }
 
 
@@ -570,9 +574,10 @@ def reporter_message_add(*, receipt: Any, text: Any, photos: Sequence[Upload] = 
 def _mark_acknowledged(report: Report, actor: User) -> None:
     """Someone has the report now: the alarm is over for everyone who was alerted."""
     report.acknowledged_at, report.acknowledged_by = timezone.now(), actor
-    Notification.objects.filter(subject_key=f"report:{report.pk}:urgent", read_at__isnull=True).update(
-        read_at=report.acknowledged_at
-    )
+    # Every step of the duty chain (report:7:urgent, report:7:urgent:1, …).
+    Notification.objects.filter(
+        subject_key__startswith=f"report:{report.pk}:urgent", read_at__isnull=True
+    ).update(read_at=report.acknowledged_at)
 
 
 def _locked(report: Report) -> Report:

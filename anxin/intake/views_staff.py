@@ -60,6 +60,8 @@ HISTORY_LABELS = {
     events.REPORT_MERGED: gettext_lazy("合并到其他报告"),
     events.REPORT_ACCEPTED: gettext_lazy("受理"),
     events.REPORT_CLOSED: gettext_lazy("关闭：不属于欺凌"),
+    events.REPORT_ESCALATED: gettext_lazy("无人确认，逐级提醒"),
+    events.DEVICE_ALARM: gettext_lazy("报警装置报警"),
 }
 
 DONE = {
@@ -132,6 +134,11 @@ def _history(report: Report) -> tuple[list[dict[str, Any]], int]:
             detail = names.get(after.get("owner"), "")
         elif event.action == events.REPORT_MERGED:
             detail = f"#{after.get('into')}"
+        elif event.action == events.REPORT_ESCALATED:
+            who = "、".join(names.get(pk, "") for pk in after.get("notified", []) if names.get(pk)) or _(
+                "无人可通知"
+            )
+            detail = _("第 %(step)s 级，%(who)s") % {"step": after.get("step"), "who": who}
         elif (
             after.get("status") and event.action != events.REPORT_ACKNOWLEDGED
         ):  # "确认收到：已确认收到" says it twice
@@ -210,6 +217,7 @@ def _report_page(request: HttpRequest, report: Report, bound: ActionForm | None 
         "forms": forms,
         "open_form": bound.action if bound is not None else "",
         "can_handle": can(user, "report", "handle", report),
+        "deliveries": selectors.report_deliveries(report) if can(user, "report", "handle", report) else [],
         "merge_candidates": list(selectors.merge_candidates(report)[:50]) if "merge" in forms else [],
     }
     return render(request, "intake/staff/report.html", context)
