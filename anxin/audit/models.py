@@ -40,7 +40,7 @@ class AuditEvent(models.Model):
     unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     unit_path = models.CharField(max_length=255, blank=True, db_index=True)
     action = models.CharField(_("操作"), max_length=60, db_index=True)
-    subject_type = models.CharField(_("对象类型"), max_length=40, blank=True)
+    subject_type = models.CharField(_("对象类型"), max_length=100, blank=True)
     subject_id = models.CharField(_("对象"), max_length=40, blank=True)
     subject_label = models.CharField(max_length=200, blank=True)
     before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)

@@ -165,9 +165,16 @@ def new_page(request: pytest.FixtureRequest, browser, live_server, artifacts_dir
                 problems.append(f"{r.status} {r.url}") if "/static/" in r.url and r.status >= 400 else None
             ),
         )
+        # A static file the browser could not load. net::ERR_ABORTED is the browser cancelling a
+        # deferred script because the test already clicked on to the next page: not a fault (a
+        # missing file is a 404 response above).
         page.on(
             "requestfailed",
-            lambda r: problems.append(f"failed: {r.url} {r.failure}") if "/static/" in r.url else None,
+            lambda r: (
+                problems.append(f"failed: {r.url} {r.failure}")
+                if "/static/" in r.url and "ERR_ABORTED" not in (r.failure or "")
+                else None
+            ),
         )
         return page
 
