@@ -157,10 +157,11 @@ class _Builder:
         #: In each county, one school whose 爱心信箱 poster was never printed (SCENARIOS §7); the
         #: others printed theirs at term start.
         self.no_poster: set[int] = set()
+        counties: set[int | None] = set()
         for s in others:
-            counties = {Unit.objects.get(pk=n).parent_id for n in self.no_poster}
             if s.unit.parent_id not in counties and s.unit.pk not in self.silent and s is not self.no_points:
                 self.no_poster.add(s.unit.pk)
+                counties.add(s.unit.parent_id)
         self._key = 0
 
     # --- helpers ------------------------------------------------------------------------------
