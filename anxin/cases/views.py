@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anxin.access.matrix import allowed, can
 from anxin.audit.services import audit_record
 from anxin.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from anxin.core.formfields import choice_field
+from anxin.core.formfields import choice_field, refused_file_field
 from anxin.core.params import MAX_ID
 from anxin.intake import selectors as intake_selectors
 from anxin.intake.models import OPEN_STATUSES as REPORT_OPEN
@@ -461,9 +461,9 @@ def _apply_error(request: HttpRequest, form: forms.Form, exc: ServiceError) -> i
             form.add_error(target, str(message))
             placed = placed or target is not None
     if not placed and exc.detail is None:
-        files = [n for n, f in form.fields.items() if isinstance(f, forms.FileField)]
-        if len(files) == 1 and exc.code.startswith(("photo_", "attachment_")):
-            form.add_error(files[0], exc.message)
+        field = refused_file_field(form, exc.code)
+        if field is not None:
+            form.add_error(field, exc.message)
     messages.error(request, exc.message)
     return exc.status
 

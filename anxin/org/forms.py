@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.errors import ServiceError
-from anxin.core.formfields import model_choice_field
+from anxin.core.formfields import model_choice_field, refused_file_field
 
 from .models import CommitteeRole, Gender, Role, SchoolProfile, Stage, Unit
 
@@ -43,12 +43,8 @@ class BootstrapMixin:
                     self.add_error(name, message)  # type: ignore[attr-defined]  # the form's, after the mixin
                 placed = True
         if not placed:
-            # A refused photo is said at the photo field, where the user looks for it.
-            files = [n for n, f in self.fields.items() if isinstance(f, forms.FileField)]
-            if len(files) == 1 and str(exc.code).startswith(("photo_", "attachment_")):
-                self.add_error(files[0], exc.message)  # type: ignore[attr-defined]
-            else:
-                self.add_error(None, exc.message)  # type: ignore[attr-defined]
+            field = refused_file_field(self, exc.code)  # type: ignore[arg-type]  # the form's, after the mixin
+            self.add_error(field, exc.message)  # type: ignore[attr-defined]
 
 
 class ClassChoiceField(forms.ModelChoiceField):
