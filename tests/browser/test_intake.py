@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from anxin.intake import services
 from anxin.testing import PASSWORD, Cast
@@ -46,6 +47,14 @@ def assert_leaves_no_trace(page: Page) -> None:
     """The public pages keep nothing on the phone: no cookie of any kind, nothing in web storage."""
     context: BrowserContext = page.context
     assert context.cookies() == [], context.cookies()
+    # The receipt page's deferred script forgets the kept letter: give it its moment (a page that
+    # never forgets still fails here, after the wait).
+    try:
+        page.wait_for_function(
+            "() => !document.cookie && localStorage.length === 0 && sessionStorage.length === 0", timeout=5000
+        )
+    except PlaywrightTimeoutError:
+        pass
     assert page.evaluate("() => [document.cookie, localStorage.length, sessionStorage.length]") == ["", 0, 0]
 
 
