@@ -2,13 +2,15 @@
 one period. One row per school, the plan's categories as columns, and a total row.
 
 Small numbers are not suppressed (these are official counts), and nothing here can carry a name:
-only counts, school names and percentages are read. The count tables being built for the dashboards
-are not used, so that a report can be made for any past period from the records alone.
+only counts, school names and percentages are read. Reports, cases, determinations and deadlines
+are counted from their rows (indexed aggregates, a handful of queries for a whole city, exact for
+any past period); the 1530 and patrol completeness is read from the count table
+(anxin.oversight.stats), which applies the ledgers' own rules day by day, so that an annual report
+does not rescan a year of patrol rounds school by school.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,13 +22,12 @@ from django.utils.translation import gettext as _
 
 from anxin.cases.models import Case, Deadline, Determination, Gravity, Kind, Reexamination
 from anxin.intake.models import Channel, Report
-from anxin.ledgers.education.selectors import session_completeness
-from anxin.ledgers.patrol.selectors import checkin_completeness
+from anxin.ledgers.base import Completeness
 from anxin.org.models import Unit, UnitKind
+from anxin.oversight.stats.models import Duty, Metric
+from anxin.oversight.stats.selectors import flow_sums
 
 from .periods import Period
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -154,27 +155,22 @@ def compute(unit: Unit, period: Period, *, today: date | None = None) -> Table:
         ):
             figures[due_school]["deadlines_overdue"] += 1
 
-    # Ledger completeness up to today, for periods still running.
+    # Ledger completeness up to today, for periods still running: from the count table, whose
+    # hourly job and backfill apply the ledgers' own rules (a year of patrol rounds is not rescanned).
     upto = min(period.end, today)
     done: dict[str, Counter[str]] = defaultdict(Counter)
-    classes = defaultdict(list)
-    for klass in Unit.objects.filter(kind=UnitKind.CLASS, is_active=True, school_id__in=ids):
-        classes[klass.school_id].append(klass)
+    sums = (
+        flow_sums(ids, period.start, upto, [Metric.LEDGER_DUE, Metric.LEDGER_DONE])
+        if upto >= period.start
+        else {}
+    )
     for school in schools:
         f = figures[school.pk]
-        if upto < period.start:
-            f["pct_1530"] = f["pct_patrol"] = None
-            continue
-        for key, measure in (
-            ("pct_1530", lambda s=school: session_completeness(classes[s.pk], period.start, upto)),
-            ("pct_patrol", lambda s=school: checkin_completeness(s, period.start, upto)),
-        ):
-            try:
-                c = measure()
-            except Exception:  # a year the holiday calendar does not know yet: no figure, not no report
-                log.warning("completeness %s of %s unavailable", key, school.pk, exc_info=True)
-                f[key] = None
-                continue
+        for key, duty in (("pct_1530", Duty.SAFETY_1530), ("pct_patrol", Duty.PATROL)):
+            c = Completeness(
+                sums.get((school.pk, Metric.LEDGER_DUE, duty), 0),
+                sums.get((school.pk, Metric.LEDGER_DONE, duty), 0),
+            )
             f[key] = c.percent
             done[key]["due"] += c.due
             done[key]["done"] += min(c.done, c.due)

@@ -9,6 +9,7 @@ a school is neither rewarded nor punished for what it did not have to do.
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,10 +31,11 @@ from anxin.ledgers.base import Completeness
 from anxin.ledgers.care.models import Talk
 from anxin.ledgers.education.models import ActivityType, ClassMeeting, DocKind, DocumentVersion, EduActivity
 from anxin.ledgers.education.schooldays import Term, school_days_back, term_of
-from anxin.ledgers.education.selectors import MEETINGS_PER_TERM, MeetingCount, session_completeness
+from anxin.ledgers.education.selectors import MEETINGS_PER_TERM
 from anxin.ledgers.hazards.models import COVERAGE_KINDS, CameraStatus, Hazard, HazardStatus, KeyPlace
-from anxin.ledgers.patrol.selectors import checkin_completeness
 from anxin.org.models import CommitteeMember, KeyGroupFlag, Unit, UnitKind
+from anxin.oversight.stats.models import Duty, Metric
+from anxin.oversight.stats.selectors import flow_sums
 
 from . import events
 from .errors import SupervisionError
@@ -263,118 +265,194 @@ def _url(name: str, *args: Any) -> str:
         return ""
 
 
-def _committee(school: Unit, rules: dict[str, Any], **_kw: Any) -> Item:
-    required = rules["committee_roles"]
-    held = set(
-        CommitteeMember.objects.filter(school=school, active=True, committee_role__in=required).values_list(
-            "committee_role", flat=True
-        )
-    )
+@dataclass
+class Batch:
+    """The schools of one scorecard request and what every item needs to know about them: each item
+    reads all the schools at once (a query or two per item, whatever the number of schools)."""
+
+    schools: list[Unit]
+    term: Term
+    end: date
+    rules: dict[int, dict[str, Any]]  # school id -> the rules of its policy
+
+    @property
+    def ids(self) -> list[int]:
+        return [s.pk for s in self.schools]
+
+
+def _committee(b: Batch) -> dict[int, Item]:
     from anxin.org.models import CommitteeRole
 
-    missing = [str(CommitteeRole(r).label) for r in required if r not in held]
-    detail = _("缺少：%(roles)s") % {"roles": "、".join(missing)} if missing else _("成员齐全")
-    return Item(
-        "committee",
-        str(ITEMS["committee"]),
-        len(required),
-        len(required) - len(missing),
-        detail,
-        _url("org:committee"),
-    )
+    held: dict[int, set[str]] = defaultdict(set)
+    for school_id, role in CommitteeMember.objects.filter(school_id__in=b.ids, active=True).values_list(
+        "school_id", "committee_role"
+    ):
+        held[school_id].add(role)
+    out = {}
+    for school in b.schools:
+        required = b.rules[school.pk]["committee_roles"]
+        missing = [str(CommitteeRole(r).label) for r in required if r not in held[school.pk]]
+        detail = _("缺少：%(roles)s") % {"roles": "、".join(missing)} if missing else _("成员齐全")
+        out[school.pk] = Item(
+            "committee",
+            str(ITEMS["committee"]),
+            len(required),
+            len(required) - len(missing),
+            detail,
+            _url("org:committee"),
+        )
+    return out
 
 
-def _published(school: Unit, **_kw: Any) -> Item:
-    kinds = set(
-        DocumentVersion.objects.filter(school=school, document__kind__in=[DocKind.PLAN, DocKind.CONTACTS])
-        .values_list("document__kind", flat=True)
+def _published(b: Batch) -> dict[int, Item]:
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for school_id, kind in (
+        DocumentVersion.objects.filter(
+            school_id__in=b.ids, document__kind__in=[DocKind.PLAN, DocKind.CONTACTS]
+        )
+        .values_list("school_id", "document__kind")
+        .distinct()
+    ):
+        kinds[school_id].add(kind)
+    # Ever printed, whenever: a poster on the wall since an earlier term still counts.
+    posters = set(
+        AuditEvent.objects.filter(action=intake_events.POSTER_PRINTED, unit_id__in=b.ids)
+        .values_list("unit_id", flat=True)
         .distinct()
     )
-    poster = AuditEvent.objects.filter(action=intake_events.POSTER_PRINTED, unit=school).exists()
-    missing = []
-    if DocKind.PLAN not in kinds:
-        missing.append(str(DocKind.PLAN.label))
-    if DocKind.CONTACTS not in kinds:
-        missing.append(str(DocKind.CONTACTS.label))
-    if not poster:
-        missing.append(_("爱心信箱海报从未打印"))
-    detail = _("缺少：%(what)s") % {"what": "；".join(missing)} if missing else _("均已完成")
-    return Item(
-        "published", str(ITEMS["published"]), 3, 3 - len(missing), detail, _url("ledgers:education_documents")
-    )
+    out = {}
+    for school in b.schools:
+        missing = []
+        if DocKind.PLAN not in kinds[school.pk]:
+            missing.append(str(DocKind.PLAN.label))
+        if DocKind.CONTACTS not in kinds[school.pk]:
+            missing.append(str(DocKind.CONTACTS.label))
+        if school.pk not in posters:
+            missing.append(_("爱心信箱海报从未打印"))
+        detail = _("缺少：%(what)s") % {"what": "；".join(missing)} if missing else _("均已完成")
+        out[school.pk] = Item(
+            "published",
+            str(ITEMS["published"]),
+            3,
+            3 - len(missing),
+            detail,
+            _url("ledgers:education_documents"),
+        )
+    return out
 
 
-def _classes(school: Unit) -> list[Unit]:
-    return list(Unit.objects.filter(school=school, kind=UnitKind.CLASS, is_active=True).order_by("path"))
+def _counted(ids: list[int], key: str, start: date, end: date) -> dict[int, tuple[int, int]]:
+    """(due, done) of a ledger duty per school over start..end, from the count tables the hourly
+    job keeps (anxin.oversight.stats): the rounds and the 1530 records are never rescanned here."""
+    if end < start:
+        return {}
+    sums = flow_sums(ids, start, end, [Metric.LEDGER_DUE, Metric.LEDGER_DONE])
+    return {
+        pk: (sums.get((pk, Metric.LEDGER_DUE, key), 0), sums.get((pk, Metric.LEDGER_DONE, key), 0))
+        for pk in ids
+    }
 
 
-def _safety(
-    school: Unit, term: Term, end: date, classes: list[Unit], rules: dict[str, Any], **_kw: Any
-) -> Item:
+def _safety(b: Batch) -> dict[int, Item]:
     # The last school days, not the whole term: a term's first weeks (and August) are not school
     # days the calendar knows of, and the bureau asks whether the habit holds now (SCENARIOS §7).
-    window = [d for d in school_days_back(end, rules["safety_school_days"]) if d >= term.start]
-    if classes and window:
-        c = session_completeness(classes, window[0], window[-1])
-    else:
-        c = Completeness(0, 0)
-    detail = _("近 %(days)s 个上学日应记 %(due)s 次，已记 %(done)s 次") % {
-        "days": len(window),
-        "due": c.due,
-        "done": c.done,
-    }
-    return Item(
-        "safety_1530", str(ITEMS["safety_1530"]), c.due, c.done, detail, _url("ledgers:education_1530")
-    )
+    # Policies differ per county, so the schools are grouped by their window.
+    windows: dict[int, list[int]] = defaultdict(list)
+    for school in b.schools:
+        windows[b.rules[school.pk]["safety_school_days"]].append(school.pk)
+    out = {}
+    for days, ids in windows.items():
+        window = [d for d in school_days_back(b.end, days) if d >= b.term.start]
+        counted = _counted(ids, Duty.SAFETY_1530, window[0], window[-1]) if window else {}
+        for school_id in ids:
+            due, done = counted.get(school_id, (0, 0))
+            detail = _("近 %(days)s 个上学日应记 %(due)s 次，已记 %(done)s 次") % {
+                "days": len(window),
+                "due": due,
+                "done": done,
+            }
+            out[school_id] = Item(
+                "safety_1530", str(ITEMS["safety_1530"]), due, done, detail, _url("ledgers:education_1530")
+            )
+    return out
 
 
-def _meetings(school: Unit, term: Term, end: date, classes: list[Unit], **_kw: Any) -> Item:
+def _meetings(b: Batch) -> dict[int, Item]:
+    classes: dict[int, list[int]] = defaultdict(list)
+    for school_id, class_id in Unit.objects.filter(
+        school_id__in=b.ids, kind=UnitKind.CLASS, is_active=True
+    ).values_list("school_id", "pk"):
+        classes[school_id].append(class_id)
     counts = dict(
-        ClassMeeting.objects.filter(klass__in=classes, date__gte=term.start, date__lte=end)
+        ClassMeeting.objects.filter(
+            school_id__in=b.ids, klass__is_active=True, date__gte=b.term.start, date__lte=b.end
+        )
         .values("klass_id")
         .annotate(n=Count("id"))
         .values_list("klass_id", "n")
     )
-    rows = [MeetingCount(k, counts.get(k.pk, 0)) for k in classes]
-    met = sum(1 for r in rows if r.met)
-    detail = _("%(met)s/%(all)s 个班已开满 %(n)s 次") % {"met": met, "all": len(rows), "n": MEETINGS_PER_TERM}
-    return Item(
-        "meetings", str(ITEMS["meetings"]), len(rows), met, detail, _url("ledgers:education_meetings")
-    )
+    out = {}
+    for school in b.schools:
+        rows = [counts.get(k, 0) for k in classes[school.pk]]
+        met = sum(1 for n in rows if n >= MEETINGS_PER_TERM)
+        detail = _("%(met)s/%(all)s 个班已开满 %(n)s 次") % {
+            "met": met,
+            "all": len(rows),
+            "n": MEETINGS_PER_TERM,
+        }
+        out[school.pk] = Item(
+            "meetings", str(ITEMS["meetings"]), len(rows), met, detail, _url("ledgers:education_meetings")
+        )
+    return out
 
 
 TRAINING_TYPES = (ActivityType.STAFF_TRAINING, ActivityType.PARENT_SCHOOL, ActivityType.TOPIC_EDUCATION)
 
 
-def _trainings(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
-    held = set(
+def _trainings(b: Batch) -> dict[int, Item]:
+    held: dict[int, set[str]] = defaultdict(set)
+    for school_id, kind in (
         EduActivity.objects.filter(
-            school=school, type__in=TRAINING_TYPES, date__gte=term.start, date__lte=end
+            school_id__in=b.ids, type__in=TRAINING_TYPES, date__gte=b.term.start, date__lte=b.end
         )
-        .values_list("type", flat=True)
+        .values_list("school_id", "type")
         .distinct()
-    )
-    missing = [str(t.label) for t in TRAINING_TYPES if t not in held]
-    detail = _("本学期未开展：%(what)s") % {"what": "、".join(missing)} if missing else _("均已开展")
-    return Item(
-        "trainings",
-        str(ITEMS["trainings"]),
-        len(TRAINING_TYPES),
-        len(TRAINING_TYPES) - len(missing),
-        detail,
-        _url("ledgers:education_activities"),
-    )
+    ):
+        held[school_id].add(kind)
+    out = {}
+    for school in b.schools:
+        missing = [str(t.label) for t in TRAINING_TYPES if t not in held[school.pk]]
+        detail = _("本学期未开展：%(what)s") % {"what": "、".join(missing)} if missing else _("均已开展")
+        out[school.pk] = Item(
+            "trainings",
+            str(ITEMS["trainings"]),
+            len(TRAINING_TYPES),
+            len(TRAINING_TYPES) - len(missing),
+            detail,
+            _url("ledgers:education_activities"),
+        )
+    return out
 
 
-def _patrols(school: Unit, term: Term, end: date, rules: dict[str, Any], **_kw: Any) -> Item:
-    start = max(term.start, end - timedelta(days=rules["patrol_days"] - 1))
-    c = checkin_completeness(school, start, end)
-    detail = _("近 %(days)s 天应巡 %(due)s 轮，已巡 %(done)s 轮") % {
-        "days": (end - start).days + 1,
-        "due": c.due,
-        "done": c.done,
-    }
-    return Item("patrols", str(ITEMS["patrols"]), c.due, c.done, detail, _url("ledgers:patrol_home"))
+def _patrols(b: Batch) -> dict[int, Item]:
+    windows: dict[int, list[int]] = defaultdict(list)
+    for school in b.schools:
+        windows[b.rules[school.pk]["patrol_days"]].append(school.pk)
+    out = {}
+    for days, ids in windows.items():
+        start = max(b.term.start, b.end - timedelta(days=days - 1))
+        counted = _counted(ids, Duty.PATROL, start, b.end)
+        for school_id in ids:
+            due, done = counted.get(school_id, (0, 0))
+            detail = _("近 %(days)s 天应巡 %(due)s 轮，已巡 %(done)s 轮") % {
+                "days": (b.end - start).days + 1,
+                "due": due,
+                "done": done,
+            }
+            out[school_id] = Item(
+                "patrols", str(ITEMS["patrols"]), due, done, detail, _url("ledgers:patrol_home")
+            )
+    return out
 
 
 def _by(done_at: datetime | None, due: date | None) -> bool:
@@ -382,56 +460,97 @@ def _by(done_at: datetime | None, due: date | None) -> bool:
     return done_at is not None and due is not None and timezone.localtime(done_at).date() <= due
 
 
-def _hazards(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
+def _hazards(b: Batch) -> dict[int, Item]:
     # On time: rectified by the deadline (the check that strikes it off may come a day later).
-    due = Hazard.objects.filter(school=school, deadline__gte=term.start, deadline__lt=end)
-    rows = list(due.values_list("status", "rectified_at", "deadline"))
     done = (HazardStatus.RECTIFIED, HazardStatus.CLOSED)
-    on_time = sum(1 for status, at, deadline in rows if status in done and _by(at, deadline))
-    detail = _("到期 %(due)s 项，按期整改 %(done)s 项") % {"due": len(rows), "done": on_time}
-    return Item("hazards", str(ITEMS["hazards"]), len(rows), on_time, detail, _url("ledgers:hazards_list"))
-
-
-def _cameras(school: Unit, **_kw: Any) -> Item:
-    places = KeyPlace.objects.filter(school=school, is_active=True, kind__in=list(COVERAGE_KINDS))
-    total = places.count()
-    covered = places.filter(cameras__status=CameraStatus.OK).distinct().count()
-    detail = _("%(ok)s/%(all)s 个重点部位有正常工作的摄像头") % {"ok": covered, "all": total}
-    return Item("cameras", str(ITEMS["cameras"]), total, covered, detail, _url("ledgers:hazards_cameras"))
-
-
-def _talks(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
-    pupils = set(
-        KeyGroupFlag.objects.filter(student__school=school, student__is_active=True).values_list(
-            "student_id", flat=True
+    due: dict[int, int] = defaultdict(int)
+    on_time: dict[int, int] = defaultdict(int)
+    for school_id, status, at, deadline in Hazard.objects.filter(
+        school_id__in=b.ids, deadline__gte=b.term.start, deadline__lt=b.end
+    ).values_list("school_id", "status", "rectified_at", "deadline"):
+        due[school_id] += 1
+        on_time[school_id] += status in done and _by(at, deadline)
+    out = {}
+    for school in b.schools:
+        detail = _("到期 %(due)s 项，按期整改 %(done)s 项") % {
+            "due": due[school.pk],
+            "done": on_time[school.pk],
+        }
+        out[school.pk] = Item(
+            "hazards",
+            str(ITEMS["hazards"]),
+            due[school.pk],
+            on_time[school.pk],
+            detail,
+            _url("ledgers:hazards_list"),
         )
+    return out
+
+
+def _cameras(b: Batch) -> dict[int, Item]:
+    places = KeyPlace.objects.filter(school_id__in=b.ids, is_active=True, kind__in=list(COVERAGE_KINDS))
+    total = dict(places.values_list("school_id").annotate(n=Count("id")).values_list("school_id", "n"))
+    covered = dict(
+        places.filter(cameras__status=CameraStatus.OK)
+        .values_list("school_id")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("school_id", "n")
     )
-    talked = set(
+    out = {}
+    for school in b.schools:
+        t, c = total.get(school.pk, 0), covered.get(school.pk, 0)
+        detail = _("%(ok)s/%(all)s 个重点部位有正常工作的摄像头") % {"ok": c, "all": t}
+        out[school.pk] = Item("cameras", str(ITEMS["cameras"]), t, c, detail, _url("ledgers:hazards_cameras"))
+    return out
+
+
+def _talks(b: Batch) -> dict[int, Item]:
+    pupils = KeyGroupFlag.objects.filter(student__school_id__in=b.ids, student__is_active=True)
+    flagged = dict(
+        pupils.values_list("student__school_id")
+        .annotate(n=Count("student_id", distinct=True))
+        .values_list("student__school_id", "n")
+    )
+    talked = dict(
         Talk.objects.filter(
-            school=school, student_id__in=pupils, talked_on__gte=term.start, talked_on__lte=end
+            school_id__in=b.ids,
+            student_id__in=pupils.values("student_id"),
+            talked_on__gte=b.term.start,
+            talked_on__lte=b.end,
         )
-        .values_list("student_id", flat=True)
-        .distinct()
+        .values_list("school_id")
+        .annotate(n=Count("student_id", distinct=True))
+        .values_list("school_id", "n")
     )
-    detail = _("重点群体学生 %(all)s 人，本学期已谈话 %(done)s 人") % {
-        "all": len(pupils),
-        "done": len(talked),
-    }
-    return Item("talks", str(ITEMS["talks"]), len(pupils), len(talked), detail, _url("ledgers:care_list"))
+    out = {}
+    for school in b.schools:
+        n_all, n_done = flagged.get(school.pk, 0), talked.get(school.pk, 0)
+        detail = _("重点群体学生 %(all)s 人，本学期已谈话 %(done)s 人") % {"all": n_all, "done": n_done}
+        out[school.pk] = Item("talks", str(ITEMS["talks"]), n_all, n_done, detail, _url("ledgers:care_list"))
+    return out
 
 
-def _cases(school: Unit, term: Term, end: date, **_kw: Any) -> Item:
-    rows = list(
-        Deadline.objects.filter(
-            case__school=school, cancelled=False, due_on__gte=term.start, due_on__lt=end
-        ).values_list("due_on", "met_at")
-    )
-    on_time = sum(1 for due_on, met_at in rows if _by(met_at, due_on))
-    detail = _("到期 %(due)s 项，按期完成 %(done)s 项") % {"due": len(rows), "done": on_time}
-    return Item("cases", str(ITEMS["cases"]), len(rows), on_time, detail, _url("cases:list"))
+def _cases(b: Batch) -> dict[int, Item]:
+    due: dict[int, int] = defaultdict(int)
+    on_time: dict[int, int] = defaultdict(int)
+    for school_id, due_on, met_at in Deadline.objects.filter(
+        case__school_id__in=b.ids, cancelled=False, due_on__gte=b.term.start, due_on__lt=b.end
+    ).values_list("case__school_id", "due_on", "met_at"):
+        due[school_id] += 1
+        on_time[school_id] += _by(met_at, due_on)
+    out = {}
+    for school in b.schools:
+        detail = _("到期 %(due)s 项，按期完成 %(done)s 项") % {
+            "due": due[school.pk],
+            "done": on_time[school.pk],
+        }
+        out[school.pk] = Item(
+            "cases", str(ITEMS["cases"]), due[school.pk], on_time[school.pk], detail, _url("cases:list")
+        )
+    return out
 
 
-COMPUTE: dict[str, Callable[..., Item]] = {
+COMPUTE: dict[str, Callable[[Batch], dict[int, Item]]] = {
     "committee": _committee,
     "published": _published,
     "safety_1530": _safety,
@@ -483,40 +602,48 @@ def _grade(item: Item, rules: dict[str, Any]) -> None:
         item.status = "fails"
 
 
-def compute(
-    school: Unit,
-    today: date,
-    *,
-    term: Term | None = None,
-    cache: dict[int, list[ScorecardPolicy]] | None = None,
-) -> Card:
-    """One school's card for the term of ``today`` (or the given term), counted up to today."""
-    term = term or term_of(today)
-    end = min(today, term.end)
-    policy = policy_for(school, end, cache=cache)
-    rules = policy.rules
-    classes = _classes(school)
-    items = [COMPUTE[key](school=school, term=term, end=end, rules=rules, classes=classes) for key in ITEMS]
-    for item in items:
+def _score(card: Card) -> None:
+    rules = card.policy.rules
+    for item in card.items:
         _grade(item, rules)
-    card = Card(school, term, items, policy)
-    scored = [i for i in items if i.status != "none" and i.weight > 0]
+    scored = [i for i in card.items if i.status != "none" and i.weight > 0]
     weight = sum(i.weight for i in scored)
     if weight:
         card.total = round(sum(i.weight * (i.done / i.due) for i in scored) * 100 / weight)
-    card.failures = sum(1 for i in items if i.status == "fails" and i.weight > 0)
+    card.failures = sum(1 for i in card.items if i.status == "fails" and i.weight > 0)
     if card.total is not None and card.total < rules["attention_below"]:
         card.reasons.append(_("总分低于 %(n)s") % {"n": rules["attention_below"]})
     if card.failures >= rules["attention_failures"]:
         card.reasons.append(_("%(n)s 项不符合") % {"n": card.failures})
     card.attention = bool(card.reasons)
-    return card
+
+
+def compute_many(schools: list[Unit], today: date, *, term: Term | None = None) -> list[Card]:
+    """The cards of these schools for the term of ``today`` (or the given term), counted up to today,
+    in the order given. Each item reads every school at once, so a city's 300 schools cost the same
+    dozen queries as one school; the 1530 and patrol items read the hourly count tables."""
+    term = term or term_of(today)
+    end = min(today, term.end)
+    cache: dict[int, list[ScorecardPolicy]] = {}
+    policies = {s.pk: policy_for(s, end, cache=cache) for s in schools}
+    batch = Batch(schools, term, end, {pk: p.rules for pk, p in policies.items()})
+    found = {key: COMPUTE[key](batch) for key in ITEMS} if schools else {}
+    cards = []
+    for school in schools:
+        card = Card(school, term, [found[key][school.pk] for key in ITEMS], policies[school.pk])
+        _score(card)
+        cards.append(card)
+    return cards
+
+
+def compute(school: Unit, today: date, *, term: Term | None = None) -> Card:
+    """One school's card for the term of ``today`` (or the given term), counted up to today."""
+    return compute_many([school], today, term=term)[0]
 
 
 def ranked(schools: list[Unit], today: date, *, term: Term | None = None) -> list[Card]:
     """Cards of these schools, best total first, ranked 1..n (equal totals share a rank)."""
-    cache: dict[int, list[ScorecardPolicy]] = {}
-    cards = [compute(s, today, term=term, cache=cache) for s in schools]
+    cards = compute_many(schools, today, term=term)
     cards.sort(key=lambda c: (-(c.total if c.total is not None else -1), c.school.path))
     last: tuple[int | None, int] = (None, 0)
     for n, card in enumerate(cards, start=1):

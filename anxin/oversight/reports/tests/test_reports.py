@@ -296,3 +296,25 @@ def test_on_demand_goes_to_the_worker_with_the_database_backend(cast: Cast, logi
     assert ReportArchive.objects.filter(
         unit=cast.county, kind="monthly", generated_by=cast.users["county_admin"]
     ).exists()
+
+
+def test_ledger_completeness_is_the_count_tables_not_a_rescan(cast: Cast) -> None:
+    from anxin.ledgers.education.models import SafetySession
+    from anxin.ledgers.education.schooldays import due_between
+    from anxin.oversight.stats.services import rebuild
+
+    month = period_of("monthly", DAY)
+    with frozen_time(DAY):
+        for due in due_between(month.start, DAY):  # one of the school's classes, every due day
+            SafetySession.objects.create(
+                school=cast.school,
+                recorded_by=cast.users["principal"],
+                klass=cast.class_a1,
+                date=due.day,
+                kind=due.kind,
+            )
+        before = dict(compute(cast.county, month).rows)[cast.school.name]["pct_1530"]
+        rebuild(month.start, DAY)
+        after = dict(compute(cast.county, month).rows)[cast.school.name]["pct_1530"]
+    assert before is None  # nothing counted yet: no figure rather than a wrong one
+    assert after == 50  # class A1 every due day, class A2 never

@@ -21,6 +21,7 @@ from anxin.ledgers.education.models import (
 from anxin.ledgers.education.schooldays import due_between, term_of
 from anxin.ledgers.hazards.models import Camera, Hazard, HazardStatus, KeyPlace
 from anxin.org.models import CommitteeMember
+from anxin.oversight.stats.services import rebuild as stats_rebuild
 from anxin.oversight.supervision import scorecard
 from anxin.oversight.supervision.models import ScorecardPolicy
 from anxin.testing import SHANGHAI, Cast
@@ -98,6 +99,7 @@ def _build(cast: Cast) -> None:
 
 def test_each_item_is_computed_from_the_records(cast: Cast) -> None:
     _build(cast)
+    stats_rebuild(term_of(TODAY).start, TODAY)
     card = scorecard.compute(cast.school, TODAY)
     got = {i.key: (i.due, i.done) for i in card.items}
     assert got["committee"] == (5, 4)
@@ -113,6 +115,25 @@ def test_each_item_is_computed_from_the_records(cast: Cast) -> None:
     assert card.item("talks").status == "meets" and card.item("trainings").status == "fails"
     assert all(i.evidence for i in card.items)
     assert card.total is not None and 0 < card.total < 100
+
+
+def test_1530_and_patrol_items_follow_the_hourly_count_not_a_rescan(cast: Cast) -> None:
+    _build(cast)
+    before = scorecard.compute(cast.school, TODAY).item("safety_1530")
+    assert (before.due, before.done, before.status) == (0, 0, "none")  # not counted yet
+    stats_rebuild(term_of(TODAY).start, TODAY)
+    after = scorecard.compute(cast.school, TODAY).item("safety_1530")
+    assert (after.due, after.done, after.status) == (40, 20, "fails")
+
+
+def test_a_city_of_schools_costs_the_same_queries_as_one(cast: Cast, django_assert_max_num_queries) -> None:  # noqa: ANN001
+    _build(cast)
+    stats_rebuild(term_of(TODAY).start, TODAY)
+    schools = [cast.school, cast.school_b, cast.school_c]
+    with django_assert_max_num_queries(20):
+        cards = scorecard.ranked(schools, TODAY)
+    assert {c.school for c in cards} == set(schools)
+    assert cards[0].school == cast.school and cards[0].item("safety_1530").done == 20
 
 
 def test_a_school_without_records_needs_attention_and_ranks_last(cast: Cast) -> None:
