@@ -536,6 +536,8 @@ def _cases(b: Batch) -> dict[int, Item]:
     for school_id, due_on, met_at in Deadline.objects.filter(
         case__school_id__in=b.ids, cancelled=False, due_on__gte=b.term.start, due_on__lt=b.end
     ).values_list("case__school_id", "due_on", "met_at"):
+        if school_id is None:  # a case without a school is no school's deadline
+            continue
         due[school_id] += 1
         on_time[school_id] += _by(met_at, due_on)
     out = {}
