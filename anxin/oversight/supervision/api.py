@@ -305,6 +305,31 @@ def order_check(request: AuthenticatedRequest, order_id: int, payload: CheckIn) 
     return _order(order)
 
 
+class ExtendIn(Schema):
+    deadline: date
+    reason: str = Field(..., max_length=1000)
+
+
+@router.post("/orders/{order_id}/extend", response={200: OrderOut, **ERRORS}, summary="延长整改期限")
+def order_extend(request: AuthenticatedRequest, order_id: int, payload: ExtendIn) -> Any:
+    order = selectors.order_get(request.user, order_id)
+    order = services.order_extend(
+        actor=request.user, order=order, deadline=payload.deadline, reason=payload.reason
+    )
+    return _order(order)
+
+
+class CancelIn(Schema):
+    reason: str = Field(..., max_length=1000)
+
+
+@router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS}, summary="撤销整改通知")
+def order_cancel(request: AuthenticatedRequest, order_id: int, payload: CancelIn) -> Any:
+    order = selectors.order_get(request.user, order_id)
+    order = services.order_transition(actor=request.user, order=order, action="cancel", reason=payload.reason)
+    return _order(order)
+
+
 def _json(request: HttpRequest) -> dict[str, Any]:
     try:
         body = json.loads(request.body or b"{}")

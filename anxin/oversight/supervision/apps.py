@@ -28,6 +28,8 @@ class SupervisionConfig(AppConfig):
                 events.ORDER_RESPONDED: _("反馈整改情况"),
                 events.ORDER_CLOSED: _("整改复查通过"),
                 events.ORDER_SENT_BACK: _("退回重新整改"),
+                events.ORDER_EXTENDED: _("延长整改期限"),
+                events.ORDER_CANCELLED: _("撤销整改通知"),
                 events.ORDER_ESCALATED: _("整改逾期上报"),
                 events.INTERVIEW_RECORDED: _("记录约谈"),
                 events.NOTICE_ISSUED: _("发布通报"),

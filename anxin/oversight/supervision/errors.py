@@ -8,6 +8,8 @@ from enum import StrEnum
 class SupervisionError(StrEnum):
     #: The order's deadline is before today.
     ORDER_DEADLINE_PAST = "order_deadline_past"
+    #: An extension must move the deadline later.
+    ORDER_DEADLINE_NOT_LATER = "order_deadline_not_later"
     #: The deadline or another date does not parse.
     SUPERVISION_BAD_DATE = "supervision_bad_date"
     #: An order needs at least one item, each with text.

@@ -10,6 +10,8 @@ ORDER_ISSUED: Final = "supervision.order_issued"
 ORDER_RESPONDED: Final = "supervision.order_responded"
 ORDER_CLOSED: Final = "supervision.order_closed"
 ORDER_SENT_BACK: Final = "supervision.order_sent_back"
+ORDER_EXTENDED: Final = "supervision.order_extended"
+ORDER_CANCELLED: Final = "supervision.order_cancelled"
 #: The overdue sweep told the issuer and the county administrators (once per order).
 ORDER_ESCALATED: Final = "supervision.order_escalated"
 INTERVIEW_RECORDED: Final = "supervision.interview_recorded"
@@ -21,4 +23,5 @@ ORDER_STEP_EVENTS: Final = {
     "respond": ORDER_RESPONDED,
     "close": ORDER_CLOSED,
     "send_back": ORDER_SENT_BACK,
+    "cancel": ORDER_CANCELLED,
 }

@@ -69,6 +69,17 @@ class CheckForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("复查意见"), max_length=1000, required=False)
 
 
+class ExtendForm(BootstrapMixin, forms.Form):
+    action = forms.ChoiceField(choices=[("extend", "extend")], widget=forms.HiddenInput)
+    deadline = forms.DateField(label=_("新的整改期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("延期原因"), max_length=1000)
+
+
+class CancelForm(BootstrapMixin, forms.Form):
+    action = forms.ChoiceField(choices=[("cancel", "cancel")], widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("撤销原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class VisitForm(BootstrapMixin, forms.Form):
     visited_on = forms.DateField(label=_("检查日期"), widget=forms.DateInput(attrs={"type": "date"}))
     summary = forms.CharField(

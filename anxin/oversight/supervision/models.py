@@ -124,6 +124,7 @@ class OrderStatus(models.TextChoices):
     RESPONDED = "responded", _("待复查")
     RETURNED = "returned", _("退回重新整改")
     CLOSED = "closed", _("整改完成")
+    CANCELLED = "cancelled", _("已撤销")
 
 
 class OrderAction(models.TextChoices):
@@ -131,6 +132,8 @@ class OrderAction(models.TextChoices):
     RESPOND = "respond", _("反馈整改情况")
     CLOSE = "close", _("复查通过，整改完成")
     SEND_BACK = "send_back", _("退回重新整改")
+    EXTEND = "extend", _("延长整改期限")
+    CANCEL = "cancel", _("撤销整改通知")
 
 
 #: The closed loop: action -> (from states, to state, permission action, required inputs).
@@ -143,7 +146,18 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
     ),
     OrderAction.CLOSE: ((OrderStatus.RESPONDED,), OrderStatus.CLOSED, "check", ()),
     OrderAction.SEND_BACK: ((OrderStatus.RESPONDED,), OrderStatus.RETURNED, "check", ("reason",)),
+    # Issued in error, or overtaken (the school closed, a wider order replaced it): withdrawn with
+    # a reason, never deleted.
+    OrderAction.CANCEL: (
+        (OrderStatus.ISSUED, OrderStatus.RETURNED, OrderStatus.RESPONDED),
+        OrderStatus.CANCELLED,
+        "check",
+        ("reason",),
+    ),
 }
+
+#: A later deadline, with a reason, while the order waits for the school (see services.order_extend).
+EXTENDABLE = (OrderStatus.ISSUED, OrderStatus.RETURNED)
 
 #: Waiting for the school: these are the orders that can be overdue.
 OPEN_AT_SCHOOL = (OrderStatus.ISSUED, OrderStatus.RETURNED)
@@ -206,6 +220,8 @@ class Order(models.Model):
         return self.status in OPEN_AT_SCHOOL and self.deadline < today
 
     def can(self, action: str) -> bool:
+        if action == OrderAction.EXTEND:
+            return self.status in EXTENDABLE
         move = TRANSITIONS.get(action)
         return move is not None and self.status in move[0]
 

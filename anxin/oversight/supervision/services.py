@@ -24,6 +24,7 @@ from anxin.org.models import RoleAssignment, Unit, User
 from . import events
 from .errors import SupervisionError
 from .models import (
+    EXTENDABLE,
     OPEN_AT_SCHOOL,
     TRANSITIONS,
     Finding,
@@ -431,6 +432,16 @@ def order_transition(
         elif action == OrderAction.CLOSE:
             locked.checked_by, locked.checked_at = actor, now
             step_note = note
+        elif action == OrderAction.CANCEL:
+            step_note = reason
+            after["reason"] = reason
+            notify(
+                school_leaders(locked.school),
+                title=_("整改通知已撤销：%(title)s") % {"title": locked.title},
+                body=reason,
+                url=reverse("supervision:order", args=[locked.pk]),
+                subject_key=f"supervision.order.{locked.pk}.cancelled",
+            )
         else:  # send back
             locked.checked_by, locked.checked_at = actor, now
             locked.returned_count += 1
@@ -461,6 +472,70 @@ def order_transition(
             subject=locked,
             before={"status": from_status},
             after=after,
+        )
+    return locked
+
+
+def order_extend(*, actor: User, order: Order, deadline: date | None, reason: str) -> Order:
+    """A later deadline for an order still waiting for the school, with the reason (the bureau
+    granted the school more time). The overdue sweep may tell again once the new date passes."""
+    if not can_school(actor, ORDER, "view", order.school):
+        raise NotFound()
+    require_school(actor, ORDER, "check", order.school)
+    reason = (reason or "").strip()[:1000]
+    _missing({"deadline": deadline, "reason": reason})
+    assert deadline is not None
+    if deadline < timezone.localdate():
+        raise Invalid(
+            _("整改期限不能早于今天。"),
+            code=SupervisionError.ORDER_DEADLINE_PAST,
+            detail={"deadline": [_("不能早于今天")]},
+        )
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().select_related("school").get(pk=order.pk)
+        if locked.status not in EXTENDABLE:
+            raise Conflict(
+                _("当前状态为“%(status)s”，不能延长整改期限。") % {"status": locked.get_status_display()},
+                code=ErrorCode.TRANSITION_NOT_ALLOWED,
+                detail={"status": locked.status, "action": OrderAction.EXTEND},
+            )
+        if deadline <= locked.deadline:
+            raise Invalid(
+                _("新的整改期限须晚于原期限 %(date)s。") % {"date": locked.deadline.isoformat()},
+                code=SupervisionError.ORDER_DEADLINE_NOT_LATER,
+                detail={"deadline": [_("须晚于原期限")]},
+            )
+        old = locked.deadline
+        locked.deadline, locked.escalated_at = deadline, None
+        locked.save(update_fields=["deadline", "escalated_at", "updated_at"])
+        note = _("整改期限由 %(old)s 延至 %(new)s：%(reason)s") % {
+            "old": old.isoformat(),
+            "new": deadline.isoformat(),
+            "reason": reason,
+        }
+        OrderStep.objects.create(
+            order=locked,
+            school=locked.school,
+            action=OrderAction.EXTEND,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            note=note,
+        )
+        audit_record(
+            actor=actor,
+            action=events.ORDER_EXTENDED,
+            unit=locked.school,
+            subject=locked,
+            before={"deadline": old.isoformat()},
+            after={"deadline": deadline.isoformat(), "reason": reason},
+        )
+        notify(
+            school_leaders(locked.school),
+            title=_("整改期限已延长：%(title)s") % {"title": locked.title},
+            body=note,
+            url=reverse("supervision:order", args=[locked.pk]),
+            subject_key=f"supervision.order.{locked.pk}.extended.{deadline.isoformat()}",
         )
     return locked
 

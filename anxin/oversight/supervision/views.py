@@ -19,7 +19,9 @@ from anxin.org.requests import AuthenticatedRequest
 from . import scorecard, selectors, services
 from .forms import (
     AssignForm,
+    CancelForm,
     CheckForm,
+    ExtendForm,
     InterviewForm,
     NoticeForm,
     OrderForm,
@@ -202,31 +204,40 @@ def order_new(request: AuthenticatedRequest) -> HttpResponse:
 def order_detail(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
     order = selectors.order_get(request.user, order_id)
     user = request.user
-    respond_form: RespondForm | None = None
-    check_form: CheckForm | None = None
+    forms_by_action: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
+        form: Any
         if action == "respond":
-            respond_form = RespondForm(request.POST, request.FILES)
-            form: Any = respond_form
+            form = RespondForm(request.POST, request.FILES)
+            forms_by_action["respond"] = form
+        elif action == "extend":
+            form = ExtendForm(request.POST)
+            forms_by_action["extend"] = form
+        elif action == "cancel":
+            form = CancelForm(request.POST)
+            forms_by_action["cancel"] = form
         else:
-            check_form = CheckForm(request.POST)
-            form = check_form
+            form = CheckForm(request.POST)
+            forms_by_action["check"] = form
         if form.is_valid():
             d = form.cleaned_data
             upload = d.get("evidence")
             try:
-                services.order_transition(
-                    actor=user,
-                    order=order,
-                    action=d["action"],
-                    response=d.get("response", ""),
-                    evidence=upload,
-                    evidence_name=upload.name if upload else "",
-                    reason=d.get("reason", ""),
-                    note=d.get("note", ""),
-                )
+                if d["action"] == "extend":
+                    services.order_extend(actor=user, order=order, deadline=d["deadline"], reason=d["reason"])
+                else:
+                    services.order_transition(
+                        actor=user,
+                        order=order,
+                        action=d["action"],
+                        response=d.get("response", ""),
+                        evidence=upload,
+                        evidence_name=upload.name if upload else "",
+                        reason=d.get("reason", ""),
+                        note=d.get("note", ""),
+                    )
             except ServiceError as exc:
                 if exc.status == 404:
                     raise Http404 from None
@@ -240,12 +251,16 @@ def order_detail(request: AuthenticatedRequest, order_id: int) -> HttpResponse:
         status = 422
     can_respond = order.can("respond") and can_school(user, ORDER, "respond", order.school)
     can_check = order.can("close") and can_school(user, ORDER, "check", order.school)
+    can_extend = order.can("extend") and can_school(user, ORDER, "check", order.school)
+    can_cancel = order.can("cancel") and can_school(user, ORDER, "check", order.school)
     context = {
         "order": order,
         "overdue": order.is_overdue(timezone.localdate()),
         "steps": order.steps.select_related("actor"),
-        "respond_form": respond_form or (RespondForm() if can_respond else None),
-        "check_form": check_form or (CheckForm() if can_check else None),
+        "respond_form": forms_by_action.get("respond") or (RespondForm() if can_respond else None),
+        "check_form": forms_by_action.get("check") or (CheckForm() if can_check else None),
+        "extend_form": forms_by_action.get("extend") or (ExtendForm() if can_extend else None),
+        "cancel_form": forms_by_action.get("cancel") or (CancelForm() if can_cancel else None),
         "can_respond": can_respond,
         "can_check": can_check,
         "listed": order.level == OrderLevel.LISTED,

@@ -201,3 +201,25 @@ def test_notices_api(cast: Cast, client: Client) -> None:
     assert _post(client, f"{API}/notices/{notice_id}/read", {"receipt": "x"}).status_code == 422
     client.force_login(cast.far_outsider)
     assert client.get(f"{API}/notices").json() == []
+
+
+def test_extend_and_cancel_through_the_api(cast: Cast, client: Client) -> None:
+    order = _order(cast)
+    client.force_login(cast.users["principal"])
+    r = _post(client, f"{API}/orders/{order.pk}/extend", {"deadline": LATER, "reason": "x"})
+    assert r.status_code == 403
+    client.force_login(cast.far_outsider)
+    assert _post(client, f"{API}/orders/{order.pk}/cancel", {"reason": "x"}).status_code == 404
+    client.force_login(cast.users["county_admin"])
+    r = _post(client, f"{API}/orders/{order.pk}/extend", {"deadline": "someday", "reason": "x"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_input"
+    r = _post(client, f"{API}/orders/{order.pk}/extend", {"deadline": TODAY.isoformat(), "reason": "x"})
+    assert r.status_code == 422 and r.json()["code"] == "order_deadline_not_later"
+    r = _post(client, f"{API}/orders/{order.pk}/extend", {"deadline": LATER, "reason": "等设备到货"})
+    assert r.status_code == 200 and r.json()["deadline"] == LATER
+    r = _post(client, f"{API}/orders/{order.pk}/cancel", {})
+    assert r.status_code == 422
+    r = _post(client, f"{API}/orders/{order.pk}/cancel", {"reason": "误发"})
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    r = _post(client, f"{API}/orders/{order.pk}/extend", {"deadline": LATER, "reason": "x"})
+    assert r.status_code == 409

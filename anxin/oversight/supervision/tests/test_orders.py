@@ -276,3 +276,98 @@ def test_assigning_someone_who_is_not_an_inspector_is_refused(cast: Cast) -> Non
         services.inspector_assign(
             actor=cast.users["county_admin"], inspector_id=cast.users["inspector"].pk, school=cast.school_c
         )
+
+
+def test_the_bureau_extends_a_deadline_and_the_overdue_sweep_may_tell_again(cast: Cast, clock) -> None:  # noqa: ANN001
+    order = _issue(cast, deadline=TODAY + timedelta(days=2))
+    clock(TODAY + timedelta(days=3))
+    assert services.escalate_overdue() == 1
+    admin = cast.users["county_admin"]
+    later = TODAY + timedelta(days=10)
+    order = services.order_extend(
+        actor=admin, order=order, deadline=later, reason="学校申请延期，需采购摄像头"
+    )
+    assert order.deadline == later and order.escalated_at is None and order.status == OrderStatus.ISSUED
+    assert not order.is_overdue(TODAY + timedelta(days=3))
+    step = order.steps.order_by("-pk").first()
+    assert step is not None and step.action == "extend" and later.isoformat() in step.note
+    assert Notification.objects.filter(
+        user=cast.users["principal"], title__contains="整改期限已延长"
+    ).exists()
+    assert AuditEvent.objects.filter(action=events.ORDER_EXTENDED, subject_id=str(order.pk)).count() == 1
+    clock(later + timedelta(days=1))
+    assert services.escalate_overdue() == 1  # overdue again after the new date: told again
+
+
+def test_bad_extensions_change_nothing(cast: Cast) -> None:
+    order = _issue(cast)
+    admin = cast.users["county_admin"]
+    for deadline, reason, code in [
+        (order.deadline, "延期", "order_deadline_not_later"),
+        (TODAY - timedelta(days=1), "延期", "order_deadline_past"),
+        (order.deadline + timedelta(days=5), "  ", "missing_inputs"),
+        (None, "延期", "missing_inputs"),
+    ]:
+        with pytest.raises(Invalid) as exc:
+            services.order_extend(actor=admin, order=order, deadline=deadline, reason=reason)
+        assert exc.value.code == code
+    with pytest.raises(Forbidden):  # the school cannot grant itself more time
+        services.order_extend(
+            actor=cast.users["principal"],
+            order=order,
+            deadline=order.deadline + timedelta(days=5),
+            reason="x",
+        )
+    with pytest.raises(NotFound):
+        services.order_extend(
+            actor=cast.far_outsider, order=order, deadline=order.deadline + timedelta(days=5), reason="x"
+        )
+    order = services.order_transition(
+        actor=cast.users["principal"], order=order, action="respond", response="已改"
+    )
+    with pytest.raises(Conflict):  # waiting for the bureau's check, not for the school
+        services.order_extend(
+            actor=admin, order=order, deadline=order.deadline + timedelta(days=5), reason="x"
+        )
+    assert Order.objects.get(pk=order.pk).deadline == TODAY + timedelta(days=7)
+
+
+def test_an_order_issued_in_error_is_cancelled_with_a_reason_not_deleted(cast: Cast) -> None:
+    order = _issue(cast)
+    admin = cast.users["county_admin"]
+    with pytest.raises(Invalid) as exc:
+        services.order_transition(actor=admin, order=order, action="cancel", reason=" ")
+    assert exc.value.code == "missing_inputs"
+    with pytest.raises(Forbidden):
+        services.order_transition(actor=cast.users["principal"], order=order, action="cancel", reason="x")
+    order = services.order_transition(actor=admin, order=order, action="cancel", reason="下达对象有误")
+    assert order.status == OrderStatus.CANCELLED and not order.is_overdue(TODAY + timedelta(days=30))
+    assert services.escalate_overdue(TODAY + timedelta(days=30)) == 0
+    assert Notification.objects.filter(user=cast.users["principal"], title__contains="已撤销").exists()
+    with pytest.raises(Conflict):
+        services.order_transition(actor=cast.users["principal"], order=order, action="respond", response="x")
+
+
+def test_extend_and_cancel_on_the_order_page(cast: Cast, client: Client) -> None:
+    order = _issue(cast)
+    client.force_login(cast.users["principal"])
+    page = client.get(f"/oversight/supervision/orders/{order.pk}/").content.decode()
+    assert 'data-testid="action-extend"' not in page and 'data-testid="action-cancel"' not in page
+    client.force_login(cast.users["county_admin"])
+    url = f"/oversight/supervision/orders/{order.pk}/"
+    page = client.get(url).content.decode()
+    assert 'data-testid="action-extend"' in page and 'data-testid="action-cancel"' in page
+    r = client.post(url, {"action": "extend", "deadline": str(order.deadline), "reason": "再给一周"})
+    assert r.status_code == 422 and "须晚于原期限" in r.content.decode() and "再给一周" in r.content.decode()
+    r = client.post(url, {"action": "extend", "deadline": "明天", "reason": "再给一周"})
+    assert r.status_code == 422
+    new = order.deadline + timedelta(days=7)
+    r = client.post(url, {"action": "extend", "deadline": str(new), "reason": "再给一周"})
+    assert r.status_code == 302
+    assert Order.objects.get(pk=order.pk).deadline == new
+    r = client.post(url, {"action": "cancel", "reason": ""})
+    assert r.status_code == 422 and Order.objects.get(pk=order.pk).status == OrderStatus.ISSUED
+    r = client.post(url, {"action": "cancel", "reason": "重复下达"})
+    assert r.status_code == 302
+    page = client.get(url).content.decode()
+    assert "已撤销" in page and "重复下达" in page and 'data-testid="action-cancel"' not in page
