@@ -45,7 +45,7 @@ def bureau_orders_panel(request: HttpRequest) -> list[Panel]:
     to_check = list(orders_to_check(user)[: SHOWN + 1])
     overdue_qs = orders_visible(user, overdue_on=today).order_by("deadline")
     overdue = list(overdue_qs[:SHOWN])
-    open_total = orders_visible(user).exclude(status="closed").count()
+    open_total = orders_visible(user).exclude(status__in=["closed", "cancelled"]).count()
     return [
         Panel(
             title=_("整改督办"),

@@ -371,3 +371,8 @@ def test_extend_and_cancel_on_the_order_page(cast: Cast, client: Client) -> None
     assert r.status_code == 302
     page = client.get(url).content.decode()
     assert "已撤销" in page and "重复下达" in page and 'data-testid="action-cancel"' not in page
+    from anxin.oversight.supervision.panels import bureau_orders_panel
+
+    request = client.get("/").wsgi_request
+    request.user = cast.users["county_admin"]
+    assert bureau_orders_panel(request)[0].context["open_total"] == 0  # a withdrawn order is not open
