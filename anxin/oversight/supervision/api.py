@@ -389,9 +389,15 @@ class VisitIn(Schema):
     visited_on: date | None = None
     results: dict[str, FindingIn]
     summary: str = Field("", max_length=2000)
+    #: A UUID the app makes once per visit: sending the same visit again stores it once.
+    client_key: str | None = Field(None, max_length=40)
 
 
-@router.post("/visits", response={201: VisitOut, **ERRORS}, summary="记录督导检查（照片请用页面上传）")
+@router.post(
+    "/visits",
+    response={201: VisitOut, **ERRORS},
+    summary="记录督导检查（照片随后逐张 POST 到 /visits/{id}/photos）",
+)
 def visit_create(request: AuthenticatedRequest, payload: VisitIn) -> Any:
     school = selectors.school_get(request.user, payload.school, VISIT, "record")
     visit = services.visit_record(
@@ -400,6 +406,21 @@ def visit_create(request: AuthenticatedRequest, payload: VisitIn) -> Any:
         visited_on=payload.visited_on,
         results={k: v.dict() for k, v in payload.results.items()},
         summary=payload.summary,
+        client_key=payload.client_key,
+    )
+    return Reply(201, _visit(visit))
+
+
+@router.post(
+    "/visits/{visit_id}/photos",
+    response={201: VisitOut, **ERRORS},
+    summary="为督导检查补充一张照片（multipart：photo）",
+)
+def visit_photo(request: AuthenticatedRequest, visit_id: int) -> Any:
+    visit = selectors.visit_get(request.user, visit_id)
+    upload = request.FILES.get("photo") if request.content_type == "multipart/form-data" else None
+    services.visit_photo_add(
+        actor=request.user, visit=visit, fileobj=upload, name=(upload.name or "") if upload else ""
     )
     return Reply(201, _visit(visit))
 

@@ -24,6 +24,7 @@ class SupervisionConfig(AppConfig):
                 events.INSPECTOR_ASSIGNED: _("分配责任督学"),
                 events.INSPECTOR_UNASSIGNED: _("取消督学分配"),
                 events.VISIT_RECORDED: _("记录督导检查"),
+                events.VISIT_PHOTO_ADDED: _("补充督导检查照片"),
                 events.ORDER_ISSUED: _("下达整改通知"),
                 events.ORDER_RESPONDED: _("反馈整改情况"),
                 events.ORDER_CLOSED: _("整改复查通过"),

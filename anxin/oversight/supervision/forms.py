@@ -81,6 +81,7 @@ class CancelForm(BootstrapMixin, forms.Form):
 
 
 class VisitForm(BootstrapMixin, forms.Form):
+    client_key = forms.CharField(required=False, widget=forms.HiddenInput)
     visited_on = forms.DateField(label=_("检查日期"), widget=forms.DateInput(attrs={"type": "date"}))
     summary = forms.CharField(
         label=_("总体情况"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})

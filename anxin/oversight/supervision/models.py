@@ -83,12 +83,18 @@ class Visit(models.Model):
     #: item key -> {"result": Finding, "note": str}, for each item of the scorecard checked.
     results = models.JSONField(_("检查结果"), default=dict)
     summary = models.TextField(_("总体情况"), max_length=2000, blank=True)
+    #: Made by the form (or the API caller) once per visit: a visit kept on a phone without signal
+    #: and sent again when it returns is stored once.
+    client_key = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("督导检查")
         verbose_name_plural = _("督导检查")
         ordering = ["-visited_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspector", "client_key"], name="oversight_visit_client_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.school.name} {self.visited_on:%Y-%m-%d}"

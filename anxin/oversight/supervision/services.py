@@ -9,15 +9,16 @@ from datetime import date
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.access.roles import Role, UnitKind
 from anxin.audit.services import audit_record
-from anxin.core.errors import Conflict, ErrorCode, Invalid, NotFound
+from anxin.core.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
 from anxin.core.notify import notify
+from anxin.core.params import parse_client_key
 from anxin.intake.images import clean_image
 from anxin.org.models import RoleAssignment, Unit, User
 
@@ -186,9 +187,17 @@ def visit_record(
     results: Any,
     summary: str = "",
     photos: list[tuple[IO[bytes], str]] | None = None,
+    client_key: Any = None,
 ) -> Visit:
+    """An inspector's visit with its checklist and photos. Sent again with the same ``client_key``
+    (a phone that kept it offline, a retry after a lost answer) it returns the visit already stored."""
     school = _school(school)
     require_school(actor, VISIT, "record", school)
+    key = parse_client_key(client_key, fresh=False)
+    if key is not None:
+        found = Visit.objects.filter(inspector=actor, client_key=key).first()
+        if found is not None:
+            return found
     today = timezone.localdate()
     visited_on = visited_on or today
     if visited_on > today:
@@ -206,6 +215,24 @@ def visit_record(
             detail={"photos": [_("照片最多 %(n)s 张。") % {"n": MAX_PHOTOS}]},
         )
     images = [clean_image(f, name=name) for f, name in photos]  # all checked before anything is stored
+    try:
+        return _visit_store(actor, school, visited_on, clean, summary, images, key)
+    except IntegrityError:  # the same key sent twice at once: the other request stored it
+        found = Visit.objects.filter(inspector=actor, client_key=key).first()
+        if key is None or found is None:
+            raise
+        return found
+
+
+def _visit_store(
+    actor: User,
+    school: Unit,
+    visited_on: date,
+    clean: dict[str, Any],
+    summary: str,
+    images: list[Any],
+    key: Any,
+) -> Visit:
     with transaction.atomic():
         visit = Visit.objects.create(
             school=school,
@@ -213,6 +240,7 @@ def visit_record(
             visited_on=visited_on,
             results=clean,
             summary=(summary or "").strip()[:2000],
+            client_key=key,
         )
         for n, image in enumerate(images, start=1):
             photo = VisitPhoto(visit=visit, school=school, content_type=image.content_type)
@@ -230,6 +258,43 @@ def visit_record(
             },
         )
     return visit
+
+
+def visit_photo_add(*, actor: User, visit: Visit, fileobj: IO[bytes] | None, name: str = "") -> VisitPhoto:
+    """A photo added to a visit after it was saved (the API records the checklist as JSON, then
+    sends each photo; a phone that saved the visit offline sends its photos when back online).
+    Only the inspector who recorded the visit, up to MAX_PHOTOS."""
+    if not can_school(actor, VISIT, "view", visit.school):
+        raise NotFound()
+    if visit.inspector_id != actor.pk:
+        raise Forbidden(_("只有记录这次检查的人可以补充照片。"), code=ErrorCode.FORBIDDEN)
+    if fileobj is None:
+        raise Invalid(
+            _("请选择照片。"), code=SupervisionError.EVIDENCE_INVALID, detail={"photo": [_("请选择照片。")]}
+        )
+    image = clean_image(fileobj, name=name)
+    with transaction.atomic():
+        Visit.objects.select_for_update().filter(pk=visit.pk).first()
+        count = VisitPhoto.objects.filter(visit=visit).count()
+        if count >= MAX_PHOTOS:
+            raise Invalid(
+                _("照片最多 %(n)s 张。") % {"n": MAX_PHOTOS},
+                code=SupervisionError.EVIDENCE_INVALID,
+                detail={"photo": [_("照片最多 %(n)s 张。") % {"n": MAX_PHOTOS}]},
+            )
+        photo = VisitPhoto(visit=visit, school=visit.school, content_type=image.content_type)
+        photo.file.save(
+            f"visit-{visit.pk}-{count + 1}.{image.extension}", ContentFile(image.data), save=False
+        )
+        photo.save()
+        audit_record(
+            actor=actor,
+            action=events.VISIT_PHOTO_ADDED,
+            unit=visit.school,
+            subject=visit,
+            after={"photos": count + 1},
+        )
+    return photo
 
 
 # --- rectification orders ------------------------------------------------------------------------

@@ -329,6 +329,7 @@ def visit_new(request: AuthenticatedRequest) -> HttpResponse:
                 results=form.checklist(),
                 summary=d["summary"],
                 photos=photos,
+                client_key=d["client_key"],
             )
         except ServiceError as exc:
             detail = exc.detail if isinstance(exc.detail, dict) else {}
@@ -346,10 +347,28 @@ def visit_new(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def visit_detail(request: AuthenticatedRequest, visit_id: int) -> HttpResponse:
     visit = selectors.visit_get(request.user, visit_id)
+    status = 200
+    photo_error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("photo")
+        try:
+            services.visit_photo_add(
+                actor=request.user, visit=visit, fileobj=upload, name=(upload.name or "") if upload else ""
+            )
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise Http404 from None
+            if exc.status == 403:
+                return _bad(request, exc.message, status=403)
+            photo_error, status = exc.message, 422
+        else:
+            messages.success(request, _("照片已补充。"))
+            return redirect("supervision:visit", visit.pk)
     labels = dict(Finding.choices)
+    photos = list(visit.photos.all())
     rows = [
         {
             "key": k,
@@ -363,11 +382,13 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     context = {
         "visit": visit,
         "rows": rows,
-        "photos": visit.photos.all(),
+        "photos": photos,
         "orders": visit.orders.all(),
         "can_issue": bool(visit.findings()) and can_school(request.user, ORDER, "issue", visit.school),
+        "can_add_photo": visit.inspector_id == request.user.pk and len(photos) < services.MAX_PHOTOS,
+        "photo_error": photo_error,
     }
-    return render(request, T + "visit.html", context)
+    return render(request, T + "visit.html", context, status=status)
 
 
 @login_required

@@ -223,3 +223,30 @@ def test_extend_and_cancel_through_the_api(cast: Cast, client: Client) -> None:
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     r = _post(client, f"{API}/orders/{order.pk}/extend", {"deadline": LATER, "reason": "x"})
     assert r.status_code == 409
+
+
+def test_a_visit_through_the_api_with_a_key_and_photos(cast: Cast, client: Client) -> None:
+    inspector = cast.users["inspector"]
+    services.inspector_assign(actor=cast.users["county_admin"], inspector_id=inspector.pk, school=cast.school)
+    client.force_login(inspector)
+    key = "0b5b1f0e-3c1a-4a4e-9d57-6a0e7e5f2c10"
+    body = {"school": cast.school.pk, "results": {"committee": {"result": "meets"}}, "client_key": key}
+    first, again = _post(client, f"{API}/visits", body), _post(client, f"{API}/visits", body)
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert Visit.objects.count() == 1
+    r = _post(client, f"{API}/visits", {**body, "client_key": "xyz"})
+    assert r.status_code == 422 and r.json()["code"] == "bad_client_key"
+    url = f"{API}/visits/{first.json()['id']}/photos"
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buf, "JPEG")
+    r = client.post(url, {"photo": io.BytesIO(b"junk")})
+    assert r.status_code == 422 and r.json()["code"] == "photo_bad_type"
+    r = _post(client, url, {"photo": "x"})
+    assert r.status_code == 422 and r.json()["code"] == "evidence_invalid"
+    photo = io.BytesIO(buf.getvalue())
+    photo.name = "a.jpg"
+    r = client.post(url, {"photo": photo})
+    assert r.status_code == 201 and r.json()["photos"] == 1
+    client.force_login(cast.far_outsider)
+    photo.seek(0)
+    assert client.post(url, {"photo": photo}).status_code == 404

@@ -289,3 +289,47 @@ def test_an_interview_about_an_order_is_linked_to_it(cast: Cast, client: Client)
     client.force_login(cast.far_outsider)
     assert client.get(f"/oversight/supervision/interviews/?order={order.pk}").status_code in (200, 404)
     assert "逾期未整改" not in client.get("/oversight/supervision/interviews/").content.decode()
+
+
+def test_a_visit_kept_offline_and_sent_twice_is_stored_once(cast: Cast, client: Client) -> None:
+    inspector = _assigned_inspector(cast)
+    client.force_login(inspector)
+    page = client.get(f"/oversight/supervision/visits/new/?school={cast.school.pk}").content.decode()
+    assert 'data-offline="ledger"' in page and 'name="client_key"' in page and "ledgers/offline.js" in page
+    body = {
+        "school": cast.school.pk,
+        "visited_on": TODAY.isoformat(),
+        "result_committee": "fails",
+        "note_committee": "缺家长代表",
+        "client_key": "5f0c6a52-8a3e-4d59-9a43-2f1c7f0f9a11",
+    }
+    # offline.js sends the kept entry urlencoded, without photos, once the phone is online again
+    first = client.post("/oversight/supervision/visits/new/", body, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    again = client.post("/oversight/supervision/visits/new/", body, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert Visit.objects.count() == 1
+    bad = client.post("/oversight/supervision/visits/new/", {**body, "client_key": "not-a-uuid"})
+    assert bad.status_code == 422 and "提交编号格式不正确" in bad.content.decode()
+    assert Visit.objects.count() == 1
+
+
+def test_the_inspector_adds_photos_to_a_saved_visit(cast: Cast, client: Client) -> None:
+    inspector = _assigned_inspector(cast)
+    visit = services.visit_record(
+        actor=inspector, school=cast.school, visited_on=TODAY, results={"committee": {"result": "meets"}}
+    )
+    url = f"/oversight/supervision/visits/{visit.pk}/"
+    client.force_login(inspector)
+    assert 'data-testid="add-photo"' in client.get(url).content.decode()
+    r = client.post(url, {"photo": SimpleUploadedFile("x.jpg", b"MZ not an image")})
+    assert r.status_code == 422 and 'data-testid="photo-error"' in r.content.decode()
+    r = client.post(url, {})
+    assert r.status_code == 422 and "请选择照片" in r.content.decode()
+    r = client.post(url, {"photo": SimpleUploadedFile("a.jpg", _jpeg())})
+    assert r.status_code == 302 and visit.photos.count() == 1
+    client.force_login(cast.users["county_admin"])  # sees the visit, but did not make it
+    assert 'data-testid="add-photo"' not in client.get(url).content.decode()
+    assert client.post(url, {"photo": SimpleUploadedFile("a.jpg", _jpeg())}).status_code == 403
+    client.force_login(cast.far_outsider)
+    assert client.post(url, {"photo": SimpleUploadedFile("a.jpg", _jpeg())}).status_code == 404
+    assert visit.photos.count() == 1
