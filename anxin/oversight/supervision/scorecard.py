@@ -156,9 +156,10 @@ class PolicyInForce:
 
 
 def policy_for(
-    school: Unit, on: date, *, cache: dict[int, list[ScorecardPolicy]] | None = None
+    school: Unit, on: date, *, cache: dict[int, list[ScorecardPolicy]] | None = None, validate: bool = True
 ) -> PolicyInForce:
-    """The county's newest version in effect on ``on``, else the city's, else the defaults."""
+    """The county's newest version in effect on ``on``, else the city's, else the defaults
+    (``validate=False``: the stored rules as they are, for a caller that validates each version once)."""
     for unit in _levels(school):
         if cache is not None and unit.pk in cache:
             versions = cache[unit.pk]
@@ -168,7 +169,7 @@ def policy_for(
                 cache[unit.pk] = versions
         for p in versions:
             if p.effective_from <= on:
-                return PolicyInForce(validate_rules(p.rules), p)
+                return PolicyInForce(validate_rules(p.rules) if validate else p.rules, p)
     return PolicyInForce(copy.deepcopy(DEFAULT_RULES))
 
 
@@ -274,10 +275,22 @@ class Batch:
     term: Term
     end: date
     rules: dict[int, dict[str, Any]]  # school id -> the rules of its policy
+    #: Each label translated and each evidence page reversed once per request, not once per school.
+    _memo: dict[str, str] = field(default_factory=dict)
 
     @property
     def ids(self) -> list[int]:
         return [s.pk for s in self.schools]
+
+    def label(self, key: str) -> str:
+        if "label:" + key not in self._memo:
+            self._memo["label:" + key] = str(ITEMS[key])
+        return self._memo["label:" + key]
+
+    def url(self, name: str) -> str:
+        if "url:" + name not in self._memo:
+            self._memo["url:" + name] = _url(name)
+        return self._memo["url:" + name]
 
 
 def _committee(b: Batch) -> dict[int, Item]:
@@ -295,11 +308,11 @@ def _committee(b: Batch) -> dict[int, Item]:
         detail = _("缺少：%(roles)s") % {"roles": "、".join(missing)} if missing else _("成员齐全")
         out[school.pk] = Item(
             "committee",
-            str(ITEMS["committee"]),
+            b.label("committee"),
             len(required),
             len(required) - len(missing),
             detail,
-            _url("org:committee"),
+            b.url("org:committee"),
         )
     return out
 
@@ -332,11 +345,11 @@ def _published(b: Batch) -> dict[int, Item]:
         detail = _("缺少：%(what)s") % {"what": "；".join(missing)} if missing else _("均已完成")
         out[school.pk] = Item(
             "published",
-            str(ITEMS["published"]),
+            b.label("published"),
             3,
             3 - len(missing),
             detail,
-            _url("ledgers:education_documents"),
+            b.url("ledgers:education_documents"),
         )
     return out
 
@@ -372,7 +385,7 @@ def _safety(b: Batch) -> dict[int, Item]:
                 "done": done,
             }
             out[school_id] = Item(
-                "safety_1530", str(ITEMS["safety_1530"]), due, done, detail, _url("ledgers:education_1530")
+                "safety_1530", b.label("safety_1530"), due, done, detail, b.url("ledgers:education_1530")
             )
     return out
 
@@ -401,7 +414,7 @@ def _meetings(b: Batch) -> dict[int, Item]:
             "n": MEETINGS_PER_TERM,
         }
         out[school.pk] = Item(
-            "meetings", str(ITEMS["meetings"]), len(rows), met, detail, _url("ledgers:education_meetings")
+            "meetings", b.label("meetings"), len(rows), met, detail, b.url("ledgers:education_meetings")
         )
     return out
 
@@ -425,11 +438,11 @@ def _trainings(b: Batch) -> dict[int, Item]:
         detail = _("本学期未开展：%(what)s") % {"what": "、".join(missing)} if missing else _("均已开展")
         out[school.pk] = Item(
             "trainings",
-            str(ITEMS["trainings"]),
+            b.label("trainings"),
             len(TRAINING_TYPES),
             len(TRAINING_TYPES) - len(missing),
             detail,
-            _url("ledgers:education_activities"),
+            b.url("ledgers:education_activities"),
         )
     return out
 
@@ -450,7 +463,7 @@ def _patrols(b: Batch) -> dict[int, Item]:
                 "done": done,
             }
             out[school_id] = Item(
-                "patrols", str(ITEMS["patrols"]), due, done, detail, _url("ledgers:patrol_home")
+                "patrols", b.label("patrols"), due, done, detail, b.url("ledgers:patrol_home")
             )
     return out
 
@@ -478,11 +491,11 @@ def _hazards(b: Batch) -> dict[int, Item]:
         }
         out[school.pk] = Item(
             "hazards",
-            str(ITEMS["hazards"]),
+            b.label("hazards"),
             due[school.pk],
             on_time[school.pk],
             detail,
-            _url("ledgers:hazards_list"),
+            b.url("ledgers:hazards_list"),
         )
     return out
 
@@ -500,7 +513,7 @@ def _cameras(b: Batch) -> dict[int, Item]:
     for school in b.schools:
         t, c = total.get(school.pk, 0), covered.get(school.pk, 0)
         detail = _("%(ok)s/%(all)s 个重点部位有正常工作的摄像头") % {"ok": c, "all": t}
-        out[school.pk] = Item("cameras", str(ITEMS["cameras"]), t, c, detail, _url("ledgers:hazards_cameras"))
+        out[school.pk] = Item("cameras", b.label("cameras"), t, c, detail, b.url("ledgers:hazards_cameras"))
     return out
 
 
@@ -526,7 +539,7 @@ def _talks(b: Batch) -> dict[int, Item]:
     for school in b.schools:
         n_all, n_done = flagged.get(school.pk, 0), talked.get(school.pk, 0)
         detail = _("重点群体学生 %(all)s 人，本学期已谈话 %(done)s 人") % {"all": n_all, "done": n_done}
-        out[school.pk] = Item("talks", str(ITEMS["talks"]), n_all, n_done, detail, _url("ledgers:care_list"))
+        out[school.pk] = Item("talks", b.label("talks"), n_all, n_done, detail, b.url("ledgers:care_list"))
     return out
 
 
@@ -547,7 +560,7 @@ def _cases(b: Batch) -> dict[int, Item]:
             "done": on_time[school.pk],
         }
         out[school.pk] = Item(
-            "cases", str(ITEMS["cases"]), due[school.pk], on_time[school.pk], detail, _url("cases:list")
+            "cases", b.label("cases"), due[school.pk], on_time[school.pk], detail, b.url("cases:list")
         )
     return out
 
@@ -636,7 +649,16 @@ def _policies(schools: list[Unit], on: date) -> dict[int, PolicyInForce]:
     cache: dict[int, list[ScorecardPolicy]] = {pk: [] for pk in levels}
     for policy in ScorecardPolicy.objects.filter(unit_id__in=levels).order_by("-version"):
         cache[policy.unit_id].append(policy)
-    return {s.pk: policy_for(s, on, cache=cache) for s in schools}
+    found: dict[int | None, PolicyInForce] = {}
+    out = {}
+    for school in schools:
+        # Validated once per policy version (and once for the defaults), not once per school.
+        chosen = policy_for(school, on, cache=cache, validate=False)
+        key = chosen.policy.pk if chosen.policy is not None else None
+        if key not in found:
+            found[key] = PolicyInForce(validate_rules(chosen.rules), chosen.policy) if key else chosen
+        out[school.pk] = found[key]
+    return out
 
 
 def compute_many(schools: list[Unit], today: date, *, term: Term | None = None) -> list[Card]:
