@@ -8,6 +8,7 @@ from urllib.parse import urljoin
 
 import segno
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from anxin.core.pdf import render_pdf
 from anxin.org.models import Unit
@@ -26,14 +27,16 @@ def enter_url(*, base_url: str) -> str:
     return urljoin(base_url, reverse("surveys_answer:enter"))
 
 
-def qr_data_uri(url: str) -> str:
-    return segno.make_qr(url, error="m", boost_error=False).svg_data_uri(scale=3, border=0)
+def qr_svg(url: str) -> str:
+    """The QR code as inline SVG: the PDF renderer loads nothing from outside, not even data URIs."""
+    svg: str = segno.make_qr(url, error="m", boost_error=False).svg_inline(scale=3, border=0)
+    return mark_safe(svg)  # noqa: S308  (segno's own markup; the URL inside is ours and escaped)
 
 
 def slips_pdf(campaign: Campaign, klass: Unit, codes: list[SurveyCode], *, base_url: str) -> bytes:
     """FontMissing (anxin.core.pdf) when the server lacks the Chinese font."""
     slips = [
-        {"code": pretty_code(c.code), "qr": qr_data_uri(answer_url(c.code, base_url=base_url))} for c in codes
+        {"code": pretty_code(c.code), "qr": qr_svg(answer_url(c.code, base_url=base_url))} for c in codes
     ]
     pages = [slips[i : i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)] or [[]]
     return render_pdf(
