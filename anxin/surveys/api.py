@@ -6,7 +6,7 @@ only for the keyed-hash guessing limit on codes (shared with the pages).
 
 错误码：code_unknown（答题码不存在）、code_used（已提交过）、code_expired（调查已结束）、not_open（调查未开始）、
 too_many_attempts（输错太多次）、bad_answer（答案不在选项中）、answer_missing（必答题未答）、title_required、bad_window、
-bad_extra_item、bad_count、grade_too_low、campaign_closed、class_not_allowed。
+bad_extra_item、code_count_out_of_range、grade_too_low、campaign_closed、class_not_allowed。
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The error codes the survey answers with; shared codes are in anxin.core.errors."""
+"""The error codes the survey answers with; shared codes are in anxin.core.errors, and the guessing
+limit answers with intake's too_many_attempts (the same meaning as for receipts)."""
 
 from enum import StrEnum
 
@@ -12,14 +13,13 @@ class SurveyError(StrEnum):
     CODE_EXPIRED = "code_expired"
     #: The code's campaign window has not started yet.
     NOT_OPEN = "not_open"
-    TOO_MANY_ATTEMPTS = "too_many_attempts"
     #: An answer that is not one of the item's options, or a required item left out.
     BAD_ANSWER = "bad_answer"
     ANSWER_MISSING = "answer_missing"
     BAD_WINDOW = "bad_window"
     TITLE_REQUIRED = "title_required"
     BAD_EXTRA_ITEM = "bad_extra_item"
-    BAD_COUNT = "bad_count"
+    CODE_COUNT_OUT_OF_RANGE = "code_count_out_of_range"
     #: Codes are printed for grades 3 and above only.
     GRADE_TOO_LOW = "grade_too_low"
     CAMPAIGN_CLOSED = "campaign_closed"

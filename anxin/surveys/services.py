@@ -317,7 +317,8 @@ def codes_issue(*, actor: User | None, campaign: Campaign, klass: Unit, count: i
         raise Invalid(_("请选择您负责的、参加本次调查的班级。"), code=SurveyError.CLASS_NOT_ALLOWED)
     if not isinstance(count, int) or not 1 <= count <= MAX_CODES_PER_CLASS:
         raise Invalid(
-            _("每次生成 1 到 %(n)s 个答题码。") % {"n": MAX_CODES_PER_CLASS}, code=SurveyError.BAD_COUNT
+            _("每次生成 1 到 %(n)s 个答题码。") % {"n": MAX_CODES_PER_CLASS},
+            code=SurveyError.CODE_COUNT_OUT_OF_RANGE,
         )
     if grade_of(klass) < 3:
         raise Invalid(_("专项调查从三年级开始，低年级不发答题码。"), code=SurveyError.GRADE_TOO_LOW)

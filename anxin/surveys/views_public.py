@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from anxin.core.errors import ServiceError
+from anxin.intake.errors import IntakeError
 from anxin.intake.views_public import client_key, untraced
 
 from . import instrument, services
@@ -35,7 +36,7 @@ CODE_RATE_GROUP = "surveys.code"
 
 class TooManyAttempts(ServiceError):
     status = 429
-    code = SurveyError.TOO_MANY_ATTEMPTS
+    code = IntakeError.TOO_MANY_ATTEMPTS
     default_message = gettext_lazy("输错答题码的次数太多了，请过 10 分钟再试，或者请老师帮你看一看纸条。")
 
 
