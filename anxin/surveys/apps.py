@@ -14,7 +14,7 @@ class SurveysConfig(AppConfig):
         from anxin.access.matrix import install_rules
         from anxin.audit.labels import register
 
-        from . import permissions  # noqa: F401  (matrix rows)
+        from . import permissions, tasks  # noqa: F401  (matrix rows, reminder job)
         from .events import LABELS
 
         install_rules()

@@ -354,7 +354,7 @@ def codes_issue(*, actor: User | None, campaign: Campaign, klass: Unit, count: i
     return made
 
 
-def campaign_remind(*, actor: User, campaign: Campaign, below: float = REMIND_BELOW) -> int:
+def campaign_remind(*, actor: User | None, campaign: Campaign, below: float = REMIND_BELOW) -> int:
     """Tell the leaders of each school under ``below`` of its codes answered (or with no codes yet)."""
     from .selectors import school_rates
 
@@ -388,4 +388,18 @@ def campaign_remind(*, actor: User, campaign: Campaign, below: float = REMIND_BE
             subject=campaign,
             after={"schools": told},
         )
+    return told
+
+
+#: The automatic reminder goes out this many days before a campaign's last day.
+REMIND_DAYS_BEFORE = 3
+
+
+def remind_due() -> int:
+    """The automatic reminder of every campaign whose last day is three days off; the notices' subject
+    keys name the day, so a second run the same day tells nobody twice."""
+    due = timezone.localdate() + timedelta(days=REMIND_DAYS_BEFORE)
+    told = 0
+    for campaign in Campaign.objects.filter(ends_on=due).select_related("bureau")[:200]:
+        told += campaign_remind(actor=None, campaign=campaign)
     return told

@@ -145,3 +145,20 @@ def test_remind_tells_the_leaders_of_low_rate_schools(cast: Cast, login) -> None
         "response_rate": None,
         "campaign_id": None,
     }
+
+
+def test_automatic_reminder_three_days_before_the_end(cast: Cast) -> None:
+    from anxin.core.periodic import JOBS
+
+    from .. import services
+
+    assert "surveys.remind_low_rates" in JOBS
+    today = timezone.localdate()
+    c = open_campaign(cast, ends_on=today + timedelta(days=3))
+    open_campaign(cast, title="还早", ends_on=today + timedelta(days=10))
+    codes(c, cast.class_a1, 4)
+    assert services.remind_due() == 2  # both schools of the county: A answered nothing, B has no codes
+    services.remind_due()
+    told = Notification.objects.filter(title__contains="答题率偏低")
+    assert sorted(told.values_list("user__username", flat=True)) == ["t_moral_director", "t_principal"]
+    assert "未发码" not in told[0].body and "0%" in told[0].body
