@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from anxin.access.matrix import reach, scoped
 from anxin.core.errors import NotFound
@@ -302,6 +303,8 @@ class Results:
     trend: list[dict[str, Any]] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     comments_blocked: bool = False
+    #: What teachers and classmates do, whom the bullied told: (title, cells of answer counts).
+    climate: list[tuple[str, list[Cell]]] = field(default_factory=list)
 
     @property
     def any_hidden(self) -> bool:
@@ -370,7 +373,8 @@ def results(user: Any, campaign: Campaign, *, school: Unit | None = None) -> Res
         assert school is not None
         class_names = dict(Unit.objects.filter(kind=UnitKind.CLASS, school=school).values_list("pk", "name"))
         res.by_class = suppress(_grouped(qs, "klass_id", class_names))
-    res.by_gender = suppress(_grouped(qs, "gender", {"M": "男生", "F": "女生", "N": "不想说", "": "未答"}))
+    genders = {key: str(label) for key, label in instrument.GENDER}
+    res.by_gender = suppress(_grouped(qs, "gender", {**genders, "": str(gettext_lazy("未答"))}))
     forms = qs.order_by().aggregate(
         **{f: Count("pk", filter=Q(**{f"{f}__gte": instrument.PREVALENCE_FROM})) for f in instrument.FORMS}
     )
@@ -415,6 +419,7 @@ def results(user: Any, campaign: Campaign, *, school: Unit | None = None) -> Res
         ),
         key=lambda r: -int(r["n"]),
     )[:10]
+    res.climate = climate(qs)
     res.trend = trend(user, campaign, school=school)
     if single:
         if total.n >= MIN_TEXT:
@@ -426,6 +431,31 @@ def results(user: Any, campaign: Campaign, *, school: Unit | None = None) -> Res
     return res
 
 
+def climate(qs: QuerySet[Response]) -> list[tuple[str, list[Cell]]]:
+    """How the school's climate is seen: one GROUP BY over a JSON key per item, small cells hidden."""
+    from django.db.models.fields.json import KeyTextTransform
+
+    out = []
+    for key in ("teachers", "classmates", "told_result"):
+        item = instrument.V1.item(key)
+        if item is None:
+            continue
+        labels = {v: str(label) for v, label in item.options}
+        order = list(labels)
+        rows = (
+            qs.order_by()
+            .annotate(v=KeyTextTransform(key, "answers"))
+            .exclude(v__isnull=True)
+            .values("v")
+            .annotate(n=Count("pk"))
+        )
+        cells = [Cell(key=r["v"], label=labels[r["v"]], n=r["n"]) for r in rows if r["v"] in labels]
+        if cells:
+            cells.sort(key=lambda c: order.index(str(c.key)))
+            out.append((item.prompt("secondary"), suppress(cells)))
+    return out
+
+
 def own_school(user: Any) -> Unit | None:
     """The caller's one school when their reach for results is a single school (a principal's)."""
     r = reach(user, "survey_result", "view")
@@ -434,11 +464,24 @@ def own_school(user: Any) -> Unit | None:
     return Unit.objects.filter(kind=UnitKind.SCHOOL, path=r.paths[0]).first()
 
 
+_GRADE_NAMES = {
+    1: gettext_lazy("一年级"),
+    2: gettext_lazy("二年级"),
+    3: gettext_lazy("三年级"),
+    4: gettext_lazy("四年级"),
+    5: gettext_lazy("五年级"),
+    6: gettext_lazy("六年级"),
+    7: gettext_lazy("初一"),
+    8: gettext_lazy("初二"),
+    9: gettext_lazy("初三"),
+    10: gettext_lazy("高一"),
+    11: gettext_lazy("高二"),
+    12: gettext_lazy("高三"),
+}
+
+
 def _grade_label(g: int) -> str:
-    names = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
-    if g <= 6:
-        return f"{names.get(g, g)}年级"
-    return {7: "初一", 8: "初二", 9: "初三", 10: "高一", 11: "高二", 12: "高三"}.get(g, f"{g}年级")
+    return str(_GRADE_NAMES.get(g, g))
 
 
 def trend(user: Any, campaign: Campaign, *, school: Unit | None = None) -> list[dict[str, Any]]:

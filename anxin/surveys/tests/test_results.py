@@ -54,6 +54,7 @@ def test_principal_sees_small_cells_hidden_and_cannot_recover_them(cast: Cast, l
     assert [(g.label, g.n) for g in res.by_grade] == [("初一", 15)]
     assert res.hotspots == [{"place": "厕所", "time_band": "课间", "n": 12}]
     assert len(res.comments) == 12
+    assert res.climate == []  # nobody answered those items here
     page = login(cast.users["principal"]).get(f"/surveys/{c.pk}/results/").content.decode()
     assert "少于5份，已隐藏" in page and "已隐藏（防止相减推算）" in page
     assert "26.7%" in page  # 4 of 15
@@ -109,3 +110,13 @@ def test_class_teacher_reads_no_results(cast: Cast, login) -> None:  # noqa: ANN
     answers_in(c, cast.class_a1, 12)
     assert login(cast.users["class_teacher"]).get(f"/surveys/{c.pk}/results/").status_code == 404
     assert Response.objects.count() == 12
+
+
+def test_climate_items_are_counted_with_small_cells_hidden(cast: Cast) -> None:
+    c = open_campaign(cast)
+    answers_in(c, cast.class_a1, 8, answers={"teachers": "often"})
+    answers_in(c, cast.class_a1, 3, answers={"teachers": "rarely"})
+    res = selectors.results(cast.users["principal"], c)
+    [(title, cells)] = res.climate
+    assert "老师" in title
+    assert [(x.label, x.hidden) for x in cells] == [("经常管", True), ("很少管或不管", True)]
