@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/codes/<int:klass_id>.pdf", views.slips, name="slips"),
     path("<int:pk>/remind/", views.remind, name="remind"),
     path("<int:pk>/results/", views.results, name="results"),
+    path("<int:pk>/results.xlsx", views.results_xlsx, name="results_xlsx"),
 ]

@@ -208,9 +208,7 @@ def remind(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("surveys:campaign", pk=c.pk)
 
 
-@login_required
-@require_GET
-def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def _results_for(request: AuthenticatedRequest, pk: int) -> tuple[Any, selectors.Results]:
     c = selectors.campaign_get(request.user, pk)
     if not selectors.can_read_results(request.user):
         raise Http404
@@ -228,6 +226,30 @@ def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         subject=c,
         after={"school": res.school.pk if res.school else None},
     )
+    return c, res
+
+
+@login_required
+@require_GET
+def results_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    from .export import results_xlsx as build
+
+    c, res = _results_for(request, pk)
+    name = _("%(title)s-%(scope)s-调查结果.xlsx") % {"title": c.title, "scope": res.scope_label}
+    response = HttpResponse(
+        build(res), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"survey-{c.pk}.xlsx\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    c, res = _results_for(request, pk)
     return render(
         request,
         "surveys/results.html",

@@ -120,3 +120,25 @@ def test_climate_items_are_counted_with_small_cells_hidden(cast: Cast) -> None:
     [(title, cells)] = res.climate
     assert "老师" in title
     assert [(x.label, x.hidden) for x in cells] == [("经常管", True), ("很少管或不管", True)]
+
+
+def test_excel_report_keeps_the_hidden_cells_hidden(cast: Cast, login) -> None:  # noqa: ANN001
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    c = open_campaign(cast)
+    _school_a(cast, c)
+    r = login(cast.users["principal"]).get(f"/surveys/{c.pk}/results.xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(BytesIO(r.content))
+    classes = [tuple(x) for x in book["班级"].iter_rows(values_only=True)]
+    assert [row[:3] for row in classes[1:]] == [("初一(1)班", "已隐藏", None), ("初一(2)班", "已隐藏", None)]
+    assert ("答卷", 15) in [tuple(x)[:2] for x in book["概况"].iter_rows(values_only=True)]
+    assert login(cast.far_outsider).get(f"/surveys/{c.pk}/results.xlsx").status_code == 404
+    assert (
+        login(cast.users["county_admin"])
+        .get(f"/surveys/{c.pk}/results.xlsx?school={cast.school_c.pk}")
+        .status_code
+        == 404
+    )
