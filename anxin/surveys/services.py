@@ -403,3 +403,9 @@ def remind_due() -> int:
     for campaign in Campaign.objects.filter(ends_on=due).select_related("bureau")[:200]:
         told += campaign_remind(actor=None, campaign=campaign)
     return told
+
+
+def drafts_forget(now: Any = None) -> int:
+    """Erase half-finished answers 24 hours after their last change (they are no longer offered anyway)."""
+    now = now or timezone.now()
+    return SurveyCode.objects.filter(draft_until__lt=now).update(draft=None, draft_until=None)

@@ -14,3 +14,9 @@ from . import services
 @task
 def remind_low_rates() -> int:
     return services.remind_due()
+
+
+@periodic("surveys.forget_drafts", every=3600)
+@task
+def forget_drafts() -> int:
+    return services.drafts_forget()

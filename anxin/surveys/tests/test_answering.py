@@ -101,6 +101,10 @@ def test_draft_is_forgotten_after_24_hours(cast: Cast) -> None:
     sc.refresh_from_db()
     assert services.draft_of(sc) == {"victim": "1"}
     assert services.draft_of(sc, now=timezone.now() + timedelta(hours=25)) == {}
+    assert services.drafts_forget() == 0
+    assert services.drafts_forget(timezone.now() + timedelta(hours=25)) == 1
+    sc.refresh_from_db()
+    assert sc.draft is None and sc.draft_until is None
 
 
 def test_grade_3_pupil_answers_on_the_pages(cast: Cast) -> None:
