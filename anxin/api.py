@@ -29,6 +29,7 @@ from anxin.oversight.opinion.api import router as opinion_router
 from anxin.oversight.reports.api import router as reports_router
 from anxin.oversight.stats.api import router as oversight_stats_router
 from anxin.oversight.supervision.api import router as supervision_router
+from anxin.surveys.api import router as surveys_router
 from anxin.warnings.api import router as warnings_router
 
 
@@ -129,3 +130,4 @@ api.add_router("/oversight", oversight_stats_router)
 api.add_router("/oversight", supervision_router)
 api.add_router("/oversight/opinion", opinion_router)
 api.add_router("/oversight/reports", reports_router)
+api.add_router("/surveys", surveys_router)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("oversight/supervision/", include("anxin.oversight.supervision.urls")),
     path("oversight/", include("anxin.oversight.stats.urls")),
     path("box/", include((box_urls, "box"))),
+    path("", include("anxin.surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
