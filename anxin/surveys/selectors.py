@@ -545,6 +545,36 @@ def survey_held(school_id: int, term_start: date, term_end: date) -> dict[str, A
     return first or empty
 
 
+def answered_by_school(school_ids: list[int], term_start: date, term_end: date) -> dict[int, tuple[str, int]]:
+    """For the oversight scorecard, all schools at once: of the campaigns whose window meets the term
+    and that cover each school, the one it answered most, as (title, answers). A school no campaign
+    covered is absent (the bureau did not ask it); one covered but silent has 0 answers."""
+    schools = dict(Unit.objects.filter(pk__in=school_ids, kind=UnitKind.SCHOOL).values_list("pk", "path"))
+    campaigns = list(
+        Campaign.objects.filter(starts_on__lte=term_end, ends_on__gte=term_start).values_list(
+            "pk", "unit_path", "title"
+        )
+    )
+    answers: dict[tuple[int, int], int] = {}
+    if campaigns and schools:
+        for campaign_id, school_id, n in (
+            Response.objects.filter(campaign_id__in=[c[0] for c in campaigns], school_id__in=list(schools))
+            .values_list("campaign_id", "school_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            answers[(campaign_id, school_id)] = n
+    out: dict[int, tuple[str, int]] = {}
+    for school_id, path in schools.items():
+        for campaign_id, unit_path, title in campaigns:
+            if not path.startswith(unit_path):
+                continue
+            n = answers.get((campaign_id, school_id), 0)
+            if school_id not in out or n > out[school_id][1]:
+                out[school_id] = (title, n)
+    return out
+
+
 def today() -> date:
     return timezone.localdate()
 

@@ -33,9 +33,10 @@ from anxin.ledgers.education.models import ActivityType, ClassMeeting, DocKind, 
 from anxin.ledgers.education.schooldays import Term, school_days_back, term_of
 from anxin.ledgers.education.selectors import MEETINGS_PER_TERM
 from anxin.ledgers.hazards.models import COVERAGE_KINDS, CameraStatus, Hazard, HazardStatus, KeyPlace
-from anxin.org.models import CommitteeMember, KeyGroupFlag, Unit, UnitKind
+from anxin.org.models import CommitteeMember, KeyGroupFlag, Student, Unit, UnitKind
 from anxin.oversight.stats.models import Duty, Metric
 from anxin.oversight.stats.selectors import flow_sums
+from anxin.surveys.selectors import answered_by_school
 
 from . import events
 from .errors import SupervisionError
@@ -54,6 +55,7 @@ ITEMS: dict[str, Any] = {
     "cameras": gettext_lazy("重点部位视频监控正常"),
     "talks": gettext_lazy("重点群体学生谈心谈话"),
     "cases": gettext_lazy("案件在期限内办理"),
+    "survey": gettext_lazy("每学期防欺凌专项调查（全体学生参与）"),
 }
 
 DEFAULT_RULES: dict[str, Any] = {
@@ -69,6 +71,7 @@ DEFAULT_RULES: dict[str, Any] = {
         "cameras": 10,
         "talks": 5,
         "cases": 10,
+        "survey": 10,
     },
     # An item meets the plan at this percentage and up, partly meets it from the second.
     "pass_percent": 90,
@@ -565,6 +568,34 @@ def _cases(b: Batch) -> dict[int, Item]:
     return out
 
 
+def _survey(b: Batch) -> dict[int, Item]:
+    # Due: every pupil on the roll; done: the answers of the campaign the school answered most.
+    # A school no campaign covered this term has nothing due: the bureau did not ask it.
+    answered = answered_by_school(b.ids, b.term.start, b.end)
+    pupils = dict(
+        Student.objects.filter(school_id__in=b.ids, is_active=True)
+        .values_list("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    out = {}
+    for school in b.schools:
+        if school.pk not in answered:
+            out[school.pk] = Item(
+                "survey", b.label("survey"), 0, 0, _("本学期教育局未组织专项调查"), b.url("surveys:index")
+            )
+            continue
+        title, n = answered[school.pk]
+        roll = pupils.get(school.pk, 0)
+        detail = _("%(title)s：在读 %(all)s 人，已作答 %(done)s 份") % {
+            "title": title,
+            "all": roll,
+            "done": n,
+        }
+        out[school.pk] = Item("survey", b.label("survey"), roll, min(n, roll), detail, b.url("surveys:index"))
+    return out
+
+
 COMPUTE: dict[str, Callable[[Batch], dict[int, Item]]] = {
     "committee": _committee,
     "published": _published,
@@ -576,6 +607,7 @@ COMPUTE: dict[str, Callable[[Batch], dict[int, Item]]] = {
     "cameras": _cameras,
     "talks": _talks,
     "cases": _cases,
+    "survey": _survey,
 }
 
 
@@ -591,6 +623,7 @@ EVIDENCE_RESOURCE = {
     "cameras": "ledger_hazard_grid",
     "talks": "ledger_talk",
     "cases": "case",
+    "survey": "survey_campaign",
 }
 
 

@@ -133,7 +133,7 @@ def test_scorecard_api(cast: Cast, client: Client) -> None:
         cast.school.pk,
         cast.school_b.pk,
     }
-    assert len(r.json()[0]["items"]) == 10
+    assert len(r.json()[0]["items"]) == 11
     assert client.get(f"{API}/scorecard/{cast.school.pk}").status_code == 200
     assert client.get(f"{API}/scorecard/{cast.school_c.pk}").status_code == 404
     r = client.get(f"{API}/scorecard?term=bad")

@@ -261,3 +261,21 @@ def test_the_policy_page_saves_versions_and_refuses_bad_rules(cast: Cast, client
     assert ScorecardPolicy.objects.count() == 1
     client.force_login(cast.users["principal"])
     assert client.get("/oversight/supervision/scorecard/policy/").status_code == 404
+
+
+def test_the_survey_item_counts_answers_against_the_roll_and_spares_schools_never_asked(cast: Cast) -> None:
+    from anxin.org.models import Student
+    from anxin.surveys.tests.helpers import answers_in, open_campaign
+
+    item = scorecard.compute(cast.school, TODAY).item("survey")
+    assert (item.due, item.status) == (0, "none") and "未组织" in item.detail
+    campaign = open_campaign(cast, starts_on=TODAY - timedelta(days=3), ends_on=TODAY + timedelta(days=7))
+    roll = Student.objects.filter(school=cast.school, is_active=True).count()
+    silent = scorecard.compute(cast.school, TODAY).item("survey")
+    assert (silent.due, silent.done, silent.status) == (roll, 0, "fails")
+    answers_in(campaign, cast.class_a1, roll)
+    card = scorecard.compute(cast.school, TODAY)
+    assert (card.item("survey").done, card.item("survey").status) == (roll, "meets")
+    assert campaign.title in card.item("survey").detail
+    other = scorecard.compute(cast.school_c, TODAY).item("survey")  # another county's campaign: not asked
+    assert other.status == "none"
