@@ -19,6 +19,7 @@ def test_never_trained_on_the_fresh_held_out_file():
     assert "triage_heldout3.jsonl" not in data["trained_on"]
     assert "triage_heldout4.jsonl" not in data["trained_on"]
     assert "triage_heldout5.jsonl" not in data["trained_on"]
+    assert "triage_heldout6.jsonl" not in data["trained_on"]
 
 
 def test_char_wb_matches_scikit_learn_padding():
