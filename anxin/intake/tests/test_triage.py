@@ -25,6 +25,12 @@ FRESH = DATA / "triage_heldout3.jsonl"
 # Issue 14's held-out file: written before anything was measured, never tuned on, measured once
 # before the rules grew and once after (bench/README.md, "Triage accuracy").
 FRESH4 = DATA / "triage_heldout4.jsonl"
+# Issue 14 part 5: written after the rules were grown on triage_hard.jsonl, committed on its own
+# before anything was measured on it, never tuned on.
+FRESH5 = DATA / "triage_heldout5.jsonl"
+# Written after a fourth round of rules (when heldout5's wordings were known to their writer, so
+# heldout5 no longer measured new rules cleanly), committed before anything was measured on it.
+FRESH6 = DATA / "triage_heldout6.jsonl"
 
 
 def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
@@ -395,7 +401,9 @@ def fresh4() -> Report:
 
 # Before issue 14 the rules OR the model measured recall 0.945 (69/73) / precision 0.852 (69/81) on
 # this file, the rules alone 0.808 (59/73) / 0.983 (59/60). After: the rules alone (the only path
-# to an alert) 0.890 (65/73) / 0.985 (65/66); the second tier takes 6 of the 8 they miss.
+# to an alert) 0.890 (65/73) / 0.985 (65/66); the second tier takes 6 of the 8 they miss. After
+# part 5 (rules grown on 331 more hard texts, not on this file): 0.904 (66/73) / 0.985 (66/67); the
+# second tier takes 5 of the 7 misses; after part 5's fourth round 0.918 (67/73) / 0.985 (67/68).
 def test_issue14_heldout_urgent_precision_meets_target(fresh4: Report) -> None:
     assert fresh4.total >= 150
     precision = fresh4.urgent.precision
@@ -408,16 +416,83 @@ def test_issue14_heldout_urgent_texts_come_first_in_the_queue(fresh4: Report) ->
     assert ahead >= 0.95, f"issue 14 held-out urgent texts first in the queue {ahead:.3f} < 0.95"
 
 
-# The rules alone miss 8 of 73 urgent texts (0.890): a strict xfail, so the marker goes the day
+# The rules alone miss 6 of 73 urgent texts (0.918): a strict xfail, so the marker goes the day
 # the target is reached. Not to be met by tuning on this file: grow triage_hard.jsonl instead and
 # write a fresh held-out file to measure.
 @pytest.mark.xfail(
-    strict=True, reason="rules-only urgent recall on triage_heldout4 is 0.890, target 0.98 (issue 14)"
+    strict=True, reason="rules-only urgent recall on triage_heldout4 is 0.918 (67/73), target 0.98 (issue 14)"
 )
 def test_issue14_heldout_urgent_recall_meets_target(fresh4: Report) -> None:
     recall = fresh4.urgent.recall
     assert recall is not None
     assert recall >= 0.98, f"issue 14 held-out urgent recall {recall:.3f} < 0.98"
+
+
+@pytest.fixture(scope="module")
+def fresh5() -> Report:
+    return evaluate(FRESH5, triage)
+
+
+# Measured once, right after the file was committed: the rules alone 0.574 (39/68) recall / 0.907
+# (39/43) precision, exactly what the rules measured before part 5 (the 331 hard texts they were
+# grown on taught them phrasings, not meanings this file's wordings share); the second tier takes
+# 28 of the 29 misses, so 67/68 urgent texts are first in the queue. After a fourth round of rules
+# (written by someone who had seen this file's texts, so no longer a clean measure): 0.618 (42/68)
+# / 0.913 (42/46).
+def test_part5_heldout_urgent_precision_meets_target(fresh5: Report) -> None:
+    assert fresh5.total >= 150
+    assert fresh5.urgent.support >= 60
+    precision = fresh5.urgent.precision
+    assert precision is not None
+    assert precision >= 0.90, f"part 5 held-out urgent precision {precision:.3f} < 0.90"
+
+
+def test_part5_heldout_urgent_texts_come_first_in_the_queue(fresh5: Report) -> None:
+    ahead = (fresh5.urgent.hits + fresh5.review.hits) / fresh5.urgent.support
+    assert ahead >= 0.95, f"part 5 held-out urgent texts first in the queue {ahead:.3f} < 0.95"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rules-only urgent recall on triage_heldout5 is 0.618 (42/68; 0.574 when first measured), "
+    "target 0.98 (issue 14 part 5)",
+)
+def test_part5_heldout_urgent_recall_meets_target(fresh5: Report) -> None:
+    recall = fresh5.urgent.recall
+    assert recall is not None
+    assert recall >= 0.98, f"part 5 held-out urgent recall {recall:.3f} < 0.98"
+
+
+@pytest.fixture(scope="module")
+def fresh6() -> Report:
+    return evaluate(FRESH6, triage)
+
+
+# Measured once, right after the file was committed: the rules alone 0.517 (30/58) recall / 0.938
+# (30/32) precision (the lexicon before part 5: 0.483 (28/58) / 0.933 (28/30)); the second tier
+# takes 23 of the 28 misses, 53/58 = 0.914 first in the queue. The queue floor below is that
+# measured value, a guard against regression, not a target met.
+def test_part5_second_heldout_urgent_precision_meets_target(fresh6: Report) -> None:
+    assert fresh6.total >= 120
+    assert fresh6.urgent.support >= 50
+    precision = fresh6.urgent.precision
+    assert precision is not None
+    assert precision >= 0.90, f"second part 5 held-out urgent precision {precision:.3f} < 0.90"
+
+
+def test_part5_second_heldout_urgent_texts_come_first_in_the_queue(fresh6: Report) -> None:
+    ahead = (fresh6.urgent.hits + fresh6.review.hits) / fresh6.urgent.support
+    assert ahead >= 0.90, f"second part 5 held-out urgent texts first in the queue {ahead:.3f} < 0.90"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rules-only urgent recall on triage_heldout6 is 0.517 (30/58), target 0.98 (issue 14 part 5)",
+)
+def test_part5_second_heldout_urgent_recall_meets_target(fresh6: Report) -> None:
+    recall = fresh6.urgent.recall
+    assert recall is not None
+    assert recall >= 0.98, f"second part 5 held-out urgent recall {recall:.3f} < 0.98"
 
 
 @pytest.mark.parametrize("path", [TUNING, HELDOUT, HELDOUT2, HARD], ids=lambda p: p.name)

@@ -18,6 +18,8 @@ def test_never_trained_on_the_fresh_held_out_file():
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert "triage_heldout3.jsonl" not in data["trained_on"]
     assert "triage_heldout4.jsonl" not in data["trained_on"]
+    assert "triage_heldout5.jsonl" not in data["trained_on"]
+    assert "triage_heldout6.jsonl" not in data["trained_on"]
 
 
 def test_char_wb_matches_scikit_learn_padding():

@@ -3,10 +3,11 @@
     .venv/bin/pip install scikit-learn==1.9.1
     .venv/bin/python -m anxin.intake.triage.train
 
-Trains on the tuning files under tests/data (never on triage_heldout3.jsonl or
-triage_heldout4.jsonl, which stay held out) and writes data/urgent_model.json with reference
-probabilities that the tests reproduce. The model has not been retrained since issue 14: it only
-feeds the second tier now, and triage_hard.jsonl is not in its training set.
+Trains on the tuning files under tests/data (never on triage_heldout3.jsonl to
+triage_heldout6.jsonl, which stay held out) and writes
+data/urgent_model.json with reference probabilities that the tests reproduce. The model has not
+been retrained since issue 14: it only feeds the second tier now, and triage_hard.jsonl is not in
+its training set.
 """
 
 from __future__ import annotations
