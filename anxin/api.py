@@ -30,6 +30,7 @@ from anxin.oversight.reports.api import router as reports_router
 from anxin.oversight.stats.api import router as oversight_stats_router
 from anxin.oversight.supervision.api import router as supervision_router
 from anxin.warnings.api import router as warnings_router
+from anxin.wellbeing.api import router as wellbeing_router
 
 
 class TokenAuth(HttpBearer):
@@ -129,3 +130,4 @@ api.add_router("/oversight", oversight_stats_router)
 api.add_router("/oversight", supervision_router)
 api.add_router("/oversight/opinion", opinion_router)
 api.add_router("/oversight/reports", reports_router)
+api.add_router("/wellbeing", wellbeing_router)

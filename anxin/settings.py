@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "anxin.oversight.supervision",
     "anxin.oversight.opinion",
     "anxin.oversight.reports",
+    "anxin.wellbeing",
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",
