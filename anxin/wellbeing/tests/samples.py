@@ -19,7 +19,11 @@ def _round(cast: Cast, place: str) -> Round:
     assert school is not None
     today = timezone.localdate()
     return Round.objects.create(
-        school=school, unit_path=school.path, title="样本", opens_on=today, closes_on=today + timedelta(days=7)
+        school=school,
+        unit_path=school.path,
+        title="样本",
+        opens_on=today,
+        closes_on=today + timedelta(days=7),
     )
 
 
@@ -28,7 +32,9 @@ def _screening(cast: Cast, student: Student) -> Screening:
     rnd.school = student.school
     rnd.unit_path = student.school.path
     rnd.save()
-    RoundClass.objects.get_or_create(round=rnd, klass=student.klass, defaults={"unit_path": student.klass.path})
+    RoundClass.objects.get_or_create(
+        round=rnd, klass=student.klass, defaults={"unit_path": student.klass.path}
+    )
     inv = Invitation.objects.create(
         round=rnd, student=student, unit_path=student.klass.path, code_hash=secrets.token_hex(32)
     )
