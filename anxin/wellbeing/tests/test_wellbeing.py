@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -68,7 +69,7 @@ def test_primary_school_class_cannot_be_screened(cast: Cast) -> None:
     ],
 )
 def test_round_refuses_bad_input(cast: Cast, change: dict, code: str) -> None:
-    data = {
+    data: dict[str, Any] = {
         "actor": cast.users["psych_teacher"],
         "school": cast.school,
         "title": "筛查",
