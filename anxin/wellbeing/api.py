@@ -17,7 +17,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from anxin.core.errors import NotFound, ServiceError
 from anxin.core.params import MAX_ID
@@ -336,11 +336,11 @@ def answer_submit(request: HttpRequest, payload: AnswerIn) -> Any:
 
 
 @router.get("/screenings", response={200: list[ScreeningOut], **ERRORS}, summary="作答与分数（仅心理教师）")
-def screening_list(request: HttpRequest, round_id: int | None = None, level: str = "") -> Any:
+def screening_list(
+    request: HttpRequest, round_id: int | None = Query(None, ge=1, le=MAX_ID), level: str = ""
+) -> Any:
     if not selectors.can_read(request.user):
         raise NotFound()
-    if round_id is not None:
-        _id(round_id)
     qs = selectors.screenings_visible(request.user, round_id=round_id, level=level[:10])
     return [_screening(s) for s in qs[:500]]
 
