@@ -76,6 +76,12 @@ def is_secondary(klass: Unit) -> bool:
     return bool(grade is not None and grade.number in SECONDARY_GRADES)
 
 
+def secondary_classes_of(school: Unit) -> list[Unit]:
+    """The school's active classes that may be screened (初一 and up), in tree order."""
+    classes = Unit.objects.filter(kind=UnitKind.CLASS, school=school, is_active=True).select_related("parent")
+    return [k for k in classes.order_by("path") if is_secondary(k)]
+
+
 # --- rounds ---------------------------------------------------------------------------------------
 
 
