@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.access.matrix import allowed, can, can_at
 from anxin.core.errors import ServiceError
+from anxin.core.notify import absolute
 from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import input_id
 
@@ -179,11 +180,17 @@ def codes_sheet(request: AuthenticatedRequest, pk: int, class_id: int) -> HttpRe
             "rc": rc,
             "r": rc.round,
             "slips": slips,
-            "answer_url": request.build_absolute_uri(reverse("wellbeing:answer")),
+            "answer_url": _printed_link(request, reverse("wellbeing:answer")),
         },
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _printed_link(request: HttpRequest, path: str) -> str:
+    """The address printed on paper: the deployment's public base, else the one this page came from."""
+    link = absolute(path)
+    return link if "://" in link else request.build_absolute_uri(path)
 
 
 # --- the pupil's page (no account) ------------------------------------------------------------------
