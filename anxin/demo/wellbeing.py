@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from anxin.cases.models import Case
@@ -63,8 +64,11 @@ def build(stdout: Any) -> None:
     services.notice_record(actor=psych, round_class=rc)
     rc.refresh_from_db()
     codes = {s.student.pk: s.code for s in services.codes_issue(actor=psych, round_class=rc)}
-    for pupil, answers in zip(pupils, ANSWERS, strict=True):
-        services.screening_submit(code=codes[pupil.pk], answers=answers)
+    # The urgent answer e-mails its people; the demo's console would print those mails in the middle
+    # of its own report, so they go nowhere (the in-app notices and planned deliveries stay).
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        for pupil, answers in zip(pupils, ANSWERS, strict=True):
+            services.screening_submit(code=codes[pupil.pk], answers=answers)
     warnings = ScreeningWarning.objects.filter(screening__round=rnd).count()
     stdout.write(
         f"心理筛查：{school.name}{klass.name}，{len(pupils)} 人作答，{warnings} 条预警（关注、重点关注、紧急各 1 条）。"
