@@ -72,6 +72,11 @@ class SlipOut(Schema):
     code: str | None
 
 
+class CodesIn(Schema):
+    #: Only these pupils of the class (e.g. a case's target screened alone); all when absent.
+    student_ids: list[int] | None = None
+
+
 class CodeIn(Schema):
     code: str
 
@@ -275,10 +280,16 @@ def notice_record(request: AuthenticatedRequest, round_id: int, class_id: int) -
     "/rounds/{int:round_id}/classes/{int:class_id}/codes",
     response={200: list[SlipOut], **ERRORS},
     summary="生成本班答题码（旧码作废，只返回这一次）",
+    description='请求体 {} 为全班未作答的学生生成；{"student_ids": [...]} 只为这些学生生成。',
 )
-def codes_issue(request: AuthenticatedRequest, round_id: int, class_id: int) -> Any:
+def codes_issue(request: AuthenticatedRequest, round_id: int, class_id: int, payload: CodesIn) -> Any:
     rc = selectors.round_class_get(request.user, _id(round_id), _id(class_id), action="codes")
-    slips = services.codes_issue(actor=request.user, round_class=rc)
+    ids = None
+    if payload.student_ids is not None:
+        ids = [i for i in payload.student_ids[:500] if 0 < i <= MAX_ID]
+        if len(ids) != len(payload.student_ids):
+            raise NotFound(_("所选学生不在这个班级。"), code=WellbeingError.STUDENT_NOT_IN_CLASS)
+    slips = services.codes_issue(actor=request.user, round_class=rc, student_ids=ids)
     return [
         {
             "student_id": s.student.pk,

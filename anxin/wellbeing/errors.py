@@ -27,3 +27,5 @@ class WellbeingError(StrEnum):
     NOTE_REQUIRED = "note_required"
     NOTE_TOO_LONG = "note_too_long"
     BAD_DATES = "bad_dates"
+    #: A pupil chosen for the code sheet is not an active pupil of that class.
+    STUDENT_NOT_IN_CLASS = "student_not_in_class"

@@ -97,6 +97,16 @@ def round_progress(rnd: Round) -> list[ClassProgress]:
     ]
 
 
+def round_pupils(rnd: Round) -> dict[int, list[Student]]:
+    """class id -> its active pupils, for choosing some of them on the code sheet."""
+    out: dict[int, list[Student]] = {}
+    for s in Student.objects.filter(klass__in=rnd.classes.values("klass"), is_active=True).order_by(
+        "student_no"
+    ):
+        out.setdefault(s.klass_id, []).append(s)
+    return out
+
+
 # --- answers (psychology teacher only, audited) -----------------------------------------------------
 
 

@@ -174,9 +174,13 @@ class Slip:
     code: str | None
 
 
-def codes_issue(*, actor: User | None, round_class: RoundClass) -> list[Slip]:
+def codes_issue(
+    *, actor: User | None, round_class: RoundClass, student_ids: list[int] | None = None
+) -> list[Slip]:
     """Fresh codes for every pupil of the class who has not answered yet; old unspent codes die.
 
+    ``student_ids`` limits the sheet to some pupils of the class: a bullying case's target screened
+    alone before and after the aftercare. An id not of an active pupil of the class is refused.
     The codes exist only in the returned slips (the printed sheet): the database keeps hashes.
     """
     require(actor, ROUND, "codes", round_class)
@@ -185,9 +189,17 @@ def codes_issue(*, actor: User | None, round_class: RoundClass) -> list[Slip]:
     rnd = round_class.round
     if rnd.closes_on < timezone.localdate():
         raise Conflict(_("本次筛查已经截止。"), code=WellbeingError.ROUND_NOT_OPEN)
-    students = list(
-        Student.objects.filter(klass=round_class.klass, is_active=True).order_by("student_no", "pk")
-    )
+    pupils = Student.objects.filter(klass=round_class.klass, is_active=True).order_by("student_no", "pk")
+    if student_ids is not None:
+        wanted = set(student_ids)
+        pupils = pupils.filter(pk__in=wanted)
+        if not wanted or len(pupils) != len(wanted):
+            raise Invalid(
+                _("所选学生不在这个班级。"),
+                code=WellbeingError.STUDENT_NOT_IN_CLASS,
+                detail={"student_ids": []},
+            )
+    students = list(pupils)
     slips: list[Slip] = []
     now = timezone.now()
     with transaction.atomic():

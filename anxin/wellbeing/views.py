@@ -120,12 +120,15 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = selectors.round_get(request.user, pk)
     reader = can_read_answers(request.user, rnd.unit_path)
     screenings = list(selectors.screenings_visible(request.user, round_id=rnd.pk)) if reader else []
+    progress = selectors.round_progress(rnd)
+    pupils = selectors.round_pupils(rnd) if can(request.user, ROUND, "codes", rnd) else {}
     return render(
         request,
         "wellbeing/round.html",
         {
             "r": rnd,
-            "progress": selectors.round_progress(rnd),
+            "progress": progress,
+            "pupil_rows": [(p, pupils.get(p.rc.klass_id, [])) for p in progress if p.rc.notice_at],
             "can_codes": can(request.user, ROUND, "codes", rnd),
             "reader": reader,
             "screenings": screenings,
@@ -167,7 +170,12 @@ def codes_sheet(request: AuthenticatedRequest, pk: int, class_id: int) -> HttpRe
     """Fresh codes for the class, shown once on a sheet to print and cut up."""
     rc = selectors.round_class_get(request.user, pk, class_id, action="codes")
     try:
-        slips = services.codes_issue(actor=request.user, round_class=rc)
+        chosen = [i for v in request.POST.getlist("student") if (i := input_id(v)) is not None]
+        slips = services.codes_issue(
+            actor=request.user,
+            round_class=rc,
+            student_ids=chosen if request.POST.get("some") == "1" else None,
+        )
     except ServiceError as exc:
         if exc.status == 404:
             raise Http404 from exc

@@ -24,6 +24,7 @@ from .helpers import (
     NOW,
     SELF_HARM,
     SEVERE,
+    add_pupil,
     codes_for,
     open_round,
     other_psych,
@@ -367,10 +368,10 @@ def test_api_round_lifecycle_and_answering(cast: Cast) -> None:
     r = _api(psych, "post", "/rounds", body)
     assert r.status_code == 201, r.content
     rid = r.json()["id"]
-    r = _api(psych, "post", f"/rounds/{rid}/classes/{cast.class_a1.pk}/codes")
+    r = _api(psych, "post", f"/rounds/{rid}/classes/{cast.class_a1.pk}/codes", {})
     assert r.status_code == 409 and r.json()["code"] == "notice_required"
     assert _api(psych, "post", f"/rounds/{rid}/classes/{cast.class_a1.pk}/notice").status_code == 200
-    slips = _api(psych, "post", f"/rounds/{rid}/classes/{cast.class_a1.pk}/codes").json()
+    slips = _api(psych, "post", f"/rounds/{rid}/classes/{cast.class_a1.pk}/codes", {}).json()
     code = next(s["code"] for s in slips if s["student_id"] == cast.student_a1.pk)
     check = _api(Client(), "post", "/answer/check", {"code": code})
     assert check.status_code == 200 and len(check.json()["instruments"][0]["items"]) == 9
@@ -439,7 +440,10 @@ def test_api_refuses_primary_class_other_school_and_outsiders(cast: Cast) -> Non
     assert _api(_as(other_psych(cast)), "get", f"/rounds/{rid}").status_code == 404
     assert _api(county, "get", f"/rounds/{rid}").status_code == 200
     # The bureau opens rounds but cannot print the pupils' codes.
-    assert _api(county, "post", f"/rounds/{rid}/classes/{cast.class_a1.pk}/codes").status_code in (403, 404)
+    assert _api(county, "post", f"/rounds/{rid}/classes/{cast.class_a1.pk}/codes", {}).status_code in (
+        403,
+        404,
+    )
     assert _api(county, "get", "/rounds/99999999999999999999").status_code in (404, 422)
 
 
@@ -496,3 +500,25 @@ def test_open_round_page_and_guardian_notice(cast: Cast, login) -> None:  # noqa
     sheet = psych.post(reverse("wellbeing:codes", args=[rnd_id, cast.class_a1.pk]))
     assert sheet.status_code == 200 and sheet["Cache-Control"] == "no-store"
     assert sheet.content.decode().count('data-testid="slip-code"') == 1
+
+
+def test_a_case_target_can_be_screened_alone(cast: Cast, login) -> None:  # noqa: ANN001
+    classmate = add_pupil(cast, "赵小刚", "A1002")
+    rnd = open_round(cast)
+    rc = RoundClass.objects.get(round=rnd, klass=cast.class_a1)
+    psych = cast.users["psych_teacher"]
+    services.notice_record(actor=psych, round_class=rc)
+    rc.refresh_from_db()
+    slips = services.codes_issue(actor=psych, round_class=rc, student_ids=[cast.student_a1.pk])
+    assert [s.student for s in slips] == [cast.student_a1]
+    assert not Invitation.objects.filter(student=classmate).exists()
+    for bad in ([cast.student_a2.pk], [], [cast.student_a1.pk, 10**9]):
+        with pytest.raises(ServiceError) as exc:
+            services.codes_issue(actor=psych, round_class=rc, student_ids=bad)
+        assert _code_of(exc) == WellbeingError.STUDENT_NOT_IN_CLASS
+    page = login(psych).post(
+        reverse("wellbeing:codes", args=[rnd.pk, cast.class_a1.pk]), {"some": "1", "student": [classmate.pk]}
+    )
+    assert page.content.decode().count('data-testid="slip-code"') == 1 and "赵小刚" in page.content.decode()
+    r = _api(_as(psych), "post", f"/rounds/{rnd.pk}/classes/{cast.class_a1.pk}/codes", {"student_ids": [0]})
+    assert r.status_code == 404 and r.json()["code"] == "student_not_in_class"
