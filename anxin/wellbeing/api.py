@@ -3,10 +3,10 @@
 Scoped like the pages: answers and scores only for the school's psychology teacher(s) (audited),
 warnings for the psychology teacher and the people told of them, anything else 404.
 
-错误码：not_secondary（非初中及以上班级/学生）、class_other_school（班级不属该校）、school_not_allowed（学校不在范围）、
+错误码：not_secondary（非初中及以上班级/学生）、class_other_school（班级不属该校）、
 bad_window（日期）、title_required（名称）、no_classes（未选班级）、notice_required（未记录家长告知书）、
 unknown_code（答题码不正确）、code_used（答题码已用过）、round_not_open（不在作答时间）、incomplete（未答完）、
-out_of_range（回答不在 0–3）、too_many_tries（输错次数过多）、note_required / note_too_long（处置说明）、
+out_of_range（回答不在 0–3）、too_many_tries（输错次数过多）、note_required / note_too_long（处置说明，与预警相同）、
 unknown_action、transition_not_allowed。
 """
 
@@ -235,7 +235,7 @@ def round_list(request: HttpRequest) -> Any:
 def round_create(request: AuthenticatedRequest, payload: RoundIn) -> Any:
     school = selectors.schools_for_open(request.user).filter(pk=_id(payload.school_id)).first()
     if school is None:
-        raise NotFound(code=WellbeingError.SCHOOL_NOT_ALLOWED)
+        raise NotFound()
     ids = {i for i in payload.class_ids[:500] if 0 < i <= MAX_ID}
     classes = list(
         Unit.objects.filter(pk__in=ids, kind=UnitKind.CLASS, school=school).select_related("parent")

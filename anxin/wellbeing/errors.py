@@ -1,4 +1,5 @@
-"""The error codes of 心理筛查; shared codes are in anxin.core.errors."""
+"""The error codes of 心理筛查; shared codes are in anxin.core.errors, and the warning notes' codes
+(note_required, note_too_long) are the early warnings' (anxin.warnings.errors.WarningError)."""
 
 from enum import StrEnum
 
@@ -8,7 +9,6 @@ class WellbeingError(StrEnum):
     NOT_SECONDARY = "not_secondary"
     #: The class is not one the caller may screen, or no such class.
     CLASS_NOT_ALLOWED = "class_not_allowed"
-    SCHOOL_NOT_ALLOWED = "school_not_allowed"
     CLASS_OTHER_SCHOOL = "class_other_school"
     BAD_WINDOW = "bad_window"
     TITLE_REQUIRED = "title_required"
@@ -24,8 +24,6 @@ class WellbeingError(StrEnum):
     #: An answer outside 0–3, or not a whole number.
     OUT_OF_RANGE = "out_of_range"
     TOO_MANY_TRIES = "too_many_tries"
-    NOTE_REQUIRED = "note_required"
-    NOTE_TOO_LONG = "note_too_long"
     BAD_DATES = "bad_dates"
     #: A pupil chosen for the code sheet is not an active pupil of that class.
     STUDENT_NOT_IN_CLASS = "student_not_in_class"

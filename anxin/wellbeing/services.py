@@ -41,6 +41,7 @@ from anxin.core.notify import notify
 from anxin.core.workdays import PeriodUnit, add_period_provisional
 from anxin.intake.duty import leaders_on_duty
 from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
+from anxin.warnings.errors import WarningError
 
 from . import codes, events
 from .errors import WellbeingError
@@ -96,7 +97,7 @@ def round_open(
 ) -> Round:
     """Open a round for some secondary classes of one school."""
     if school.kind != UnitKind.SCHOOL:
-        raise NotFound(code=WellbeingError.SCHOOL_NOT_ALLOWED)
+        raise NotFound()
     require_at(actor, ROUND, "open", school.path)
     title = (title or "").strip()
     if not title:
@@ -464,9 +465,9 @@ def warning_action(
     note = (note if isinstance(note, str) else "").strip()
     if needs_note and not note:
         message = _("请填写采取了哪些措施。") if action == "act" else _("请填写排除的原因。")
-        raise Invalid(message, code=WellbeingError.NOTE_REQUIRED, detail={"note": [message]})
+        raise Invalid(message, code=WarningError.NOTE_REQUIRED, detail={"note": [message]})
     if len(note) > NOTE_MAX:
-        raise Invalid(_("说明过长（最多 2000 字）。"), code=WellbeingError.NOTE_TOO_LONG)
+        raise Invalid(_("说明过长（最多 2000 字）。"), code=WarningError.NOTE_TOO_LONG)
     now = timezone.now()
     fields: dict[str, Any] = {"status": target}
     if action == "acknowledge":

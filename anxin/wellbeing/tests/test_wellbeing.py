@@ -252,7 +252,7 @@ def test_warning_flow_acknowledge_then_act_with_a_note(cast: Cast) -> None:
     services.warning_action(actor=duty, warning=w, action="acknowledge")
     with pytest.raises(ServiceError) as exc:
         services.warning_action(actor=duty, warning=w, action="act", note=" ")
-    assert _code_of(exc) == WellbeingError.NOTE_REQUIRED
+    assert _code_of(exc) == "note_required"
     with pytest.raises(ServiceError) as exc:
         services.warning_action(actor=duty, warning=w, action="fly")
     assert _code_of(exc) == "unknown_action"
