@@ -13,10 +13,12 @@ Screenshots land in $ANXIN_TEST_ARTIFACTS (default var/test-artifacts/browser/),
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from anxin.core.models import ChannelSettings, Delivery, Notification
 from anxin.testing import Cast
+from anxin.wellbeing import services
 from anxin.wellbeing.models import Screening, ScreeningWarning
 
 from .test_cases import assert_fits_width, log_in
@@ -99,3 +101,25 @@ def test_urgent_phq9_answer_reaches_the_duty_leader(browser_cast: Cast, new_page
     expect(desk.get_by_test_id("scores")).to_contain_text("第9题")
     expect(desk.get_by_test_id("care-plan-link")).to_be_visible()
     shot(desk, "125-wellbeing-psych-warning")
+
+
+def test_class_teacher_sees_an_attention_warning_on_a_phone_without_scores(
+    browser_cast: Cast,
+    new_page,
+    shot,  # noqa: ANN001
+) -> None:
+    from anxin.wellbeing.tests.helpers import MILD, codes_for, open_round
+
+    cast = browser_cast
+    rnd = open_round(cast, opens_on=timezone.localdate())
+    services.screening_submit(code=codes_for(cast, rnd)[cast.student_a1.pk], answers=MILD)
+    phone = new_page("phone")
+    log_in(phone, cast.users["class_teacher"].username)
+    item = phone.get_by_test_id("panel-wellbeing").get_by_test_id("wellbeing-warning-item")
+    expect(item).to_contain_text("关注 · 李小雨")
+    item.click()
+    expect(phone.get_by_test_id("what-to-do")).to_contain_text("关心谈话")
+    expect(phone.get_by_test_id("scores")).to_have_count(0)
+    assert "PHQ" not in phone.content()
+    assert_fits_width(phone)
+    shot(phone, "126-wellbeing-class-teacher-phone")
