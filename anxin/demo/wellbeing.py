@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.test.utils import override_settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from anxin.cases.models import Case
@@ -51,24 +51,26 @@ def build(stdout: Any) -> None:
     pupils = list(Student.objects.filter(klass=klass, is_active=True).order_by("student_no")[: len(ANSWERS)])
     if len(pupils) < len(ANSWERS):
         return
-    today = timezone.localdate()
-    rnd = services.round_open(
-        actor=psych,
-        school=school,
-        title="本学期学生心理健康筛查",
-        opens_on=today - timedelta(days=2),
-        closes_on=today + timedelta(days=12),
-        classes=[klass],
-    )
-    rc = RoundClass.objects.get(round=rnd, klass=klass)
-    services.notice_record(actor=psych, round_class=rc)
-    rc.refresh_from_db()
-    codes = {s.student.pk: s.code for s in services.codes_issue(actor=psych, round_class=rc)}
-    # The urgent answer e-mails its people; the demo's console would print those mails in the middle
-    # of its own report, so they go nowhere (the in-app notices and planned deliveries stay).
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+    with transaction.atomic():
+        queued = len(connection.run_on_commit)
+        today = timezone.localdate()
+        rnd = services.round_open(
+            actor=psych,
+            school=school,
+            title="本学期学生心理健康筛查",
+            opens_on=today - timedelta(days=2),
+            closes_on=today + timedelta(days=12),
+            classes=[klass],
+        )
+        rc = RoundClass.objects.get(round=rnd, klass=klass)
+        services.notice_record(actor=psych, round_class=rc)
+        rc.refresh_from_db()
+        codes = {s.student.pk: s.code for s in services.codes_issue(actor=psych, round_class=rc)}
         for pupil, answers in zip(pupils, ANSWERS, strict=True):
             services.screening_submit(code=codes[pupil.pk], answers=answers)
+        # The people are invented and so are their addresses: the urgent answer's e-mails and texts
+        # queued for after the commit are dropped, nothing leaves the machine (as the demo cases do).
+        del connection.run_on_commit[queued:]
     warnings = ScreeningWarning.objects.filter(screening__round=rnd).count()
     stdout.write(
         f"心理筛查：{school.name}{klass.name}，{len(pupils)} 人作答，{warnings} 条预警（关注、重点关注、紧急各 1 条）。"

@@ -58,6 +58,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "can_open": selectors.schools_for_open(user).exists(),
+            "can_warnings": allowed(user, "wellbeing_warning", "view"),
             "live_warnings": selectors.warnings_visible(user).count(),
         },
     )
