@@ -14,7 +14,7 @@ class WellbeingConfig(AppConfig):
         from anxin.access.matrix import install_rules
         from anxin.audit.labels import register
 
-        from . import panels, permissions  # noqa: F401  (工作台 panel, matrix rows)
+        from . import panels, permissions, tasks  # noqa: F401  (工作台 panel, matrix rows, overdue sweep)
         from .events import LABELS
 
         install_rules()

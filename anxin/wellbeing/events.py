@@ -15,6 +15,8 @@ ANSWERED: Final = "wellbeing.answered"
 WARNING_RAISED: Final = "wellbeing.warning_raised"
 ANSWERS_READ: Final = "wellbeing.answers_read"
 CHANGE_READ: Final = "wellbeing.change_read"
+#: The sweep told of a concern warning whose talk is past its 3 school days.
+WARNING_OVERDUE: Final = "wellbeing.warning_overdue"
 WARNING_ACKNOWLEDGED: Final = "wellbeing.warning_acknowledge"
 WARNING_ACTED: Final = "wellbeing.warning_act"
 WARNING_DISMISSED: Final = "wellbeing.warning_dismiss"
@@ -33,6 +35,7 @@ LABELS: Final[dict[str, object]] = {
     WARNING_RAISED: _("心理筛查预警"),
     ANSWERS_READ: _("查看心理筛查作答"),
     CHANGE_READ: _("查看心理筛查前后变化"),
+    WARNING_OVERDUE: _("心理筛查约谈逾期提醒"),
     WARNING_ACKNOWLEDGED: _("知悉心理筛查预警"),
     WARNING_ACTED: _("处置心理筛查预警"),
     WARNING_DISMISSED: _("排除心理筛查预警"),

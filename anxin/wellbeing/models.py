@@ -145,6 +145,8 @@ class ScreeningWarning(models.Model):
     watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
     #: Concern: the psychology teacher's talk is due by this school day.
     due_on = models.DateField(_("约谈期限"), null=True, blank=True)
+    #: When the sweep told of a concern warning past its due day (once).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(

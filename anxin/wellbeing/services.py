@@ -493,6 +493,51 @@ def warning_action(
     return warning
 
 
+def concern_overdue_sweep(today: date | None = None) -> int:
+    """Each live concern warning past its due school day: remind the psychology teachers and tell the
+    principal that a talk is overdue (no name, no link: the principal cannot open it), once."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    told = 0
+    due = ScreeningWarning.objects.filter(
+        level=Level.CONCERN.value, status__in=LIVE, due_on__lt=today, overdue_notified_at__isnull=True
+    )
+    for pk in list(due.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            if (
+                ScreeningWarning.objects.filter(pk=pk, overdue_notified_at__isnull=True).update(
+                    overdue_notified_at=now
+                )
+                != 1
+            ):
+                continue
+            w = ScreeningWarning.objects.select_related("school", "student__klass").get(pk=pk)
+            key = f"wellbeing_overdue:{w.pk}"
+            notify(
+                psych_teachers(w.school),
+                title=_("心理筛查约谈已超过期限"),
+                body=_("一名学生的重点关注预警约谈期限是 %(date)s，至今未处置。") % {"date": w.due_on},
+                url=reverse("wellbeing:warning", args=[w.pk]),
+                urgent=True,
+                subject_key=key,
+            )
+            notify(
+                _people(w.school, [Role.PRINCIPAL]),
+                title=_("心理筛查约谈逾期"),
+                body=_("本校有一条心理筛查重点关注预警超过 3 个上学日仍未处置，请督促心理教师。"),
+                subject_key=key,
+            )
+            audit_record(
+                actor=None,
+                action=events.WARNING_OVERDUE,
+                unit=w.student.klass,
+                subject=w,
+                after={"due_on": str(w.due_on)},
+            )
+        told += 1
+    return told
+
+
 def overdue(warning: ScreeningWarning, today: date | None = None) -> bool:
     today = today or timezone.localdate()
     return bool(warning.live and warning.due_on and warning.due_on < today)

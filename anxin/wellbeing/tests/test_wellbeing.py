@@ -522,3 +522,23 @@ def test_a_case_target_can_be_screened_alone(cast: Cast, login) -> None:  # noqa
     assert page.content.decode().count('data-testid="slip-code"') == 1 and "赵小刚" in page.content.decode()
     r = _api(_as(psych), "post", f"/rounds/{rnd.pk}/classes/{cast.class_a1.pk}/codes", {"student_ids": [0]})
     assert r.status_code == 404 and r.json()["code"] == "student_not_in_class"
+
+
+def test_a_concern_past_its_three_school_days_is_told_once(cast: Cast) -> None:
+    rnd = open_round(cast)
+    services.screening_submit(code=codes_for(cast, rnd)[cast.student_a1.pk], answers=MODERATE)
+    w = ScreeningWarning.objects.get()
+    assert services.concern_overdue_sweep(date(2026, 11, 13)) == 0  # the due day itself
+    assert services.concern_overdue_sweep(date(2026, 11, 16)) == 1
+    assert services.concern_overdue_sweep(date(2026, 11, 17)) == 0
+    key = f"wellbeing_overdue:{w.pk}"
+    told = {n.user_id: n for n in Notification.objects.filter(subject_key=key)}
+    assert set(told) == {cast.users["psych_teacher"].pk, cast.users["principal"].pk}
+    assert told[cast.users["principal"].pk].url == "" and "李" not in told[cast.users["principal"].pk].body
+    assert AuditEvent.objects.filter(action=events.WARNING_OVERDUE).count() == 1
+
+
+def test_overdue_job_is_registered() -> None:
+    from anxin.core.periodic import JOBS
+
+    assert "wellbeing.concern_overdue" in JOBS
