@@ -352,8 +352,15 @@ def screening_list(
 ) -> Any:
     if not selectors.can_read(request.user):
         raise NotFound()
-    qs = selectors.screenings_visible(request.user, round_id=round_id, level=level[:10])
-    return [_screening(s) for s in qs[:500]]
+    rows = list(selectors.screenings_visible(request.user, round_id=round_id, level=level[:10])[:500])
+    by_school: dict[int, list[Screening]] = {}
+    for s in rows:
+        by_school.setdefault(s.school_id, []).append(s)
+    for found in by_school.values():
+        selectors.scores_listed(
+            request.user, unit=found[0].school, subject=found[0].round, ids=[s.pk for s in found]
+        )
+    return [_screening(s) for s in rows]
 
 
 @router.get(
@@ -392,12 +399,29 @@ def student_change(
 @router.get("/warnings", response={200: list[WarningOut], **ERRORS}, summary="心理筛查预警")
 def warning_list(request: HttpRequest, status: str = "live") -> Any:
     live = {"live": True, "closed": False}.get(status[:10], None)
-    return [_warning(request.user, w) for w in selectors.warnings_visible(request.user, live=live)[:200]]
+    rows = [_warning(request.user, w) for w in selectors.warnings_visible(request.user, live=live)[:200]]
+    _audit_scores(request.user, [r for r in rows if r["phq9"] is not None])
+    return rows
+
+
+def _audit_scores(user: Any, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    warnings = ScreeningWarning.objects.filter(pk__in=[r["id"] for r in rows]).select_related("school")
+    by_school: dict[int, list[ScreeningWarning]] = {}
+    for w in warnings:
+        by_school.setdefault(w.school_id, []).append(w)
+    for found in by_school.values():
+        selectors.scores_listed(
+            user, unit=found[0].school, subject=found[0], ids=[w.screening_id for w in found]
+        )
 
 
 @router.get("/warnings/{int:warning_id}", response={200: WarningOut, **ERRORS}, summary="预警详情")
 def warning_detail(request: HttpRequest, warning_id: int) -> Any:
-    return _warning(request.user, selectors.warning_get(request.user, _id(warning_id)))
+    row = _warning(request.user, selectors.warning_get(request.user, _id(warning_id)))
+    _audit_scores(request.user, [row] if row["phq9"] is not None else [])
+    return row
 
 
 @router.post(

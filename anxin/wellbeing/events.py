@@ -14,6 +14,8 @@ CODES_ISSUED: Final = "wellbeing.codes_issued"
 ANSWERED: Final = "wellbeing.answered"
 WARNING_RAISED: Final = "wellbeing.warning_raised"
 ANSWERS_READ: Final = "wellbeing.answers_read"
+#: Scores shown in a list (a round's page, the API's list, a warning with its scores).
+SCORES_LISTED: Final = "wellbeing.scores_listed"
 CHANGE_READ: Final = "wellbeing.change_read"
 #: The sweep told of a concern warning whose talk is past its 3 school days.
 WARNING_OVERDUE: Final = "wellbeing.warning_overdue"
@@ -34,6 +36,7 @@ LABELS: Final[dict[str, object]] = {
     ANSWERED: _("学生完成心理筛查"),
     WARNING_RAISED: _("心理筛查预警"),
     ANSWERS_READ: _("查看心理筛查作答"),
+    SCORES_LISTED: _("查看心理筛查分数"),
     CHANGE_READ: _("查看心理筛查前后变化"),
     WARNING_OVERDUE: _("心理筛查约谈逾期提醒"),
     WARNING_ACKNOWLEDGED: _("知悉心理筛查预警"),

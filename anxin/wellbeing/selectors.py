@@ -125,6 +125,21 @@ def screenings_visible(user: Any, *, round_id: int | None = None, level: str = "
     return qs
 
 
+def scores_listed(user: Any, *, unit: Unit, subject: Any, ids: list[int]) -> None:
+    """Write that ``user`` was shown the scores of these screenings in a list (a round's page, the
+    API's list, a warning with its scores): every sight of a score is in the audit trail."""
+    if not ids:
+        return
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action=events.SCORES_LISTED,
+            unit=unit,
+            subject=subject,
+            after={"screenings": sorted(ids)[:500], "count": len(ids)},
+        )
+
+
 def screening_read(user: Any, pk: Any) -> Screening:
     """One pupil's answers; the read is written to the audit trail."""
     screening: Screening = access(

@@ -121,6 +121,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = selectors.round_get(request.user, pk)
     reader = can_read_answers(request.user, rnd.unit_path)
     screenings = list(selectors.screenings_visible(request.user, round_id=rnd.pk)) if reader else []
+    selectors.scores_listed(request.user, unit=rnd.school, subject=rnd, ids=[s.pk for s in screenings])
     progress = selectors.round_progress(rnd)
     pupils = selectors.round_pupils(rnd) if can(request.user, ROUND, "codes", rnd) else {}
     return render(
@@ -322,6 +323,8 @@ def care_plan_link(user: Any, warning: Any) -> str:
 def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     w = selectors.warning_get(request.user, pk)
     reader = can_read_answers(request.user, w.unit_path)
+    if reader:
+        selectors.scores_listed(request.user, unit=w.student.klass, subject=w, ids=[w.screening_id])
     return render(
         request,
         "wellbeing/warning.html",

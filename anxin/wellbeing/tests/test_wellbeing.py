@@ -287,6 +287,10 @@ def test_only_the_schools_psych_teacher_reads_answers_and_each_read_is_audited(c
     # The round page shows the principal counts, never scores.
     page = login(cast.users["principal"]).get(reverse("wellbeing:round", args=[rnd.pk])).content.decode()
     assert "1/1" in page and 'data-testid="screenings"' not in page
+    assert not AuditEvent.objects.filter(action=events.SCORES_LISTED).exists()
+    login(cast.users["psych_teacher"]).get(reverse("wellbeing:round", args=[rnd.pk]))
+    listed = AuditEvent.objects.get(action=events.SCORES_LISTED)
+    assert listed.after == {"screenings": [s.pk], "count": 1}
 
 
 def test_change_between_two_screenings_for_aftercare(cast: Cast, login) -> None:  # noqa: ANN001
