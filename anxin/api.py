@@ -31,6 +31,7 @@ from anxin.oversight.stats.api import router as oversight_stats_router
 from anxin.oversight.supervision.api import router as supervision_router
 from anxin.surveys.api import router as surveys_router
 from anxin.warnings.api import router as warnings_router
+from anxin.wellbeing.api import router as wellbeing_router
 
 
 class TokenAuth(HttpBearer):
@@ -131,3 +132,4 @@ api.add_router("/oversight", supervision_router)
 api.add_router("/oversight/opinion", opinion_router)
 api.add_router("/oversight/reports", reports_router)
 api.add_router("/surveys", surveys_router)
+api.add_router("/wellbeing", wellbeing_router)

@@ -42,6 +42,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("统计报表"), reverse("oversight_reports:index"), "file-earmark-spreadsheet"))
     if allowed(user, "survey_campaign", "view"):
         items.append((_("专项调查"), reverse("surveys:index"), "ui-checks"))
+    if allowed(user, "wellbeing_round", "view"):
+        items.append((_("心理筛查"), reverse("wellbeing:rounds"), "heart-pulse"))
     if ledger_entries(user, figures=False):
         items.append((_("台账"), reverse("ledgers:index"), "journal-check"))
     if allowed(user, "student", "view"):

@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "anxin.oversight.opinion",
     "anxin.oversight.reports",
     "anxin.surveys",
+    "anxin.wellbeing",
     "anxin.cases",
     "anxin.accounts",
     "anxin.demo",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("oversight/reports/", include("anxin.oversight.reports.urls")),
     path("oversight/supervision/", include("anxin.oversight.supervision.urls")),
     path("oversight/", include("anxin.oversight.stats.urls")),
+    path("wellbeing/", include("anxin.wellbeing.urls")),
     path("box/", include((box_urls, "box"))),
     path("", include("anxin.surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

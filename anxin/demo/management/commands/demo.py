@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from anxin.core.errors import ServiceError
-from anxin.demo import oversight_opinion, oversight_stats, oversight_supervision, surveys
+from anxin.demo import oversight_opinion, oversight_stats, oversight_supervision, surveys, wellbeing
 from anxin.demo.city import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
@@ -109,6 +109,7 @@ class Command(BaseCommand):
             oversight_supervision.build(self.stdout)
         oversight_opinion.build(self.stdout)
         surveys.build(self.stdout)
+        wellbeing.build(self.stdout)
         oversight_stats.build(self.stdout)  # last: the bureau's figures count everything made above
         path = write_logins(result.logins)
         self._report(result)
