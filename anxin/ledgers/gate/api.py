@@ -91,6 +91,7 @@ class LeaveOut(Schema):
     ends_at: datetime
     reason: str
     approved_by: str
+    returned_at: datetime | None
 
     @staticmethod
     def resolve_student(obj: LeavePass) -> int:
@@ -107,6 +108,11 @@ class LeaveOut(Schema):
     @staticmethod
     def resolve_approved_by(obj: LeavePass) -> str:
         return str(obj.recorded_by)
+
+
+class ReturnIn(Schema):
+    #: When the pupil came back; now when left out.
+    returned_at: datetime | None = None
 
 
 class ExitIn(Schema):
@@ -288,6 +294,11 @@ def leave_create(request: HttpRequest, payload: LeaveIn) -> Any:
         client_key=payload.client_key,
     )
     return _reply(rec.created, rec.entry)
+
+
+@router.post("/leaves/{int:leave_id}/return", response={200: LeaveOut, **ERRORS}, summary="销假")
+def leave_return(request: HttpRequest, leave_id: int, payload: ReturnIn) -> Any:
+    return services.leave_return(actor=request.user, leave_id=leave_id, at=payload.returned_at)
 
 
 @router.get("/items", response=list[ItemOut], summary="危险物品记录")
