@@ -493,7 +493,7 @@ def patrol_overdue(ctx: Context) -> list[Candidate]:
         ]
         evidence = [f"patrol:{point.pk}:{miss.start.isoformat()}"]
         if escalated:
-            reasons.append(f"巡查时段结束已超过 {_late(t['grace_minutes'])} 仍未补巡，已同时告知安全管理员。")
+            reasons.append(f"巡查时段结束已超过 {_late(t['grace_minutes'])}仍未补巡，已同时告知安全管理员。")
             evidence.append(f"escalated:{point.pk}:{miss.start.isoformat()}")
         reasons.append("请尽快到该点补巡打卡；补足次数后本提醒自动关闭。")
         out.append(
@@ -575,7 +575,7 @@ def leave_unreturned(ctx: Context) -> list[Candidate]:
         student = leaves[0].student
         teacher = ctx.first((Role.CLASS_TEACHER, student.klass_id))
         reasons = [
-            f"请假至 {_hm(lv.ends_at)} 结束，已超过 {_late(int((ctx.now - lv.ends_at).total_seconds() // 60))} 仍未销假。"
+            f"请假至 {_hm(lv.ends_at)} 结束，已超过 {_late(int((ctx.now - lv.ends_at).total_seconds() // 60))}仍未销假。"
             for lv in leaves
         ]
         reasons.append("请核实学生是否已返校，必要时联系家长；学生返校后点“销假”，本提醒自动关闭。")

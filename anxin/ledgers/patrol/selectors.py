@@ -248,7 +248,8 @@ def checkin_completeness(school: Unit, start: date, end: date) -> Completeness:
 # 00:00 to the next Monday), Asia/Shanghai. A day counts on school days, a night when it starts or
 # ends on one (boarders come back on Sunday evening), a week when it has a school day. Once the latest
 # such period of a point has ended with fewer check-ins than required, the round is missed until
-# check-ins made after the period (补巡) make up the difference.
+# check-ins made after the period (补巡) make up the difference. A point set up after its period
+# began is not held to that period.
 
 
 @dataclass(frozen=True)
@@ -319,7 +320,8 @@ def missed_rounds(school: Unit, now: datetime, *, lookback_days: int = 7) -> lis
         if kind not in periods:
             periods[kind] = last_period(kind, now, lookback_days)
         period = periods[kind]
-        if period is not None:
+        # A point set up during a period is not held to it.
+        if period is not None and point.created_at <= period[1]:
             due.append((point, kind, count, *period))
     if not due:
         return []
