@@ -266,9 +266,9 @@ def evaluate(
         if untouched:
             Warning.objects.filter(pk__in=untouched).update(last_seen=now)
         found = {_key(c) for c in candidates}
-        done = [w.pk for key, w in live.items() if w.rule in resolvable and key not in found]
-        if done:
-            result.resolved = Warning.objects.filter(pk__in=done, status__in=LIVE).update(
+        finished = [w.pk for key, w in live.items() if w.rule in resolvable and key not in found]
+        if finished:
+            result.resolved = Warning.objects.filter(pk__in=finished, status__in=LIVE).update(
                 status=Status.ACTED, closed_at=now, closed_by=None, close_note=_("已完成，系统自动关闭。")
             )
             audit_record(
@@ -276,8 +276,8 @@ def evaluate(
                 action=events.WARNING_RESOLVED,
                 unit=school,
                 subject_type="ledger_warnings.warning",
-                subject_label=f"{len(done)} 条提醒已完成",
-                after={"ids": done},
+                subject_label=f"{len(finished)} 条提醒已完成",
+                after={"ids": finished},
             )
         result.created = len(created)
         if created:

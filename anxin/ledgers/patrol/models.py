@@ -106,7 +106,8 @@ class PatrolPoint(models.Model):
         kind = self.frequency or (Frequency.NIGHT if self.is_dorm else Frequency.DAY)
         if self.rounds is not None:
             return kind, self.rounds
-        return kind, {Frequency.DAY: day_rounds, Frequency.NIGHT: night_rounds}.get(kind, 1)
+        school: dict[str, int] = {Frequency.DAY: day_rounds, Frequency.NIGHT: night_rounds}
+        return kind, school.get(kind, 1)
 
 
 class PatrolCheckin(LedgerEntry):

@@ -41,7 +41,7 @@ def test_gate_guard_returns_a_pass_late_and_it_is_audited(cast: Cast, leave: Lea
     assert response.status_code == 200
     assert response.json()["returned_at"].startswith("2026-11-25T04:40")  # 12:40 in Shanghai
     event = AuditEvent.objects.get(action="ledger_gate.leave_returned")
-    assert event.after["late"] is True
+    assert event.after is not None and event.after["late"] is True
 
 
 @pytest.mark.django_db
