@@ -10,6 +10,9 @@ Completeness of patrol points (documented here because the bureau relies on the 
   dormitory point count for nothing.
 - due = Σ over points active now of rounds × days in the period; done = distinct (point, date,
   window) with at least one check-in. A second check-in in the same window adds nothing.
+- A point with its own frequency (``PatrolPoint.frequency`` / ``rounds``) counts with its own: a
+  point patrolled 3 times a night is cut into 3 night windows. Weekly points are left out of this
+  daily figure; the missed-round reminder (below) watches them.
 """
 
 from __future__ import annotations
@@ -187,10 +190,11 @@ def round_window(
     point: PatrolPoint, moment: datetime, day_rounds: int, night_rounds: int
 ) -> tuple[date, int] | None:
     """The (date, window index) a check-in at ``moment`` counts for, or None when it counts for nothing."""
+    kind, count = point.required(day_rounds, night_rounds)
+    if kind == Frequency.WEEK or count <= 0:
+        return None
     local = timezone.localtime(moment)
-    if point.is_dorm:
-        if night_rounds <= 0:
-            return None
+    if kind == Frequency.NIGHT:
         t = local.time()
         if NIGHT_END <= t < NIGHT_START:
             return None
@@ -198,12 +202,10 @@ def round_window(
         tz = local.tzinfo
         night_start = datetime.combine(night_date, NIGHT_START, tzinfo=tz)
         seconds = (local - night_start).total_seconds()
-        length = 14 * 3600 / night_rounds
-        return night_date, min(night_rounds - 1, int(seconds // length))
-    if day_rounds <= 0:
-        return None
+        length = 14 * 3600 / count
+        return night_date, min(count - 1, int(seconds // length))
     seconds = local.hour * 3600 + local.minute * 60 + local.second
-    return local.date(), min(day_rounds - 1, int(seconds // (86400 / day_rounds)))
+    return local.date(), min(count - 1, int(seconds // (86400 / count)))
 
 
 def with_duty(points: list[PatrolPoint]) -> list[PatrolPoint]:
@@ -224,7 +226,11 @@ def checkin_completeness(school: Unit, start: date, end: date) -> Completeness:
     day_rounds, night_rounds = rounds_of(school)
     points = list(PatrolPoint.objects.filter(school=school, active=True))
     days = (end - start).days + 1
-    due = sum((night_rounds if p.is_dorm else day_rounds) for p in points) * days
+    per_day = 0
+    for p in points:
+        kind, count = p.required(day_rounds, night_rounds)
+        per_day += 0 if kind == Frequency.WEEK else count
+    due = per_day * days
     by_id = {p.pk: p for p in points}
     tz = timezone.get_current_timezone()
     # A night that starts on the last day ends the next morning.

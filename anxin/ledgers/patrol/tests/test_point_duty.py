@@ -107,3 +107,27 @@ def test_new_point_form_takes_frequency(cast: Cast, login) -> None:  # noqa: ANN
     )
     assert response.status_code == 302
     assert PatrolPoint.objects.get(name="食堂后门").required(2, 1) == ("week", 1)
+
+
+@pytest.mark.django_db
+def test_completeness_counts_a_points_own_frequency(cast: Cast, point: PatrolPoint) -> None:
+    from datetime import date, datetime
+
+    from anxin.ledgers.patrol.models import PatrolCheckin
+    from anxin.ledgers.patrol.selectors import checkin_completeness
+    from anxin.testing import SHANGHAI
+
+    officer = cast.users["safety_officer"]
+    services.patrol_point_set_duty(actor=officer, point=point, frequency="night", rounds=2, responsible=None)
+    weekly = services.patrol_point_create(actor=officer, school=cast.school, name="配电房", frequency="week")
+    day = date(2026, 11, 25)
+    for moment in (datetime(2026, 11, 25, 19, tzinfo=SHANGHAI), datetime(2026, 11, 26, 3, tzinfo=SHANGHAI)):
+        PatrolCheckin.objects.create(school=cast.school, recorded_by=officer, point=point, recorded_at=moment)
+    PatrolCheckin.objects.create(
+        school=cast.school,
+        recorded_by=officer,
+        point=weekly,
+        recorded_at=datetime(2026, 11, 25, 9, tzinfo=SHANGHAI),
+    )
+    c = checkin_completeness(cast.school, day, day)
+    assert (c.due, c.done) == (2, 2)  # two night windows of the point; the weekly point is not in it
