@@ -492,8 +492,10 @@ def patrol_overdue(ctx: Context) -> list[Candidate]:
             + "。"
         ]
         evidence = [f"patrol:{point.pk}:{miss.start.isoformat()}"]
+        others = [u for u in safety if u != responsible] if escalated else []
         if escalated:
-            reasons.append(f"巡查时段结束已超过 {_late(t['grace_minutes'])}仍未补巡，已同时告知安全管理员。")
+            told = "，已同时告知安全管理员" if others else ""
+            reasons.append(f"巡查时段结束已超过 {_late(t['grace_minutes'])}仍未补巡{told}。")
             evidence.append(f"escalated:{point.pk}:{miss.start.isoformat()}")
         reasons.append("请尽快到该点补巡打卡；补足次数后本提醒自动关闭。")
         out.append(
@@ -507,7 +509,7 @@ def patrol_overdue(ctx: Context) -> list[Candidate]:
                 reasons=reasons,
                 evidence=evidence,
                 severity=Severity.WARNING if escalated else Severity.NOTICE,
-                addressed=[u for u in safety if u != responsible] if escalated else [],
+                addressed=others,
             )
         )
     return out
@@ -539,10 +541,12 @@ def talk_follow_up(ctx: Context) -> list[Candidate]:
         teacher = ctx.first((Role.CLASS_TEACHER, student.klass_id))
         late = [t for t in talks if ctx.today >= _school_days_after(t.follow_up_on, n)]
         reasons = [f"{md(t.talked_on)}的谈心谈话约定 {md(t.follow_up_on)} 回访，尚未回访。" for t in talks]
-        if late:
-            reasons.append(f"已过回访日期 {n} 个上学日仍未回访，已同时告知班主任。")
-        reasons.append("回访后在谈话记录上点“已回访”，本提醒自动关闭。")
         author = talks[0].recorded_by_id
+        others = [teacher] if late and teacher and teacher != author else []
+        if late:
+            told = "，已同时告知班主任" if others else ""
+            reasons.append(f"已过回访日期 {n} 个上学日仍未回访{told}。")
+        reasons.append("回访后在谈话记录上点“已回访”，本提醒自动关闭。")
         out.append(
             Candidate(
                 rule=Rule.TALK_FOLLOW_UP,
@@ -554,7 +558,7 @@ def talk_follow_up(ctx: Context) -> list[Candidate]:
                 reasons=reasons,
                 evidence=sorted([f"talk:{t.pk}" for t in talks] + [f"late:{t.pk}" for t in late]),
                 severity=Severity.WARNING if late else Severity.NOTICE,
-                addressed=[teacher] if late and teacher and teacher != author else [],
+                addressed=others,
             )
         )
     return out

@@ -5,7 +5,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Body, Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
@@ -297,8 +297,9 @@ def leave_create(request: HttpRequest, payload: LeaveIn) -> Any:
 
 
 @router.post("/leaves/{int:leave_id}/return", response={200: LeaveOut, **ERRORS}, summary="销假")
-def leave_return(request: HttpRequest, leave_id: int, payload: ReturnIn) -> Any:
-    return services.leave_return(actor=request.user, leave_id=leave_id, at=payload.returned_at)
+def leave_return(request: HttpRequest, leave_id: int, payload: Body[ReturnIn | None] = None) -> Any:
+    at = payload.returned_at if payload is not None else None
+    return services.leave_return(actor=request.user, leave_id=leave_id, at=at)
 
 
 @router.get("/items", response=list[ItemOut], summary="危险物品记录")
