@@ -95,6 +95,15 @@ class Evaluation:
         self.failed += other.failed
 
 
+#: Evidence keys that only mark a reminder's later stage: a warning a person closed stays closed
+#: when it merely reaches that stage (escalation is for a reminder nobody dealt with).
+STAGE_KEYS = ("escalated:", "late:")
+
+
+def _settled(evidence: Iterable[str]) -> set[str]:
+    return {e for e in evidence if not str(e).startswith(STAGE_KEYS)}
+
+
 def _key(obj: Any) -> tuple[str, str, int]:
     return (str(obj.rule), str(obj.subject_type), int(obj.subject_id))
 
@@ -254,7 +263,7 @@ def evaluate(
             done = closed.get(key)
             if done is not None and done.closed_at is not None:
                 quiet_until = done.closed_at + timedelta(days=ctx.t(cand.rule)["quiet_days"])
-                if now < quiet_until and set(cand.evidence) <= set(done.evidence or []):
+                if now < quiet_until and _settled(cand.evidence) <= _settled(done.evidence or []):
                     result.suppressed += 1
                     continue
             warning = _create(school, cand, now)

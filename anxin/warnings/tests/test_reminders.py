@@ -286,3 +286,17 @@ def test_returned_in_time_raises_nothing(cast: Cast) -> None:
         gate.leave_return(actor=cast.users["class_teacher"], leave_id=leave.pk)
     evaluate(cast, at(WED, 18))
     assert live(Rule.LEAVE_UNRETURNED) is None
+
+
+@pytest.mark.django_db
+def test_a_reminder_dismissed_with_a_reason_is_not_escalated_the_same_day(cast: Cast) -> None:
+    keeper = cast.users["dorm_staff"]
+    _point(cast, frequency="day", rounds=1, responsible=keeper)
+    evaluate(cast, at(WED + _days(1), 0, 15))
+    w = live(Rule.PATROL_OVERDUE)
+    assert w is not None
+    with frozen_time(at(WED + _days(1), 0, 30)):
+        services.warning_dismiss(actor=keeper, warning=w, reason="该厕所停水维修，已封闭")
+    evaluate(cast, at(WED + _days(1), 1, 15))
+    assert live(Rule.PATROL_OVERDUE) is None
+    assert not Notification.objects.filter(user=cast.users["safety_officer"]).exists()
