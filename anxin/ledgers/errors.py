@@ -39,6 +39,8 @@ class LedgerError(StrEnum):
     ANOMALIES_TOO_LONG = "anomalies_too_long"
     NOTES_TOO_LONG = "notes_too_long"
     BAD_ROUNDS = "bad_rounds"
+    #: A patrol point's required frequency: per day, per night or per week.
+    BAD_POINT_FREQUENCY = "bad_point_frequency"
     BAD_PLACE_TYPE = "bad_place_type"
     BAD_TIME = "bad_time"
     TIME_IN_FUTURE = "time_in_future"
@@ -56,6 +58,9 @@ class LedgerError(StrEnum):
     MISSING_HOST = "missing_host"
     BAD_LEAVE_SPAN = "bad_leave_span"
     MISSING_STOP_ACTION = "missing_stop_action"
+    #: 销假 at a time before the leave began.
+    RETURN_BEFORE_START = "return_before_start"
+    ALREADY_RETURNED = "already_returned"
     MISSING_DESCRIPTION = "missing_description"
     # Hazards: key places, cameras, screenings, the rectification loop, footage reviews.
     #: Not an active key place of this school (intake's ``bad_place`` is where bullying happened).

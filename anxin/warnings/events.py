@@ -8,6 +8,8 @@ from typing import Final
 
 #: The evaluation raised a warning at a school.
 WARNING_RAISED: Final = "ledger_warning.raised"
+#: The evaluation closed reminders whose duty is done (the round made up, the pupil back…).
+WARNING_RESOLVED: Final = "ledger_warning.resolved"
 WARNING_ACKNOWLEDGED: Final = "ledger_warning.acknowledge"
 WARNING_ACTED_ON: Final = "ledger_warning.act"
 WARNING_DISMISSED: Final = "ledger_warning.dismiss"

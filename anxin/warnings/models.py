@@ -23,12 +23,21 @@ class Rule(models.TextChoices):
     CLASS_NO_1530 = "class_no_1530", _("班级长期无1530安全教育记录")
     HAZARD_OVERDUE = "hazard_overdue", _("隐患整改逾期")
     URGENT_UNACKNOWLEDGED = "urgent_unacknowledged", _("紧急举报无人确认")
+    PATROL_OVERDUE = "patrol_overdue", _("巡查点未按频次巡查")
+    TALK_FOLLOW_UP = "talk_follow_up", _("谈心谈话待回访")
+    LEAVE_UNRETURNED = "leave_unreturned", _("请假学生逾期未销假")
+
+
+#: Reminders: the warning is about a duty with a clear "done" (the round made up, the talk followed
+#: up, the pupil back), so the evaluation closes it itself once the duty is done.
+REMINDERS = frozenset({Rule.PATROL_OVERDUE, Rule.TALK_FOLLOW_UP, Rule.LEAVE_UNRETURNED})
 
 
 class SubjectType(models.TextChoices):
     STUDENT = "student", _("学生")
     CLASS = "class", _("班级")
     PLACE = "place", _("重点部位")
+    PATROL_POINT = "patrol_point", _("巡查点")
     REPORT = "report", _("举报")
     HAZARD = "hazard", _("隐患")
 
@@ -55,7 +64,7 @@ class Warning(models.Model):  # noqa: A001 - the domain word; never imported bar
     #: Where the warning sits in the tree, for scope: the student's or the class's path, else the school's.
     unit_path = models.CharField(max_length=255, db_index=True, editable=False)
     rule = models.CharField(_("规则"), max_length=30, choices=Rule.choices)
-    subject_type = models.CharField(_("对象类型"), max_length=10, choices=SubjectType.choices)
+    subject_type = models.CharField(_("对象类型"), max_length=12, choices=SubjectType.choices)
     subject_id = models.PositiveBigIntegerField(_("对象编号"))
     #: Masked (李*雨 · 初一(1)班): safe for a notification or a list seen over a shoulder.
     subject_label = models.CharField(_("对象"), max_length=200)
@@ -66,6 +75,11 @@ class Warning(models.Model):  # noqa: A001 - the domain word; never imported bar
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    #: Others the warning is addressed to besides the responsible person: the safety officer once a
+    #: late patrol round is escalated, the gate staff of an unreturned pupil. They see it as their own.
+    addressed = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("同时告知"), blank=True, related_name="+"
     )
     #: Plain sentences saying why, each with its evidence (dates, counts; never another child's name).
     reasons = models.JSONField(_("预警原因"), default=list)

@@ -2,7 +2,8 @@
 
 School leaders see and handle every warning of their school; the bureau sees its schools'
 warnings only as counts (the pages and the API never show it a name); everyone else sees and
-handles the warnings they are responsible for.
+handles the warnings they are responsible for or addressed to (an escalated reminder, a pupil
+not back for the gate staff).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ register(
         models=("ledger_warnings.Warning",),
         path_field="unit_path",
         path_of=lambda w: w.unit_path,
-        owner_field="responsible",
+        owner_field=("responsible", "addressed"),
+        owner_to_many=True,
         actions={
             "view": {**{r: S for r in LEADERS}, **{r: U for r in BUREAU}, **{r: OWN for r in OTHERS}},
             "handle": {**{r: S for r in LEADERS}, **{r: OWN for r in OTHERS}},

@@ -24,6 +24,18 @@ What each rule means, in words a teacher would use:
 - ``urgent_unacknowledged`` — 紧急举报无人确认: an urgent report nobody has acknowledged 15
   minutes after it came in. Told: the principal.
 
+Three reminders (``REMINDERS``) close themselves once their duty is done:
+
+- ``patrol_overdue`` — 巡查点未按频次巡查: the latest day / night / week of a point (its own
+  frequency, else the school's) ended with fewer check-ins than required and check-ins since have
+  not made up the difference (anxin.ledgers.patrol.selectors.missed_rounds). Told: the point's
+  responsible person, else the duty staff of that shift, else the safety officer; 60 minutes after
+  the period ended and still not made up, the safety officer too.
+- ``talk_follow_up`` — 谈心谈话待回访: a talk marked 需要回访 whose date has come and that is not
+  marked followed up. Told: the talk's author on the date; 2 school days later, the class teacher too.
+- ``leave_unreturned`` — 请假学生逾期未销假: a leave pass that has ended without a 销假. Told: the
+  class teacher and the gate guards.
+
 When nobody holds the role the rule names, the warning goes to the moral-education director, then
 the principal; a school with neither still gets the warning, for its leaders' list.
 """
@@ -54,6 +66,9 @@ DEFAULTS: dict[str, dict[str, int]] = {
     Rule.CLASS_NO_1530: {"school_days": 10, "quiet_days": 7},
     Rule.HAZARD_OVERDUE: {"grace_days": 0, "quiet_days": 7},
     Rule.URGENT_UNACKNOWLEDGED: {"minutes": 15, "quiet_days": 1},
+    Rule.PATROL_OVERDUE: {"grace_minutes": 60, "lookback_days": 7, "quiet_days": 1},
+    Rule.TALK_FOLLOW_UP: {"escalate_school_days": 2, "quiet_days": 1},
+    Rule.LEAVE_UNRETURNED: {"grace_minutes": 0, "quiet_days": 1},
 }
 
 
@@ -70,6 +85,9 @@ class Candidate:
     severity: str = Severity.WARNING
     #: Others told when the warning is raised (they see it through their school-wide view).
     also_notify: list[int] = field(default_factory=list)
+    #: Others the warning is addressed to (``Warning.addressed``): told once each, when first added,
+    #: which is how a reminder escalates (the safety officer joins after the grace period).
+    addressed: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -438,6 +456,150 @@ def urgent_unacknowledged(ctx: Context) -> list[Candidate]:
     return out
 
 
+def _hm(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{md(local)} {local:%H:%M}"
+
+
+def _late(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} 分钟"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} 小时{rest} 分钟" if rest else f"{hours} 小时"
+    return f"{hours // 24} 天"
+
+
+PERIOD_WORDS = {"day": "当天", "night": "当晚（18:00–次日08:00）", "week": "当周"}
+
+
+def patrol_overdue(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.patrol.selectors import duty_staff, missed_rounds
+
+    t = ctx.t(Rule.PATROL_OVERDUE)
+    grace = timedelta(minutes=t["grace_minutes"])
+    safety = ctx.holders(Role.SAFETY_OFFICER)
+    out = []
+    for miss in missed_rounds(ctx.school, ctx.now, lookback_days=t["lookback_days"]):
+        point = miss.point
+        on_duty = duty_staff(ctx.school, *miss.duty) if miss.duty else []
+        responsible = point.responsible_id or (on_duty[0] if on_duty else None)
+        responsible = responsible or (safety[0] if safety else ctx.first())
+        escalated = ctx.now >= miss.end + grace
+        reasons = [
+            f"{md(miss.start)}{PERIOD_WORDS[miss.kind]}应巡查 {miss.required} 次，实际打卡 {miss.done} 次"
+            + (f"，之后补巡 {miss.made_up} 次" if miss.made_up else "")
+            + "。"
+        ]
+        evidence = [f"patrol:{point.pk}:{miss.start.isoformat()}"]
+        others = [u for u in safety if u != responsible] if escalated else []
+        if escalated:
+            told = "，已同时告知安全管理员" if others else ""
+            reasons.append(f"巡查时段结束已超过 {_late(t['grace_minutes'])}仍未补巡{told}。")
+            evidence.append(f"escalated:{point.pk}:{miss.start.isoformat()}")
+        reasons.append("请尽快到该点补巡打卡；补足次数后本提醒自动关闭。")
+        out.append(
+            Candidate(
+                rule=Rule.PATROL_OVERDUE,
+                subject_type=SubjectType.PATROL_POINT,
+                subject_id=point.pk,
+                subject_label=str(point),
+                unit_path=ctx.school.path,
+                responsible_id=responsible,
+                reasons=reasons,
+                evidence=evidence,
+                severity=Severity.WARNING if escalated else Severity.NOTICE,
+                addressed=others,
+            )
+        )
+    return out
+
+
+def _school_days_after(day: date, n: int) -> date:
+    """The ``n``-th school day after ``day``."""
+    from anxin.ledgers.education.schooldays import is_school_day
+
+    found = 0
+    while found < n:
+        day += timedelta(days=1)
+        if is_school_day(day):
+            found += 1
+    return day
+
+
+def talk_follow_up(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.care.selectors import follow_ups_pending
+
+    n = ctx.t(Rule.TALK_FOLLOW_UP)["escalate_school_days"]
+    by_student: dict[int, list[Any]] = defaultdict(list)
+    for talk in follow_ups_pending(ctx.school, ctx.today).select_related("student__klass__parent"):
+        by_student[talk.student_id].append(talk)
+    out = []
+    for talks in by_student.values():
+        talks.sort(key=lambda t: (t.follow_up_on, t.pk))
+        student = talks[0].student
+        teacher = ctx.first((Role.CLASS_TEACHER, student.klass_id))
+        late = [t for t in talks if ctx.today >= _school_days_after(t.follow_up_on, n)]
+        reasons = [f"{md(t.talked_on)}的谈心谈话约定 {md(t.follow_up_on)} 回访，尚未回访。" for t in talks]
+        author = talks[0].recorded_by_id
+        others = [teacher] if late and teacher and teacher != author else []
+        if late:
+            told = "，已同时告知班主任" if others else ""
+            reasons.append(f"已过回访日期 {n} 个上学日仍未回访{told}。")
+        reasons.append("回访后在谈话记录上点“已回访”，本提醒自动关闭。")
+        out.append(
+            Candidate(
+                rule=Rule.TALK_FOLLOW_UP,
+                subject_type=SubjectType.STUDENT,
+                subject_id=student.pk,
+                subject_label=_student_label(student),
+                unit_path=student.klass.path,
+                responsible_id=author,
+                reasons=reasons,
+                evidence=sorted([f"talk:{t.pk}" for t in talks] + [f"late:{t.pk}" for t in late]),
+                severity=Severity.WARNING if late else Severity.NOTICE,
+                addressed=others,
+            )
+        )
+    return out
+
+
+def leave_unreturned(ctx: Context) -> list[Candidate]:
+    from anxin.ledgers.gate.selectors import unreturned_leaves
+
+    t = ctx.t(Rule.LEAVE_UNRETURNED)
+    cutoff = ctx.now - timedelta(minutes=t["grace_minutes"])
+    by_student: dict[int, list[Any]] = defaultdict(list)
+    for leave in unreturned_leaves(ctx.school, cutoff).select_related("student__klass__parent"):
+        by_student[leave.student_id].append(leave)
+    gate = ctx.holders(Role.GATE_GUARD)
+    out = []
+    for leaves in by_student.values():
+        leaves.sort(key=lambda lv: (lv.ends_at, lv.pk))
+        student = leaves[0].student
+        teacher = ctx.first((Role.CLASS_TEACHER, student.klass_id))
+        reasons = [
+            f"请假至 {_hm(lv.ends_at)} 结束，已超过 {_late(int((ctx.now - lv.ends_at).total_seconds() // 60))}仍未销假。"
+            for lv in leaves
+        ]
+        reasons.append("请核实学生是否已返校，必要时联系家长；学生返校后点“销假”，本提醒自动关闭。")
+        out.append(
+            Candidate(
+                rule=Rule.LEAVE_UNRETURNED,
+                subject_type=SubjectType.STUDENT,
+                subject_id=student.pk,
+                subject_label=_student_label(student),
+                unit_path=student.klass.path,
+                responsible_id=teacher,
+                reasons=reasons,
+                evidence=sorted(f"leave:{lv.pk}" for lv in leaves),
+                severity=Severity.WARNING,
+                addressed=[u for u in gate if u != teacher],
+            )
+        )
+    return out
+
+
 RULES: dict[str, Callable[[Context], list[Candidate]]] = {
     Rule.STUDENT_NAMED: student_named,
     Rule.CARE_PLAN_OVERDUE: care_plan_overdue,
@@ -447,4 +609,7 @@ RULES: dict[str, Callable[[Context], list[Candidate]]] = {
     Rule.CLASS_NO_1530: class_no_1530,
     Rule.HAZARD_OVERDUE: hazard_overdue,
     Rule.URGENT_UNACKNOWLEDGED: urgent_unacknowledged,
+    Rule.PATROL_OVERDUE: patrol_overdue,
+    Rule.TALK_FOLLOW_UP: talk_follow_up,
+    Rule.LEAVE_UNRETURNED: leave_unreturned,
 }

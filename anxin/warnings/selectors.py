@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from anxin.access.matrix import _assignments, access, can_at, reach, scoped
+from anxin.access.matrix import _assignments, access, can, can_at, reach, scoped
 from anxin.org.models import Role, Student, Unit, UnitKind
 
 from .models import LIVE, Rule, SubjectType, Warning
@@ -26,7 +27,7 @@ def warnings_visible(user: Any, *, status: str = "live", mine: bool = False) -> 
     elif status:
         qs = qs.filter(status=status)
     if mine:
-        qs = qs.filter(responsible=user)
+        qs = qs.filter(Q(responsible=user) | Q(addressed=user)).distinct()
     return qs.order_by("status", "-severity", "-last_seen", "-pk")
 
 
@@ -91,7 +92,8 @@ def open_for(user: Any, limit: int = 10) -> list[Warning]:
     if not getattr(user, "is_authenticated", False):
         return []
     return list(
-        Warning.objects.filter(responsible=user, status__in=LIVE)
+        Warning.objects.filter(Q(responsible=user) | Q(addressed=user), status__in=LIVE)
+        .distinct()
         .select_related("school")
         .order_by("status", "-severity", "-last_seen")[:limit]
     )
@@ -106,8 +108,6 @@ def schools_for(user: Any) -> QuerySet[Unit]:
     qs = Unit.objects.filter(kind=UnitKind.SCHOOL, is_active=True).order_by("path")
     if r.everything:
         return qs
-    from django.db.models import Q
-
     q = Q(pk__in=[])
     for p in r.paths:
         q |= Q(path__startswith=p)
@@ -204,3 +204,55 @@ def risk_view(school: Unit, today: date, *, days: int = 90) -> RiskView:
         .count(),
         live_by_rule=[(str(Rule(r).label), n) for r, n in live.most_common()],
     )
+
+
+# --- what a reminder's page offers ------------------------------------------------------------------
+
+
+@dataclass
+class ReminderStep:
+    """A button (``post``: a form posting to ``url``) or a link that does the reminder's duty."""
+
+    label: str
+    url: str
+    post: bool = False
+
+
+def reminder_steps(user: Any, warning: Warning) -> list[ReminderStep]:
+    """The 销假 of each pass, the link to each talk to follow up, for those who may do them."""
+    from django.urls import reverse
+
+    from anxin.ledgers.care.models import Talk
+    from anxin.ledgers.gate.models import LeavePass
+
+    if not warning.live:
+        return []
+    ids: dict[str, list[int]] = {"leave": [], "talk": []}
+    for key in warning.evidence or []:
+        kind, _sep, rest = str(key).partition(":")
+        if kind in ids and rest.isdigit():
+            ids[kind].append(int(rest))
+    steps = []
+    if warning.rule == Rule.LEAVE_UNRETURNED and ids["leave"]:
+        for leave in LeavePass.objects.filter(pk__in=ids["leave"], returned_at__isnull=True).select_related(
+            "student__klass"
+        ):
+            if can(user, "ledger_gate_leave", "return", leave):
+                ends = timezone.localtime(leave.ends_at)
+                steps.append(
+                    ReminderStep(
+                        _("销假（请假至 %(at)s）") % {"at": f"{ends:%m-%d %H:%M}"},
+                        reverse("ledgers:gate_leave_return", args=[leave.pk]),
+                        post=True,
+                    )
+                )
+    if warning.rule == Rule.TALK_FOLLOW_UP and ids["talk"]:
+        for talk in Talk.objects.filter(pk__in=ids["talk"]).select_related("student__klass"):
+            if can(user, "ledger_talk", "view", talk):
+                steps.append(
+                    ReminderStep(
+                        _("打开 %(day)s 的谈话记录") % {"day": f"{talk.talked_on:%m-%d}"},
+                        reverse("ledgers:care_talk", args=[talk.pk]),
+                    )
+                )
+    return steps

@@ -31,7 +31,7 @@ from anxin.org.models import Unit, UnitKind, User
 
 from . import events
 from .errors import WarningError
-from .models import LIVE, Status, Warning, WarningPolicy
+from .models import LIVE, REMINDERS, Status, Warning, WarningPolicy
 from .rules import DEFAULTS, RULES, Candidate, Context
 
 log = logging.getLogger(__name__)
@@ -85,12 +85,23 @@ class Evaluation:
     merged: int = 0
     unchanged: int = 0
     suppressed: int = 0
+    #: Reminders closed by the evaluation because their duty is done.
+    resolved: int = 0
     failed: list[str] = field(default_factory=list)
 
     def add(self, other: Evaluation) -> None:
-        for name in ("schools", "candidates", "created", "merged", "unchanged", "suppressed"):
+        for name in ("schools", "candidates", "created", "merged", "unchanged", "suppressed", "resolved"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failed += other.failed
+
+
+#: Evidence keys that only mark a reminder's later stage: a warning a person closed stays closed
+#: when it merely reaches that stage (escalation is for a reminder nobody dealt with).
+STAGE_KEYS = ("escalated:", "late:")
+
+
+def _settled(evidence: Iterable[str]) -> set[str]:
+    return {e for e in evidence if not str(e).startswith(STAGE_KEYS)}
 
 
 def _key(obj: Any) -> tuple[str, str, int]:
@@ -101,6 +112,14 @@ def _announce(warning: Warning, user_ids: Iterable[int | None], *, fresh: bool =
     ids = [u for u in user_ids if u]
     if not ids:
         return
+    external = ""
+    if warning.rule in REMINDERS:
+        # A reminder is worth the person's own channels (WeCom, SMS…); outside the platform only the
+        # school and the kind of reminder, never a child. Quiet hours hold it back (not urgent).
+        external = _("%(school)s有一条提醒待处理：%(rule)s") % {
+            "school": warning.school.name,
+            "rule": warning.get_rule_display(),
+        }
     notify(
         User.objects.filter(pk__in=ids, is_active=True),
         title=_("预警：%(rule)s · %(subject)s")
@@ -110,7 +129,21 @@ def _announce(warning: Warning, user_ids: Iterable[int | None], *, fresh: bool =
         urgent=warning.severity == "urgent",
         subject_key=f"warning:{warning.pk}",
         fresh=fresh,
+        external=external,
     )
+
+
+def _address(warning: Warning, cand: Candidate, *, fresh: bool = False) -> bool:
+    """Add the candidate's other addressees to the warning and tell the newcomers; True if any."""
+    if not cand.addressed:
+        return False
+    have = set() if fresh else set(warning.addressed.values_list("pk", flat=True))
+    new = [u for u in dict.fromkeys(cand.addressed) if u not in have and u != warning.responsible_id]
+    if not new:
+        return False
+    warning.addressed.add(*new)
+    _announce(warning, new, fresh=fresh)
+    return True
 
 
 def _merge(warning: Warning, cand: Candidate, now: datetime, *, touch: bool = True) -> bool:
@@ -135,12 +168,13 @@ def _merge(warning: Warning, cand: Candidate, now: datetime, *, touch: bool = Tr
         warning.responsible_id = cand.responsible_id
         newcomer = cand.responsible_id
         changed.append("responsible")
+    added = _address(warning, cand)
     if len(changed) == 1 and not touch:
-        return False
+        return added
     warning.save(update_fields=changed)
     if newcomer:
         _announce(warning, [newcomer])
-    return len(changed) > 1
+    return len(changed) > 1 or added
 
 
 def _create(school: Unit, cand: Candidate, now: datetime) -> Warning | None:
@@ -162,6 +196,7 @@ def _create(school: Unit, cand: Candidate, now: datetime) -> Warning | None:
                 last_seen=now,
             )
             _announce(warning, [cand.responsible_id, *cand.also_notify], fresh=True)
+            _address(warning, cand, fresh=True)
             return warning
     except IntegrityError:
         live = (
@@ -196,7 +231,13 @@ def evaluate(
             log.exception("warning rule %s failed for school %s", name, school.code)
             result.failed.append(f"{school.code}:{name}")
     result.candidates = len(candidates)
-    if not candidates:
+    failed = {f.split(":", 1)[1] for f in result.failed}
+    # Only a rule that ran may say its duty is done: a broken rule's reminders stay as they are.
+    resolvable = [str(r) for r in REMINDERS if str(r) not in failed]
+    if (
+        not candidates
+        and not Warning.objects.filter(school=school, rule__in=resolvable, status__in=LIVE).exists()
+    ):
         return result
     quiet = max(values["quiet_days"] for values in ctx.thresholds.values())
     with transaction.atomic():
@@ -222,7 +263,7 @@ def evaluate(
             done = closed.get(key)
             if done is not None and done.closed_at is not None:
                 quiet_until = done.closed_at + timedelta(days=ctx.t(cand.rule)["quiet_days"])
-                if now < quiet_until and set(cand.evidence) <= set(done.evidence or []):
+                if now < quiet_until and _settled(cand.evidence) <= _settled(done.evidence or []):
                     result.suppressed += 1
                     continue
             warning = _create(school, cand, now)
@@ -233,6 +274,20 @@ def evaluate(
                 live[key] = warning
         if untouched:
             Warning.objects.filter(pk__in=untouched).update(last_seen=now)
+        found = {_key(c) for c in candidates}
+        finished = [w.pk for key, w in live.items() if w.rule in resolvable and key not in found]
+        if finished:
+            result.resolved = Warning.objects.filter(pk__in=finished, status__in=LIVE).update(
+                status=Status.ACTED, closed_at=now, closed_by=None, close_note=_("已完成，系统自动关闭。")
+            )
+            audit_record(
+                actor=None,
+                action=events.WARNING_RESOLVED,
+                unit=school,
+                subject_type="ledger_warnings.warning",
+                subject_label=f"{len(finished)} 条提醒已完成",
+                after={"ids": finished},
+            )
         result.created = len(created)
         if created:
             audit_record(

@@ -23,5 +23,6 @@ def evaluate_warnings() -> dict[str, int]:
         "created": result.created,
         "merged": result.merged,
         "suppressed": result.suppressed,
+        "resolved": result.resolved,
         "failed": len(result.failed),
     }

@@ -70,6 +70,8 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "w": warning,
             "name": names.get(warning.pk, warning.subject_label),
             "can_handle": warning.live and can(request.user, "ledger_warning", "handle", warning),
+            "steps": selectors.reminder_steps(request.user, warning),
+            "addressed": list(warning.addressed.all()),
         },
     )
 

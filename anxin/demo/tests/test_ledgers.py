@@ -216,3 +216,42 @@ def test_the_1530_ledger_of_the_scenario_class_covers_the_term_with_a_few_gaps(c
 def test_documents_have_versions(city: str) -> None:
     primary = school("实验小学")
     assert DocumentVersion.objects.filter(school=primary, document__kind="plan").count() == 2
+
+
+# --- the reminders and the alarm device (anxin.demo.reminders) ---------------------------------------
+
+
+def test_demo_shows_one_of_each_reminder_and_an_alarm_with_its_deliveries(city: str, client: Any) -> None:
+    from anxin.core.models import Delivery, DeliveryStatus
+    from anxin.intake.models import Channel, Device, Report
+    from anxin.ledgers.gate.models import LeavePass
+    from anxin.warnings.models import Rule, Warning
+    from anxin.warnings.selectors import open_for
+
+    junior = school("城关第二中学")
+    live = Warning.objects.filter(status__in=["open", "acknowledged"])
+    by_rule = {
+        r: list(live.filter(rule=r))
+        for r in (Rule.PATROL_OVERDUE, Rule.TALK_FOLLOW_UP, Rule.LEAVE_UNRETURNED)
+    }
+    assert {r: len(ws) for r, ws in by_rule.items()} == {r: 1 for r in by_rule}
+    assert all(w.school == junior for ws in by_rule.values() for w in ws)
+    # Every other pass that ended was returned: nobody else's 工作台 is flooded.
+    assert LeavePass.objects.filter(returned_at__isnull=True, ends_at__lt=NOW).count() == 1
+    [leave_warning] = by_rule[Rule.LEAVE_UNRETURNED]
+    guard = leave_warning.addressed.get()
+    assert leave_warning in open_for(guard)
+    client.force_login(guard)
+    page = client.get("/").content.decode()
+    assert "请假学生逾期未销假" in page
+
+    device = Device.objects.get(school=junior)
+    report = Report.objects.get(school=junior, channel=Channel.DEVICE)
+    assert report.urgent and report.acknowledged_at is not None and device.place == report.place
+    states = set(
+        Delivery.objects.filter(subject_key__startswith=f"report:{report.pk}:urgent").values_list(
+            "status", flat=True
+        )
+    )
+    assert states == {DeliveryStatus.SENT, DeliveryStatus.GAVE_UP}
+    assert not Delivery.objects.filter(text__contains=report.text).exists()

@@ -137,6 +137,20 @@ def follow_ups_due(user: Any, *, today: date, horizon_days: int = 3) -> QuerySet
     )
 
 
+def follow_ups_pending(school: Unit, today: date) -> QuerySet[Talk]:
+    """Talks at ``school`` whose follow-up date has come and that nobody marked followed up.
+
+    For the early-warning engine (no caller scope); only students still at school.
+    """
+    return Talk.objects.filter(
+        school=school,
+        follow_up=True,
+        followed_up_at__isnull=True,
+        follow_up_on__lte=today,
+        student__is_active=True,
+    )
+
+
 def named_counts(school: Unit, *, since: date) -> QuerySet[Student]:
     """For the early-warning engine: students named in talks since a date, with how often."""
     return (

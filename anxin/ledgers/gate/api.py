@@ -5,7 +5,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Body, Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
@@ -91,6 +91,7 @@ class LeaveOut(Schema):
     ends_at: datetime
     reason: str
     approved_by: str
+    returned_at: datetime | None
 
     @staticmethod
     def resolve_student(obj: LeavePass) -> int:
@@ -107,6 +108,11 @@ class LeaveOut(Schema):
     @staticmethod
     def resolve_approved_by(obj: LeavePass) -> str:
         return str(obj.recorded_by)
+
+
+class ReturnIn(Schema):
+    #: When the pupil came back; now when left out.
+    returned_at: datetime | None = None
 
 
 class ExitIn(Schema):
@@ -288,6 +294,12 @@ def leave_create(request: HttpRequest, payload: LeaveIn) -> Any:
         client_key=payload.client_key,
     )
     return _reply(rec.created, rec.entry)
+
+
+@router.post("/leaves/{int:leave_id}/return", response={200: LeaveOut, **ERRORS}, summary="销假")
+def leave_return(request: HttpRequest, leave_id: int, payload: Body[ReturnIn | None] = None) -> Any:
+    at = payload.returned_at if payload is not None else None
+    return services.leave_return(actor=request.user, leave_id=leave_id, at=at)
 
 
 @router.get("/items", response=list[ItemOut], summary="危险物品记录")

@@ -73,6 +73,16 @@ class LeavePass(LedgerEntry):
     starts_at = models.DateTimeField(_("请假开始"))
     ends_at = models.DateTimeField(_("请假结束"))
     reason = models.CharField(_("请假事由"), max_length=200)
+    #: 销假: when the pupil came back, recorded by the gate or the class teacher.
+    returned_at = models.DateTimeField(_("销假时间"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("销假登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("请假条")
@@ -90,6 +100,9 @@ class LeavePass(LedgerEntry):
 
     def covers(self, moment) -> bool:  # noqa: ANN001
         return self.starts_at <= moment <= self.ends_at
+
+    def can_return(self) -> bool:
+        return self.returned_at is None
 
 
 class ExitOutcome(models.TextChoices):

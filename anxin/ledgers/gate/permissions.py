@@ -47,7 +47,11 @@ LEAVE = register(
         actions={
             "view": {**_grant(LEADERS, S), R.CLASS_TEACHER: U, **_grant(BUREAU, U)},
             "record": {**_grant((R.PRINCIPAL, R.VICE_PRINCIPAL, R.MORAL_DIRECTOR), S), R.CLASS_TEACHER: U},
+            # 销假: the gate sees the pupil come back; it finds the pass through the reminder it is
+            # addressed to (an unreturned pupil), never through the list of passes.
+            "return": {**_grant(LEADERS + GATE, S), R.CLASS_TEACHER: U},
         },
+        action_labels={"return": "销假"},
     )
 )
 

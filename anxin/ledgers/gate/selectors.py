@@ -151,6 +151,19 @@ def gate_student_get(user: Any, student_id: Any, *, resource: str = EXIT) -> Stu
     return resolve_student(user, student_id, for_=_PURPOSE[resource])
 
 
+def leave_for_return(user: Any, pk: Any) -> LeavePass:
+    """The pass the caller may 销假, or NotFound (unknown and out of reach alike)."""
+    qs = LeavePass.objects.select_related("school", "student__klass")
+    return access(user, LEAVE, "return", qs, pk)
+
+
+def unreturned_leaves(school: Unit, now: datetime) -> QuerySet[LeavePass]:
+    """Passes at ``school`` whose leave has ended without a 销假: for the engine (no caller scope)."""
+    return LeavePass.objects.filter(
+        school=school, ends_at__lt=now, returned_at__isnull=True, student__is_active=True
+    )
+
+
 def leave_covering(student: Student, moment: datetime) -> LeavePass | None:
     """The approved leave pass that covers ``moment`` for this student, if any."""
     return (

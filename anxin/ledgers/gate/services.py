@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from anxin.access.matrix import require
 from anxin.audit.services import audit_record
-from anxin.core.errors import Invalid, NotFound
+from anxin.core.errors import Conflict, Invalid, NotFound
 from anxin.core.notify import notify
 from anxin.core.params import parse_id
 from anxin.intake.images import clean_image
@@ -153,6 +153,52 @@ def leave_approve(
         ends_at=ends_at,
         reason=(reason or "").strip(),
     )
+
+
+#: A 销假 may be written a little ahead of the server's clock (a phone's clock runs fast), not more.
+RETURN_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def leave_return(*, actor: Any, leave_id: Any, at: datetime | None = None) -> LeavePass:
+    """销假: the pupil is back. By the gate staff, the class teacher or the school's leaders.
+
+    ``at`` is when the pupil came back (now when not given). An unknown pass, or one the caller may
+    not return, is 404; a return before the leave began, in the future, or a second one is refused.
+    """
+    leave = selectors.leave_for_return(actor, leave_id)
+    now = timezone.now()
+    moment = now if at is None else at
+    if not isinstance(moment, datetime) or timezone.is_naive(moment):
+        raise Invalid(
+            _("销假时间格式不正确。"), code=LedgerError.BAD_TIME, detail={"returned_at": [_("格式不正确")]}
+        )
+    if moment > now + RETURN_CLOCK_SKEW:
+        raise Invalid(
+            _("销假时间不能晚于现在。"),
+            code=LedgerError.TIME_IN_FUTURE,
+            detail={"returned_at": [_("不能晚于现在")]},
+        )
+    if moment < leave.starts_at:
+        raise Invalid(
+            _("销假时间不能早于请假开始时间。"),
+            code=LedgerError.RETURN_BEFORE_START,
+            detail={"returned_at": [_("早于请假开始时间")]},
+        )
+    with transaction.atomic():
+        moved = LeavePass.objects.filter(pk=leave.pk, returned_at__isnull=True).update(
+            returned_at=moment, returned_by=actor
+        )
+        if moved != 1:
+            raise Conflict(_("这张请假条已经销假，不能重复销假。"), code=LedgerError.ALREADY_RETURNED)
+        leave.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=events.GATE_LEAVE_RETURNED,
+            unit=leave.school,
+            subject=leave,
+            after={"returned_at": moment.isoformat(), "late": moment > leave.ends_at},
+        )
+    return leave
 
 
 def exit_record(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("exits/new/", views.exit_new, name="gate_exit_new"),
     path("leaves/", views.leaves, name="gate_leaves"),
     path("leaves/new/", views.leave_new, name="gate_leave_new"),
+    path("leaves/<int:pk>/return/", views.leave_return, name="gate_leave_return"),
     path("items/", views.items, name="gate_items"),
     path("items/new/", views.item_new, name="gate_item_new"),
     path("items/<int:item_id>/photo/", views.item_photo, name="gate_item_photo"),

@@ -14,11 +14,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anxin.access.matrix import allowed
-from anxin.core.errors import ServiceError
+from anxin.core.errors import NotFound, ServiceError
 from anxin.ledgers import pages
 from anxin.ledgers.kit import BadPeriod, read_period, schools_for_write
 
@@ -108,7 +109,15 @@ def leaves(request: HttpRequest) -> HttpResponse:
     def rows(f: dict[str, Any]) -> Any:
         return selectors.leaves_visible(request.user, date_from=f.get("date_from"), date_to=f.get("date_to"))
 
-    return _list(request, resource=LEAVE, active="leaves", template="ledgers/gate/leaves.html", rows_of=rows)
+    return _list(
+        request,
+        resource=LEAVE,
+        active="leaves",
+        template="ledgers/gate/leaves.html",
+        rows_of=rows,
+        can_return=allowed(request.user, LEAVE, "return"),
+        now=timezone.now(),
+    )
 
 
 @login_required
@@ -162,6 +171,27 @@ def visitor_out(request: HttpRequest, visitor_id: int) -> HttpResponse:
     visitor = services.visitor_check_out(actor=request.user, visitor_id=visitor_id)
     messages.success(request, _("%(name)s 已离校。") % {"name": visitor.name})
     return redirect(reverse("ledgers:gate_list") + "?inside=on")
+
+
+@login_required
+@require_POST
+def leave_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """销假 from the list of passes or from the reminder of an unreturned pupil (``next``)."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("ledgers:gate_leaves")
+    try:
+        leave = services.leave_return(actor=request.user, leave_id=pk)
+    except NotFound:
+        raise
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        at = timezone.localtime(leave.returned_at).strftime("%H:%M")
+        messages.success(
+            request, _("%(name)s 已销假（%(at)s）。") % {"name": leave.student.masked_name, "at": at}
+        )
+    return redirect(target)
 
 
 def _picker(request: HttpRequest, resource: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
@@ -17,6 +17,7 @@ from anxin.core.params import MAX_ID, PageNumberPagination
 from anxin.core.schemas import ErrorOut
 from anxin.ledgers.errors import LedgerError
 from anxin.ledgers.kit import DateParam, read_period, school_for_write
+from anxin.org.models import User
 from anxin.org.requests import AuthenticatedRequest
 
 from . import selectors, services
@@ -55,6 +56,10 @@ class PointOut(Schema):
     floor: str
     active: bool
     is_dorm: bool
+    #: Blank / null: the school's setting (see ``PatrolSettings``).
+    frequency: str
+    rounds: int | None
+    responsible_id: int | None
 
 
 class CheckinOut(Schema):
@@ -112,6 +117,33 @@ class DormIn(Schema):
 @router.get("/points", response=list[PointOut])
 def points(request: HttpRequest) -> Any:
     return list(selectors.points_visible(request.user))
+
+
+class PointDutyIn(Schema):
+    frequency: str = Field("", max_length=10, description="day / night / week; blank: the school's setting")
+    rounds: int | None = Field(None, description="rounds per period, 1–12; null: the school's setting")
+    responsible: int | None = Field(None, description="a staff member's user id; null: the duty staff")
+
+
+@router.put(
+    "/points/{int:point_id}/duty", response={200: PointOut, **ERRORS}, summary="设置巡查点频次和责任人"
+)
+def point_duty(request: AuthenticatedRequest, point_id: int, payload: PointDutyIn) -> Any:
+    point = selectors.point_get(request.user, point_id, action="manage")
+    responsible: Any = None
+    if payload.responsible is not None:
+        # Anything that is not a person of this school is refused by the service (bad_person).
+        found = (
+            User.objects.filter(pk=payload.responsible).first() if 0 < payload.responsible <= MAX_ID else None
+        )
+        responsible = found or payload.responsible
+    return services.patrol_point_set_duty(
+        actor=request.user,
+        point=point,
+        frequency=payload.frequency,
+        rounds=payload.rounds,
+        responsible=responsible,
+    )
 
 
 @router.get("/checkins", response=list[CheckinOut])

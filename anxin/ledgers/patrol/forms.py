@@ -16,7 +16,7 @@ from anxin.org.forms import BootstrapMixin
 from anxin.org.models import Unit, User
 from anxin.org.pickers import StaffChoiceField, StaffMultipleChoiceField
 
-from .models import PointType, Shift
+from .models import Frequency, PointType, Shift
 
 
 class SchoolField(forms.ModelChoiceField):
@@ -119,7 +119,25 @@ class HandoverForm(SchoolMixin, BootstrapMixin, forms.Form):
         self.order_fields(["school"])
 
 
-class PointForm(SchoolMixin, BootstrapMixin, forms.Form):
+class DutyFields(forms.Form):
+    """A point's required frequency and responsible person; empty means the school's defaults."""
+
+    frequency = forms.ChoiceField(
+        label=_("巡查频次"),
+        choices=[("", _("按学校设置（宿舍每晚，其他每天）")), *Frequency.choices],
+        required=False,
+    )
+    rounds = forms.IntegerField(
+        label=_("每期巡查次数（不填按学校设置）"), min_value=1, max_value=12, required=False
+    )
+    responsible = StaffField(
+        queryset=User.objects.none(),
+        label=_("责任人（不填则由当班值班人员负责）"),
+        required=False,
+    )
+
+
+class PointForm(SchoolMixin, BootstrapMixin, DutyFields):
     name = forms.CharField(label=_("名称"), max_length=60)
     place_type = forms.ChoiceField(label=_("地点类型"), choices=PointType.choices, initial=PointType.OTHER)
     building = forms.CharField(label=_("楼栋"), max_length=40, required=False)
@@ -128,7 +146,14 @@ class PointForm(SchoolMixin, BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, schools: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_school(schools)
-        self.order_fields(["school"])
+        model_choice_field(self, "responsible").queryset = school_staff(schools)
+        self.order_fields(["school", "name", "place_type", "building", "floor"])
+
+
+class PointDutyForm(BootstrapMixin, DutyFields):
+    def __init__(self, *args: Any, school: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "responsible").queryset = school_staff(Unit.objects.filter(pk=school.pk))
 
 
 class SettingsForm(SchoolMixin, BootstrapMixin, forms.Form):

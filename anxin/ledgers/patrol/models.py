@@ -38,6 +38,14 @@ class Shift(models.TextChoices):
     NIGHT = "night", _("夜班")
 
 
+class Frequency(models.TextChoices):
+    """How often a point must be patrolled: so many rounds a day, a night (18:00–08:00) or a week."""
+
+    DAY = "day", _("每天")
+    NIGHT = "night", _("每晚")
+    WEEK = "week", _("每周")
+
+
 class PatrolSettings(models.Model):
     """How many patrol rounds a school schedules a day; absent means the defaults."""
 
@@ -66,6 +74,19 @@ class PatrolPoint(models.Model):
     floor = models.CharField(_("楼层"), max_length=10, blank=True)
     token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
     active = models.BooleanField(_("启用"), default=True)
+    #: Blank: the school's setting (a dormitory point every night, any other every day).
+    frequency = models.CharField(_("巡查频次"), max_length=10, choices=Frequency.choices, blank=True)
+    #: Null: the school's number of rounds for the frequency (one a week for a weekly point).
+    rounds = models.PositiveSmallIntegerField(_("每期巡查次数"), null=True, blank=True)
+    #: Warned first when a round is missed; none: whoever is on duty for the shift (值班安排).
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,6 +100,14 @@ class PatrolPoint(models.Model):
     @property
     def is_dorm(self) -> bool:
         return self.place_type in DORM_TYPES
+
+    def required(self, day_rounds: int, night_rounds: int) -> tuple[str, int]:
+        """(frequency, rounds per period): the point's own, else the school's ``PatrolSettings``."""
+        kind = self.frequency or (Frequency.NIGHT if self.is_dorm else Frequency.DAY)
+        if self.rounds is not None:
+            return kind, self.rounds
+        school: dict[str, int] = {Frequency.DAY: day_rounds, Frequency.NIGHT: night_rounds}
+        return kind, school.get(kind, 1)
 
 
 class PatrolCheckin(LedgerEntry):

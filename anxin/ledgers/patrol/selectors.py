@@ -10,22 +10,36 @@ Completeness of patrol points (documented here because the bureau relies on the 
   dormitory point count for nothing.
 - due = Σ over points active now of rounds × days in the period; done = distinct (point, date,
   window) with at least one check-in. A second check-in in the same window adds nothing.
+- A point with its own frequency (``PatrolPoint.frequency`` / ``rounds``) counts with its own: a
+  point patrolled 3 times a night is cut into 3 night windows. Weekly points are left out of this
+  daily figure; the missed-round reminder (below) watches them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from anxin.access.matrix import access, scoped
 from anxin.ledgers.base import Completeness
 from anxin.org.models import Unit, User
 from anxin.org.selectors import schools_where
 
-from .models import DormRound, DutyShift, PatrolCheckin, PatrolPoint, PatrolSettings, Shift, ShiftHandover
+from .models import (
+    DormRound,
+    DutyShift,
+    Frequency,
+    PatrolCheckin,
+    PatrolPoint,
+    PatrolSettings,
+    Shift,
+    ShiftHandover,
+)
 
 NIGHT_START = time(18, 0)
 NIGHT_END = time(8, 0)
@@ -176,10 +190,11 @@ def round_window(
     point: PatrolPoint, moment: datetime, day_rounds: int, night_rounds: int
 ) -> tuple[date, int] | None:
     """The (date, window index) a check-in at ``moment`` counts for, or None when it counts for nothing."""
+    kind, count = point.required(day_rounds, night_rounds)
+    if kind == Frequency.WEEK or count <= 0:
+        return None
     local = timezone.localtime(moment)
-    if point.is_dorm:
-        if night_rounds <= 0:
-            return None
+    if kind == Frequency.NIGHT:
         t = local.time()
         if NIGHT_END <= t < NIGHT_START:
             return None
@@ -187,12 +202,21 @@ def round_window(
         tz = local.tzinfo
         night_start = datetime.combine(night_date, NIGHT_START, tzinfo=tz)
         seconds = (local - night_start).total_seconds()
-        length = 14 * 3600 / night_rounds
-        return night_date, min(night_rounds - 1, int(seconds // length))
-    if day_rounds <= 0:
-        return None
+        length = 14 * 3600 / count
+        return night_date, min(count - 1, int(seconds // length))
     seconds = local.hour * 3600 + local.minute * 60 + local.second
-    return local.date(), min(day_rounds - 1, int(seconds // (86400 / day_rounds)))
+    return local.date(), min(count - 1, int(seconds // (86400 / count)))
+
+
+def with_duty(points: list[PatrolPoint]) -> list[PatrolPoint]:
+    """Each point with ``duty`` (每天 2 次, its own or the school's) for the list of points."""
+    rounds: dict[int, tuple[int, int]] = {}
+    for p in points:
+        if p.school_id not in rounds:
+            rounds[p.school_id] = rounds_of(p.school)
+        kind, count = p.required(*rounds[p.school_id])
+        p.duty = _("%(kind)s %(n)d 次") % {"kind": Frequency(kind).label, "n": count}  # type: ignore[attr-defined]
+    return points
 
 
 def checkin_completeness(school: Unit, start: date, end: date) -> Completeness:
@@ -202,7 +226,11 @@ def checkin_completeness(school: Unit, start: date, end: date) -> Completeness:
     day_rounds, night_rounds = rounds_of(school)
     points = list(PatrolPoint.objects.filter(school=school, active=True))
     days = (end - start).days + 1
-    due = sum((night_rounds if p.is_dorm else day_rounds) for p in points) * days
+    per_day = 0
+    for p in points:
+        kind, count = p.required(day_rounds, night_rounds)
+        per_day += 0 if kind == Frequency.WEEK else count
+    due = per_day * days
     by_id = {p.pk: p for p in points}
     tz = timezone.get_current_timezone()
     # A night that starts on the last day ends the next morning.
@@ -218,3 +246,119 @@ def checkin_completeness(school: Unit, start: date, end: date) -> Completeness:
         if window is not None and start <= window[0] <= end:
             done.add((point_id, *window))
     return Completeness(due=due, done=len(done))
+
+
+# --- missed rounds (the reminder of anxin.warnings) ------------------------------------------------
+#
+# A point's period is a day (00:00–24:00), a night (18:00 to 08:00 next morning) or a week (Monday
+# 00:00 to the next Monday), Asia/Shanghai. A day counts on school days, a night when it starts or
+# ends on one (boarders come back on Sunday evening), a week when it has a school day. Once the latest
+# such period of a point has ended with fewer check-ins than required, the round is missed until
+# check-ins made after the period (补巡) make up the difference. A point set up after its period
+# began is not held to that period.
+
+
+@dataclass(frozen=True)
+class MissedRound:
+    point: PatrolPoint
+    kind: str
+    required: int
+    done: int
+    made_up: int
+    start: datetime
+    end: datetime
+    #: The rota date and shift whose duty staff answer for the period (None for a week).
+    duty: tuple[date, str] | None
+
+
+def _counts(kind: str, day: date) -> bool:
+    from anxin.ledgers.education.schooldays import is_school_day
+
+    if kind == Frequency.NIGHT:
+        return is_school_day(day) or is_school_day(day + timedelta(days=1))
+    if kind == Frequency.WEEK:
+        return any(is_school_day(day + timedelta(days=i)) for i in range(7))
+    return is_school_day(day)
+
+
+def _bounds(kind: str, day: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    if kind == Frequency.NIGHT:
+        return (
+            datetime.combine(day, NIGHT_START, tzinfo=tz),
+            datetime.combine(day + timedelta(days=1), NIGHT_END, tzinfo=tz),
+        )
+    length = 7 if kind == Frequency.WEEK else 1
+    return datetime.combine(day, time.min, tzinfo=tz), datetime.combine(
+        day + timedelta(days=length), time.min, tzinfo=tz
+    )
+
+
+def last_period(kind: str, now: datetime, lookback_days: int) -> tuple[date, datetime, datetime] | None:
+    """The latest period of this kind that has ended by ``now`` and counts; None within the lookback."""
+    local = timezone.localtime(now).date()
+    if kind == Frequency.WEEK:
+        day = local - timedelta(days=local.weekday() + 7)
+        step = 7
+    else:
+        day = local - timedelta(days=1)
+        step = 1
+    while day >= local - timedelta(days=lookback_days + 7):
+        start, end = _bounds(kind, day)
+        if end <= now and _counts(kind, day):
+            return day, start, end
+        day -= timedelta(days=step)
+    return None
+
+
+def missed_rounds(school: Unit, now: datetime, *, lookback_days: int = 7) -> list[MissedRound]:
+    """Active points of ``school`` whose latest period ended short of rounds and is not made up.
+
+    For the system's own use (the early-warning engine): no caller scope.
+    """
+    day_rounds, night_rounds = rounds_of(school)
+    periods: dict[str, tuple[date, datetime, datetime] | None] = {}
+    due: list[tuple[PatrolPoint, str, int, date, datetime, datetime]] = []
+    for point in PatrolPoint.objects.filter(school=school, active=True):
+        kind, count = point.required(day_rounds, night_rounds)
+        if count <= 0:
+            continue
+        if kind not in periods:
+            periods[kind] = last_period(kind, now, lookback_days)
+        period = periods[kind]
+        # A point set up during a period is not held to it.
+        if period is not None and point.created_at <= period[1]:
+            due.append((point, kind, count, *period))
+    if not due:
+        return []
+    earliest = min(row[4] for row in due)
+    seen: dict[int, list[datetime]] = {}
+    for point_id, at in PatrolCheckin.objects.filter(
+        school=school,
+        point_id__in=[row[0].pk for row in due],
+        recorded_at__gte=earliest,
+        recorded_at__lte=now,
+    ).values_list("point_id", "recorded_at"):
+        seen.setdefault(point_id, []).append(at)
+    out = []
+    for point, kind, count, day, start, end in due:
+        times = seen.get(point.pk, [])
+        done = sum(1 for t in times if start <= t < end)
+        made_up = sum(1 for t in times if t >= end)
+        if done + made_up < count:
+            duty = (
+                None
+                if kind == Frequency.WEEK
+                else (day, Shift.NIGHT if kind == Frequency.NIGHT else Shift.DAY)
+            )
+            out.append(MissedRound(point, kind, count, done, made_up, start, end, duty))
+    return out
+
+
+def duty_staff(school: Unit, day: date, shift: str) -> list[int]:
+    """Who was rostered on that date and shift, the staff before the leader on duty."""
+    return list(
+        DutyShift.objects.filter(school=school, date=day, shift=shift, person__is_active=True)
+        .order_by("is_leader", "pk")
+        .values_list("person_id", flat=True)
+    )

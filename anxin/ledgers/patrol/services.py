@@ -24,6 +24,7 @@ from anxin.org.models import Unit, UnitKind, User
 from .models import (
     DormRound,
     DutyShift,
+    Frequency,
     PatrolCheckin,
     PatrolPoint,
     PatrolSettings,
@@ -114,6 +115,35 @@ def patrol_settings_set(
     return obj
 
 
+def _duty(school: Unit, frequency: Any, rounds: Any, responsible: Any) -> dict[str, Any]:
+    """A point's required frequency and responsible person, checked; blank/None mean the defaults."""
+    if frequency is None:
+        frequency = ""
+    if frequency not in ("", *Frequency.values):
+        raise Invalid(
+            _("“巡查频次”须为每天、每晚或每周。"),
+            code=LedgerError.BAD_POINT_FREQUENCY,
+            detail={"frequency": [_("选项不正确")]},
+        )
+    if rounds is not None and (
+        isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS
+    ):
+        raise Invalid(
+            _("每期巡查次数须为 1 到 %(n)d 之间的整数（不填则按学校设置）。") % {"n": MAX_ROUNDS},
+            code=LedgerError.BAD_ROUNDS,
+            detail={"rounds": [_("数值不正确")]},
+        )
+    if responsible is not None and not _is_staff_of(responsible, school):
+        raise Invalid(
+            _("请选择本校的教职工。"), code=LedgerError.BAD_PERSON, detail={"responsible": [_("选项不正确")]}
+        )
+    return {"frequency": frequency, "rounds": rounds, "responsible": responsible}
+
+
+def _duty_audit(point: PatrolPoint) -> dict[str, Any]:
+    return {"frequency": point.frequency, "rounds": point.rounds, "responsible": point.responsible_id}
+
+
 def patrol_point_create(
     *,
     actor: User | None,
@@ -122,6 +152,9 @@ def patrol_point_create(
     place_type: Any = PointType.OTHER,
     building: Any = "",
     floor: Any = "",
+    frequency: Any = "",
+    rounds: Any = None,
+    responsible: Any = None,
 ) -> PatrolPoint:
     school = _school(school)
     require_at(actor, "ledger_patrol_point", "manage", school.path)
@@ -143,16 +176,45 @@ def patrol_point_create(
         building, field="building", maximum=40, too_long=LedgerError.BUILDING_TOO_LONG, label=_("楼栋")
     )
     floor = _text(floor, field="floor", maximum=10, too_long=LedgerError.FLOOR_TOO_LONG, label=_("楼层"))
+    duty = _duty(school, frequency, rounds, responsible)
     with transaction.atomic():
         point = PatrolPoint.objects.create(
-            school=school, name=name, place_type=place_type, building=building, floor=floor
+            school=school, name=name, place_type=place_type, building=building, floor=floor, **duty
         )
         audit_record(
             actor=actor,
             action=events.PATROL_POINT_CREATED,
             unit=school,
             subject=point,
-            after={"name": name, "place_type": place_type, "building": building, "floor": floor},
+            after={
+                "name": name,
+                "place_type": place_type,
+                "building": building,
+                "floor": floor,
+                **_duty_audit(point),
+            },
+        )
+    return point
+
+
+def patrol_point_set_duty(
+    *, actor: User | None, point: PatrolPoint, frequency: Any, rounds: Any, responsible: Any
+) -> PatrolPoint:
+    """A point's required frequency (每天/每晚/每周 × rounds) and the person warned first if missed."""
+    require(actor, "ledger_patrol_point", "manage", point)
+    duty = _duty(point.school, frequency, rounds, responsible)
+    with transaction.atomic():
+        before = _duty_audit(point)
+        for name, value in duty.items():
+            setattr(point, name, value)
+        point.save(update_fields=list(duty))
+        audit_record(
+            actor=actor,
+            action=events.PATROL_POINT_DUTY_SET,
+            unit=point.school,
+            subject=point,
+            before=before,
+            after=_duty_audit(point),
         )
     return point
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("checkins/export/", views.checkin_export, name="patrol_checkin_export"),
     path("scan/<str:token>/", views.scan, name="patrol_scan"),
     path("points/", views.points, name="patrol_points"),
+    path("points/<int:pk>/edit/", views.point_edit, name="patrol_point_edit"),
     path("points/<int:pk>/toggle/", views.point_toggle, name="patrol_point_toggle"),
     path("points/print/", views.points_print, name="patrol_points_print"),
     path("settings/", views.settings_edit, name="patrol_settings"),

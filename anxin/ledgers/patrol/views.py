@@ -27,6 +27,7 @@ from .forms import (
     DormRoundForm,
     FilterForm,
     HandoverForm,
+    PointDutyForm,
     PointForm,
     RotaWeekForm,
     SettingsForm,
@@ -210,7 +211,8 @@ def points(request: AuthenticatedRequest) -> HttpResponse:
         then=reverse("ledgers:patrol_points"),
     ):
         return saved
-    rows = selectors.points_visible(request.user)
+    rows = list(selectors.points_visible(request.user).select_related("responsible"))
+    selectors.with_duty(rows)
     context = {"form": form, "rows": rows, "manage": form is not None}
     return render(request, "ledgers/patrol/points.html", context, status=pages.form_status(form))
 
@@ -224,6 +226,28 @@ def point_toggle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("ledgers:patrol_points")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def point_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A point's required frequency and responsible person (the reminders of a missed round)."""
+    point = selectors.point_get(request.user, pk, action="manage")
+    initial = {"frequency": point.frequency, "rounds": point.rounds, "responsible": point.responsible_id}
+    form = PointDutyForm(request.POST or None, school=point.school, initial=initial)
+    return pages.record(
+        request,
+        form,
+        lambda d: services.patrol_point_set_duty(actor=request.user, point=point, **d),
+        done=_("巡查点的频次和责任人已保存。"),
+        then=reverse("ledgers:patrol_points"),
+    ) or _form_page(
+        request,
+        form,
+        _("%(point)s · 巡查频次") % {"point": point},
+        offline=False,
+        list_url=reverse("ledgers:patrol_points"),
+    )
 
 
 @login_required

@@ -6,7 +6,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from anxin.core.errors import ServiceError
-from anxin.demo import oversight_opinion, oversight_stats, oversight_supervision, surveys, wellbeing
+from anxin.demo import (
+    oversight_opinion,
+    oversight_stats,
+    oversight_supervision,
+    reminders,
+    surveys,
+    wellbeing,
+)
 from anxin.demo.city import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
@@ -108,6 +115,7 @@ class Command(BaseCommand):
         if not options["no_cases"]:  # like the cases, its audit trail names demo people: no reset
             oversight_supervision.build(self.stdout)
         oversight_opinion.build(self.stdout)
+        reminders.build(self.stdout)
         surveys.build(self.stdout)
         wellbeing.build(self.stdout)
         oversight_stats.build(self.stdout)  # last: the bureau's figures count everything made above
