@@ -49,6 +49,12 @@ class ErrorCode(StrEnum):
     FONT_MISSING = "font_missing"
     # The working-day calendar.
     CALENDAR_UNKNOWN = "calendar_unknown"
+    # Questionnaires answered with a one-time code (surveys, wellbeing screening).
+    #: A window whose end is before its start, or a date that is no date.
+    BAD_WINDOW = "bad_window"
+    TITLE_REQUIRED = "title_required"
+    #: The one-time code has already been used to answer.
+    CODE_USED = "code_used"
 
 
 class ServiceError(Exception):

@@ -1,5 +1,5 @@
 """The demo city's supervision: each county's 责任督学 assigned to a few schools, one rectification
-order in each state of its loop (plus one overdue and reported by the sweep), one visit whose findings
+order in each state of its loop (one of them extended, one withdrawn; plus one overdue and reported by the sweep), one visit whose findings
 became an order, one 约谈, and one 通报 that some principals have read.
 
 The orders go to the two showcase schools only. SCENARIOS §7 has the county administrator find the
@@ -111,6 +111,19 @@ def build(stdout: Any) -> dict[str, int]:
                 action="send_back",
                 reason="仅发了通知，未见培训记录，请举办后再反馈。",
             )
+        # One extended (the school asked for time to buy equipment) and one withdrawn (sent to the
+        # wrong school): what a bureau does when an order no longer fits.
+        extended = issue(second, "宿舍楼监控未全覆盖", ["宿舍楼各层走廊加装摄像头"], 7)
+        services.order_extend(
+            actor=admin,
+            order=extended,
+            deadline=today + timedelta(days=30),
+            reason="设备需政府采购，学校申请延期。",
+        )
+        withdrawn = issue(second, "1530安全教育记录缺失", ["各班补齐1530记录"], 7)
+        services.order_transition(
+            actor=admin, order=withdrawn, action="cancel", reason="核实为统计口径问题，记录齐全，撤销。"
+        )
         if inspector is not None:
             visit = services.visit_record(
                 actor=_fresh(inspector),

@@ -7,8 +7,6 @@ from enum import StrEnum
 class SurveyError(StrEnum):
     #: No such code (mistyped or guessed).
     CODE_UNKNOWN = "code_unknown"
-    #: The code has already answered once.
-    CODE_USED = "code_used"
     #: The code's campaign window has ended.
     CODE_EXPIRED = "code_expired"
     #: The code's campaign window has not started yet.
@@ -16,8 +14,6 @@ class SurveyError(StrEnum):
     #: An answer that is not one of the item's options, or a required item left out.
     BAD_ANSWER = "bad_answer"
     ANSWER_MISSING = "answer_missing"
-    BAD_WINDOW = "bad_window"
-    TITLE_REQUIRED = "title_required"
     BAD_EXTRA_ITEM = "bad_extra_item"
     CODE_COUNT_OUT_OF_RANGE = "code_count_out_of_range"
     #: Codes are printed for grades 3 and above only.

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from anxin.access.matrix import can_at, require_at
 from anxin.audit.services import audit_record
-from anxin.core.errors import Conflict, Invalid, NotFound, ServiceError
+from anxin.core.errors import Conflict, ErrorCode, Invalid, NotFound, ServiceError
 from anxin.core.notify import notify
 from anxin.org.models import Role, Unit, UnitKind, User
 
@@ -47,7 +47,7 @@ class CodeUnknown(ServiceError):
 
 class CodeUsed(ServiceError):
     status = 409
-    code = SurveyError.CODE_USED
+    code = ErrorCode.CODE_USED
     default_message = gettext_lazy(
         "这个答题码已经提交过问卷了，每个答题码只能用一次。如果你还没有答过，请向老师要一张新的纸条。"
     )
@@ -267,14 +267,14 @@ def campaign_open(
         raise NotFound()
     title = (title or "").strip()
     if not title or len(title) > TITLE_MAX:
-        raise Invalid(_("请填写调查名称（不超过100字）。"), code=SurveyError.TITLE_REQUIRED)
+        raise Invalid(_("请填写调查名称（不超过100字）。"), code=ErrorCode.TITLE_REQUIRED)
     today = timezone.localdate()
     if starts_on is None or ends_on is None or ends_on < starts_on:
-        raise Invalid(_("请填写开始和结束日期，结束日期不能早于开始日期。"), code=SurveyError.BAD_WINDOW)
+        raise Invalid(_("请填写开始和结束日期，结束日期不能早于开始日期。"), code=ErrorCode.BAD_WINDOW)
     if ends_on < today or (ends_on - starts_on).days > MAX_WINDOW_DAYS:
         raise Invalid(
             _("结束日期不能早于今天，调查时间不能超过 %(n)s 天。") % {"n": MAX_WINDOW_DAYS},
-            code=SurveyError.BAD_WINDOW,
+            code=ErrorCode.BAD_WINDOW,
         )
     extra = _clean_extra(extra_items)
     require_at(actor, "survey_campaign", "change", bureau.path)

@@ -7,17 +7,12 @@ from enum import StrEnum
 class WellbeingError(StrEnum):
     #: The class is not a secondary class (初一 and up): the instruments are for adolescents.
     NOT_SECONDARY = "not_secondary"
-    #: The class is not one the caller may screen, or no such class.
-    CLASS_NOT_ALLOWED = "class_not_allowed"
     CLASS_OTHER_SCHOOL = "class_other_school"
-    BAD_WINDOW = "bad_window"
-    TITLE_REQUIRED = "title_required"
     NO_CLASSES = "no_classes"
     #: Codes may be printed only after the guardian notice of the class is recorded.
     NOTICE_REQUIRED = "notice_required"
     #: The code is not one (mistyped, revoked by a reprint, never issued).
     UNKNOWN_CODE = "unknown_code"
-    CODE_USED = "code_used"
     ROUND_NOT_OPEN = "round_not_open"
     #: Not every item answered.
     INCOMPLETE = "incomplete"

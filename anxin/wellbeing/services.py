@@ -101,17 +101,15 @@ def round_open(
     require_at(actor, ROUND, "open", school.path)
     title = (title or "").strip()
     if not title:
-        raise Invalid(
-            _("请填写筛查名称。"), code=WellbeingError.TITLE_REQUIRED, detail={"title": [_("必填")]}
-        )
+        raise Invalid(_("请填写筛查名称。"), code=ErrorCode.TITLE_REQUIRED, detail={"title": [_("必填")]})
     if len(title) > TITLE_MAX:
-        raise Invalid(_("名称过长（最多 100 字）。"), code=WellbeingError.TITLE_REQUIRED)
+        raise Invalid(_("名称过长（最多 100 字）。"), code=ErrorCode.TITLE_REQUIRED)
     if not isinstance(opens_on, date) or not isinstance(closes_on, date) or closes_on < opens_on:
-        raise Invalid(_("截止日期不能早于开始日期。"), code=WellbeingError.BAD_WINDOW)
+        raise Invalid(_("截止日期不能早于开始日期。"), code=ErrorCode.BAD_WINDOW)
     if (closes_on - opens_on).days > WINDOW_MAX_DAYS:
-        raise Invalid(_("一次筛查最长 60 天。"), code=WellbeingError.BAD_WINDOW)
+        raise Invalid(_("一次筛查最长 60 天。"), code=ErrorCode.BAD_WINDOW)
     if closes_on < timezone.localdate():
-        raise Invalid(_("截止日期已经过去。"), code=WellbeingError.BAD_WINDOW)
+        raise Invalid(_("截止日期已经过去。"), code=ErrorCode.BAD_WINDOW)
     if not classes:
         raise Invalid(_("请至少选择一个班级。"), code=WellbeingError.NO_CLASSES)
     seen: dict[int, Unit] = {}
@@ -259,7 +257,7 @@ def invitation_for_code(code: Any, *, today: date | None = None) -> Invitation:
     if inv.used_at is not None:
         raise Conflict(
             _("这个答题码已经用过了，每个答题码只能作答一次。如有疑问请找心理老师。"),
-            code=WellbeingError.CODE_USED,
+            code=ErrorCode.CODE_USED,
         )
     today = today or timezone.localdate()
     if not inv.round.open_on(today):
@@ -329,7 +327,7 @@ def screening_submit(*, code: Any, answers: Any, now: datetime | None = None) ->
         if spent != 1:
             raise Conflict(
                 _("这个答题码已经用过了，每个答题码只能作答一次。如有疑问请找心理老师。"),
-                code=WellbeingError.CODE_USED,
+                code=ErrorCode.CODE_USED,
             )
         screening = Screening.objects.create(
             invitation=inv,

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anxin.access.matrix import allowed, can, can_at
-from anxin.core.errors import ServiceError
+from anxin.core.errors import ErrorCode, ServiceError
 from anxin.core.notify import absolute
 from anxin.org.requests import AuthenticatedRequest
 from anxin.org.selectors import input_id
@@ -84,7 +84,7 @@ def round_new(request: AuthenticatedRequest) -> HttpResponse:
         try:
             opens_on, closes_on = _day(data.get("opens_on")), _day(data.get("closes_on"))
             if opens_on is None or closes_on is None:
-                raise ServiceError(_("请填写开始和截止日期。"), code=WellbeingError.BAD_WINDOW)
+                raise ServiceError(_("请填写开始和截止日期。"), code=ErrorCode.BAD_WINDOW)
             rnd = services.round_open(
                 actor=request.user,
                 school=school,

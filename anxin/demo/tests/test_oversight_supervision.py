@@ -16,7 +16,7 @@ def test_the_demo_builds_one_order_in_each_state_and_a_notice_with_receipts(cast
     clock(date(2026, 11, 16))
     out = io.StringIO()
     counts = oversight_supervision.build(out)
-    assert counts["orders"] == 5 and "督导" in out.getvalue()
+    assert counts["orders"] == 7 and "督导" in out.getvalue()
     states = set(Order.objects.values_list("status", flat=True))
     assert states == {s.value for s in OrderStatus}
     assert Order.objects.filter(escalated_at__isnull=False).count() == 1
@@ -26,4 +26,4 @@ def test_the_demo_builds_one_order_in_each_state_and_a_notice_with_receipts(cast
     assert 0 < read < notice.receipts.count()
     # Run again: nothing more.
     assert oversight_supervision.build(io.StringIO()) == {}
-    assert Order.objects.count() == 5
+    assert Order.objects.count() == 7

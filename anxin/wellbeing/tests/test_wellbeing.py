@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from anxin.audit.models import AuditEvent
-from anxin.core.errors import NotFound, ServiceError
+from anxin.core.errors import ErrorCode, NotFound, ServiceError
 from anxin.core.models import ChannelSettings, Delivery, Notification
 from anxin.testing import Cast, frozen_time
 
@@ -63,9 +63,9 @@ def test_primary_school_class_cannot_be_screened(cast: Cast) -> None:
 @pytest.mark.parametrize(
     ("change", "code"),
     [
-        ({"title": "  "}, WellbeingError.TITLE_REQUIRED),
-        ({"closes_on": date(2026, 11, 1)}, WellbeingError.BAD_WINDOW),
-        ({"closes_on": date(2027, 3, 1)}, WellbeingError.BAD_WINDOW),
+        ({"title": "  "}, ErrorCode.TITLE_REQUIRED),
+        ({"closes_on": date(2026, 11, 1)}, ErrorCode.BAD_WINDOW),
+        ({"closes_on": date(2027, 3, 1)}, ErrorCode.BAD_WINDOW),
         ({"classes": []}, WellbeingError.NO_CLASSES),
     ],
 )
@@ -139,7 +139,7 @@ def test_a_code_answers_once_and_nothing_is_counted_twice(cast: Cast) -> None:
     services.screening_submit(code=code.lower().replace("-", " "), answers=CALM)
     with pytest.raises(ServiceError) as exc:
         services.screening_submit(code=code, answers=CALM)
-    assert _code_of(exc) == WellbeingError.CODE_USED
+    assert _code_of(exc) == ErrorCode.CODE_USED
     assert Screening.objects.filter(student=cast.student_a1).count() == 1
     assert not ScreeningWarning.objects.exists()  # all zeros: no warning
 
