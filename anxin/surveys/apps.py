@@ -19,3 +19,10 @@ class SurveysConfig(AppConfig):
 
         install_rules()
         register(LABELS)
+
+        from anxin.warnings.models import Rule
+        from anxin.warnings.rules import register_rule
+
+        from .hotspots import survey_hotspot
+
+        register_rule(Rule.SURVEY_HOTSPOT, survey_hotspot)

@@ -26,6 +26,8 @@ class Rule(models.TextChoices):
     PATROL_OVERDUE = "patrol_overdue", _("巡查点未按频次巡查")
     TALK_FOLLOW_UP = "talk_follow_up", _("谈心谈话待回访")
     LEAVE_UNRETURNED = "leave_unreturned", _("请假学生逾期未销假")
+    #: Computed by anxin.surveys (above this app), which registers it: see rules.register_rule.
+    SURVEY_HOTSPOT = "survey_hotspot", _("专项调查显示欺凌多发地点与时段")
 
 
 #: Reminders: the warning is about a duty with a clear "done" (the round made up, the talk followed
@@ -40,6 +42,7 @@ class SubjectType(models.TextChoices):
     PATROL_POINT = "patrol_point", _("巡查点")
     REPORT = "report", _("举报")
     HAZARD = "hazard", _("隐患")
+    SURVEY = "survey", _("专项调查")
 
 
 class Severity(models.TextChoices):

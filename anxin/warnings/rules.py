@@ -69,6 +69,9 @@ DEFAULTS: dict[str, dict[str, int]] = {
     Rule.PATROL_OVERDUE: {"grace_minutes": 60, "lookback_days": 7, "quiet_days": 1},
     Rule.TALK_FOLLOW_UP: {"escalate_school_days": 2, "quiet_days": 1},
     Rule.LEAVE_UNRETURNED: {"grace_minutes": 0, "quiet_days": 1},
+    # A place and time band where at least min_answers pupils of a campaign that ended in the last
+    # recent_days said they were bullied (每月两三次 or more): the survey's smallest shown cell.
+    Rule.SURVEY_HOTSPOT: {"min_answers": 5, "recent_days": 120, "quiet_days": 60},
 }
 
 
@@ -613,3 +616,11 @@ RULES: dict[str, Callable[[Context], list[Candidate]]] = {
     Rule.TALK_FOLLOW_UP: talk_follow_up,
     Rule.LEAVE_UNRETURNED: leave_unreturned,
 }
+
+
+def register_rule(name: str, rule: Callable[[Context], list[Candidate]]) -> None:
+    """A rule computed by an app above this one (the survey's hotspots), run by every evaluation
+    like the rules here; its name is one of :class:`Rule` and its thresholds are in DEFAULTS."""
+    if name not in DEFAULTS:
+        raise ValueError(f"rule {name} has no thresholds in DEFAULTS")
+    RULES[name] = rule
