@@ -14,6 +14,7 @@ from anxin.core.pdf import render_pdf
 from anxin.org.models import Unit
 
 from .models import Campaign, SurveyCode
+from .selectors import Results
 from .services import pretty_code
 
 SLIPS_PER_PAGE = 18
@@ -47,5 +48,41 @@ def slips_pdf(campaign: Campaign, klass: Unit, codes: list[SurveyCode], *, base_
             "school": klass.school,
             "pages": pages,
             "enter_url": enter_url(base_url=base_url),
+        },
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def results_pdf(res: Results) -> bytes:
+    """The results as a PDF for a school's or a county's report: the figures of the page and of the
+    Excel workbook, the same cells hidden, no free text. FontMissing without the Chinese font."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    return render_pdf(
+        "surveys/results_pdf.html",
+        {
+            "r": res,
+            "generated": timezone.now(),
+            "total_perp": _pct(res.total.perp_rate),
+            "total_unsafe": _pct(res.total.unsafe_rate),
+            "groups": [
+                (_("学校"), res.by_school),
+                (_("年级"), res.by_grade),
+                (_("班级"), res.by_class),
+                (_("性别"), res.by_gender),
+            ],
+            "forms": [
+                {
+                    "label": f["label"],
+                    "pct": _pct(f["rate"]),
+                    "ci": f"{_pct(f['low'])}–{_pct(f['high'])}",
+                }
+                for f in res.forms
+            ],
+            "trend": [{**t, "pct": _pct(t["rate"])} for t in res.trend],
         },
     )

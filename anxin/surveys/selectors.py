@@ -275,7 +275,8 @@ def _grouped(qs: QuerySet[Response], dim: str, labels: dict[Any, str]) -> list[C
         )
         for row in rows
     ]
-    cells.sort(key=lambda c: str(c.label))
+    # Grades in their order (三年级 before 初一), everything else by its label.
+    cells.sort(key=lambda c: (c.key or 0, "") if dim == "grade" else (0, str(c.label)))
     return cells
 
 

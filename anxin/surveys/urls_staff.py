@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/remind/", views.remind, name="remind"),
     path("<int:pk>/results/", views.results, name="results"),
     path("<int:pk>/results.xlsx", views.results_xlsx, name="results_xlsx"),
+    path("<int:pk>/results.pdf", views.results_pdf, name="results_pdf"),
 ]

@@ -248,6 +248,23 @@ def results_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def results_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    c, res = _results_for(request, pk)
+    try:
+        data = printing.results_pdf(res)
+    except FontMissing as exc:
+        return render(request, "surveys/unavailable.html", {"install": exc.install_command}, status=503)
+    name = _("%(title)s-%(scope)s-调查结果.pdf") % {"title": c.title, "scope": res.scope_label}
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"survey-{c.pk}.pdf\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
 def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     c, res = _results_for(request, pk)
     return render(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -142,3 +143,25 @@ def test_excel_report_keeps_the_hidden_cells_hidden(cast: Cast, login) -> None: 
         .status_code
         == 404
     )
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+def test_pdf_report_shows_the_page_figures_with_the_same_cells_hidden(cast: Cast, login) -> None:  # noqa: ANN001
+    import subprocess
+
+    from anxin.core.pdf import cjk_font_file
+
+    if cjk_font_file() is None:
+        pytest.skip("fonts-wqy-microhei missing")
+    c = open_campaign(cast)
+    _school_a(cast, c)
+    r = login(cast.users["principal"]).get(f"/surveys/{c.pk}/results.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=r.content, capture_output=True
+    ).stdout.decode()
+    assert c.title in text and "初一(1)班" in text and "已隐藏" in text
+    assert "15" in text  # the total of answers, as on the page
+    assert login(cast.far_outsider).get(f"/surveys/{c.pk}/results.pdf").status_code == 404
+    bad = login(cast.users["county_admin"]).get(f"/surveys/{c.pk}/results.pdf?school=abc")
+    assert bad.status_code == 400 and "school" in bad.content.decode()
