@@ -27,6 +27,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from anxin.core.formfields import choice_field, refused_file_field
 from anxin.core.params import MAX_ID
+from anxin.core.workbench import object_panels
 from anxin.intake import selectors as intake_selectors
 from anxin.intake.models import OPEN_STATUSES as REPORT_OPEN
 from anxin.intake.models import Place, Report, TimeBand
@@ -409,7 +410,9 @@ def _measure_row(m: Any, labels: dict[int, str]) -> dict[str, Any]:
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk, audit=True)
-    return render(request, "cases/detail.html", _detail_context(request.user, case))
+    context = _detail_context(request.user, case)
+    context["extra_panels"] = object_panels("case", request, case)
+    return render(request, "cases/detail.html", context)
 
 
 # --- one action ---------------------------------------------------------------------------------------

@@ -251,6 +251,54 @@ def student_history(
     return student, screenings, change_between(screenings, start, end)
 
 
+def case_change(user: Any, case: Any) -> list[dict[str, Any]]:
+    """For a bullying case (anxin.cases, which this app may read but which does not know it): each
+    target pupil of the case's school whose screenings the caller may read, with the last screening
+    before the case was opened and the latest one since. Empty for anyone but the psychology
+    teacher, and for targets never screened; the read is audited once per case page."""
+    from django.utils import timezone
+
+    targets = [
+        p.student
+        for p in case.parties.filter(role="target", student__isnull=False).select_related("student__klass")
+        if p.student is not None and can_read_answers(user, p.student.klass.path)
+    ]
+    if not targets:
+        return []
+    screenings: dict[int, list[Screening]] = {}
+    for s in Screening.objects.filter(student__in=targets).order_by("answered_at", "pk"):
+        screenings.setdefault(s.student_id, []).append(s)
+    rows = []
+    for student in targets:
+        mine = screenings.get(student.pk, [])
+        if not mine:
+            continue
+        before = [s for s in mine if timezone.localdate(s.answered_at) < case.opened_on]
+        after = [s for s in mine if timezone.localdate(s.answered_at) >= case.opened_on]
+        first = before[-1] if before else None
+        last = after[-1] if after else None
+        rows.append(
+            {
+                "student": student,
+                "before": first,
+                "after": last,
+                "phq9": last.phq9 - first.phq9 if first and last else None,
+                "gad7": last.gad7 - first.gad7 if first and last else None,
+            }
+        )
+    if rows:
+        with transaction.atomic():
+            audit_record(
+                actor=user,
+                action=events.CHANGE_READ,
+                unit=case.school,
+                subject=case,
+                subject_label=case.number,
+                after={"students": [r["student"].pk for r in rows]},
+            )
+    return rows
+
+
 # --- warnings -------------------------------------------------------------------------------------
 
 

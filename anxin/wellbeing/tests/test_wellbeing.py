@@ -546,3 +546,27 @@ def test_overdue_job_is_registered() -> None:
     from anxin.core.periodic import JOBS
 
     assert "wellbeing.concern_overdue" in JOBS
+
+
+def test_a_bullying_case_file_shows_its_target_screened_before_and_after_to_the_psych_teacher_only(
+    cast: Cast,
+    login,  # noqa: ANN001
+) -> None:
+    from anxin.cases.tests.helpers import add_parties, open_case
+
+    before = open_round(cast)
+    services.screening_submit(code=codes_for(cast, before)[cast.student_a1.pk], answers=MODERATE)
+    with frozen_time(NOW + timedelta(days=10)):
+        case = open_case(cast)
+        add_parties(cast, case)
+    url = reverse("cases:detail", args=[case.pk])
+    page = login(cast.users["psych_teacher"]).get(url).content.decode()
+    assert 'data-testid="case-screenings"' in page and "尚未复查" in page
+    with frozen_time(NOW + timedelta(days=30)):
+        after = open_round(cast, opens_on=(NOW + timedelta(days=30)).date(), classes=[cast.class_a1])
+        services.screening_submit(code=codes_for(cast, after)[cast.student_a1.pk], answers=MILD)
+        page = login(cast.users["psych_teacher"]).get(url).content.decode()
+        assert "PHQ-9 -5 · GAD-7 -7" in page
+        director = login(cast.users["moral_director"]).get(url).content.decode()
+    assert 'data-testid="case-screenings"' not in director and "PHQ-9" not in director
+    assert AuditEvent.objects.filter(action=events.CHANGE_READ, subject_id=str(case.pk)).count() == 2
