@@ -56,6 +56,10 @@ class SchoolOut(Schema):
     patrol: RatioOut
     quiet_1530: bool
     poster_printed: bool
+    #: Survey answers in the period and the share bullied 每月两三次 or more (percent); the share is
+    #: null below 5 answers, and for a roll-up below 2 schools, as on the survey's own pages.
+    survey_answers: int
+    survey_bullied_percent: int | None
 
 
 class TrendOut(Schema):
@@ -134,6 +138,8 @@ def _school(r: selectors.SchoolRow) -> dict[str, Any]:
         "patrol": _ratio(r.patrol),
         "quiet_1530": r.quiet_1530,
         "poster_printed": r.poster_printed,
+        "survey_answers": r.survey_answers,
+        "survey_bullied_percent": r.survey_rate,
     }
 
 

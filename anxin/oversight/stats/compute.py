@@ -33,6 +33,8 @@ from anxin.ledgers.education.schooldays import due_between
 from anxin.ledgers.patrol.models import PatrolPoint
 from anxin.ledgers.patrol.selectors import checkin_completeness
 from anxin.org.models import Unit, UnitKind
+from anxin.surveys.instrument import PREVALENCE_FROM
+from anxin.surveys.models import Response
 from anxin.warnings.models import Warning
 
 from .models import Duty, Metric
@@ -73,6 +75,7 @@ def gather(start: date, end: date, school_ids: list[int], *, today: date) -> Cou
     _warnings(counts, start, end, school_ids)
     _posters(counts, start, end, school_ids)
     _ledgers(counts, start, end, school_ids)
+    _surveys(counts, start, end, school_ids)
     return {k: v for k, v in counts.items() if v}
 
 
@@ -254,3 +257,16 @@ def _ledgers(counts: Counts, start: date, end: date, school_ids: list[int]) -> N
             c = checkin_completeness(school, day, day)
             counts[(school.pk, day, Metric.LEDGER_DUE, Duty.PATROL)] += c.due
             counts[(school.pk, day, Metric.LEDGER_DONE, Duty.PATROL)] += c.done
+
+
+def _surveys(counts: Counts, start: date, end: date, school_ids: list[int]) -> None:
+    # By the answer's day (answers keep no finer time); a bureau's page shows the rate only over
+    # enough answers and schools, as the survey's own results do (anxin.surveys.selectors).
+    for school_id, day, n, bullied in (
+        Response.objects.filter(school_id__in=school_ids, day__gte=start, day__lte=end)
+        .values_list("school_id", "day")
+        .annotate(n=Count("pk"), bullied=Count("pk", filter=Q(victim__gte=PREVALENCE_FROM)))
+        .order_by()
+    ):
+        counts[(school_id, day, Metric.SURVEY_ANSWERS, "")] += n
+        counts[(school_id, day, Metric.SURVEY_BULLIED, "")] += bullied

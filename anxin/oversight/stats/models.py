@@ -31,6 +31,9 @@ class Metric(models.TextChoices):
     LEDGER_DUE = "ledger_due", _("台账应做（按职责）")
     LEDGER_DONE = "ledger_done", _("台账已做（按职责）")
     POSTERS_PRINTED = "posters_printed", _("海报打印次数")
+    SURVEY_ANSWERS = "survey_answers", _("专项调查答卷")
+    #: Answers of pupils bullied 每月两三次 or more: the survey's prevalence numerator.
+    SURVEY_BULLIED = "survey_bullied", _("专项调查被欺凌答卷")
     # Stocks: the state at the end of the day; a period's figure is its last day's.
     CASES_OPEN = "cases_open", _("在办案件")
     CASES_SERIOUS_OPEN = "cases_serious_open", _("在办严重案件")

@@ -24,6 +24,8 @@ from anxin.cases.models import Gravity
 from anxin.intake.models import Channel, Place, TimeBand
 from anxin.ledgers.education.schooldays import school_days_back, term_of
 from anxin.org.models import Unit, UnitKind
+from anxin.surveys.selectors import MIN_CELL as SURVEY_MIN_CELL
+from anxin.surveys.selectors import MIN_SCHOOLS as SURVEY_MIN_SCHOOLS
 
 from .models import STOCKS, DailyCount, Duty, Metric, MonthlyCount
 from .services import first_of_month, month_end
@@ -163,6 +165,20 @@ class SchoolRow:
     poster_printed: bool = False
     ack_minutes: int = 0
     ack_count: int = 0
+    survey_answers: int = 0
+    survey_bullied: int = 0
+    #: Schools with survey answers in the period (a roll-up's rate needs SURVEY_MIN_SCHOOLS).
+    survey_schools: int = 0
+
+    @property
+    def survey_rate(self) -> int | None:
+        """The share of survey answers bullied 每月两三次 or more, in percent; None (not shown) over
+        fewer answers or schools than the survey's own results would show (anxin.surveys)."""
+        if self.survey_answers < SURVEY_MIN_CELL:
+            return None
+        if self.survey_schools and self.survey_schools < SURVEY_MIN_SCHOOLS:
+            return None
+        return round(100 * self.survey_bullied / self.survey_answers)
 
     @property
     def ack_average(self) -> int | None:
@@ -240,6 +256,8 @@ ROW_FLOWS: dict[str, str] = {
     Metric.WARNINGS_RAISED: "warnings_raised",
     Metric.ACK_MINUTES: "ack_minutes",
     Metric.ACK_COUNT: "ack_count",
+    Metric.SURVEY_ANSWERS: "survey_answers",
+    Metric.SURVEY_BULLIED: "survey_bullied",
 }
 ROW_STOCKS: dict[str, str] = {
     Metric.CASES_OPEN: "open_cases",
@@ -297,6 +315,7 @@ def county_rows(board: Dashboard) -> list[CountyRow]:
         total.safety_1530.done += r.safety_1530.done
         total.patrol.due += r.patrol.due
         total.patrol.done += r.patrol.done
+        total.survey_schools += bool(r.survey_answers)
         row.schools += 1
         row.attention += r.needs_attention
         row.quiet_1530 += r.quiet_1530
@@ -408,6 +427,7 @@ def dashboard(schools: list[Unit], since: date, until: date, *, everything: bool
         totals.safety_1530.done += r.safety_1530.done
         totals.patrol.due += r.patrol.due
         totals.patrol.done += r.patrol.done
+        totals.survey_schools += bool(r.survey_answers)
     months, terms = trends(ids, until)
     return Dashboard(
         since=since,

@@ -218,3 +218,41 @@ def test_a_chunk_of_days_rolls_up_every_month_it_touches() -> None:
         date(2027, 3, 1),
     ]
     assert months_between(date(2026, 11, 2), date(2026, 11, 2)) == [date(2026, 11, 1)]
+
+
+def test_survey_answers_are_counted_and_a_rate_shown_only_over_enough_answers_and_schools(
+    cast: Cast, clock: Callable[[datetime | date], None]
+) -> None:
+    from anxin.surveys.tests.helpers import answers_in, open_campaign
+
+    from ..selectors import dashboard
+
+    clock(at(date(2026, 11, 2)))
+    campaign = open_campaign(cast, starts_on=date(2026, 11, 2), ends_on=date(2026, 11, 13))
+    answers_in(campaign, cast.class_a1, 6, bullied=3, day=date(2026, 11, 3))
+    clock(at(TODAY))
+    rebuild(date(2026, 11, 1), TODAY)
+    got = DailyCount.objects.filter(school=cast.school, metric__startswith="survey_")
+    assert {(r.day, r.metric, r.value) for r in got} == {
+        (date(2026, 11, 3), Metric.SURVEY_ANSWERS, 6),
+        (date(2026, 11, 3), Metric.SURVEY_BULLIED, 3),
+    }
+    board = dashboard([cast.school, cast.school_b], date(2026, 11, 1), TODAY)
+    row = next(r for r in board.schools if r.school == cast.school)
+    assert row.survey_rate == 50
+    assert board.totals.survey_answers == 6 and board.totals.survey_rate is None  # one school: not shown
+    answers_in(campaign, cast.class_b1, 5, day=date(2026, 11, 4))
+    rebuild(date(2026, 11, 1), TODAY)
+    board = dashboard([cast.school, cast.school_b], date(2026, 11, 1), TODAY)
+    assert board.totals.survey_schools == 2 and board.totals.survey_rate == round(100 * 3 / 11)
+    from django.test import Client
+
+    from anxin.testing import verify_client_session
+
+    client, admin = Client(), cast.users["county_admin"]
+    client.force_login(admin)
+    verify_client_session(client, admin)
+    page = client.get("/oversight/?since=2026-11-01&until=2026-11-10").content.decode()
+    assert "调查被欺凌率 27%（11 份）" in page
+    api = client.get("/api/oversight/dashboard?since=2026-11-01&until=2026-11-10").json()
+    assert api["totals"]["survey_answers"] == 11 and api["totals"]["survey_bullied_percent"] == 27
