@@ -454,6 +454,24 @@ def climate(qs: QuerySet[Response]) -> list[tuple[str, list[Cell]]]:
         if cells:
             cells.sort(key=lambda c: order.index(str(c.key)))
             out.append((item.prompt("secondary"), suppress(cells)))
+    told = instrument.V1.item("told")
+    if told is not None:
+        # A multiple choice, stored as a JSON list: each option counted in one conditional
+        # aggregate over the list's text (the same on SQLite and PostgreSQL), small cells hidden.
+        texts = qs.order_by().annotate(t=KeyTextTransform("told", "answers")).exclude(t__isnull=True)
+        counts = texts.aggregate(
+            **{
+                f"o{i}": Count("pk", filter=Q(t__contains=f'"{v}"'))
+                for i, (v, _label) in enumerate(told.options)
+            }
+        )
+        cells = [
+            Cell(key=v, label=str(label), n=counts[f"o{i}"])
+            for i, (v, label) in enumerate(told.options)
+            if counts[f"o{i}"]
+        ]
+        if cells:
+            out.append((told.prompt("secondary"), suppress(cells, total_shown=False)))
     return out
 
 

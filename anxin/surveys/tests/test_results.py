@@ -165,3 +165,15 @@ def test_pdf_report_shows_the_page_figures_with_the_same_cells_hidden(cast: Cast
     assert login(cast.far_outsider).get(f"/surveys/{c.pk}/results.pdf").status_code == 404
     bad = login(cast.users["county_admin"]).get(f"/surveys/{c.pk}/results.pdf?school=abc")
     assert bad.status_code == 400 and "school" in bad.content.decode()
+
+
+def test_whom_the_bullied_told_is_counted_per_option_with_small_cells_hidden(cast: Cast) -> None:
+    c = open_campaign(cast)
+    answers_in(c, cast.class_a1, 6, bullied=6, answers={"told": ["class_teacher", "family"]})
+    answers_in(c, cast.class_a1, 2, bullied=2, answers={"told": ["friend"]})
+    answers_in(c, cast.class_a1, 4)
+    res = selectors.results(cast.users["principal"], c)
+    told = dict(res.climate)["你告诉过谁？（可多选）"]
+    shown = {x.key: (x.n, x.hidden) for x in told}
+    assert shown["class_teacher"] == (6, False) and shown["family"] == (6, False)
+    assert shown["friend"] == (2, True)
