@@ -101,7 +101,9 @@ class ScorecardQuery(Schema):
 def scorecard_list(request: HttpRequest, filters: Query[ScorecardQuery]) -> Any:
     today = timezone.localdate()
     term = _term(filters.term, today)
-    cards = scorecard.ranked(list(selectors.schools_for(request.user, SCORECARD, "view")), today, term=term)
+    cards = scorecard.ranked_cached(
+        list(selectors.schools_for(request.user, SCORECARD, "view")), today, term=term
+    )
     if filters.attention:
         cards = [c for c in cards if c.attention]
     return [_card(scorecard.for_reader(c, request.user)) for c in cards]

@@ -9,18 +9,20 @@ a school is neither rewarded nor punished for what it did not have to do.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from anxin.audit.models import AuditEvent
 from anxin.audit.services import audit_record
@@ -724,6 +726,26 @@ def ranked(schools: list[Unit], today: date, *, term: Term | None = None) -> lis
     for n, card in enumerate(cards, start=1):
         card.rank = last[1] if card.total == last[0] and n > 1 else n
         last = (card.total, card.rank)
+    return cards
+
+
+#: How long a list of many schools' cards is kept: the page of a city's 300 schools is computed at
+#: most this often (its per-school page is always computed afresh).
+CACHE_SECONDS = 10 * 60
+
+
+def ranked_cached(schools: list[Unit], today: date, *, term: Term | None = None) -> list[Card]:
+    """:func:`ranked`, kept for CACHE_SECONDS per set of schools, term, day and language; a new
+    policy version makes it stale at once."""
+    term = term or term_of(today)
+    latest = ScorecardPolicy.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    raw = f"{','.join(str(s.pk) for s in schools)}|{term_code(term)}|{today}|{latest}|{get_language()}"
+    key = "supervision:scorecard:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if isinstance(found, list):
+        return found
+    cards = ranked(schools, today, term=term)
+    cache.set(key, cards, CACHE_SECONDS)
     return cards
 
 

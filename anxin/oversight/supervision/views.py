@@ -79,7 +79,7 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
     schools = list(selectors.schools_for(request.user))
     if len(schools) == 1 and "term" not in request.GET:
         return redirect("supervision:scorecard_school", schools[0].pk)
-    cards = scorecard.ranked(schools, today, term=term)
+    cards = scorecard.ranked_cached(schools, today, term=term)
     context = {
         "cards": cards,
         "attention": [c for c in cards if c.attention],

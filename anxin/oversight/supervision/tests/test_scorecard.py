@@ -279,3 +279,16 @@ def test_the_survey_item_counts_answers_against_the_roll_and_spares_schools_neve
     assert campaign.title in card.item("survey").detail
     other = scorecard.compute(cast.school_c, TODAY).item("survey")  # another county's campaign: not asked
     assert other.status == "none"
+
+
+def test_the_list_of_many_schools_is_kept_ten_minutes_and_a_new_policy_recomputes_it(cast: Cast) -> None:
+    schools = [cast.school, cast.school_b]
+    first = scorecard.ranked_cached(schools, TODAY)
+    committee = next(c for c in first if c.school == cast.school).item("committee")
+    CommitteeMember.objects.create(school=cast.school, name="新委员", committee_role="chair")
+    again = scorecard.ranked_cached(schools, TODAY)
+    assert next(c for c in again if c.school == cast.school).item("committee").done == committee.done
+    assert scorecard.compute(cast.school, TODAY).item("committee").done == committee.done + 1  # live
+    scorecard.policy_set(actor=cast.users["county_admin"], unit=cast.county, rules={}, effective_from=TODAY)
+    fresh = scorecard.ranked_cached(schools, TODAY)
+    assert next(c for c in fresh if c.school == cast.school).item("committee").done == committee.done + 1
