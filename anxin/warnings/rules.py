@@ -50,6 +50,8 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anxin.org.models import KeyGroup, KeyGroupFlag, Role, RoleAssignment, Student, Unit, UnitKind
 
@@ -132,7 +134,7 @@ class Context:
 def md(d: date | datetime) -> str:
     if isinstance(d, datetime):
         d = timezone.localtime(d).date()
-    return f"{d.month}月{d.day}日"
+    return _("%(m)s月%(d)s日") % {"m": d.month, "d": d.day}
 
 
 def _dates(days: list[date]) -> str:
@@ -182,12 +184,14 @@ def student_named(ctx: Context) -> list[Candidate]:
         if talks[student.pk]:
             n = len(talks[student.pk])
             reasons.append(
-                f"近 {t['window_days']} 天内在 {n} 次谈心谈话中被其他同学提到（{_dates(list(talks[student.pk].values()))}）"
+                _("近 %(days)s 天内在 %(n)s 次谈心谈话中被其他同学提到（%(dates)s）")
+                % {"days": t["window_days"], "n": n, "dates": _dates(list(talks[student.pk].values()))}
             )
         if reports[student.pk]:
             n = len(reports[student.pk])
             reasons.append(
-                f"近 {t['window_days']} 天内有 {n} 份举报提到其姓名（{_dates(list(reports[student.pk].values()))}）"
+                _("近 %(days)s 天内有 %(n)s 份举报提到其姓名（%(dates)s）")
+                % {"days": t["window_days"], "n": n, "dates": _dates(list(reports[student.pk].values()))}
             )
         reasons.append("建议与该生单独谈心，了解同伴关系，必要时与心理教师一起跟进。")
         out.append(
@@ -226,7 +230,8 @@ def care_plan_overdue(ctx: Context) -> list[Candidate]:
                 unit_path=plan.student.klass.path,
                 responsible_id=plan.owner_id,
                 reasons=[
-                    f"关爱帮扶计划应于 {md(plan.next_review_on)} 回顾，已逾期 {late} 天，尚无回顾记录。"
+                    _("关爱帮扶计划应于 %(day)s 回顾，已逾期 %(late)s 天，尚无回顾记录。")
+                    % {"day": md(plan.next_review_on), "late": late}
                 ],
                 evidence=[f"plan:{plan.pk}:{plan.next_review_on.isoformat()}"],
                 severity=Severity.NOTICE,
@@ -268,12 +273,14 @@ def watch_exit(ctx: Context) -> list[Candidate]:
     ):
         mine = stops[student.pk]
         reasons = [
-            f"近 {t['window_days']} 天内 {len(mine)} 次未经批准离校被门卫拦下（{_dates([d for _, d in mine])}）。"
+            _("近 %(days)s 天内 %(n)s 次未经批准离校被门卫拦下（%(dates)s）。")
+            % {"days": t["window_days"], "n": len(mine), "dates": _dates([d for _, d in mine])}
         ]
         if student.pk in watched:
             w = watched[student.pk]
             reasons.append(
-                f"近 {t['watch_days']} 天有 {w.watch_count} 条行为异常记录（最近 {md(w.last_seen_on)}）。"
+                _("近 %(days)s 天有 %(n)s 条行为异常记录（最近 %(day)s）。")
+                % {"days": t["watch_days"], "n": w.watch_count, "day": md(w.last_seen_on)}
             )
         if student.pk in flagged:
             reasons.append("该生已列入“行为异常关注”重点群体。")
@@ -322,7 +329,8 @@ def place_repeat(ctx: Context) -> list[Candidate]:
     for place in places:
         rows = found[place.pk]
         reasons = [
-            f"近 {t['window_days']} 天内该部位 {len(rows)} 次发现隐患（{_dates(list(rows.values()))}）。"
+            _("近 %(days)s 天内该部位 %(n)s 次发现隐患（%(dates)s）。")
+            % {"days": t["window_days"], "n": len(rows), "dates": _dates(list(rows.values()))}
         ]
         if place.pk in no_camera:
             reasons.append("该部位没有正常工作的监控摄像头。")
@@ -358,7 +366,10 @@ def _silent_classes(ctx: Context, rule: str, classes: Any, window: list[date], w
             subject_label=k.display_name,
             unit_path=k.path,
             responsible_id=ctx.first((Role.CLASS_TEACHER, k.pk)),
-            reasons=[f"最近 {len(window)} 个上学日（{md(window[0])}起）本班没有任何{what}记录。"],
+            reasons=[
+                _("最近 %(n)s 个上学日（%(day)s起）本班没有任何%(what)s记录。")
+                % {"n": len(window), "day": md(window[0]), "what": what}
+            ],
             evidence=[f"since:{window[0].isoformat()}"],
             severity=Severity.NOTICE,
         )
@@ -417,7 +428,10 @@ def hazard_overdue(ctx: Context) -> list[Candidate]:
                 subject_label=f"{where}{hazard.description[:40]}",
                 unit_path=ctx.school.path,
                 responsible_id=responsible,
-                reasons=[f"整改期限为 {md(hazard.deadline)}，已逾期 {late} 天仍未整改完成。"],
+                reasons=[
+                    _("整改期限为 %(day)s，已逾期 %(late)s 天仍未整改完成。")
+                    % {"day": md(hazard.deadline), "late": late}
+                ],
                 evidence=[f"hazard:{hazard.pk}:{hazard.deadline.isoformat()}"],
                 severity=Severity.WARNING,
                 also_notify=[u for u in safety if u != responsible],
@@ -450,7 +464,10 @@ def urgent_unacknowledged(ctx: Context) -> list[Candidate]:
                 unit_path=ctx.school.path,
                 responsible_id=ctx.first((Role.PRINCIPAL, None)),
                 reasons=[
-                    f"紧急举报于 {md(at)} {at:%H:%M} 提交，已 {waited} 分钟无人确认收到（要求 {minutes} 分钟内）。"
+                    _(
+                        "紧急举报于 %(day)s %(time)s 提交，已 %(waited)s 分钟无人确认收到（要求 %(minutes)s 分钟内）。"
+                    )
+                    % {"day": md(at), "time": f"{at:%H:%M}", "waited": waited, "minutes": minutes}
                 ],
                 evidence=[f"report:{report.pk}"],
                 severity=Severity.URGENT,
@@ -466,14 +483,18 @@ def _hm(moment: datetime) -> str:
 
 def _late(minutes: int) -> str:
     if minutes < 60:
-        return f"{minutes} 分钟"
+        return _("%(n)s 分钟") % {"n": minutes}
     hours, rest = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} 小时{rest} 分钟" if rest else f"{hours} 小时"
-    return f"{hours // 24} 天"
+        return _("%(h)s 小时%(m)s 分钟") % {"h": hours, "m": rest} if rest else _("%(h)s 小时") % {"h": hours}
+    return _("%(n)s 天") % {"n": hours // 24}
 
 
-PERIOD_WORDS = {"day": "当天", "night": "当晚（18:00–次日08:00）", "week": "当周"}
+PERIOD_WORDS = {
+    "day": gettext_lazy("当天"),
+    "night": gettext_lazy("当晚（18:00–次日08:00）"),
+    "week": gettext_lazy("当周"),
+}
 
 
 def patrol_overdue(ctx: Context) -> list[Candidate]:
@@ -490,15 +511,24 @@ def patrol_overdue(ctx: Context) -> list[Candidate]:
         responsible = responsible or (safety[0] if safety else ctx.first())
         escalated = ctx.now >= miss.end + grace
         reasons = [
-            f"{md(miss.start)}{PERIOD_WORDS[miss.kind]}应巡查 {miss.required} 次，实际打卡 {miss.done} 次"
-            + (f"，之后补巡 {miss.made_up} 次" if miss.made_up else "")
+            _("%(day)s%(period)s应巡查 %(required)s 次，实际打卡 %(done)s 次")
+            % {
+                "day": md(miss.start),
+                "period": PERIOD_WORDS[miss.kind],
+                "required": miss.required,
+                "done": miss.done,
+            }
+            + (_("，之后补巡 %(n)s 次") % {"n": miss.made_up} if miss.made_up else "")
             + "。"
         ]
         evidence = [f"patrol:{point.pk}:{miss.start.isoformat()}"]
         others = [u for u in safety if u != responsible] if escalated else []
         if escalated:
-            told = "，已同时告知安全管理员" if others else ""
-            reasons.append(f"巡查时段结束已超过 {_late(t['grace_minutes'])}仍未补巡{told}。")
+            told = _("，已同时告知安全管理员") if others else ""
+            reasons.append(
+                _("巡查时段结束已超过 %(late)s仍未补巡%(told)s。")
+                % {"late": _late(t["grace_minutes"]), "told": told}
+            )
             evidence.append(f"escalated:{point.pk}:{miss.start.isoformat()}")
         reasons.append("请尽快到该点补巡打卡；补足次数后本提醒自动关闭。")
         out.append(
@@ -543,12 +573,16 @@ def talk_follow_up(ctx: Context) -> list[Candidate]:
         student = talks[0].student
         teacher = ctx.first((Role.CLASS_TEACHER, student.klass_id))
         late = [t for t in talks if ctx.today >= _school_days_after(t.follow_up_on, n)]
-        reasons = [f"{md(t.talked_on)}的谈心谈话约定 {md(t.follow_up_on)} 回访，尚未回访。" for t in talks]
+        reasons = [
+            _("%(day)s的谈心谈话约定 %(due)s 回访，尚未回访。")
+            % {"day": md(t.talked_on), "due": md(t.follow_up_on)}
+            for t in talks
+        ]
         author = talks[0].recorded_by_id
         others = [teacher] if late and teacher and teacher != author else []
         if late:
-            told = "，已同时告知班主任" if others else ""
-            reasons.append(f"已过回访日期 {n} 个上学日仍未回访{told}。")
+            told = _("，已同时告知班主任") if others else ""
+            reasons.append(_("已过回访日期 %(n)s 个上学日仍未回访%(told)s。") % {"n": n, "told": told})
         reasons.append("回访后在谈话记录上点“已回访”，本提醒自动关闭。")
         out.append(
             Candidate(
@@ -582,7 +616,8 @@ def leave_unreturned(ctx: Context) -> list[Candidate]:
         student = leaves[0].student
         teacher = ctx.first((Role.CLASS_TEACHER, student.klass_id))
         reasons = [
-            f"请假至 {_hm(lv.ends_at)} 结束，已超过 {_late(int((ctx.now - lv.ends_at).total_seconds() // 60))}仍未销假。"
+            _("请假至 %(end)s 结束，已超过 %(late)s仍未销假。")
+            % {"end": _hm(lv.ends_at), "late": _late(int((ctx.now - lv.ends_at).total_seconds() // 60))}
             for lv in leaves
         ]
         reasons.append("请核实学生是否已返校，必要时联系家长；学生返校后点“销假”，本提醒自动关闭。")

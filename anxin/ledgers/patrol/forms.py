@@ -132,7 +132,7 @@ class DutyFields(forms.Form):
     )
     responsible = StaffField(
         queryset=User.objects.none(),
-        label=_("责任人（不填则由当班值班人员负责）"),
+        label=_("责任人（不填则由当班值班人员负责；每周巡查的点由安全管理员负责）"),
         required=False,
     )
 

@@ -107,6 +107,9 @@ def test_new_point_form_takes_frequency(cast: Cast, login) -> None:  # noqa: ANN
     )
     assert response.status_code == 302
     assert PatrolPoint.objects.get(name="食堂后门").required(2, 1) == ("week", 1)
+    # a weekly point without a responsible person is the safety officer's, as its reminder says
+    listed = client.get(reverse("ledgers:patrol_points")).content.decode()
+    assert "每周 1 次 · 责任人：安全管理员" in listed
 
 
 @pytest.mark.django_db
