@@ -13,12 +13,12 @@ minutes), and by hand with ``anxin warnings evaluate``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -325,13 +325,28 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
 }
 
 
-def warning_action(*, actor: User | None, warning: Warning, action: str, note: str = "") -> Warning:
-    """Move a warning on. ``warning`` comes from ``selectors.warning_get`` (the caller sees it)."""
+W = TypeVar("W", bound=models.Model)
+
+
+def warning_move(
+    *,
+    model: type[W],
+    resource: str,
+    audit_names: Mapping[str, str],
+    actor: User | None,
+    warning: W,
+    action: str,
+    note: str = "",
+) -> W:
+    """The one flow every kind of warning follows (open → acknowledged → acted or dismissed): the
+    early warnings here and the screening warnings of anxin.wellbeing, each with its own model (the
+    same status fields), permission resource and audit names. A conditional update moves it, so two
+    people acting at once do it once."""
     if action not in TRANSITIONS:
         raise Invalid(_("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"allowed": list(TRANSITIONS)})
-    require(actor, RESOURCE, "handle", warning)
+    require(actor, resource, "handle", warning)
     sources, target, needs_note = TRANSITIONS[action]
-    note = (note or "").strip()
+    note = (note if isinstance(note, str) else "").strip()
     if needs_note and not note:
         message = _("请填写采取了哪些措施。") if action == "act" else _("请填写排除的原因。")
         raise Invalid(message, code=WarningError.NOTE_REQUIRED, detail={"note": [message]})
@@ -343,23 +358,36 @@ def warning_action(*, actor: User | None, warning: Warning, action: str, note: s
         fields.update(acknowledged_at=now, acknowledged_by=actor)
     else:
         fields.update(closed_at=now, closed_by=actor, close_note=note)
-        if warning.acknowledged_at is None:
+        if getattr(warning, "acknowledged_at", None) is None:
             fields.update(acknowledged_at=now, acknowledged_by=actor)
     with transaction.atomic():
-        moved = Warning.objects.filter(pk=warning.pk, status__in=sources).update(**fields)
+        moved = model._default_manager.filter(pk=warning.pk, status__in=sources).update(**fields)
         if moved != 1:
             raise Conflict(_("该预警已被处理，请刷新页面。"), code=ErrorCode.TRANSITION_NOT_ALLOWED)
-        before = warning.status
+        before = getattr(warning, "status", "")
         warning.refresh_from_db()
         audit_record(
             actor=actor,
-            action=events.ACTION_EVENTS[action],
-            unit=warning.school,
+            action=audit_names[action],
+            unit=getattr(warning, "school"),  # noqa: B009 - every warning model has one
             subject=warning,
             before={"status": before},
-            after={"status": warning.status, "note": note},
+            after={"status": getattr(warning, "status", ""), "note": note},
         )
     return warning
+
+
+def warning_action(*, actor: User | None, warning: Warning, action: str, note: str = "") -> Warning:
+    """Move a warning on. ``warning`` comes from ``selectors.warning_get`` (the caller sees it)."""
+    return warning_move(
+        model=Warning,
+        resource=RESOURCE,
+        audit_names=events.ACTION_EVENTS,
+        actor=actor,
+        warning=warning,
+        action=action,
+        note=note,
+    )
 
 
 def warning_acknowledge(*, actor: User | None, warning: Warning) -> Warning:

@@ -14,6 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.crypto import EncryptedJSONField
+from anxin.warnings.models import (  # the early warnings' states: one flow (warnings.services.warning_move)
+    LIVE,
+    Status,
+)
 
 from .instruments import INSTRUMENT_SET, LEVEL_LABELS, Level
 
@@ -113,16 +117,6 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} · {self.student_id}"
-
-
-class Status(models.TextChoices):
-    OPEN = "open", _("待处理")
-    ACKNOWLEDGED = "acknowledged", _("已知悉")
-    ACTED = "acted", _("已处置")
-    DISMISSED = "dismissed", _("已排除")
-
-
-LIVE = (Status.OPEN, Status.ACKNOWLEDGED)
 
 
 class WarningLevel(models.TextChoices):

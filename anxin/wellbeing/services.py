@@ -41,7 +41,7 @@ from anxin.core.notify import notify
 from anxin.core.workdays import PeriodUnit, add_period_provisional
 from anxin.intake.duty import leaders_on_duty
 from anxin.org.models import Role, RoleAssignment, Student, Unit, UnitKind, User
-from anxin.warnings.errors import WarningError
+from anxin.warnings.services import warning_move
 
 from . import codes, events
 from .errors import WellbeingError
@@ -54,12 +54,11 @@ from .instruments import (
     instruments,
     score,
 )
-from .models import LIVE, Invitation, Round, RoundClass, Screening, ScreeningWarning, Status
+from .models import LIVE, Invitation, Round, RoundClass, Screening, ScreeningWarning
 from .permissions import ROUND, WARNING
 
 TITLE_MAX = 100
 WINDOW_MAX_DAYS = 60
-NOTE_MAX = 2000
 #: School days the psychology teacher has for the talk of a concern warning.
 CONCERN_SCHOOL_DAYS = 3
 
@@ -445,50 +444,19 @@ def _raise_warning(screening: Screening, level: Level, now: datetime) -> Screeni
 
 
 #: action -> (states it may start from, state it leads to, whether a note is required)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
-    "acknowledge": ((Status.OPEN,), Status.ACKNOWLEDGED, False),
-    "act": (LIVE, Status.ACTED, True),
-    "dismiss": (LIVE, Status.DISMISSED, True),
-}
-
-
 def warning_action(
     *, actor: User | None, warning: ScreeningWarning, action: str, note: str = ""
 ) -> ScreeningWarning:
-    """Acknowledge, act on (处置) or dismiss a warning the caller sees."""
-    if action not in TRANSITIONS:
-        raise Invalid(_("未知的操作。"), code=ErrorCode.UNKNOWN_ACTION, detail={"allowed": list(TRANSITIONS)})
-    require(actor, WARNING, "handle", warning)
-    sources, target, needs_note = TRANSITIONS[action]
-    note = (note if isinstance(note, str) else "").strip()
-    if needs_note and not note:
-        message = _("请填写采取了哪些措施。") if action == "act" else _("请填写排除的原因。")
-        raise Invalid(message, code=WarningError.NOTE_REQUIRED, detail={"note": [message]})
-    if len(note) > NOTE_MAX:
-        raise Invalid(_("说明过长（最多 2000 字）。"), code=WarningError.NOTE_TOO_LONG)
-    now = timezone.now()
-    fields: dict[str, Any] = {"status": target}
-    if action == "acknowledge":
-        fields.update(acknowledged_at=now, acknowledged_by=actor)
-    else:
-        fields.update(closed_at=now, closed_by=actor, close_note=note)
-        if warning.acknowledged_at is None:
-            fields.update(acknowledged_at=now, acknowledged_by=actor)
-    with transaction.atomic():
-        moved = ScreeningWarning.objects.filter(pk=warning.pk, status__in=sources).update(**fields)
-        if moved != 1:
-            raise Conflict(_("该预警已被处理，请刷新页面。"), code=ErrorCode.TRANSITION_NOT_ALLOWED)
-        before = warning.status
-        warning.refresh_from_db()
-        audit_record(
-            actor=actor,
-            action=events.ACTION_EVENTS[action],
-            unit=warning.school,
-            subject=warning,
-            before={"status": before},
-            after={"status": warning.status, "note": note},
-        )
-    return warning
+    """Acknowledge, act on (处置) or dismiss a warning the caller sees: the early warnings' own flow."""
+    return warning_move(
+        model=ScreeningWarning,
+        resource=WARNING,
+        audit_names=events.ACTION_EVENTS,
+        actor=actor,
+        warning=warning,
+        action=action,
+        note=note,
+    )
 
 
 def concern_overdue_sweep(today: date | None = None) -> int:
