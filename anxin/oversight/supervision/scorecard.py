@@ -298,6 +298,26 @@ class Batch:
         return self._memo["url:" + name]
 
 
+def _checklist(
+    b: Batch,
+    key: str,
+    url: str,
+    required: Callable[[Unit], list[tuple[str, str]]],
+    held: dict[int, set[str]],
+    missing_text: str,
+    complete_text: str,
+) -> dict[int, Item]:
+    """An item that is a list of things each school must have (committee roles, kinds of training):
+    due the list, done those held, the detail naming what is missing."""
+    out = {}
+    for school in b.schools:
+        needed = required(school)
+        missing = [label for value, label in needed if value not in held[school.pk]]
+        detail = missing_text % {"what": "、".join(missing)} if missing else complete_text
+        out[school.pk] = Item(key, b.label(key), len(needed), len(needed) - len(missing), detail, b.url(url))
+    return out
+
+
 def _committee(b: Batch) -> dict[int, Item]:
     from anxin.org.models import CommitteeRole
 
@@ -306,20 +326,15 @@ def _committee(b: Batch) -> dict[int, Item]:
         "school_id", "committee_role"
     ):
         held[school_id].add(role)
-    out = {}
-    for school in b.schools:
-        required = b.rules[school.pk]["committee_roles"]
-        missing = [str(CommitteeRole(r).label) for r in required if r not in held[school.pk]]
-        detail = _("缺少：%(roles)s") % {"roles": "、".join(missing)} if missing else _("成员齐全")
-        out[school.pk] = Item(
-            "committee",
-            b.label("committee"),
-            len(required),
-            len(required) - len(missing),
-            detail,
-            b.url("org:committee"),
-        )
-    return out
+    return _checklist(
+        b,
+        "committee",
+        "org:committee",
+        lambda school: [(r, str(CommitteeRole(r).label)) for r in b.rules[school.pk]["committee_roles"]],
+        held,
+        _("缺少：%(what)s"),
+        _("成员齐全"),
+    )
 
 
 def _published(b: Batch) -> dict[int, Item]:
@@ -437,19 +452,16 @@ def _trainings(b: Batch) -> dict[int, Item]:
         .distinct()
     ):
         held[school_id].add(kind)
-    out = {}
-    for school in b.schools:
-        missing = [str(t.label) for t in TRAINING_TYPES if t not in held[school.pk]]
-        detail = _("本学期未开展：%(what)s") % {"what": "、".join(missing)} if missing else _("均已开展")
-        out[school.pk] = Item(
-            "trainings",
-            b.label("trainings"),
-            len(TRAINING_TYPES),
-            len(TRAINING_TYPES) - len(missing),
-            detail,
-            b.url("ledgers:education_activities"),
-        )
-    return out
+    needed = [(str(t.value), str(t.label)) for t in TRAINING_TYPES]
+    return _checklist(
+        b,
+        "trainings",
+        "ledgers:education_activities",
+        lambda _school: needed,
+        held,
+        _("本学期未开展：%(what)s"),
+        _("均已开展"),
+    )
 
 
 def _patrols(b: Batch) -> dict[int, Item]:
