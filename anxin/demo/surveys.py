@@ -173,7 +173,16 @@ def build(stdout: Any, seed: int = 2026) -> None:
             ]
     SurveyCode.objects.bulk_create(codes, batch_size=BATCH)
     Response.objects.bulk_create(answers, batch_size=BATCH)
+    # Last term's hotspots become early warnings on the 政教主任's 工作台 (rule survey_hotspot).
+    from anxin.warnings.models import Rule, Warning
+    from anxin.warnings.services import evaluate
+
+    for school in Unit.objects.filter(kind=UnitKind.SCHOOL, pk__in={a.school_id for a in answers}):
+        evaluate(school)
+    hot = Warning.objects.filter(rule=Rule.SURVEY_HOTSPOT).count()
     stdout.write(
-        _("专项调查：%(c)s 次调查，%(codes)s 个答题码，%(n)s 份答卷。")
-        % {"c": campaigns, "codes": f"{len(codes):,}", "n": f"{len(answers):,}"}
+        _(
+            "专项调查：%(c)s 次调查，%(codes)s 个答题码，%(n)s 份答卷；%(hot)s 所学校的欺凌多发地点与时段已列入预警。"
+        )
+        % {"c": campaigns, "codes": f"{len(codes):,}", "n": f"{len(answers):,}", "hot": hot}
     )

@@ -1,5 +1,5 @@
-"""Survey hotspots feed the early warnings: a place and time band where enough pupils of a recent
-campaign said they were bullied becomes a warning for the school's moral-education director, as a
+"""Survey hotspots feed the early warnings: a place and time band where enough pupils of the latest
+ended campaign (a term's survey speaks until the next one ends) said they were bullied becomes a warning for the school's moral-education director, as a
 key place's repeated findings do. Only counts that the results pages also show (cells of at least
 ``min_answers``) are named, so the warning says nothing the anonymity rules would hide.
 """

@@ -71,9 +71,10 @@ DEFAULTS: dict[str, dict[str, int]] = {
     Rule.PATROL_OVERDUE: {"grace_minutes": 60, "lookback_days": 7, "quiet_days": 1},
     Rule.TALK_FOLLOW_UP: {"escalate_school_days": 2, "quiet_days": 1},
     Rule.LEAVE_UNRETURNED: {"grace_minutes": 0, "quiet_days": 1},
-    # A place and time band where at least min_answers pupils of a campaign that ended in the last
-    # recent_days said they were bullied (每月两三次 or more): the survey's smallest shown cell.
-    Rule.SURVEY_HOTSPOT: {"min_answers": 5, "recent_days": 120, "quiet_days": 60},
+    # A place and time band where at least min_answers pupils of the latest campaign that ended
+    # (within recent_days: a term's survey speaks until the next one ends) said they were bullied
+    # (每月两三次 or more): the survey's smallest shown cell.
+    Rule.SURVEY_HOTSPOT: {"min_answers": 5, "recent_days": 365, "quiet_days": 60},
 }
 
 

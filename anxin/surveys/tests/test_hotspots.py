@@ -52,6 +52,6 @@ def test_a_running_or_long_past_campaign_raises_nothing(cast: Cast, clock) -> No
     clock(OPENED + timedelta(days=5, hours=10))  # still answering: the picture is not complete
     evaluate(cast.school)
     assert not Warning.objects.filter(rule=Rule.SURVEY_HOTSPOT).exists()
-    clock(OPENED + timedelta(days=13 + 130))  # half a year on: the next survey speaks
+    clock(OPENED + timedelta(days=13 + 400))  # more than a year on: too old to speak for the school
     evaluate(cast.school)
     assert not Warning.objects.filter(rule=Rule.SURVEY_HOTSPOT).exists()
