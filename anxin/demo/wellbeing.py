@@ -75,3 +75,57 @@ def build(stdout: Any) -> None:
     stdout.write(
         f"心理筛查：{school.name}{klass.name}，{len(pupils)} 人作答，{warnings} 条预警（关注、重点关注、紧急各 1 条）。"
     )
+    case = _aftercare(school, psych, today)
+    if case is not None:
+        stdout.write(f"心理筛查：{case} 的受欺凌学生立案前后各筛查一次，心理教师在案件页看到变化。")
+
+
+BEFORE = {"phq9": [1, 1, 1, 1, 1, 0, 1, 1, 0], "gad7": [1, 1, 1, 1, 1, 0, 1]}  # PHQ-9 7: 关注
+AFTER = {"phq9": [0, 1, 0, 1, 0, 0, 0, 0, 0], "gad7": [1, 0, 0, 1, 0, 0, 0]}  # PHQ-9 2: calm
+
+
+def _aftercare(school: Unit, psych: User, today: Any) -> str | None:
+    """A bullying case of the school opened in the last weeks: its target had answered the class's
+    screening a week before the case, and the psychology teacher screened the pupil alone again
+    since, so the case file shows the change (wellbeing's panel on the case page)."""
+    from datetime import datetime, time
+
+    from anxin.cases.models import Party, PartyRole
+
+    party = (
+        Party.objects.filter(
+            case__school=school,
+            role=PartyRole.TARGET,
+            student__isnull=False,
+            case__opened_on__gte=today - timedelta(days=45),
+            case__opened_on__lte=today - timedelta(days=5),
+        )
+        .select_related("case", "student__klass__parent")
+        .order_by("-case__opened_on")
+        .first()
+    )
+    if party is None or party.student is None or not is_secondary(party.student.klass):
+        return None
+    student, opened = party.student, party.case.opened_on
+    with transaction.atomic():
+        queued = len(connection.run_on_commit)
+        for title, opens_on, answers, answered_on in (
+            ("开学心理健康筛查", opened - timedelta(days=10), BEFORE, opened - timedelta(days=7)),
+            ("案件后心理复测", today - timedelta(days=1), AFTER, today),
+        ):
+            rnd = services.round_open(
+                actor=psych,
+                school=school,
+                title=title,
+                opens_on=opens_on,
+                closes_on=today + timedelta(days=7),
+                classes=[student.klass],
+            )
+            rc = RoundClass.objects.get(round=rnd, klass=student.klass)
+            services.notice_record(actor=psych, round_class=rc)
+            rc.refresh_from_db()
+            [slip] = services.codes_issue(actor=psych, round_class=rc, student_ids=[student.pk])
+            moment = datetime.combine(answered_on, time(10), tzinfo=timezone.get_current_timezone())
+            services.screening_submit(code=slip.code, answers=answers, now=min(moment, timezone.now()))
+        del connection.run_on_commit[queued:]
+    return party.case.number

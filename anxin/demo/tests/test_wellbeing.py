@@ -35,3 +35,24 @@ def test_one_round_with_one_warning_of_each_level(cast: Cast) -> None:
 def test_nothing_without_the_demo_cases(cast: Cast) -> None:
     wellbeing.build(StringIO())
     assert not Round.objects.exists()
+
+
+def test_a_recent_cases_target_is_screened_before_and_after(cast: Cast, clock) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from anxin.cases.tests.helpers import add_parties
+    from anxin.wellbeing.selectors import case_change
+
+    clock(date(2026, 11, 2))
+    case = open_case(cast)
+    add_parties(cast, case)
+    clock(date(2026, 11, 16))
+    for n in range(3):
+        student_create(actor=None, klass=cast.class_a1, name=f"演示生{n}", gender="F", student_no=f"A19{n}")
+    out = StringIO()
+    wellbeing.build(out)
+    assert case.number in out.getvalue()
+    [row] = case_change(cast.users["psych_teacher"], case)
+    assert row["student"] == cast.student_a1 and row["before"] and row["after"]
+    assert row["before"].answered_at.date() < case.opened_on <= row["after"].answered_at.date()
+    assert row["phq9"] < 0
