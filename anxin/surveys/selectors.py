@@ -541,29 +541,6 @@ def trend(user: Any, campaign: Campaign, *, school: Unit | None = None) -> list[
 # --- For the oversight scorecard -----------------------------------------------------------------
 
 
-def survey_held(school_id: int, term_start: date, term_end: date) -> dict[str, Any]:
-    """Whether the school took part in a survey whose window lies in the term, and its response rate
-    (answered codes / codes issued). The latest such campaign with any answer counts."""
-    school = Unit.objects.filter(pk=school_id, kind=UnitKind.SCHOOL).first()
-    empty = {"held": False, "response_rate": None, "campaign_id": None}
-    if school is None:
-        return empty
-    campaigns = Campaign.objects.filter(
-        unit_path__in=_ancestors(school.path), starts_on__lte=term_end, ends_on__gte=term_start
-    ).order_by("-starts_on", "-pk")
-    first: dict[str, Any] | None = None
-    for c in campaigns[:5]:
-        row = SurveyCode.objects.filter(campaign=c, school=school).aggregate(
-            issued=Count("pk"), used=Count("pk", filter=Q(used=True))
-        )
-        rate = row["used"] / row["issued"] if row["issued"] else None
-        found = {"held": bool(row["used"]), "response_rate": rate, "campaign_id": c.pk}
-        if found["held"]:
-            return found
-        first = first or found
-    return first or empty
-
-
 def answered_by_school(school_ids: list[int], term_start: date, term_end: date) -> dict[int, tuple[str, int]]:
     """For the oversight scorecard, all schools at once: of the campaigns whose window meets the term
     and that cover each school, the one it answered most, as (title, answers). A school no campaign
